@@ -1,0 +1,44 @@
+// Waits until the broker at argv[2] acknowledges a produce with acks=all (argv[3] = timeout in s).
+// Plain JS so the broker scripts need nothing compiled; exits 0 when ready, 1 on timeout.
+import { Kafka, logLevel } from 'kafkajs';
+
+const [broker, timeoutSeconds = '90'] = process.argv.slice(2);
+const deadline = Date.now() + Number(timeoutSeconds) * 1000;
+const topic = '__broker_probe';
+const kafka = new Kafka({
+  clientId: 'broker-probe',
+  brokers: [broker],
+  logLevel: logLevel.NOTHING,
+  connectionTimeout: 1000,
+  retry: { retries: 0 },
+});
+
+async function tryOnce() {
+  const admin = kafka.admin();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  try {
+    await admin.connect();
+    const topics = await admin.listTopics();
+    if (!topics.includes(topic)) {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    }
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [{ value: new Date().toISOString() }] });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await producer.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+const started = Date.now();
+while (Date.now() < deadline) {
+  if (await tryOnce()) {
+    console.error(`[kafka] ${broker} accepted a produce after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    process.exit(0);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+process.exit(1);

@@ -1,0 +1,181 @@
+import { CertificateError, logUnavailable } from '../errors.js';
+import { certificateId, type Certificate, type IssueRequest } from './certificate.js';
+import type { Ledger } from './ledger.js';
+import { Mailbox } from './mailbox.js';
+
+export interface ShareClassConfig {
+  readonly code: string;
+  readonly authorized: number;
+}
+
+export interface ActorOptions {
+  /** Upper bound on certificates per commit, keeping one produce request well under Kafka's 1 MB. */
+  readonly maxBatch?: number;
+  readonly now?: () => Date;
+}
+
+/** Counters as the log last confirmed them. */
+interface Committed {
+  readonly lastNumber: number;
+  readonly sharesIssued: number;
+}
+
+interface Waiting {
+  readonly request: IssueRequest;
+  readonly resolve: (certificate: Certificate) => void;
+  readonly reject: (error: CertificateError) => void;
+}
+
+export interface ActorSnapshot {
+  readonly class: string;
+  readonly authorized: number;
+  readonly sharesIssued: number;
+  readonly remaining: number;
+  readonly certificates: number;
+  readonly nextId: string;
+  /** False until counters are recovered from the log, and again after a failed commit. */
+  readonly ready: boolean;
+  readonly mailboxDepth: number;
+}
+
+/**
+ * The sequencer of one share class. It alone decides numbers for its class, so numbering needs no
+ * lock: requests wait in its mailbox, and one drain loop takes everything waiting, checks each
+ * request against the shares remaining in arrival order, numbers the accepted ones contiguously,
+ * commits them in one ledger append and only then answers. While a commit is in flight the next
+ * batch gathers by itself: batches grow with load, and the log round trip is paid once per batch.
+ */
+export class ShareClassActor {
+  readonly code: string;
+  readonly authorized: number;
+  private readonly ledger: Ledger;
+  private readonly maxBatch: number;
+  private readonly now: () => Date;
+  private readonly mailbox = new Mailbox<Waiting>();
+  /** Undefined means "the log is the truth and we have not read it since it last failed us". */
+  private committed: Committed | undefined;
+  private draining = false;
+  private closing = false;
+  private idle: Array<() => void> = [];
+
+  constructor(shareClass: ShareClassConfig, ledger: Ledger, options: ActorOptions = {}) {
+    this.code = shareClass.code;
+    this.authorized = shareClass.authorized;
+    this.ledger = ledger;
+    this.maxBatch = options.maxBatch ?? 2000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Reads the counters from the log; issuing before this succeeds triggers it anyway. */
+  async recover(): Promise<void> {
+    this.committed = await this.readCounters();
+  }
+
+  issue(request: IssueRequest): Promise<Certificate> {
+    if (this.closing) {
+      return Promise.reject(new CertificateError('shutting_down', 'The service is shutting down; retry on another instance or later'));
+    }
+    return new Promise<Certificate>((resolve, reject) => {
+      this.mailbox.push({ request, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  /** Stops taking requests and resolves once every request already taken has been answered. */
+  close(): Promise<void> {
+    this.closing = true;
+    if (!this.draining && this.mailbox.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  snapshot(): ActorSnapshot {
+    const committed = this.committed;
+    const sharesIssued = committed?.sharesIssued ?? 0;
+    const certificates = committed?.lastNumber ?? 0;
+    return {
+      class: this.code,
+      authorized: this.authorized,
+      sharesIssued,
+      remaining: this.authorized - sharesIssued,
+      certificates,
+      nextId: certificateId(this.code, certificates + 1),
+      ready: committed !== undefined,
+      mailboxDepth: this.mailbox.size,
+    };
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.mailbox.size > 0) {
+        await this.process(this.mailbox.take(this.maxBatch));
+      }
+    } finally {
+      this.draining = false;
+      if (this.closing) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private async process(batch: Waiting[]): Promise<void> {
+    let committed = this.committed;
+    if (committed === undefined) {
+      try {
+        committed = await this.readCounters();
+        this.committed = committed;
+      } catch (error) {
+        const failure = logUnavailable(error, `recovering ${this.code} counters`);
+        for (const waiting of batch) waiting.reject(failure);
+        return;
+      }
+    }
+
+    const issuedAt = this.now().toISOString();
+    let { lastNumber, sharesIssued } = committed;
+    const accepted: Array<{ waiting: Waiting; certificate: Certificate }> = [];
+    const refused: Array<{ waiting: Waiting; remaining: number }> = [];
+    for (const waiting of batch) {
+      const { amount, name } = waiting.request;
+      const remaining = this.authorized - sharesIssued;
+      if (amount > remaining) {
+        refused.push({ waiting, remaining });
+        continue;
+      }
+      lastNumber += 1;
+      sharesIssued += amount;
+      accepted.push({
+        waiting,
+        certificate: { id: certificateId(this.code, lastNumber), class: this.code, number: lastNumber, name, amount, issuedAt, sharesIssued },
+      });
+    }
+
+    if (accepted.length > 0) {
+      try {
+        await this.ledger.append(accepted.map((entry) => entry.certificate));
+      } catch (error) {
+        // The write may have landed even though we were not told so: forget the counters and
+        // re-read them from the log before numbering anything again. Refusals in this batch were
+        // judged against numbers that may not exist, so they are not final either.
+        this.committed = undefined;
+        const failure = logUnavailable(error, `committing ${accepted.length} ${this.code} certificates`);
+        for (const waiting of batch) waiting.reject(failure);
+        return;
+      }
+      this.committed = { lastNumber, sharesIssued };
+    }
+    for (const { waiting, certificate } of accepted) waiting.resolve(certificate);
+    for (const { waiting, remaining } of refused) waiting.reject(this.insufficient(waiting.request.amount, remaining));
+  }
+
+  private async readCounters(): Promise<Committed> {
+    const last = await this.ledger.lastOf(this.code);
+    return { lastNumber: last?.number ?? 0, sharesIssued: last?.sharesIssued ?? 0 };
+  }
+
+  private insufficient(requested: number, remaining: number): CertificateError {
+    return new CertificateError(
+      'insufficient_shares',
+      `Class ${this.code} has ${remaining} authorized shares left; ${requested} were requested`,
+      { details: { class: this.code, requested, remaining } },
+    );
+  }
+}

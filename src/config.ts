@@ -1,0 +1,67 @@
+import type { ShareClassConfig } from './actors/share-class-actor.js';
+import { CertificateError } from './errors.js';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Undefined: start the embedded local broker from scripts/kafka. */
+  readonly kafkaBrokers: readonly string[] | undefined;
+  readonly topic: string;
+  readonly shareClasses: readonly ShareClassConfig[];
+  readonly minInsyncReplicas: number;
+  readonly replicationFactor: number;
+  readonly commitTimeoutMs: number;
+}
+
+export const DEFAULT_SHARE_CLASSES = 'CS=2600000,PS=750000';
+
+function invalid(name: string, expected: string, got: string): CertificateError {
+  return new CertificateError('invalid_config', `Expected \`${name}\` to be ${expected}, got ${JSON.stringify(got)}`);
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalid(name, `an integer from ${min} to ${max}`, raw);
+  }
+  return value;
+}
+
+export function parseShareClasses(raw: string): ShareClassConfig[] {
+  const expected = 'a comma-separated list of CODE=AUTHORIZED, e.g. CS=2600000,PS=750000 (codes are 1-16 uppercase letters, totals positive integers)';
+  const classes: ShareClassConfig[] = [];
+  for (const part of raw.split(',')) {
+    const match = /^\s*([A-Z]{1,16})\s*=\s*(\d{1,16})\s*$/.exec(part);
+    const authorized = Number(match?.[2]);
+    if (!match || !Number.isSafeInteger(authorized) || authorized < 1) throw invalid('SHARE_CLASSES', expected, raw);
+    const code = match[1]!;
+    if (classes.some((existing) => existing.code === code)) throw invalid('SHARE_CLASSES', `${expected}, each code once`, raw);
+    classes.push({ code, authorized });
+  }
+  return classes;
+}
+
+function brokers(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const list = raw.split(',').map((broker) => broker.trim());
+  if (list.some((broker) => !/^[^\s:]+:\d{1,5}$/.test(broker))) throw invalid('KAFKA_BROKERS', 'a comma-separated list of host:port', raw);
+  return list;
+}
+
+/** Reads and validates the whole configuration once, at start; a bad value stops the service with a clear message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const topic = env.KAFKA_TOPIC?.trim() || 'certificates';
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw invalid('KAFKA_TOPIC', 'a Kafka topic name (letters, digits, . _ -)', topic);
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    kafkaBrokers: brokers(env.KAFKA_BROKERS),
+    topic,
+    shareClasses: parseShareClasses(env.SHARE_CLASSES?.trim() || DEFAULT_SHARE_CLASSES),
+    minInsyncReplicas: integer(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 100),
+    replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 100),
+    commitTimeoutMs: integer(env, 'COMMIT_TIMEOUT_MS', 5000, 100, 60_000),
+  };
+}

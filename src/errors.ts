@@ -1,0 +1,60 @@
+/**
+ * The one error vocabulary of the service. Every failure a client or operator can see is a
+ * CertificateError with a code from this closed list; `src/http/status.ts` maps codes to HTTP.
+ * `canRetry` tells a caller whether the same request may succeed later (the log came back)
+ * or is final (the request itself is wrong, or the shares are gone).
+ */
+export const ERROR_CODES = [
+  'invalid_json',
+  'invalid_body',
+  'invalid_name',
+  'invalid_amount',
+  'invalid_class',
+  'unknown_class',
+  'unsupported_media_type',
+  'payload_too_large',
+  'request_timeout',
+  'not_found',
+  'method_not_allowed',
+  'insufficient_shares',
+  'log_unavailable',
+  'log_corrupt',
+  'shutting_down',
+  'invalid_config',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['log_unavailable', 'shutting_down', 'request_timeout']);
+
+export interface ErrorOptions {
+  readonly cause?: unknown;
+  /** Facts a client can act on (e.g. `requested`, `remaining`); serialised beside code and message. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export class CertificateError extends Error {
+  readonly code: ErrorCode;
+  readonly canRetry: boolean;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CertificateError';
+    this.code = code;
+    this.canRetry = RETRYABLE.has(code);
+    this.details = options.details ?? {};
+  }
+}
+
+export function isCertificateError(value: unknown): value is CertificateError {
+  return value instanceof CertificateError;
+}
+
+/** Wraps any failure of the log as the retryable `log_unavailable`, keeping the original as cause. */
+export function logUnavailable(cause: unknown, what: string): CertificateError {
+  if (isCertificateError(cause) && (cause.code === 'log_unavailable' || cause.code === 'log_corrupt')) return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new CertificateError('log_unavailable', `The certificate log is unavailable (${what}: ${reason}); retry later`, { cause });
+}

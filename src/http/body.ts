@@ -1,0 +1,71 @@
+import type { Context } from 'koa';
+import { CertificateError } from '../errors.js';
+
+export interface BodyLimits {
+  /** Largest accepted body in bytes. */
+  readonly maxBytes: number;
+  /** A body that has not fully arrived after this long is refused (slow-loris senders). */
+  readonly timeoutMs: number;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function tooLarge(limit: number): CertificateError {
+  return new CertificateError('payload_too_large', `Expected a body of at most ${limit} bytes`, { details: { limit } });
+}
+
+function readRaw(ctx: Context, limits: BodyLimits): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const request = ctx.req;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const finish = (error?: CertificateError): void => {
+      clearTimeout(timer);
+      request.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
+      if (error) {
+        // Stop reading, answer now, and drop the connection rather than drain a hostile body.
+        ctx.set('Connection', 'close');
+        request.pause();
+        reject(error);
+      } else {
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      received += chunk.length;
+      if (received > limits.maxBytes) finish(tooLarge(limits.maxBytes));
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => finish();
+    const onError = (): void => finish(new CertificateError('invalid_body', 'The request body could not be read'));
+    const onAborted = (): void => finish(new CertificateError('invalid_body', 'The client aborted the request body'));
+    const timer = setTimeout(
+      () => finish(new CertificateError('request_timeout', `Expected the whole body within ${limits.timeoutMs} ms`)),
+      limits.timeoutMs,
+    );
+    request.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
+  });
+}
+
+/**
+ * Reads a JSON request body: content type first (415), declared and actual size (413), then
+ * strict UTF-8 and JSON (400). Nothing here can throw anything but a CertificateError.
+ */
+export async function readJsonBody(ctx: Context, limits: BodyLimits): Promise<unknown> {
+  if (!ctx.is('application/json')) {
+    throw new CertificateError('unsupported_media_type', `Expected Content-Type application/json, got ${JSON.stringify(ctx.get('Content-Type') || 'none')}`);
+  }
+  if ((ctx.request.length ?? 0) > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  const raw = await readRaw(ctx, limits);
+  let text: string;
+  try {
+    text = decoder.decode(raw);
+  } catch {
+    throw new CertificateError('invalid_json', 'Expected a UTF-8 encoded JSON body');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CertificateError('invalid_json', `Expected a JSON body: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,25 @@
+import type { ErrorCode } from '../errors.js';
+
+/** The only place error codes become HTTP statuses. */
+export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
+  invalid_json: 400,
+  invalid_body: 400,
+  invalid_name: 400,
+  invalid_amount: 400,
+  invalid_class: 400,
+  unknown_class: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  request_timeout: 408,
+  not_found: 404,
+  method_not_allowed: 405,
+  insufficient_shares: 409,
+  log_unavailable: 503,
+  log_corrupt: 503,
+  shutting_down: 503,
+  invalid_config: 500,
+  internal: 500,
+};
+
+/** Seconds a client should wait before retrying a retryable error. */
+export const RETRY_AFTER_SECONDS = 1;

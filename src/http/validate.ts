@@ -1,0 +1,45 @@
+import type { IssueRequest } from '../actors/certificate.js';
+import { CertificateError } from '../errors.js';
+
+export const MAX_NAME_LENGTH = 200;
+const FIELDS: ReadonlySet<string> = new Set(['name', 'amount', 'class']);
+// Control characters would corrupt the line-by-line audit trail; lone surrogates cannot round-trip UTF-8.
+const CONTROL = /\p{Cc}/u;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number') return String(value);
+  return `a ${typeof value}`;
+}
+
+/** Checks the shape of an issue request; which classes exist is the sequencers' business. */
+export function parseIssueRequest(body: unknown): IssueRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new CertificateError('invalid_body', `Expected a JSON object {"name","amount","class"}, got ${describe(body)}`);
+  }
+  // Own keys only, compared as strings: a "__proto__" key from JSON.parse is refused, never followed.
+  const unexpected = Object.keys(body).filter((key) => !FIELDS.has(key));
+  if (unexpected.length > 0) {
+    throw new CertificateError('invalid_body', `Expected only the fields name, amount, class, got also ${unexpected.map((key) => JSON.stringify(key)).join(', ')}`);
+  }
+  const { name, amount, class: shareClass } = body as Record<string, unknown>;
+
+  if (typeof shareClass !== 'string' || shareClass.length === 0) {
+    throw new CertificateError('invalid_class', `Expected \`class\` to be a share class code such as "CS", got ${describe(shareClass)}`);
+  }
+  if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 1) {
+    throw new CertificateError('invalid_amount', `Expected \`amount\` to be a whole number of shares from 1 to ${Number.MAX_SAFE_INTEGER}, got ${describe(amount)}`);
+  }
+  if (typeof name !== 'string') throw new CertificateError('invalid_name', `Expected \`name\` to be a string, got ${describe(name)}`);
+  const trimmed = name.trim();
+  const length = [...trimmed].length;
+  if (length < 1 || length > MAX_NAME_LENGTH) {
+    throw new CertificateError('invalid_name', `Expected \`name\` to have 1 to ${MAX_NAME_LENGTH} characters after trimming, got ${length}`);
+  }
+  if (!trimmed.isWellFormed() || CONTROL.test(trimmed)) {
+    throw new CertificateError('invalid_name', 'Expected `name` without control characters or unpaired surrogates');
+  }
+  return { class: shareClass, name: trimmed, amount };
+}

@@ -1,0 +1,147 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Certificate } from '../actors/certificate.js';
+import type { Ledger } from '../actors/ledger.js';
+import { CertificateError } from '../errors.js';
+import { GroupCommit } from './group-commit.js';
+import { createKafka, type KafkaSettings } from './kafka-config.js';
+import { bounds, readRange, type LogEntry } from './reader.js';
+import { decodeRecord, encodeValue, MalformedRecord } from './record.js';
+import { ensureTopic } from './topic.js';
+
+/** How far back the first tail read looks; each miss looks four times further. */
+const FIRST_TAIL_WINDOW = 512;
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The Ledger over a single-partition Kafka topic. Appends go out with acks=all from an idempotent
+ * producer, one produce request per group of batches. After any failed append the producer is
+ * replaced: a fresh producer id means kafkajs's sequence numbers cannot drift out of step with the
+ * broker's, and the abandoned request cannot be retried behind our back once we re-read the tail.
+ */
+export class KafkaLedger implements Ledger {
+  readonly topic: string;
+  private readonly kafka: Kafka;
+  private readonly settings: KafkaSettings;
+  private readonly commitTimeoutMs: number;
+  private producer: Producer;
+  private producerConnected: Promise<void> | undefined;
+  private producerIsConnected = false;
+  private readonly commits: GroupCommit<Certificate>;
+
+  constructor(settings: KafkaSettings) {
+    this.settings = settings;
+    this.topic = settings.topic;
+    this.kafka = createKafka(settings);
+    this.commitTimeoutMs = settings.commitTimeoutMs ?? 5000;
+    this.producer = this.newProducer();
+    this.commits = new GroupCommit(
+      (certificates) => this.send(certificates),
+      () => this.replaceProducer(),
+    );
+  }
+
+  /** Creates the topic if needed and connects the producer; throws if the broker does not answer. */
+  async connect(): Promise<void> {
+    await ensureTopic(this.kafka, this.settings);
+    await this.connectedProducer();
+  }
+
+  /** True once the current producer has connected (false again after a failed commit, until the next one connects). */
+  get ready(): boolean {
+    return this.producerIsConnected;
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+
+  append(certificates: readonly Certificate[]): Promise<void> {
+    return this.commits.submit(certificates);
+  }
+
+  /**
+   * Reads backwards from the tail in growing windows until it meets a record of the class. Other
+   * classes' records may sit in between; an absent class costs one full pass.
+   */
+  async lastOf(shareClass: string): Promise<Certificate | undefined> {
+    const { low, high } = await bounds(this.kafka, this.topic);
+    let to = high;
+    let window = FIRST_TAIL_WINDOW;
+    while (to > low) {
+      const from = Math.max(low, to - window);
+      let newest: LogEntry | undefined;
+      await readRange(this.kafka, this.topic, from, to, (entries) => {
+        for (const entry of entries) if (entry.key === shareClass) newest = entry;
+      });
+      if (newest !== undefined) return this.decode(newest);
+      to = from;
+      window *= 4;
+    }
+    return undefined;
+  }
+
+  /** Every record in the topic, oldest first, in chunks; `onProgress` sees the offsets read so far. */
+  async readAll(onChunk: (entries: LogEntry[]) => void, onProgress?: (read: number, total: number) => void): Promise<void> {
+    const { low, high } = await bounds(this.kafka, this.topic);
+    let read = 0;
+    await readRange(this.kafka, this.topic, low, high, (entries) => {
+      read += entries.length;
+      onChunk(entries);
+      onProgress?.(read, high - low);
+    });
+  }
+
+  private decode(entry: LogEntry): Certificate {
+    try {
+      return decodeRecord(entry.key, entry.value);
+    } catch (error) {
+      if (!(error instanceof MalformedRecord)) throw error;
+      throw new CertificateError('log_corrupt', `Offset ${entry.offset} of ${this.topic}: ${error.message}; refusing to number past it`, { cause: error });
+    }
+  }
+
+  private async send(certificates: readonly Certificate[]): Promise<void> {
+    const messages = certificates.map((certificate) => ({ key: certificate.class, value: encodeValue(certificate) }));
+    const sent = this.connectedProducer().then((producer) => producer.send({ topic: this.topic, acks: -1, messages }));
+    await withDeadline(sent, this.commitTimeoutMs, `committing ${messages.length} records`);
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    const producer = this.producer;
+    this.producerConnected ??= producer.connect().then(
+      () => {
+        if (producer === this.producer) this.producerIsConnected = true;
+      },
+      (error: unknown) => {
+        if (producer === this.producer) this.producerConnected = undefined;
+        throw error;
+      },
+    );
+    await this.producerConnected;
+    return producer;
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+  }
+
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.producerConnected = undefined;
+    this.producerIsConnected = false;
+    await old.disconnect().catch(() => undefined);
+  }
+}

@@ -30,7 +30,8 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 }
 
 export function parseShareClasses(raw: string): ShareClassConfig[] {
-  const expected = 'a comma-separated list of CODE=AUTHORIZED, e.g. CS=2600000,PS=750000 (codes are 1-16 uppercase letters, totals positive integers)';
+  const expected =
+    'a comma-separated list of CODE=AUTHORIZED, e.g. CS=2600000,PS=750000 (codes are 1-16 uppercase letters, totals positive integers)';
   const classes: ShareClassConfig[] = [];
   for (const part of raw.split(',')) {
     const match = /^\s*([A-Z]{1,16})\s*=\s*(\d{1,16})\s*$/.exec(part);

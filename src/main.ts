@@ -45,9 +45,14 @@ async function main(): Promise<void> {
   await connectWithRetry(ledger, 60_000);
   const sequencers = new Sequencers(config.shareClasses, ledger);
   await sequencers.recoverAll();
-  log('recovered', { classes: sequencers.snapshots().map(({ class: code, certificates, sharesIssued }) => ({ code, certificates, sharesIssued })) });
+  log('recovered', {
+    classes: sequencers.snapshots().map(({ class: code, certificates, sharesIssued }) => ({ code, certificates, sharesIssued })),
+  });
 
-  const app = createApp({ issuer: sequencers, onInternalError: (error, ctx) => log('internal error', { path: ctx.path, error: String(error) }) });
+  const app = createApp({
+    issuer: sequencers,
+    onInternalError: (error, ctx) => log('internal error', { path: ctx.path, error: String(error) }),
+  });
   const server: Server = app.listen(config.port, config.host);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 30_000;

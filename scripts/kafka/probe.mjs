@@ -24,12 +24,29 @@ async function tryOnce() {
     }
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: [{ value: new Date().toISOString() }] });
+    // Readers join consumer groups; on a fresh broker the group coordinator loads lazily, so wait for one join too.
+    await joinGroup();
     return true;
   } catch {
     return false;
   } finally {
     await producer.disconnect().catch(() => {});
     await admin.disconnect().catch(() => {});
+  }
+}
+
+async function joinGroup() {
+  const consumer = kafka.consumer({ groupId: `broker-probe-${Date.now()}`, retry: { retries: 0 } });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic] });
+    await new Promise((resolve, reject) => {
+      consumer.on(consumer.events.GROUP_JOIN, resolve);
+      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+      consumer.run({ eachMessage: async () => {} }).catch(reject);
+    });
+  } finally {
+    await consumer.disconnect().catch(() => {});
   }
 }
 

@@ -26,9 +26,13 @@ export class Sequencers implements Issuer {
     const actor = this.actors.get(request.class);
     if (actor === undefined) {
       return Promise.reject(
-        new CertificateError('unknown_class', `Expected \`class\` to be one of ${this.classes.join(', ')}, got ${JSON.stringify(request.class)}`, {
-          details: { classes: this.classes },
-        }),
+        new CertificateError(
+          'unknown_class',
+          `Expected \`class\` to be one of ${this.classes.join(', ')}, got ${JSON.stringify(request.class)}`,
+          {
+            details: { classes: this.classes },
+          },
+        ),
       );
     }
     return actor.issue(request);

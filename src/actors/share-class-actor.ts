@@ -144,7 +144,15 @@ export class ShareClassActor {
       sharesIssued += amount;
       accepted.push({
         waiting,
-        certificate: { id: certificateId(this.code, lastNumber), class: this.code, number: lastNumber, name, amount, issuedAt, sharesIssued },
+        certificate: {
+          id: certificateId(this.code, lastNumber),
+          class: this.code,
+          number: lastNumber,
+          name,
+          amount,
+          issuedAt,
+          sharesIssued,
+        },
       });
     }
 

@@ -53,7 +53,10 @@ function readRaw(ctx: Context, limits: BodyLimits): Promise<Buffer> {
  */
 export async function readJsonBody(ctx: Context, limits: BodyLimits): Promise<unknown> {
   if (!ctx.is('application/json')) {
-    throw new CertificateError('unsupported_media_type', `Expected Content-Type application/json, got ${JSON.stringify(ctx.get('Content-Type') || 'none')}`);
+    throw new CertificateError(
+      'unsupported_media_type',
+      `Expected Content-Type application/json, got ${JSON.stringify(ctx.get('Content-Type') || 'none')}`,
+    );
   }
   if ((ctx.request.length ?? 0) > limits.maxBytes) throw tooLarge(limits.maxBytes);
   const raw = await readRaw(ctx, limits);

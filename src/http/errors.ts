@@ -31,7 +31,10 @@ export function errorHandler(onInternal: (error: unknown, ctx: Context) => void)
       if (ctx.body === undefined || ctx.body === null) {
         if (ctx.status === 404) throw new CertificateError('not_found', `No resource at ${ctx.method} ${ctx.path}`);
         if (ctx.status === 405 || ctx.status === 501) {
-          throw new CertificateError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow') || 'none'}`);
+          throw new CertificateError(
+            'method_not_allowed',
+            `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow') || 'none'}`,
+          );
         }
       }
     } catch (thrown) {

@@ -22,7 +22,10 @@ export function parseIssueRequest(body: unknown): IssueRequest {
   // Own keys only, compared as strings: a "__proto__" key from JSON.parse is refused, never followed.
   const unexpected = Object.keys(body).filter((key) => !FIELDS.has(key));
   if (unexpected.length > 0) {
-    throw new CertificateError('invalid_body', `Expected only the fields name, amount, class, got also ${unexpected.map((key) => JSON.stringify(key)).join(', ')}`);
+    throw new CertificateError(
+      'invalid_body',
+      `Expected only the fields name, amount, class, got also ${unexpected.map((key) => JSON.stringify(key)).join(', ')}`,
+    );
   }
   const { name, amount, class: shareClass } = body as Record<string, unknown>;
 
@@ -30,13 +33,19 @@ export function parseIssueRequest(body: unknown): IssueRequest {
     throw new CertificateError('invalid_class', `Expected \`class\` to be a share class code such as "CS", got ${describe(shareClass)}`);
   }
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 1) {
-    throw new CertificateError('invalid_amount', `Expected \`amount\` to be a whole number of shares from 1 to ${Number.MAX_SAFE_INTEGER}, got ${describe(amount)}`);
+    throw new CertificateError(
+      'invalid_amount',
+      `Expected \`amount\` to be a whole number of shares from 1 to ${Number.MAX_SAFE_INTEGER}, got ${describe(amount)}`,
+    );
   }
   if (typeof name !== 'string') throw new CertificateError('invalid_name', `Expected \`name\` to be a string, got ${describe(name)}`);
   const trimmed = name.trim();
   const length = [...trimmed].length;
   if (length < 1 || length > MAX_NAME_LENGTH) {
-    throw new CertificateError('invalid_name', `Expected \`name\` to have 1 to ${MAX_NAME_LENGTH} characters after trimming, got ${length}`);
+    throw new CertificateError(
+      'invalid_name',
+      `Expected \`name\` to have 1 to ${MAX_NAME_LENGTH} characters after trimming, got ${length}`,
+    );
   }
   if (!trimmed.isWellFormed() || CONTROL.test(trimmed)) {
     throw new CertificateError('invalid_name', 'Expected `name` without control characters or unpaired surrogates');

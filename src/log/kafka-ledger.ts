@@ -103,7 +103,9 @@ export class KafkaLedger implements Ledger {
       return decodeRecord(entry.key, entry.value);
     } catch (error) {
       if (!(error instanceof MalformedRecord)) throw error;
-      throw new CertificateError('log_corrupt', `Offset ${entry.offset} of ${this.topic}: ${error.message}; refusing to number past it`, { cause: error });
+      throw new CertificateError('log_corrupt', `Offset ${entry.offset} of ${this.topic}: ${error.message}; refusing to number past it`, {
+        cause: error,
+      });
     }
   }
 

@@ -44,7 +44,8 @@ export async function readRange(
     groupId: `certificates-reader-${randomUUID()}`,
     maxWaitTimeInMs: 100,
     allowAutoTopicCreation: false,
-    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    // A fresh broker answers "coordinator loading" for a few seconds; a dead one fails the stall timeout.
+    retry: { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 },
   });
   await consumer.connect();
   try {
@@ -54,7 +55,10 @@ export async function readRange(
       let stall: NodeJS.Timeout | undefined;
       const armStall = (): void => {
         clearTimeout(stall);
-        stall = setTimeout(() => reject(new Error(`no records past offset ${next} of ${topic} within ${stallTimeoutMs} ms`)), stallTimeoutMs);
+        stall = setTimeout(
+          () => reject(new Error(`no records past offset ${next} of ${topic} within ${stallTimeoutMs} ms`)),
+          stallTimeoutMs,
+        );
       };
       armStall();
       consumer.on(consumer.events.CRASH, ({ payload }) => {

@@ -36,12 +36,14 @@ export function decodeRecord(key: string | null, value: string | null): Certific
   if (typeof shareClass !== 'string' || shareClass.length === 0) throw new MalformedRecord('class is missing');
   if (key !== shareClass) throw new MalformedRecord(`key ${JSON.stringify(key)} differs from class ${shareClass}`);
   if (!positiveInteger(number)) throw new MalformedRecord(`number ${JSON.stringify(number)} is not a positive integer`);
-  if (id !== certificateId(shareClass, number)) throw new MalformedRecord(`id ${JSON.stringify(id)} does not match ${shareClass}-${number}`);
+  if (id !== certificateId(shareClass, number))
+    throw new MalformedRecord(`id ${JSON.stringify(id)} does not match ${shareClass}-${number}`);
   if (typeof name !== 'string' || name.length === 0) throw new MalformedRecord(`${String(id)}: name is missing`);
   if (!positiveInteger(amount)) throw new MalformedRecord(`${String(id)}: amount ${JSON.stringify(amount)} is not a positive integer`);
   if (!positiveInteger(sharesIssued) || sharesIssued < amount) {
     throw new MalformedRecord(`${String(id)}: sharesIssued ${JSON.stringify(sharesIssued)} is not a running total`);
   }
-  if (typeof issuedAt !== 'string' || Number.isNaN(Date.parse(issuedAt))) throw new MalformedRecord(`${String(id)}: issuedAt is not a date`);
+  if (typeof issuedAt !== 'string' || Number.isNaN(Date.parse(issuedAt)))
+    throw new MalformedRecord(`${String(id)}: issuedAt is not a date`);
   return { id, class: shareClass, number, name, amount, issuedAt, sharesIssued };
 }

@@ -1,0 +1,48 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Sequencers } from '../../src/actors/sequencers.js';
+import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
+import { createApp } from '../../src/http/app.js';
+import { KafkaLedger } from '../../src/log/kafka-ledger.js';
+import type { Certificate } from '../../src/actors/certificate.js';
+import { decodeRecord } from '../../src/log/record.js';
+import { broker } from './broker.js';
+
+export interface TestApp {
+  readonly url: string;
+  readonly ledger: KafkaLedger;
+  readonly sequencers: Sequencers;
+  /** Every certificate in the topic, decoded, oldest first. */
+  committed(): Promise<Certificate[]>;
+  close(): Promise<void>;
+}
+
+/** The real service wired in-process (real Kafka, real Koa on a loopback port), for HTTP-level tests. */
+export async function startApp(topic: string, shareClasses: readonly ShareClassConfig[]): Promise<TestApp> {
+  const ledger = new KafkaLedger({ brokers: broker().brokers, topic });
+  await ledger.connect();
+  const sequencers = new Sequencers(shareClasses, ledger);
+  await sequencers.recoverAll();
+  const server: Server = createApp({ issuer: sequencers }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    ledger,
+    sequencers,
+    async committed() {
+      const all: Certificate[] = [];
+      await ledger.readAll((entries) => {
+        for (const entry of entries) all.push(decodeRecord(entry.key, entry.value));
+      });
+      return all;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await sequencers.closeAll();
+      await ledger.disconnect();
+    },
+  };
+}

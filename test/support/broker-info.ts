@@ -1,0 +1,13 @@
+import { fileURLToPath } from 'node:url';
+
+/** A port apart from the service's default 9092, so tests never touch a developer's running broker. */
+export const LOCAL_TEST_PORT = Number(process.env.TEST_KAFKA_PORT ?? 39092);
+
+export const brokerScript = fileURLToPath(new URL('../../scripts/kafka/kafka.sh', import.meta.url));
+
+export interface BrokerInfo {
+  /** `local`: started from scripts/kafka, so tests may stop and restart it. */
+  readonly mode: 'external' | 'container' | 'local';
+  readonly brokers: string[];
+  readonly port?: number;
+}

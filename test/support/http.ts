@@ -1,0 +1,34 @@
+/** A client's view of one POST: status, headers and parsed JSON body. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Record<string, unknown>;
+}
+
+export async function post(url: string, body: unknown, contentType = 'application/json'): Promise<Reply> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+export function issue(baseUrl: string, shareClass: string, amount = 10, name = 'Salt Bae'): Promise<Reply> {
+  return post(`${baseUrl}/`, { name, amount, class: shareClass });
+}
+
+/** Runs `count` tasks with at most `concurrency` in flight, like that many clients in a loop. */
+export async function concurrently<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await task(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return results;
+}

@@ -25,7 +25,15 @@ describe('ShareClassActor (pure sequencing logic, in-memory ledger)', () => {
     await cs.recover();
     const first = await cs.issue(ask(10));
     const second = await cs.issue(ask(5));
-    expect(first).toEqual({ id: 'CS-1', class: 'CS', number: 1, name: 'Ada', amount: 10, issuedAt: '2026-01-02T03:04:05.000Z', sharesIssued: 10 });
+    expect(first).toEqual({
+      id: 'CS-1',
+      class: 'CS',
+      number: 1,
+      name: 'Ada',
+      amount: 10,
+      issuedAt: '2026-01-02T03:04:05.000Z',
+      sharesIssued: 10,
+    });
     expect([second.id, second.sharesIssued]).toEqual(['CS-2', 15]);
   });
 

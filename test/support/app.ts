@@ -6,8 +6,8 @@ import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
 import { createApp } from '../../src/http/app.js';
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
 import type { Certificate } from '../../src/actors/certificate.js';
-import { decodeRecord } from '../../src/log/record.js';
 import { broker } from './broker.js';
+import { readCertificates } from './log.js';
 
 export interface TestApp {
   readonly url: string;
@@ -31,13 +31,7 @@ export async function startApp(topic: string, shareClasses: readonly ShareClassC
     url: `http://127.0.0.1:${port}`,
     ledger,
     sequencers,
-    async committed() {
-      const all: Certificate[] = [];
-      await ledger.readAll((entries) => {
-        for (const entry of entries) all.push(decodeRecord(entry.key, entry.value));
-      });
-      return all;
-    },
+    committed: () => readCertificates(topic),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

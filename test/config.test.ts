@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseShareClasses } from '../src/config.js';
+
+describe('configuration', () => {
+  it('defaults to the original authorized totals, port 3000, topic certificates and the embedded broker', () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 3000,
+      topic: 'certificates',
+      kafkaBrokers: undefined,
+      shareClasses: [
+        { code: 'CS', authorized: 2_600_000 },
+        { code: 'PS', authorized: 750_000 },
+      ],
+    });
+  });
+
+  it('reads brokers and any uppercase class codes', () => {
+    const config = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', SHARE_CLASSES: 'CS=10,PREF=5,B=1' });
+    expect(config.kafkaBrokers).toEqual(['a:9092', 'b:9093']);
+    expect(config.shareClasses.map((shareClass) => shareClass.code)).toEqual(['CS', 'PREF', 'B']);
+  });
+
+  it.each([
+    ['PORT', 'abc', 'Expected `PORT` to be an integer from 0 to 65535, got "abc"'],
+    ['PORT', '70000', 'Expected `PORT` to be an integer from 0 to 65535'],
+    ['SHARE_CLASSES', 'cs=10', 'Expected `SHARE_CLASSES` to be a comma-separated list of CODE=AUTHORIZED'],
+    ['SHARE_CLASSES', 'CS=0', 'Expected `SHARE_CLASSES`'],
+    ['SHARE_CLASSES', 'CS=10,CS=20', 'each code once'],
+    ['KAFKA_BROKERS', 'localhost', 'Expected `KAFKA_BROKERS` to be a comma-separated list of host:port'],
+    ['KAFKA_TOPIC', 'bad topic!', 'Expected `KAFKA_TOPIC` to be a Kafka topic name'],
+  ])('refuses %s=%s with a clear message', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('parses share classes with spaces around the parts', () => {
+    expect(parseShareClasses(' CS = 5 , PS=7')).toEqual([
+      { code: 'CS', authorized: 5 },
+      { code: 'PS', authorized: 7 },
+    ]);
+  });
+});

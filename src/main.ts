@@ -38,12 +38,11 @@ async function main(): Promise<void> {
   const ledger = new KafkaLedger({
     brokers,
     topic: config.topic,
-    commitTimeoutMs: config.commitTimeoutMs,
     minInsyncReplicas: config.minInsyncReplicas,
     replicationFactor: config.replicationFactor,
   });
   await connectWithRetry(ledger, 60_000);
-  const sequencers = new Sequencers(config.shareClasses, ledger);
+  const sequencers = new Sequencers(config.shareClasses, ledger, { ackTimeoutMs: config.commitTimeoutMs });
   await sequencers.recoverAll();
   log('recovered', {
     classes: sequencers.snapshots().map(({ class: code, certificates, sharesIssued }) => ({ code, certificates, sharesIssued })),

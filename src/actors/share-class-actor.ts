@@ -11,6 +11,12 @@ export interface ShareClassConfig {
 export interface ActorOptions {
   /** Upper bound on certificates per commit, keeping one produce request well under Kafka's 1 MB. */
   readonly maxBatch?: number;
+  /**
+   * How long a batch may wait on the log before its requests, and everything queued behind it, are
+   * answered `log_unavailable` (default 5000 ms). The batch itself still settles later: the actor
+   * numbers nothing new until it knows whether that write landed.
+   */
+  readonly ackTimeoutMs?: number;
   readonly now?: () => Date;
 }
 
@@ -24,6 +30,12 @@ interface Waiting {
   readonly request: IssueRequest;
   readonly resolve: (certificate: Certificate) => void;
   readonly reject: (error: CertificateError) => void;
+}
+
+/** A batch taken from the mailbox; `answered` once its requests got a reply (on time or not). */
+interface InFlight {
+  readonly waiting: Waiting[];
+  answered: boolean;
 }
 
 export interface ActorSnapshot {
@@ -50,11 +62,14 @@ export class ShareClassActor {
   readonly authorized: number;
   private readonly ledger: Ledger;
   private readonly maxBatch: number;
+  private readonly ackTimeoutMs: number;
   private readonly now: () => Date;
   private readonly mailbox = new Mailbox<Waiting>();
   /** Undefined means "the log is the truth and we have not read it since it last failed us". */
   private committed: Committed | undefined;
   private draining = false;
+  /** True while a batch has outlived ackTimeoutMs: new requests are refused at once instead of queueing. */
+  private stalled = false;
   private closing = false;
   private idle: Array<() => void> = [];
 
@@ -63,6 +78,7 @@ export class ShareClassActor {
     this.authorized = shareClass.authorized;
     this.ledger = ledger;
     this.maxBatch = options.maxBatch ?? 2000;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 5000;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -75,6 +91,7 @@ export class ShareClassActor {
     if (this.closing) {
       return Promise.reject(new CertificateError('shutting_down', 'The service is shutting down; retry on another instance or later'));
     }
+    if (this.stalled) return Promise.reject(this.notAnswering());
     return new Promise<Certificate>((resolve, reject) => {
       this.mailbox.push({ request, resolve, reject });
       if (!this.draining) void this.drain();
@@ -116,15 +133,40 @@ export class ShareClassActor {
     }
   }
 
-  private async process(batch: Waiting[]): Promise<void> {
+  private async process(waiting: Waiting[]): Promise<void> {
+    const batch: InFlight = { waiting, answered: false };
+    // One timer per batch, not per request: cheap at any load.
+    const timer = setTimeout(() => this.stall(batch), this.ackTimeoutMs);
+    try {
+      await this.commit(batch);
+    } finally {
+      clearTimeout(timer);
+      this.stalled = false;
+    }
+  }
+
+  /** The log has not answered in time: answer this batch and everything queued behind it now. */
+  private stall(batch: InFlight): void {
+    this.stalled = true;
+    const error = this.notAnswering();
+    this.fail(batch, error);
+    for (const queued of this.mailbox.take(Infinity)) queued.reject(error);
+  }
+
+  private fail(batch: InFlight, error: CertificateError): void {
+    if (batch.answered) return;
+    batch.answered = true;
+    for (const waiting of batch.waiting) waiting.reject(error);
+  }
+
+  private async commit(batch: InFlight): Promise<void> {
     let committed = this.committed;
     if (committed === undefined) {
       try {
         committed = await this.readCounters();
         this.committed = committed;
       } catch (error) {
-        const failure = logUnavailable(error, `recovering ${this.code} counters`);
-        for (const waiting of batch) waiting.reject(failure);
+        this.fail(batch, logUnavailable(error, `recovering ${this.code} counters`));
         return;
       }
     }
@@ -133,7 +175,7 @@ export class ShareClassActor {
     let { lastNumber, sharesIssued } = committed;
     const accepted: Array<{ waiting: Waiting; certificate: Certificate }> = [];
     const refused: Array<{ waiting: Waiting; remaining: number }> = [];
-    for (const waiting of batch) {
+    for (const waiting of batch.waiting) {
       const { amount, name } = waiting.request;
       const remaining = this.authorized - sharesIssued;
       if (amount > remaining) {
@@ -164,12 +206,13 @@ export class ShareClassActor {
         // re-read them from the log before numbering anything again. Refusals in this batch were
         // judged against numbers that may not exist, so they are not final either.
         this.committed = undefined;
-        const failure = logUnavailable(error, `committing ${accepted.length} ${this.code} certificates`);
-        for (const waiting of batch) waiting.reject(failure);
+        this.fail(batch, logUnavailable(error, `committing ${accepted.length} ${this.code} certificates`));
         return;
       }
       this.committed = { lastNumber, sharesIssued };
     }
+    if (batch.answered) return;
+    batch.answered = true;
     for (const { waiting, certificate } of accepted) waiting.resolve(certificate);
     for (const { waiting, remaining } of refused) waiting.reject(this.insufficient(waiting.request.amount, remaining));
   }
@@ -177,6 +220,10 @@ export class ShareClassActor {
   private async readCounters(): Promise<Committed> {
     const last = await this.ledger.lastOf(this.code);
     return { lastNumber: last?.number ?? 0, sharesIssued: last?.sharesIssued ?? 0 };
+  }
+
+  private notAnswering(): CertificateError {
+    return new CertificateError('log_unavailable', `The certificate log has not answered within ${this.ackTimeoutMs} ms; retry later`);
   }
 
   private insufficient(requested: number, remaining: number): CertificateError {

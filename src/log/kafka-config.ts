@@ -4,8 +4,6 @@ export interface KafkaSettings {
   readonly brokers: readonly string[];
   readonly topic: string;
   readonly clientId?: string;
-  /** How long one commit may take before the request is answered 503 (default 5000 ms). */
-  readonly commitTimeoutMs?: number;
   /** Topic setting used only when this service creates the topic (default 1). */
   readonly minInsyncReplicas?: number;
   readonly replicationFactor?: number;

@@ -11,14 +11,6 @@ import { ensureTopic } from './topic.js';
 /** How far back the first tail read looks; each miss looks four times further. */
 const FIRST_TAIL_WINDOW = 512;
 
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
 /**
  * The Ledger over a single-partition Kafka topic. Appends go out with acks=all from an idempotent
  * producer, one produce request per group of batches. After any failed append the producer is
@@ -29,7 +21,6 @@ export class KafkaLedger implements Ledger {
   readonly topic: string;
   private readonly kafka: Kafka;
   private readonly settings: KafkaSettings;
-  private readonly commitTimeoutMs: number;
   private producer: Producer;
   private producerConnected: Promise<void> | undefined;
   private producerIsConnected = false;
@@ -39,7 +30,6 @@ export class KafkaLedger implements Ledger {
     this.settings = settings;
     this.topic = settings.topic;
     this.kafka = createKafka(settings);
-    this.commitTimeoutMs = settings.commitTimeoutMs ?? 5000;
     this.producer = this.newProducer();
     this.commits = new GroupCommit(
       (certificates) => this.send(certificates),
@@ -111,8 +101,8 @@ export class KafkaLedger implements Ledger {
 
   private async send(certificates: readonly Certificate[]): Promise<void> {
     const messages = certificates.map((certificate) => ({ key: certificate.class, value: encodeValue(certificate) }));
-    const sent = this.connectedProducer().then((producer) => producer.send({ topic: this.topic, acks: -1, messages }));
-    await withDeadline(sent, this.commitTimeoutMs, `committing ${messages.length} records`);
+    const producer = await this.connectedProducer();
+    await producer.send({ topic: this.topic, acks: -1, messages });
   }
 
   private async connectedProducer(): Promise<Producer> {

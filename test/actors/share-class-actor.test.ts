@@ -103,6 +103,23 @@ describe('ShareClassActor (pure sequencing logic, in-memory ledger)', () => {
     expect(cs.snapshot()).toMatchObject({ ready: true, certificates: 1, nextId: 'CS-2', remaining: 999 });
   });
 
+  it('answers log_unavailable on time when the log hangs, refuses new requests at once, and numbers on from what landed', async () => {
+    const ledger = new FakeLedger();
+    const cs = new ShareClassActor({ code: 'CS', authorized: 1000 }, ledger, { ackTimeoutMs: 50 });
+    await cs.recover();
+    ledger.hold();
+    const hung = cs.issue(ask(1));
+    const queued = cs.issue(ask(1));
+    await expect(hung).rejects.toMatchObject({ code: 'log_unavailable' });
+    await expect(queued).rejects.toMatchObject({ code: 'log_unavailable' });
+    await expect(cs.issue(ask(1))).rejects.toMatchObject({ code: 'log_unavailable' });
+    // The hung write lands after all: its number is taken, and the queued request never got one.
+    ledger.release();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect((await cs.issue(ask(1))).id).toBe('CS-2');
+    expect(ledger.records.map((certificate) => certificate.id)).toEqual(['CS-1', 'CS-2']);
+  });
+
   it('answers every request already taken before close resolves, and refuses new ones', async () => {
     const ledger = new FakeLedger();
     const cs = actor(ledger);

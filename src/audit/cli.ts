@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SHARE_CLASSES, parseShareClasses } from '../config.js';
+import { isCertificateError } from '../errors.js';
+import { KafkaLedger } from '../log/kafka-ledger.js';
+import { formatTable, LogAudit, parseAcknowledged, type Acknowledged } from './check.js';
+
+const USAGE = `Usage: npm run audit [-- --acknowledged FILE]
+
+Reads the whole certificate topic and checks, per class: numbers exactly 1..N, no duplicates, no
+malformed record, running totals consistent, never more shares than authorized.
+
+  --acknowledged FILE  one certificate per line (an ID such as CS-17, or the JSON body of the 201);
+                       each must be in the log, with the same name and amount when given
+Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_TOPIC (certificates), SHARE_CLASSES (${DEFAULT_SHARE_CLASSES})
+Exit status: 0 the log is sound, 1 violations found, 2 the audit could not run.`;
+
+const PROGRESS_EVERY_MS = 1000;
+
+function fail(message: string): never {
+  console.error(`audit: ${message}`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let values: { acknowledged?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { acknowledged: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+
+  let shareClasses;
+  try {
+    shareClasses = parseShareClasses(process.env.SHARE_CLASSES?.trim() || DEFAULT_SHARE_CLASSES);
+  } catch (error) {
+    fail(isCertificateError(error) ? error.message : String(error));
+  }
+  let acknowledged: Acknowledged[] = [];
+  if (values.acknowledged !== undefined) {
+    try {
+      acknowledged = parseAcknowledged(readFileSync(values.acknowledged, 'utf8'));
+    } catch (error) {
+      fail(`${values.acknowledged}: ${(error as Error).message}`);
+    }
+  }
+  const brokers = (process.env.KAFKA_BROKERS?.trim() || '127.0.0.1:9092').split(',').map((broker) => broker.trim());
+  const topic = process.env.KAFKA_TOPIC?.trim() || 'certificates';
+
+  const audit = new LogAudit(shareClasses, acknowledged);
+  // Never connect(): that would create a missing topic, and an audit must not change what it audits.
+  const ledger = new KafkaLedger({ brokers, topic, clientId: 'certificates-audit' });
+  const started = Date.now();
+  let lastProgress = started;
+  try {
+    await ledger.readAll(
+      (entries) => audit.add(entries),
+      (read, total) => {
+        const now = Date.now();
+        if (now - lastProgress < PROGRESS_EVERY_MS) return;
+        lastProgress = now;
+        console.error(`audit: ${read} of ${total} records read (${Math.round((100 * read) / Math.max(total, 1))}%)`);
+      },
+    );
+  } catch (error) {
+    fail(`cannot read topic ${topic} from ${brokers.join(',')}: ${(error as Error).message}`);
+  } finally {
+    await ledger.disconnect().catch(() => undefined);
+  }
+
+  const report = audit.report();
+  console.log(`topic ${topic} on ${brokers.join(',')}: ${report.records} records read in ${Date.now() - started} ms`);
+  console.log(formatTable(report.classes));
+  if (values.acknowledged !== undefined) console.log(`acknowledged certificates checked: ${report.acknowledgedChecked}`);
+  if (report.ok) {
+    console.log('OK: numbering, running totals and authorized limits hold');
+    return;
+  }
+  console.log(`FAILED: ${report.violationCount} violation${report.violationCount === 1 ? '' : 's'}; the first:`);
+  for (const violation of report.violations) {
+    console.log(`  ${violation.offset === undefined ? '' : `offset ${violation.offset}: `}${violation.message}`);
+  }
+  process.exitCode = 1;
+}
+
+main().catch((error: unknown) => fail(String(error)));

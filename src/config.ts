@@ -11,6 +11,7 @@ export interface Config {
   readonly minInsyncReplicas: number;
   readonly replicationFactor: number;
   readonly commitTimeoutMs: number;
+  readonly flushEveryWrite: boolean;
 }
 
 export const DEFAULT_SHARE_CLASSES = 'CS=2600000,PS=750000';
@@ -64,5 +65,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minInsyncReplicas: integer(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 100),
     replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 100),
     commitTimeoutMs: integer(env, 'COMMIT_TIMEOUT_MS', 5000, 100, 60_000),
+    flushEveryWrite: integer(env, 'KAFKA_FLUSH_EVERY_WRITE', 0, 0, 1) === 1,
   };
 }

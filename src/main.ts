@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     topic: config.topic,
     minInsyncReplicas: config.minInsyncReplicas,
     replicationFactor: config.replicationFactor,
+    flushEveryWrite: config.flushEveryWrite,
   });
   await connectWithRetry(ledger, 60_000);
   const sequencers = new Sequencers(config.shareClasses, ledger, { ackTimeoutMs: config.commitTimeoutMs });

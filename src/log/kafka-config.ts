@@ -7,6 +7,8 @@ export interface KafkaSettings {
   /** Topic setting used only when this service creates the topic (default 1). */
   readonly minInsyncReplicas?: number;
   readonly replicationFactor?: number;
+  /** Topic setting used only when this service creates the topic: fsync each write (see TopicSpec). */
+  readonly flushEveryWrite?: boolean;
 }
 
 /**

@@ -4,6 +4,12 @@ export interface TopicSpec {
   readonly topic: string;
   readonly minInsyncReplicas?: number;
   readonly replicationFactor?: number;
+  /**
+   * fsync every write before acknowledging it (`flush.messages=1`). Without it an acknowledged
+   * write lives in the broker's page cache: it survives any process crash, kill -9 of the broker
+   * included, but not the loss of the machine — against that Kafka's answer is replication.
+   */
+  readonly flushEveryWrite?: boolean;
 }
 
 /**

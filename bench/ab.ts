@@ -1,0 +1,58 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand } from './children.js';
+import type { ScenarioResult } from './model.js';
+
+function field(output: string, label: string): number {
+  const match = new RegExp(`^${label}:\\s+([\\d.]+)`, 'm').exec(output);
+  return match ? Number(match[1]) : 0;
+}
+
+function served(output: string, percent: number): number {
+  const match = new RegExp(`^\\s*${percent}%\\s+(\\d+)`, 'm').exec(output);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+/** ab counts a body whose length differs from the first one's as failed; ours vary (CS-9 vs CS-10). */
+function failures(output: string): number {
+  const match = /Connect: (\d+), Receive: (\d+), Length: \d+, Exceptions: (\d+)/.exec(output);
+  return match ? Number(match[1]) + Number(match[2]) + Number(match[3]) : 0;
+}
+
+/** Reads ab's text report; ab reports whole milliseconds and no p99.9. */
+export function parseAb(output: string): Omit<ScenarioResult, 'id' | 'label' | 'tool'> {
+  const total = field(output, 'Complete requests');
+  const non2xx = field(output, 'Non-2xx responses');
+  return {
+    requestsPerSecond: Math.round(field(output, 'Requests per second')),
+    latencyMs: { p50: served(output, 50), p90: served(output, 90), p99: served(output, 99), max: served(output, 100) },
+    total,
+    statuses: { '2xx': total - non2xx, ...(non2xx > 0 ? { 'non-2xx': non2xx } : {}) },
+    non2xx,
+    errors: failures(output),
+    timeouts: 0,
+  };
+}
+
+/**
+ * The original's compatibility run: `ab -n N -c C -p body.json -T application/json URL` (no
+ * keep-alive, as the original ran it). Resolves undefined when ab is not installed.
+ */
+export async function runAb(url: string, body: object, requests: number, connections: number): Promise<ScenarioResult | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-ab-'));
+  try {
+    const bodyFile = join(dir, 'body.json');
+    await writeFile(bodyFile, JSON.stringify(body));
+    const args = ['-q', '-n', String(requests), '-c', String(connections), '-p', bodyFile, '-T', 'application/json', url];
+    const { code, output } = await runCommand('ab', args).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return { code: -1, output: '' };
+      throw error;
+    });
+    if (code === -1) return undefined;
+    if (code !== 0) throw new Error(`ab exited with code ${code}: ${output.slice(-500)}`);
+    return { id: 'ab', label: `ab -n ${requests} -c ${connections} (no keep-alive)`, tool: 'ab', ...parseAb(output) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,43 @@
+import { createKafka } from '../src/log/kafka-config.js';
+import { ensureTopic } from '../src/log/topic.js';
+import type { ScenarioResult } from './model.js';
+import { summarise } from './stats.js';
+
+/**
+ * The Kafka floor: one record per produce, sequentially, with the service's producer settings. A
+ * batch cycle of the service can never be shorter than one of these round trips.
+ */
+export async function measureKafkaFloor(brokers: readonly string[], topic: string, sends: number): Promise<ScenarioResult> {
+  const kafka = createKafka({ brokers, topic, clientId: 'bench-floor' });
+  await ensureTopic(kafka, { topic });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const value = JSON.stringify({ id: 'CS-1', class: 'CS', number: 1, name: 'Salt Bae', amount: 10, issuedAt: new Date().toISOString() });
+    const send = (): Promise<unknown> => producer.send({ topic, acks: -1, messages: [{ key: 'CS', value }] });
+    // Connection setup and JIT warm-up are not part of a round trip.
+    for (let i = 0; i < Math.min(100, sends); i += 1) await send();
+    const samples: number[] = [];
+    const started = performance.now();
+    for (let i = 0; i < sends; i += 1) {
+      const before = performance.now();
+      await send();
+      samples.push(performance.now() - before);
+    }
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    return {
+      id: 'k',
+      label: 'Kafka floor: 1 record/produce, sequential',
+      tool: 'kafkajs',
+      requestsPerSecond: Math.round(sends / elapsedSeconds),
+      latencyMs: summarise(samples),
+      total: sends,
+      statuses: {},
+      non2xx: 0,
+      errors: 0,
+      timeouts: 0,
+    };
+  } finally {
+    await producer.disconnect();
+  }
+}

@@ -1,0 +1,58 @@
+/** The shape of one bench run, as printed, charted and written to bench/results/*.json. */
+export interface Latency {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  /** Absent where the tool does not report it (ab stops at p99). */
+  readonly p99_9?: number;
+  readonly max: number;
+}
+
+export interface ScenarioResult {
+  /** a, a', k, b-CS, b-PS, b-mixed, c, ab */
+  readonly id: string;
+  readonly label: string;
+  readonly tool: 'autocannon' | 'kafkajs' | 'ab';
+  readonly requestsPerSecond: number;
+  readonly latencyMs: Latency;
+  readonly total: number;
+  /** Responses by HTTP status, e.g. { "201": 81234, "409": 1200 }. */
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly serviceRssMaxMiB?: number;
+  /** This scenario's throughput over (a)'s and (a')'s, for the service scenarios. */
+  readonly ratioToRaw?: number;
+  readonly ratioToKoa?: number;
+}
+
+export interface AuditResult {
+  readonly topic: string;
+  readonly status: 'clean' | 'violations' | 'unavailable' | 'skipped';
+  readonly exitCode?: number;
+  readonly tail: string;
+}
+
+export interface Machine {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly node: string;
+  readonly java: string;
+  readonly kernel: string;
+}
+
+export interface BenchRun {
+  readonly startedAt: string;
+  readonly machine: Machine;
+  readonly settings: {
+    readonly connections: number;
+    readonly warmupSeconds: number;
+    readonly measureSeconds: number;
+    readonly quick: boolean;
+  };
+  readonly scenarios: readonly ScenarioResult[];
+  readonly audits: readonly AuditResult[];
+  /** Why the run failed; empty when its numbers can be trusted. */
+  readonly failures: readonly string[];
+}

@@ -1,0 +1,62 @@
+/** Everything a bench run can be told, from flags first and environment second. */
+export const STEPS = ['a', "a'", 'k', 'b', 'c', 'ab'] as const;
+export type Step = (typeof STEPS)[number];
+
+export interface BenchOptions {
+  readonly warmupSeconds: number;
+  readonly measureSeconds: number;
+  readonly connections: number;
+  /** Sequential produce round trips of the Kafka floor. */
+  readonly floorSends: number;
+  readonly abRequests: number;
+  readonly kafkaPort: number;
+  /** An already running broker or cluster to use instead of starting the bench's own. */
+  readonly kafkaBrokers: string | undefined;
+  /** First of four consecutive ports: raw, Koa, service, exhaustion service. */
+  readonly basePort: number;
+  readonly steps: ReadonlySet<Step>;
+  /** Without the audit a run cannot claim gap-free numbers, so skipping it must be asked for. */
+  readonly skipAudit: boolean;
+  readonly quick: boolean;
+}
+
+function flag(argv: readonly string[], name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+}
+
+function positive(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`Expected ${name} to be a positive number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function steps(raw: string | undefined): ReadonlySet<Step> {
+  if (raw === undefined) return new Set(STEPS);
+  const chosen = raw.split(',').map((step) => step.trim());
+  const unknown = chosen.filter((step) => !(STEPS as readonly string[]).includes(step));
+  if (unknown.length > 0) throw new Error(`Unknown step(s) ${unknown.join(', ')}; expected some of ${STEPS.join(', ')}`);
+  return new Set(chosen as Step[]);
+}
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const known = ['--quick', '--skip-audit', '--warmup=', '--duration=', '--connections=', '--only='];
+  const stray = argv.filter((arg) => !known.some((prefix) => arg === prefix || (prefix.endsWith('=') && arg.startsWith(prefix))));
+  if (stray.length > 0) throw new Error(`Unknown argument(s) ${stray.join(' ')}; known: ${known.join(' ')}`);
+  const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
+  const integer = (value: number): number => Math.max(1, Math.round(value));
+  return {
+    quick,
+    warmupSeconds: positive(flag(argv, 'warmup') ?? env.BENCH_WARMUP, quick ? 1 : 3, 'the warm-up in seconds'),
+    measureSeconds: positive(flag(argv, 'duration') ?? env.BENCH_DURATION, quick ? 3 : 10, 'the measured duration in seconds'),
+    connections: integer(positive(flag(argv, 'connections') ?? env.BENCH_CONNECTIONS, 20, 'the connection count')),
+    floorSends: integer(positive(env.BENCH_FLOOR_SENDS, quick ? 300 : 2000, 'BENCH_FLOOR_SENDS')),
+    abRequests: integer(positive(env.BENCH_AB_REQUESTS, quick ? 2000 : 10_000, 'BENCH_AB_REQUESTS')),
+    kafkaPort: integer(positive(env.BENCH_KAFKA_PORT, 39492, 'BENCH_KAFKA_PORT')),
+    kafkaBrokers: env.BENCH_KAFKA_BROKERS?.trim() || undefined,
+    basePort: integer(positive(env.BENCH_PORT, 39500, 'BENCH_PORT')),
+    steps: steps(flag(argv, 'only') ?? env.BENCH_ONLY),
+    skipAudit: argv.includes('--skip-audit') || env.BENCH_SKIP_AUDIT === '1',
+  };
+}

@@ -1,0 +1,215 @@
+import { join } from 'node:path';
+import { runAb } from './ab.js';
+import { runAudit } from './audit.js';
+import { ensureBroker } from './broker.js';
+import { renderChart } from './chart.js';
+import { runCommand, startChild, type Child } from './children.js';
+import { measureKafkaFloor } from './kafka-floor.js';
+import { measureLoad } from './load.js';
+import { describeMachine } from './machine.js';
+import type { AuditResult, BenchRun, ScenarioResult } from './model.js';
+import { parseOptions, type BenchOptions, type Step } from './options.js';
+import { auditLines, consoleTable, machineLine, writeResults } from './report.js';
+import { sampleRss } from './rss.js';
+import {
+  EXHAUSTION_SCENARIO,
+  exhaustionShareClasses,
+  issueBody,
+  SERVICE_SCENARIOS,
+  UNLIMITED_SHARE_CLASSES,
+  type ServiceScenario,
+} from './scenarios.js';
+
+const RESULTS = 'bench/results';
+const say = (message: string): void => console.error(`[bench] ${message}`);
+
+interface Service {
+  readonly child: Child;
+  readonly topic: string;
+  readonly shareClasses: string;
+}
+
+class Bench {
+  readonly scenarios: ScenarioResult[] = [];
+  readonly audits: AuditResult[] = [];
+  readonly failures: string[] = [];
+  private readonly stamp = new Date().toISOString();
+  private brokers: string | undefined;
+
+  constructor(private readonly options: BenchOptions) {}
+
+  wants(...steps: Step[]): boolean {
+    return steps.some((step) => this.options.steps.has(step));
+  }
+
+  async broker(): Promise<string> {
+    this.brokers ??= this.options.kafkaBrokers ?? (await ensureBroker(this.options.kafkaPort));
+    return this.brokers;
+  }
+
+  topic(label: string): string {
+    return `bench-${label}-${this.stamp.replace(/[:.]/g, '-')}`;
+  }
+
+  async baseline(id: string, label: string, script: string, port: number): Promise<void> {
+    say(`(${id}) ${label}`);
+    const child = await startChild({
+      name: id,
+      args: ['--import', 'tsx', script],
+      port,
+      env: { PORT: String(port) },
+      logFile: join(RESULTS, `${id}.log`),
+    });
+    try {
+      const load = await measureLoad({ url: child.url, bodies: [issueBody('CS')], ...this.loadSettings() });
+      this.scenarios.push({ id, label, tool: 'autocannon', ...load });
+    } finally {
+      await child.stop();
+    }
+  }
+
+  async startService(label: string, port: number, shareClasses: string): Promise<Service> {
+    const topic = this.topic(label);
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      KAFKA_BROKERS: await this.broker(),
+      KAFKA_TOPIC: topic,
+      SHARE_CLASSES: shareClasses,
+    };
+    const child = await startChild({ name: label, args: ['dist/main.js'], port, env, logFile: join(RESULTS, `service-${label}.log`) });
+    return { child, topic, shareClasses };
+  }
+
+  async serviceScenario(service: Service, scenario: ServiceScenario): Promise<ScenarioResult> {
+    say(`(${scenario.id}) ${scenario.label}`);
+    const rss = sampleRss(service.child.pid);
+    const load = await measureLoad({
+      url: service.child.url,
+      bodies: scenario.bodies,
+      warmupBodies: scenario.warmupBodies,
+      ...this.loadSettings(),
+    });
+    const result: ScenarioResult = { id: scenario.id, label: scenario.label, tool: 'autocannon', ...load, serviceRssMaxMiB: rss.stop() };
+    this.scenarios.push(result);
+    return result;
+  }
+
+  /** Stops the service first, so the audit reads a topic nobody writes to any more. */
+  async finishService(service: Service): Promise<void> {
+    await service.child.stop();
+    if (this.options.skipAudit) {
+      this.audits.push({ topic: service.topic, status: 'skipped', tail: '--skip-audit' });
+      return;
+    }
+    say(`auditing ${service.topic}`);
+    const audit = await runAudit({ brokers: await this.broker(), topic: service.topic, shareClasses: service.shareClasses });
+    this.audits.push(audit);
+    if (audit.status !== 'clean') this.failures.push(`audit of ${audit.topic}: ${audit.status}\n${audit.tail}`);
+  }
+
+  check(result: ScenarioResult, allowedStatuses: readonly string[]): void {
+    const unexpected = Object.entries(result.statuses).filter(([status]) => !allowedStatuses.includes(status));
+    if (result.errors > 0 || result.timeouts > 0 || unexpected.length > 0) {
+      this.failures.push(
+        `${result.id}: ${result.errors} errors, ${result.timeouts} timeouts, unexpected statuses ${JSON.stringify(Object.fromEntries(unexpected))}`,
+      );
+    }
+  }
+
+  private loadSettings(): { connections: number; warmupSeconds: number; measureSeconds: number } {
+    const { connections, warmupSeconds, measureSeconds } = this.options;
+    return { connections, warmupSeconds, measureSeconds };
+  }
+}
+
+function withRatios(scenarios: readonly ScenarioResult[]): ScenarioResult[] {
+  const raw = scenarios.find((s) => s.id === 'a')?.requestsPerSecond;
+  const koa = scenarios.find((s) => s.id === "a'")?.requestsPerSecond;
+  return scenarios.map((s) =>
+    s.tool === 'autocannon' && (s.id.startsWith('b') || s.id === 'c')
+      ? { ...s, ratioToRaw: raw ? s.requestsPerSecond / raw : undefined, ratioToKoa: koa ? s.requestsPerSecond / koa : undefined }
+      : s,
+  );
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  const bench = new Bench(options);
+  const startedAt = new Date().toISOString();
+  const machine = await describeMachine();
+  const port = options.basePort;
+
+  if (bench.wants('a')) await bench.baseline('a', 'raw node:http, fixed 201', 'bench/servers/raw-http.ts', port);
+  if (bench.wants("a'")) await bench.baseline("a'", 'Koa + @koa/router, JSON body, 201', 'bench/servers/koa-hello.ts', port + 1);
+  if (bench.wants('k')) {
+    say(`(k) Kafka floor, ${options.floorSends} sequential produces`);
+    bench.scenarios.push(await measureKafkaFloor([await bench.broker()], bench.topic('floor'), options.floorSends));
+  }
+  if (bench.wants('b', 'c', 'ab')) {
+    say('building the service');
+    const build = await runCommand('npm', ['run', 'build']);
+    if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
+  }
+
+  let mixed: number | undefined;
+  if (bench.wants('b', 'ab')) {
+    const service = await bench.startService('unlimited', port + 2, UNLIMITED_SHARE_CLASSES);
+    try {
+      for (const scenario of bench.wants('b') ? SERVICE_SCENARIOS : []) {
+        const result = await bench.serviceScenario(service, scenario);
+        bench.check(result, ['201']);
+        if (scenario.id === 'b-mixed') mixed = result.requestsPerSecond;
+      }
+      if (bench.wants('ab')) {
+        say(`(ab) ab -n ${options.abRequests} -c ${options.connections}`);
+        const ab = await runAb(service.child.url, issueBody('CS'), options.abRequests, options.connections);
+        if (ab === undefined) say('ab is not installed (Debian: apt-get install apache2-utils); skipped');
+        else {
+          bench.scenarios.push(ab);
+          bench.check(ab, ['2xx']);
+        }
+      }
+    } finally {
+      await bench.finishService(service);
+    }
+  }
+
+  if (bench.wants('c')) {
+    const shareClasses = exhaustionShareClasses(mixed, options.measureSeconds);
+    const service = await bench.startService('exhaustion', port + 3, shareClasses);
+    try {
+      say(`(c) authorized ${shareClasses}`);
+      const result = await bench.serviceScenario(service, EXHAUSTION_SCENARIO);
+      bench.check(result, ['201', '409']);
+      if (!result.statuses['409']) say('warning: (c) never ran out of shares; its numbers are all-201');
+    } finally {
+      await bench.finishService(service);
+    }
+  }
+
+  const run: BenchRun = {
+    startedAt,
+    machine,
+    settings: {
+      connections: options.connections,
+      warmupSeconds: options.warmupSeconds,
+      measureSeconds: options.measureSeconds,
+      quick: options.quick,
+    },
+    scenarios: withRatios(bench.scenarios),
+    audits: bench.audits,
+    failures: bench.failures,
+  };
+  const file = await writeResults(RESULTS, run, renderChart(run, machineLine(run)));
+  console.log(`${machineLine(run)}\n\n${consoleTable(run)}\n\n${auditLines(run)}\n\nresults: ${file}, ${RESULTS}/latest.svg`);
+  if (run.failures.length > 0) {
+    console.error(`\nFAILED BENCH:\n- ${run.failures.join('\n- ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('[bench] fatal:', error);
+  process.exit(1);
+});

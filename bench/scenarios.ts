@@ -1,0 +1,46 @@
+/** What each service scenario sends. The service's answer, not the body, is what differs. */
+export function issueBody(shareClass: string, amount = 1): { name: string; amount: number; class: string } {
+  return { name: 'Salt Bae', amount, class: shareClass };
+}
+
+export interface ServiceScenario {
+  readonly id: string;
+  readonly label: string;
+  readonly bodies: readonly object[];
+  /** What the warm-up sends, when it must not be what is measured. */
+  readonly warmupBodies?: readonly object[];
+}
+
+export const SERVICE_SCENARIOS: readonly ServiceScenario[] = [
+  { id: 'b-CS', label: 'service, class CS', bodies: [issueBody('CS')] },
+  { id: 'b-PS', label: 'service, class PS', bodies: [issueBody('PS')] },
+  { id: 'b-mixed', label: 'service, CS and PS alternating', bodies: [issueBody('CS'), issueBody('PS')] },
+];
+
+/** Large enough that no run of any length here exhausts a class, and a safe integer. */
+export const UNLIMITED_SHARE_CLASSES = 'CS=1000000000000000,PS=1000000000000000';
+
+export const EXHAUSTION_AMOUNT = 7;
+const FALLBACK_EXHAUSTION_TOTAL = 50_000;
+/** A class of its own for the warm-up, so warming up spends none of the measured classes' shares. */
+const WARMUP_CLASS = 'WARMUP';
+
+export const EXHAUSTION_SCENARIO: ServiceScenario = {
+  id: 'c',
+  label: `service until CS and PS run out (amount ${EXHAUSTION_AMOUNT}, then 409)`,
+  bodies: [issueBody('CS', EXHAUSTION_AMOUNT), issueBody('PS', EXHAUSTION_AMOUNT)],
+  warmupBodies: [issueBody(WARMUP_CLASS, EXHAUSTION_AMOUNT)],
+};
+
+/**
+ * Authorized shares per class such that, at the mixed scenario's measured throughput, both classes
+ * run out a quarter into the measured window: a run up to 2.5 times slower (this machine is shared
+ * and noisy) still measures both 201s and 409s. Without a mixed measurement a fixed total is used.
+ */
+export function exhaustionShareClasses(mixedRequestsPerSecond: number | undefined, measureSeconds: number): string {
+  const perClass =
+    mixedRequestsPerSecond === undefined
+      ? FALLBACK_EXHAUSTION_TOTAL
+      : Math.max(EXHAUSTION_AMOUNT, Math.round(((mixedRequestsPerSecond * measureSeconds) / 4 / 2) * EXHAUSTION_AMOUNT));
+  return `CS=${perClass},PS=${perClass},${WARMUP_CLASS}=1000000000000000`;
+}

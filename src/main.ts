@@ -3,6 +3,7 @@ import { Sequencers } from './actors/sequencers.js';
 import { loadConfig, type Config } from './config.js';
 import { startEmbeddedBroker } from './embedded-broker.js';
 import { isCertificateError } from './errors.js';
+import { gracefulClose } from './graceful-close.js';
 import { createApp } from './http/app.js';
 import { KafkaLedger } from './log/kafka-ledger.js';
 
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const server: Server = app.listen(config.port, config.host);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 30_000;
+  const closeServer = gracefulClose(server);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   log('listening', { port: config.port, brokers, topic: config.topic });
 
@@ -64,12 +66,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log('stopping', { signal });
-    // Stop accepting connections, answer everything already taken, then close the log.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    // Stop accepting connections and answer every request already taken while the actors still
+    // issue, then let the actors finish whatever is left and close the log.
+    await closeServer(15_000);
     await sequencers.closeAll();
-    server.closeAllConnections();
-    await closed;
     await ledger.disconnect();
     log('stopped');
     process.exit(0);

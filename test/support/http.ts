@@ -5,18 +5,19 @@ export interface Reply {
   readonly body: Record<string, unknown>;
 }
 
-export async function post(url: string, body: unknown, contentType = 'application/json'): Promise<Reply> {
+export async function post(url: string, body: unknown, contentType = 'application/json', signal?: AbortSignal): Promise<Reply> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': contentType },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...(signal ? { signal } : {}),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-export function issue(baseUrl: string, shareClass: string, amount = 10, name = 'Salt Bae'): Promise<Reply> {
-  return post(`${baseUrl}/`, { name, amount, class: shareClass });
+export function issue(baseUrl: string, shareClass: string, amount = 10, name = 'Salt Bae', signal?: AbortSignal): Promise<Reply> {
+  return post(`${baseUrl}/`, { name, amount, class: shareClass }, 'application/json', signal);
 }
 
 /** Runs `count` tasks with at most `concurrency` in flight, like that many clients in a loop. */

@@ -1,0 +1,110 @@
+import type { Acknowledged } from '../../src/audit/check.js';
+import { issue } from './http.js';
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `condition` holds; throws with `what` after `timeoutMs`. */
+export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Fault tests run a CI-sized dose by default; SOAK=1 runs a longer one (each count can be set on its own). */
+export function faultDose(variable: string, ci: number, soak: number): number {
+  const raw = process.env[variable];
+  if (raw !== undefined && raw !== '') return Number(raw);
+  return process.env.SOAK === '1' ? soak : ci;
+}
+
+/** One request as a client saw it: an HTTP status and error code, or a transport failure. */
+export interface Outcome {
+  readonly startedAt: number;
+  readonly ms: number;
+  readonly status?: number;
+  readonly code?: string;
+  /** Set when no HTTP answer came: connection refused or reset, or the client gave up waiting. */
+  readonly failure?: string;
+}
+
+export interface LoadOptions {
+  readonly concurrency: number;
+  readonly classes: readonly string[];
+  /** Shares per request; default 1 to 100. */
+  readonly amount?: (index: number) => number;
+  /** A client that gets no answer within this long records a failure instead of hanging the test. */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * Clients in a loop, each POSTing a certificate request as soon as its previous one is answered,
+ * until `stop()`. Every 201 is kept as the client saw it (id, name, amount) for the audit; names are
+ * unique and non-ASCII so a mixed-up or mangled record cannot pass for the acknowledged one.
+ */
+export class Load {
+  readonly acknowledged: Acknowledged[] = [];
+  readonly outcomes: Outcome[] = [];
+  private running = false;
+  private workers: Promise<void>[] = [];
+  private sent = 0;
+  /** Requests sent and not yet answered or failed. */
+  inFlight = 0;
+
+  constructor(
+    private readonly url: () => string,
+    private readonly options: LoadOptions,
+  ) {}
+
+  start(): this {
+    this.running = true;
+    this.workers = Array.from({ length: this.options.concurrency }, () => this.client());
+    return this;
+  }
+
+  /** Stops sending and waits for the requests still in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.workers);
+  }
+
+  /** Outcomes counted by status code (or by failure), for assertions and reports. */
+  tally(since = 0): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const outcome of this.outcomes) {
+      if (outcome.startedAt < since) continue;
+      const label = outcome.failure !== undefined ? 'failed' : `${outcome.status}${outcome.code ? ` ${outcome.code}` : ''}`;
+      counts[label] = (counts[label] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  private async client(): Promise<void> {
+    const { classes, amount = () => 1 + Math.floor(Math.random() * 100), requestTimeoutMs = 20_000 } = this.options;
+    while (this.running) {
+      const index = this.sent++;
+      const shareClass = classes[index % classes.length]!;
+      const shares = amount(index);
+      const name = `Holder ${index} Zoë 株主`;
+      const startedAt = Date.now();
+      this.inFlight += 1;
+      try {
+        const reply = await issue(this.url(), shareClass, shares, name, AbortSignal.timeout(requestTimeoutMs));
+        const error = reply.body.error as { code?: string } | undefined;
+        this.outcomes.push({ startedAt, ms: Date.now() - startedAt, status: reply.status, ...(error?.code ? { code: error.code } : {}) });
+        if (reply.status === 201) {
+          const { id, name: acknowledgedName, amount: acknowledgedAmount } = reply.body as { id: string; name: string; amount: number };
+          this.acknowledged.push({ id, name: acknowledgedName, amount: acknowledgedAmount });
+        }
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause;
+        this.outcomes.push({ startedAt, ms: Date.now() - startedAt, failure: cause?.code ?? (error as Error).name });
+        // The service is down or restarting: back off a little instead of spinning.
+        await sleep(50);
+      } finally {
+        this.inFlight -= 1;
+      }
+    }
+  }
+}

@@ -1,5 +1,6 @@
 import type { ShareClassConfig } from './actors/share-class-actor.js';
 import { CertificateError } from './errors.js';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export interface Config {
   readonly port: number;
@@ -12,6 +13,9 @@ export interface Config {
   readonly replicationFactor: number;
   readonly commitTimeoutMs: number;
   readonly flushEveryWrite: boolean;
+  readonly logLevel: LogLevel;
+  /** Log 1 in this many requests answered below 500 (0: none); every 5xx is logged. */
+  readonly logSample: number;
 }
 
 export const DEFAULT_SHARE_CLASSES = 'CS=2600000,PS=750000';
@@ -52,6 +56,12 @@ function brokers(raw: string | undefined): string[] | undefined {
   return list;
 }
 
+function logLevel(raw: string | undefined): LogLevel {
+  const level = raw?.trim() || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw invalid('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, level);
+  return level as LogLevel;
+}
+
 /** Reads and validates the whole configuration once, at start; a bad value stops the service with a clear message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const topic = env.KAFKA_TOPIC?.trim() || 'certificates';
@@ -66,5 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 100),
     commitTimeoutMs: integer(env, 'COMMIT_TIMEOUT_MS', 5000, 100, 60_000),
     flushEveryWrite: integer(env, 'KAFKA_FLUSH_EVERY_WRITE', 0, 0, 1) === 1,
+    logLevel: logLevel(env.LOG_LEVEL),
+    logSample: integer(env, 'LOG_SAMPLE', 100, 0, 1_000_000),
   };
 }

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'invalid_amount',
   'invalid_class',
   'unknown_class',
+  'invalid_certificate_id',
   'unsupported_media_type',
   'payload_too_large',
   'request_timeout',
@@ -20,13 +21,14 @@ export const ERROR_CODES = [
   'log_unavailable',
   'log_corrupt',
   'shutting_down',
+  'not_ready',
   'invalid_config',
   'internal',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['log_unavailable', 'shutting_down', 'request_timeout']);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['log_unavailable', 'shutting_down', 'not_ready', 'request_timeout']);
 
 export interface ErrorOptions {
   readonly cause?: unknown;

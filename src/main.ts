@@ -6,10 +6,11 @@ import { isCertificateError } from './errors.js';
 import { gracefulClose } from './graceful-close.js';
 import { createApp } from './http/app.js';
 import { KafkaLedger } from './log/kafka-ledger.js';
+import { createLogger } from './logger.js';
+import { ServiceMetrics } from './metrics.js';
+import { serviceReadiness } from './readiness.js';
 
-function log(message: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ time: new Date().toISOString(), msg: message, ...fields }));
-}
+const logger = createLogger();
 
 async function connectWithRetry(ledger: KafkaLedger, deadlineMs: number): Promise<void> {
   const deadline = Date.now() + deadlineMs;
@@ -19,7 +20,7 @@ async function connectWithRetry(ledger: KafkaLedger, deadlineMs: number): Promis
       return;
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      log('waiting for Kafka', { error: (error as Error).message });
+      logger.warn({ error: (error as Error).message }, 'waiting for Kafka');
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
@@ -31,9 +32,11 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
   } catch (error) {
-    console.error(isCertificateError(error) ? `Invalid configuration: ${error.message}` : error);
+    if (isCertificateError(error)) logger.fatal(`Invalid configuration: ${error.message}`);
+    else logger.fatal({ err: error }, 'Invalid configuration');
     process.exit(2);
   }
+  logger.level = config.logLevel;
 
   const brokers = config.kafkaBrokers ?? [await startEmbeddedBroker()];
   const ledger = new KafkaLedger({
@@ -44,34 +47,41 @@ async function main(): Promise<void> {
     flushEveryWrite: config.flushEveryWrite,
   });
   await connectWithRetry(ledger, 60_000);
-  const sequencers = new Sequencers(config.shareClasses, ledger, { ackTimeoutMs: config.commitTimeoutMs });
+  const metrics = new ServiceMetrics();
+  const sequencers = new Sequencers(config.shareClasses, ledger, { ackTimeoutMs: config.commitTimeoutMs, observer: metrics });
+  metrics.collectClasses(() => sequencers.snapshots());
   await sequencers.recoverAll();
-  log('recovered', {
-    classes: sequencers.snapshots().map(({ class: code, certificates, sharesIssued }) => ({ code, certificates, sharesIssued })),
-  });
+  logger.info(
+    { classes: sequencers.snapshots().map(({ class: code, certificates, sharesIssued }) => ({ code, certificates, sharesIssued })) },
+    'recovered',
+  );
 
   const app = createApp({
     issuer: sequencers,
-    onInternalError: (error, ctx) => log('internal error', { path: ctx.path, error: String(error) }),
+    readiness: serviceReadiness(ledger, sequencers),
+    metrics,
+    logger,
+    logSample: config.logSample,
+    onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
   });
   const server: Server = app.listen(config.port, config.host);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 30_000;
   const closeServer = gracefulClose(server);
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  log('listening', { port: config.port, brokers, topic: config.topic });
+  logger.info({ port: config.port, brokers, topic: config.topic }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    log('stopping', { signal });
+    logger.info({ signal }, 'stopping');
     // Stop accepting connections and answer every request already taken while the actors still
     // issue, then let the actors finish whatever is left and close the log.
     await closeServer(15_000);
     await sequencers.closeAll();
     await ledger.disconnect();
-    log('stopped');
+    logger.info('stopped');
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
@@ -79,6 +89,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('fatal:', error);
+  logger.fatal({ err: error }, 'fatal');
   process.exit(1);
 });

@@ -19,3 +19,13 @@ export interface Certificate {
 export function certificateId(shareClass: string, number: number): string {
   return `${shareClass}-${number}`;
 }
+
+const ID = /^([A-Z]{1,16})-([1-9]\d{0,15})$/;
+
+/** Splits `CS-12` into class and number; undefined when the text cannot be a certificate id. */
+export function parseCertificateId(id: string): { readonly class: string; readonly number: number } | undefined {
+  const match = ID.exec(id);
+  const number = Number(match?.[2]);
+  if (!match || !Number.isSafeInteger(number)) return undefined;
+  return { class: match[1]!, number };
+}

@@ -10,6 +10,9 @@ export interface Ledger {
    * has acknowledged them; rejects if it cannot say so (the write may or may not have landed).
    */
   append(certificates: readonly Certificate[]): Promise<void>;
-  /** The newest committed certificate of the class, or undefined if the class has none yet. */
-  lastOf(shareClass: string): Promise<Certificate | undefined>;
+  /**
+   * Delivers, oldest first, every committed certificate of the class numbered above `afterNumber`:
+   * the whole class at start (0), or what a commit whose acknowledgement was lost may have added.
+   */
+  readSince(shareClass: string, afterNumber: number, onCertificate: (certificate: Certificate) => void): Promise<void>;
 }

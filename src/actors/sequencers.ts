@@ -4,12 +4,14 @@ import type { Ledger } from './ledger.js';
 import { ShareClassActor, type ActorOptions, type ActorSnapshot, type ShareClassConfig } from './share-class-actor.js';
 
 /**
- * What the HTTP edge sees of the sequencing core: issue a certificate, list the classes and their
- * state. It routes each request to its class's actor; classes never wait on one another.
+ * What the HTTP edge sees of the sequencing core: issue a certificate, look one up, list the classes
+ * and their state. It routes each request to its class's actor; classes never wait on one another.
  */
 export interface Issuer {
   readonly classes: readonly string[];
   issue(request: IssueRequest): Promise<Certificate>;
+  /** The committed certificate, undefined if there is none; throws log_unavailable while the answer is unknown. */
+  find(shareClass: string, number: number): Certificate | undefined;
   snapshots(): ActorSnapshot[];
 }
 
@@ -36,6 +38,18 @@ export class Sequencers implements Issuer {
       );
     }
     return actor.issue(request);
+  }
+
+  find(shareClass: string, number: number): Certificate | undefined {
+    const actor = this.actors.get(shareClass);
+    const certificate = actor?.find(number);
+    if (certificate === undefined && actor?.snapshot().ready === false) {
+      throw new CertificateError(
+        'log_unavailable',
+        `Cannot tell whether ${shareClass}-${number} exists until the log is read again; retry later`,
+      );
+    }
+    return certificate;
   }
 
   recoverAll(): Promise<void> {

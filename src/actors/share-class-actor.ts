@@ -1,7 +1,9 @@
 import { CertificateError, logUnavailable } from '../errors.js';
 import { certificateId, type Certificate, type IssueRequest } from './certificate.js';
+import { CertificateIndex } from './certificate-index.js';
 import type { Ledger } from './ledger.js';
 import { Mailbox } from './mailbox.js';
+import type { ActorObserver } from './observer.js';
 
 export interface ShareClassConfig {
   readonly code: string;
@@ -18,12 +20,7 @@ export interface ActorOptions {
    */
   readonly ackTimeoutMs?: number;
   readonly now?: () => Date;
-}
-
-/** Counters as the log last confirmed them. */
-interface Committed {
-  readonly lastNumber: number;
-  readonly sharesIssued: number;
+  readonly observer?: ActorObserver;
 }
 
 interface Waiting {
@@ -45,7 +42,7 @@ export interface ActorSnapshot {
   readonly remaining: number;
   readonly certificates: number;
   readonly nextId: string;
-  /** False until counters are recovered from the log, and again after a failed commit. */
+  /** False until the index is recovered from the log, and again after a failed commit. */
   readonly ready: boolean;
   readonly mailboxDepth: number;
 }
@@ -64,9 +61,13 @@ export class ShareClassActor {
   private readonly maxBatch: number;
   private readonly ackTimeoutMs: number;
   private readonly now: () => Date;
+  private readonly observer: ActorObserver | undefined;
   private readonly mailbox = new Mailbox<Waiting>();
-  /** Undefined means "the log is the truth and we have not read it since it last failed us". */
-  private committed: Committed | undefined;
+  /** The certificates the log confirmed; after a failed commit the log may hold more than this. */
+  private readonly index: CertificateIndex;
+  /** False means "the log is the truth and we have not read it since it last failed us". */
+  private recovered = false;
+  private recovering: Promise<void> | undefined;
   private draining = false;
   /** True while a batch has outlived ackTimeoutMs: new requests are refused at once instead of queueing. */
   private stalled = false;
@@ -80,11 +81,24 @@ export class ShareClassActor {
     this.maxBatch = options.maxBatch ?? 2000;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5000;
     this.now = options.now ?? (() => new Date());
+    this.observer = options.observer;
+    this.index = new CertificateIndex(this.code);
   }
 
-  /** Reads the counters from the log; issuing before this succeeds triggers it anyway. */
-  async recover(): Promise<void> {
-    this.committed = await this.readCounters();
+  /** Reads the class's certificates from the log; issuing before this succeeds triggers it anyway. */
+  recover(): Promise<void> {
+    if (this.recovered) return Promise.resolve();
+    // One read at a time: a probe and a drain asking together must not index the same records twice.
+    this.recovering ??= this.readLog().finally(() => (this.recovering = undefined));
+    return this.recovering;
+  }
+
+  /**
+   * The certificate as committed, or undefined if the log confirmed none with this number. While
+   * not `ready`, the log may hold a few more than this knows (a write whose acknowledgement was lost).
+   */
+  find(number: number): Certificate | undefined {
+    return this.index.get(number);
   }
 
   issue(request: IssueRequest): Promise<Certificate> {
@@ -106,9 +120,7 @@ export class ShareClassActor {
   }
 
   snapshot(): ActorSnapshot {
-    const committed = this.committed;
-    const sharesIssued = committed?.sharesIssued ?? 0;
-    const certificates = committed?.lastNumber ?? 0;
+    const { sharesIssued, count: certificates } = this.index;
     return {
       class: this.code,
       authorized: this.authorized,
@@ -116,7 +128,7 @@ export class ShareClassActor {
       remaining: this.authorized - sharesIssued,
       certificates,
       nextId: certificateId(this.code, certificates + 1),
-      ready: committed !== undefined,
+      ready: this.recovered,
       mailboxDepth: this.mailbox.size,
     };
   }
@@ -160,19 +172,17 @@ export class ShareClassActor {
   }
 
   private async commit(batch: InFlight): Promise<void> {
-    let committed = this.committed;
-    if (committed === undefined) {
+    if (!this.recovered) {
       try {
-        committed = await this.readCounters();
-        this.committed = committed;
+        await this.recover();
       } catch (error) {
-        this.fail(batch, logUnavailable(error, `recovering ${this.code} counters`));
+        this.fail(batch, logUnavailable(error, `recovering ${this.code} certificates`));
         return;
       }
     }
 
     const issuedAt = this.now().toISOString();
-    let { lastNumber, sharesIssued } = committed;
+    let { count: lastNumber, sharesIssued } = this.index;
     const accepted: Array<{ waiting: Waiting; certificate: Certificate }> = [];
     const refused: Array<{ waiting: Waiting; remaining: number }> = [];
     for (const waiting of batch.waiting) {
@@ -199,17 +209,20 @@ export class ShareClassActor {
     }
 
     if (accepted.length > 0) {
+      const started = performance.now();
       try {
         await this.ledger.append(accepted.map((entry) => entry.certificate));
       } catch (error) {
-        // The write may have landed even though we were not told so: forget the counters and
-        // re-read them from the log before numbering anything again. Refusals in this batch were
-        // judged against numbers that may not exist, so they are not final either.
-        this.committed = undefined;
+        // The write may have landed even though we were not told so: re-read the log past what it
+        // confirmed before numbering anything again. Refusals in this batch were judged against
+        // numbers that may not exist, so they are not final either.
+        this.recovered = false;
+        this.observer?.commitFailed(this.code);
         this.fail(batch, logUnavailable(error, `committing ${accepted.length} ${this.code} certificates`));
         return;
       }
-      this.committed = { lastNumber, sharesIssued };
+      this.observer?.batchCommitted(this.code, accepted.length, performance.now() - started);
+      for (const { certificate } of accepted) this.index.add(certificate);
     }
     if (batch.answered) return;
     batch.answered = true;
@@ -217,9 +230,10 @@ export class ShareClassActor {
     for (const { waiting, remaining } of refused) waiting.reject(this.insufficient(waiting.request.amount, remaining));
   }
 
-  private async readCounters(): Promise<Committed> {
-    const last = await this.ledger.lastOf(this.code);
-    return { lastNumber: last?.number ?? 0, sharesIssued: last?.sharesIssued ?? 0 };
+  private async readLog(): Promise<void> {
+    await this.ledger.readSince(this.code, this.index.count, (certificate) => this.index.add(certificate));
+    this.recovered = true;
+    this.observer?.recovered(this.code);
   }
 
   private notAnswering(): CertificateError {

@@ -1,22 +1,35 @@
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import type { Issuer } from '../actors/sequencers.js';
+import type { Logger } from '../logger.js';
+import { classChecks, type ReadinessChecks } from '../readiness.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import { errorHandler } from './errors.js';
+import { inventoryRoutes } from './inventory.js';
+import { observeRequests, type RequestMetrics } from './observe.js';
+import { operationsRoutes, type MetricsExporter } from './operations.js';
 import { parseIssueRequest } from './validate.js';
 
 export interface AppOptions {
   readonly issuer: Issuer;
   readonly bodyLimits?: Partial<BodyLimits>;
   readonly onInternalError?: (error: unknown, ctx: Context) => void;
+  /** What `/readyz` checks; by default only that every class actor has read the log. */
+  readonly readiness?: () => ReadinessChecks;
+  /** Request metrics and the `/metrics` exposition; no `/metrics` route without it. */
+  readonly metrics?: RequestMetrics & MetricsExporter;
+  /** Request log; every 5xx is logged, and 1 in `logSample` other requests (default 100). */
+  readonly logger?: Logger;
+  readonly logSample?: number;
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
+export const DEFAULT_LOG_SAMPLE = 100;
 
 /** The Koa edge: parse and validate, hand the request to the sequencers, map their answer to HTTP. */
 export function createApp(options: AppOptions): Koa {
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
-  const { issuer } = options;
+  const { issuer, metrics, logger } = options;
   const app = new Koa();
   const router = new Router();
 
@@ -27,7 +40,10 @@ export function createApp(options: AppOptions): Koa {
     ctx.set('Location', `/certificates/${certificate.id}`);
     ctx.body = certificate;
   });
+  inventoryRoutes(router, issuer);
+  operationsRoutes(router, options.readiness ?? (() => classChecks(issuer.snapshots())), metrics);
 
+  app.use(observeRequests({ metrics, logger, logSample: options.logSample ?? DEFAULT_LOG_SAMPLE }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));
   app.use(router.routes());
   app.use(router.allowedMethods());

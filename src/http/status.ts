@@ -8,6 +8,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   invalid_amount: 400,
   invalid_class: 400,
   unknown_class: 400,
+  invalid_certificate_id: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
   request_timeout: 408,
@@ -17,6 +18,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   log_unavailable: 503,
   log_corrupt: 503,
   shutting_down: 503,
+  not_ready: 503,
   invalid_config: 500,
   internal: 500,
 };

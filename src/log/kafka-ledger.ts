@@ -56,25 +56,27 @@ export class KafkaLedger implements Ledger {
     return this.commits.submit(certificates);
   }
 
-  /**
-   * Reads backwards from the tail in growing windows until it meets a record of the class. Other
-   * classes' records may sit in between; an absent class costs one full pass.
-   */
+  /** The newest certificate of the class. */
   async lastOf(shareClass: string): Promise<Certificate | undefined> {
     const { low, high } = await bounds(this.kafka, this.topic);
-    let to = high;
-    let window = FIRST_TAIL_WINDOW;
-    while (to > low) {
-      const from = Math.max(low, to - window);
-      let newest: LogEntry | undefined;
-      await readRange(this.kafka, this.topic, from, to, (entries) => {
-        for (const entry of entries) if (entry.key === shareClass) newest = entry;
-      });
-      if (newest !== undefined) return this.decode(newest);
-      to = from;
-      window *= 4;
-    }
-    return undefined;
+    const newest = await this.newest(shareClass, low, high, () => true);
+    return newest === undefined ? undefined : this.decode(newest);
+  }
+
+  /**
+   * Reads forward from just after the newest record of the class numbered `afterNumber` or less
+   * (found from the tail, so a re-read after a failed commit costs one small window), or from the
+   * start of the topic when `afterNumber` is 0.
+   */
+  async readSince(shareClass: string, afterNumber: number, onCertificate: (certificate: Certificate) => void): Promise<void> {
+    const { low, high } = await bounds(this.kafka, this.topic);
+    const floor =
+      afterNumber === 0 ? undefined : await this.newest(shareClass, low, high, (entry) => this.decode(entry).number <= afterNumber);
+    await this.readEntries(floor === undefined ? low : floor.offset + 1, high, (entry) => {
+      if (entry.key !== shareClass) return;
+      const certificate = this.decode(entry);
+      if (certificate.number > afterNumber) onCertificate(certificate);
+    });
   }
 
   /** Every record in the topic, oldest first, in chunks; `onProgress` sees the offsets read so far. */
@@ -86,6 +88,42 @@ export class KafkaLedger implements Ledger {
       onChunk(entries);
       onProgress?.(read, high - low);
     });
+  }
+
+  /**
+   * Reads backwards from `high` in growing windows until it meets a record of the class that
+   * `accept`s. Other classes' records may sit in between; an absent class costs one full pass.
+   */
+  private async newest(shareClass: string, low: number, high: number, accept: (entry: LogEntry) => boolean): Promise<LogEntry | undefined> {
+    let to = high;
+    let window = FIRST_TAIL_WINDOW;
+    while (to > low) {
+      const from = Math.max(low, to - window);
+      let newest: LogEntry | undefined;
+      await this.readEntries(from, to, (entry) => {
+        if (entry.key === shareClass && accept(entry)) newest = entry;
+      });
+      if (newest !== undefined) return newest;
+      to = from;
+      window *= 4;
+    }
+    return undefined;
+  }
+
+  /** Visits the records in [from, to) oldest first; the first error `visit` throws stops the visits and rejects the read. */
+  private async readEntries(from: number, to: number, visit: (entry: LogEntry) => void): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    await readRange(this.kafka, this.topic, from, to, (entries) => {
+      for (const entry of entries) {
+        if (failure !== undefined) return;
+        try {
+          visit(entry);
+        } catch (error) {
+          failure = { error };
+        }
+      }
+    });
+    if (failure !== undefined) throw failure.error;
   }
 
   private decode(entry: LogEntry): Certificate {

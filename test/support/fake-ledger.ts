@@ -34,8 +34,9 @@ export class FakeLedger implements Ledger {
     this.records.push(...certificates);
   }
 
-  async lastOf(shareClass: string): Promise<Certificate | undefined> {
+  async readSince(shareClass: string, afterNumber: number, onCertificate: (certificate: Certificate) => void): Promise<void> {
     if (this.failReads) throw new Error('broker unreachable');
-    return this.records.findLast((certificate) => certificate.class === shareClass);
+    for (const certificate of this.records)
+      if (certificate.class === shareClass && certificate.number > afterNumber) onCertificate(certificate);
   }
 }

@@ -1,0 +1,43 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from '../logger.js';
+
+/** Where request measurements go; src/metrics.ts implements it over prom-client. */
+export interface RequestMetrics {
+  requestAnswered(route: string, method: string, status: number, seconds: number): void;
+}
+
+export interface ObserveOptions {
+  readonly metrics?: RequestMetrics;
+  readonly logger?: Logger;
+  /** Log 1 in this many requests answered below 500 (0: none); every 5xx is logged. */
+  readonly logSample: number;
+}
+
+function route(ctx: Context): string {
+  // The route pattern, never the raw path: a label per certificate id would grow without bound.
+  const matched = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
+  return matched === undefined ? 'unmatched' : String(matched);
+}
+
+function errorCode(ctx: Context): unknown {
+  return (ctx.body as { error?: { code?: unknown } } | null | undefined)?.error?.code;
+}
+
+/** Outermost middleware: times every request, counts it, and logs a sample of them with every server error. */
+export function observeRequests(options: ObserveOptions) {
+  const { metrics, logger, logSample } = options;
+  let answered = 0;
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const started = performance.now();
+    await next();
+    const ms = performance.now() - started;
+    metrics?.requestAnswered(route(ctx), ctx.method, ctx.status, ms / 1000);
+    answered += 1;
+    if (logger === undefined) return;
+    if (ctx.status >= 500) {
+      logger.error({ method: ctx.method, path: ctx.path, status: ctx.status, ms, code: errorCode(ctx) }, 'request failed');
+    } else if (logSample > 0 && answered % logSample === 0) {
+      logger.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms, code: errorCode(ctx), sampled: logSample }, 'request');
+    }
+  };
+}

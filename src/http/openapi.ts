@@ -1,0 +1,165 @@
+import { ERROR_CODES } from '../errors.js';
+import { MAX_NAME_LENGTH } from './validate.js';
+
+const json = (schema: object) => ({ 'application/json': { schema } });
+const error = (description: string) => ({ description, content: json({ $ref: '#/components/schemas/Error' }) });
+const retryable = (description: string) => ({
+  ...error(description),
+  headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+});
+const ok = (description: string, schema: object) => ({ description, content: json(schema) });
+
+const issue = {
+  summary: 'Issue the next certificate of a class',
+  description: 'Answered 201 only after Kafka acknowledged the certificate (acks=all).',
+  requestBody: { required: true, content: json({ $ref: '#/components/schemas/IssueRequest' }) },
+  responses: {
+    '201': {
+      description: 'Issued and durably committed',
+      headers: { Location: { description: '/certificates/{id}', schema: { type: 'string' } } },
+      content: json({ $ref: '#/components/schemas/Certificate' }),
+    },
+    '400': error('invalid_json, invalid_body, invalid_name, invalid_amount, invalid_class or unknown_class'),
+    '408': retryable('request_timeout: the body did not arrive in time'),
+    '409': error('insufficient_shares: more shares than the class has left; no number was consumed'),
+    '413': error('payload_too_large'),
+    '415': error('unsupported_media_type: Content-Type must be application/json'),
+    '503': retryable('log_unavailable, log_corrupt or shutting_down; the certificate may or may not have been committed'),
+  },
+};
+
+/** The API document served at GET /openapi.json; test/http/openapi.test.ts checks it covers every route and status. */
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Stock certificates',
+    version: '0.1.0',
+    description: 'Issues numbered stock certificates per share class (CS-1, CS-2, …), durably, with no gaps and no duplicates.',
+  },
+  paths: {
+    '/': { post: { ...issue, operationId: 'issue' } },
+    '/certificates': { post: { ...issue, operationId: 'issueCertificate' } },
+    '/certificates/{id}': {
+      get: {
+        operationId: 'getCertificate',
+        summary: 'A certificate as committed to the log',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Z]{1,16}-[1-9][0-9]{0,15}$' } }],
+        responses: {
+          '200': ok('The certificate', { $ref: '#/components/schemas/Certificate' }),
+          '400': error('invalid_certificate_id'),
+          '404': error('not_found: no such certificate'),
+          '503': retryable('log_unavailable: the class is re-reading the log after a failed commit'),
+        },
+      },
+    },
+    '/classes': {
+      get: {
+        operationId: 'listClasses',
+        summary: 'Every share class with its counters',
+        responses: {
+          '200': ok('The classes', {
+            type: 'object',
+            required: ['classes'],
+            properties: { classes: { type: 'array', items: { $ref: '#/components/schemas/ShareClass' } } },
+          }),
+        },
+      },
+    },
+    '/healthz': {
+      get: {
+        operationId: 'health',
+        summary: 'Liveness: the process answers',
+        responses: { '200': ok('Alive', { type: 'object', properties: { status: { const: 'ok' } } }) },
+      },
+    },
+    '/readyz': {
+      get: {
+        operationId: 'ready',
+        summary: 'Readiness: the log producer is connected and every class actor has read the log',
+        responses: {
+          '200': ok('Ready', { $ref: '#/components/schemas/Readiness' }),
+          '503': retryable('not_ready: `checks` says which part is not ready'),
+        },
+      },
+    },
+    '/metrics': {
+      get: {
+        operationId: 'metrics',
+        summary: 'Prometheus metrics',
+        responses: {
+          '200': { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'openapi',
+        summary: 'This document',
+        responses: { '200': ok('OpenAPI 3.1 document', { type: 'object' }) },
+      },
+    },
+  },
+  /** Answers any path can give, whatever operation it names. */
+  'x-any-path-responses': {
+    '404': error('not_found: no route at this path'),
+    '405': error('method_not_allowed: the path exists, the method does not; see the Allow header'),
+    '500': error('internal: an unexpected failure, logged with its cause'),
+  },
+  components: {
+    schemas: {
+      IssueRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'amount', 'class'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Trimmed; no control characters' },
+          amount: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+          class: { type: 'string', examples: ['CS', 'PS'] },
+        },
+      },
+      Certificate: {
+        type: 'object',
+        required: ['id', 'class', 'number', 'name', 'amount', 'issuedAt', 'sharesIssued'],
+        properties: {
+          id: { type: 'string', examples: ['CS-1'] },
+          class: { type: 'string' },
+          number: { type: 'integer', minimum: 1 },
+          name: { type: 'string' },
+          amount: { type: 'integer', minimum: 1 },
+          issuedAt: { type: 'string', format: 'date-time' },
+          sharesIssued: { type: 'integer', description: "The class's running total of shares, this certificate included" },
+        },
+      },
+      ShareClass: {
+        type: 'object',
+        required: ['class', 'authorized', 'sharesIssued', 'remaining', 'certificates', 'nextId', 'ready'],
+        properties: {
+          class: { type: 'string' },
+          authorized: { type: 'integer' },
+          sharesIssued: { type: 'integer' },
+          remaining: { type: 'integer' },
+          certificates: { type: 'integer' },
+          nextId: { type: 'string' },
+          ready: { type: 'boolean', description: 'False until the class has read the log, and again after a failed commit' },
+        },
+      },
+      Readiness: {
+        type: 'object',
+        required: ['status', 'checks'],
+        properties: { status: { const: 'ready' }, checks: { type: 'object', additionalProperties: { type: 'boolean' } } },
+      },
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: { code: { enum: [...ERROR_CODES] }, message: { type: 'string' } },
+            additionalProperties: true,
+          },
+        },
+      },
+    },
+  },
+} as const;

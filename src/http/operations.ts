@@ -1,0 +1,36 @@
+import type Router from '@koa/router';
+import { CertificateError } from '../errors.js';
+import type { ReadinessChecks } from '../readiness.js';
+import { OPENAPI } from './openapi.js';
+
+export interface MetricsExporter {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
+
+/** What an operator and an orchestrator ask of the service: liveness, readiness, metrics, the API document. */
+export function operationsRoutes(router: Router, readiness: () => ReadinessChecks, metrics: MetricsExporter | undefined): void {
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  router.get('/readyz', (ctx) => {
+    const checks = readiness();
+    const failing = Object.keys(checks).filter((name) => !checks[name]);
+    if (failing.length > 0) {
+      throw new CertificateError('not_ready', `Not ready: ${failing.join(', ')}`, { details: { checks } });
+    }
+    ctx.body = { status: 'ready', checks };
+  });
+
+  if (metrics !== undefined) {
+    router.get('/metrics', async (ctx) => {
+      ctx.type = metrics.contentType;
+      ctx.body = await metrics.render();
+    });
+  }
+
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = OPENAPI;
+  });
+}

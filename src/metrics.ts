@@ -1,0 +1,110 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ActorObserver } from './actors/observer.js';
+import type { ActorSnapshot } from './actors/share-class-actor.js';
+
+/**
+ * The service's Prometheus metrics. Events on the request and commit paths cost one counter or
+ * histogram update each; per-class state (mailbox depth, certificates and shares issued) is read
+ * from the actors' snapshots only when Prometheus scrapes, so it costs the hot path nothing.
+ */
+export class ServiceMetrics implements ActorObserver {
+  readonly contentType: string;
+  private readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'method' | 'status'>;
+  private readonly requestSeconds: Histogram<'route' | 'method'>;
+  private readonly batchSize: Histogram<'class'>;
+  private readonly commitSeconds: Histogram<'class'>;
+  private readonly commitFailures: Counter<'class'>;
+  private readonly recoveries: Counter<'class'>;
+  private snapshots: () => readonly ActorSnapshot[] = () => [];
+
+  constructor() {
+    const registers = [this.registry];
+    this.contentType = this.registry.contentType;
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by matched route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from receiving a request to its answer, by matched route and method',
+      labelNames: ['route', 'method'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'certificates_batch_size',
+      help: 'Certificates per committed batch, by class',
+      labelNames: ['class'],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000],
+      registers,
+    });
+    this.commitSeconds = new Histogram({
+      name: 'certificates_commit_duration_seconds',
+      help: 'Time for a batch to be acknowledged by the log (acks=all), by class',
+      labelNames: ['class'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.commitFailures = new Counter({
+      name: 'certificates_commit_failures_total',
+      help: 'Batches whose commit failed or was not acknowledged, by class',
+      labelNames: ['class'],
+      registers,
+    });
+    this.recoveries = new Counter({
+      name: 'certificates_recoveries_total',
+      help: 'Times a class actor read its certificates from the log (at start and after a failed commit)',
+      labelNames: ['class'],
+      registers,
+    });
+    // prom-client calls collect() with `this` bound to the gauge.
+    const classes = (): readonly ActorSnapshot[] => this.snapshots();
+    const perClass = (name: string, help: string, value: (snapshot: ActorSnapshot) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['class'],
+        registers,
+        collect() {
+          for (const snapshot of classes()) this.set({ class: snapshot.class }, value(snapshot));
+        },
+      });
+    };
+    perClass('certificates_mailbox_depth', 'Requests waiting in the class actor mailbox', (snapshot) => snapshot.mailboxDepth);
+    perClass('certificates_issued', 'Certificates of the class committed to the log', (snapshot) => snapshot.certificates);
+    perClass('certificates_shares_issued', 'Shares of the class on committed certificates', (snapshot) => snapshot.sharesIssued);
+    perClass('certificates_shares_authorized', 'Shares the class may issue in total', (snapshot) => snapshot.authorized);
+    perClass('certificates_class_ready', '1 when the class actor has read the log and can number', (snapshot) => Number(snapshot.ready));
+  }
+
+  /** Where the per-class gauges read from at scrape time (the actors exist after their observer). */
+  collectClasses(snapshots: () => readonly ActorSnapshot[]): void {
+    this.snapshots = snapshots;
+  }
+
+  requestAnswered(route: string, method: string, status: number, seconds: number): void {
+    this.requests.inc({ route, method, status });
+    this.requestSeconds.observe({ route, method }, seconds);
+  }
+
+  batchCommitted(shareClass: string, certificates: number, ms: number): void {
+    this.batchSize.observe({ class: shareClass }, certificates);
+    this.commitSeconds.observe({ class: shareClass }, ms / 1000);
+  }
+
+  commitFailed(shareClass: string): void {
+    this.commitFailures.inc({ class: shareClass });
+  }
+
+  recovered(shareClass: string): void {
+    this.recoveries.inc({ class: shareClass });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

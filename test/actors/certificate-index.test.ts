@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { CertificateIndex } from '../../src/actors/certificate-index.js';
+import { certificates } from '../support/certificates.js';
+
+describe('CertificateIndex', () => {
+  it('returns every certificate exactly as added, across growth of its columns', () => {
+    const index = new CertificateIndex('CS');
+    const added = certificates('CS', 1, 5000, 7);
+    for (const certificate of added) index.add(certificate);
+    expect(index.count).toBe(5000);
+    expect(index.sharesIssued).toBe(35_000);
+    expect(added.every((certificate) => JSON.stringify(index.get(certificate.number)) === JSON.stringify(certificate))).toBe(true);
+  });
+
+  it('knows no certificate outside 1..count', () => {
+    const index = new CertificateIndex('CS');
+    index.add(certificates('CS', 1, 1)[0]!);
+    expect([index.get(0), index.get(2), index.get(1.5), index.get(-1)]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('refuses a gap, a repeat or another class as log_corrupt, and keeps what it had', () => {
+    const index = new CertificateIndex('CS');
+    const [first, second, third] = certificates('CS', 1, 3);
+    index.add(first!);
+    expect(() => index.add(third!)).toThrow(expect.objectContaining({ code: 'log_corrupt' }));
+    expect(() => index.add(first!)).toThrow(expect.objectContaining({ code: 'log_corrupt' }));
+    expect(() => index.add(certificates('PS', 2, 1)[0]!)).toThrow(expect.objectContaining({ code: 'log_corrupt' }));
+    index.add(second!);
+    expect(index.count).toBe(2);
+  });
+});

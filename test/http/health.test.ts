@@ -1,0 +1,68 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sequencers } from '../../src/actors/sequencers.js';
+import { createApp } from '../../src/http/app.js';
+import { KafkaLedger } from '../../src/log/kafka-ledger.js';
+import { serviceReadiness } from '../../src/readiness.js';
+import { startApp, type TestApp } from '../support/app.js';
+import { broker, uniqueTopic } from '../support/broker.js';
+
+let app: TestApp;
+
+async function get(url: string): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const response = await fetch(url);
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  app = await startApp(uniqueTopic('health'), [
+    { code: 'CS', authorized: 100 },
+    { code: 'PS', authorized: 100 },
+  ]);
+});
+
+afterAll(async () => {
+  await app.close();
+});
+
+describe('GET /healthz and GET /readyz against a real broker', () => {
+  it('answers /healthz 200 while the process runs', async () => {
+    expect(await get(`${app.url}/healthz`)).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('answers /readyz 200 with every check once the producer is connected and every class has read the log', async () => {
+    expect(await get(`${app.url}/readyz`)).toMatchObject({
+      status: 200,
+      body: { status: 'ready', checks: { log: true, 'class:CS': true, 'class:PS': true } },
+    });
+  });
+
+  it('answers /readyz 503 not_ready naming the parts not ready, and becomes ready through probes alone', async () => {
+    // Wired like main.ts but neither connected nor recovered: the state of an instance whose log failed it while idle.
+    const ledger = new KafkaLedger({ brokers: broker().brokers, topic: uniqueTopic('health-cold') });
+    const sequencers = new Sequencers([{ code: 'CS', authorized: 100 }], ledger);
+    const server: Server = createApp({ issuer: sequencers, readiness: serviceReadiness(ledger, sequencers) }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`;
+    try {
+      const cold = await get(url);
+      expect(cold).toMatchObject({
+        status: 503,
+        body: { error: { code: 'not_ready', message: 'Not ready: log, class:CS', checks: { log: false, 'class:CS': false } } },
+      });
+      expect(cold.headers.get('retry-after')).toBe('1');
+      let status = cold.status;
+      for (let tries = 0; status !== 200 && tries < 100; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        status = (await get(url)).status;
+      }
+      expect(status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await ledger.disconnect();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import type Router from '@koa/router';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/http/app.js';
+import { OPENAPI } from '../../src/http/openapi.js';
+import { STATUS_OF } from '../../src/http/status.js';
+import { startApp, type TestApp } from '../support/app.js';
+import { uniqueTopic } from '../support/broker.js';
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startApp(uniqueTopic('openapi'), [{ code: 'CS', authorized: 100 }]);
+});
+
+afterAll(async () => {
+  await app.close();
+});
+
+type Operation = { responses: Record<string, unknown> };
+
+/** Every METHOD path the router of the fully wired app answers, in OpenAPI's `{param}` spelling. */
+function routerRoutes(): string[] {
+  const koa = createApp({ issuer: app.sequencers, metrics: app.metrics });
+  // router.routes() returns its dispatch middleware with the router attached.
+  const router = koa.middleware.map((middleware) => (middleware as { router?: Router }).router).find((found) => found !== undefined)!;
+  return router.stack.flatMap((layer) =>
+    layer.methods.filter((method) => method !== 'HEAD').map((method) => `${method} ${String(layer.path).replace(/:(\w+)/g, '{$1}')}`),
+  );
+}
+
+function documented(): Map<string, Operation> {
+  const paths = OPENAPI.paths as Record<string, Record<string, Operation>>;
+  return new Map(
+    Object.entries(paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation]),
+    ),
+  );
+}
+
+describe('GET /openapi.json', () => {
+  it('serves the OpenAPI 3.1 document', async () => {
+    const response = await fetch(`${app.url}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(JSON.parse(JSON.stringify(OPENAPI)));
+    expect(OPENAPI.openapi).toBe('3.1.0');
+  });
+
+  it('describes every route the router has, and no route it lacks', () => {
+    const routes = routerRoutes();
+    expect(routes).toContain('GET /metrics');
+    expect([...documented().keys()].sort()).toEqual([...new Set(routes)].sort());
+  });
+
+  it('describes every status the server can answer', () => {
+    const described = new Set([
+      ...[...documented().values()].flatMap((operation) => Object.keys(operation.responses)),
+      ...Object.keys(OPENAPI['x-any-path-responses']),
+    ]);
+    const answered = new Set([200, 201, ...Object.values(STATUS_OF)].map(String));
+    expect([...answered].filter((status) => !described.has(status))).toEqual([]);
+  });
+
+  it('lists every error code in the error schema', () => {
+    expect([...OPENAPI.components.schemas.Error.properties.error.properties.code.enum].sort()).toEqual(Object.keys(STATUS_OF).sort());
+  });
+});

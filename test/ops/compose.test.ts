@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const COMPOSE_FILE = `${ROOT}docker-compose.yml`;
+
+/** `docker compose` (the plugin) if installed, else the standalone `docker-compose` (Debian's package, installed by .ci/run). */
+function composeValidator(): string[] | undefined {
+  for (const command of [['docker', 'compose'], ['docker-compose']]) {
+    const probe = spawnSync(command[0]!, [...command.slice(1), 'version'], { encoding: 'utf8', timeout: 20_000 });
+    if (probe.status === 0) return command;
+  }
+  return undefined;
+}
+
+const validator = composeValidator();
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  environment: Record<string, string | number>;
+  volumes?: string[];
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck: { test: string[] };
+}
+
+const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+};
+const kafka = compose.services.kafka!;
+const service = compose.services.certificates!;
+
+describe('docker-compose.yml', () => {
+  it.skipIf(validator === undefined)('is valid for the compose validator (`docker compose config` or `docker-compose config`)', () => {
+    const result = spawnSync(validator![0]!, [...validator!.slice(1), '-f', COMPOSE_FILE, 'config', '--quiet'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('runs the official Apache Kafka 4.1.1 image as a single KRaft broker and controller, its data on a named volume', () => {
+    expect(kafka.image).toBe('apache/kafka:4.1.1');
+    expect(kafka.environment).toMatchObject({
+      KAFKA_PROCESS_ROLES: 'broker,controller',
+      KAFKA_CONTROLLER_QUORUM_VOTERS: `${kafka.environment.KAFKA_NODE_ID}@kafka:9093`,
+      KAFKA_ADVERTISED_LISTENERS: 'PLAINTEXT://kafka:9092',
+      KAFKA_LOG_DIRS: '/var/lib/kafka/data',
+      KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
+    });
+    expect(kafka.volumes).toEqual(['kafka-data:/var/lib/kafka/data']);
+    expect(Object.keys(compose.volumes)).toEqual(['kafka-data']);
+    expect(kafka.healthcheck.test.join(' ')).toContain('kafka-broker-api-versions.sh --bootstrap-server localhost:9092');
+  });
+
+  it('starts the service from the Dockerfile only once Kafka is healthy, pointed at it, with a readiness health check', () => {
+    expect(service.build).toBe('.');
+    expect(service.depends_on).toEqual({ kafka: { condition: 'service_healthy' } });
+    expect(service.environment.KAFKA_BROKERS).toBe('kafka:9092');
+    expect(service.ports).toEqual(['3000:3000']);
+    expect(service.healthcheck.test.join(' ')).toContain('http://127.0.0.1:3000/readyz');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(`${ROOT}Dockerfile`, 'utf8');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+
+  it('builds in one stage with dev dependencies and runs in another with production dependencies only, as a non-root user', () => {
+    expect(stages).toHaveLength(2);
+    const [build, runtime] = stages as [string, string];
+    expect(build).toMatch(/^node:20-slim AS build/);
+    expect(build).toContain('RUN npm ci');
+    expect(build).toContain('RUN npm run build');
+    expect(runtime).toMatch(/^node:20-slim/);
+    expect(runtime).toContain('npm ci --omit=dev');
+    expect(runtime).toContain('COPY --from=build /app/dist ./dist');
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toContain('CMD ["node", "dist/main.js"]');
+  });
+});

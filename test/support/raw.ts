@@ -4,6 +4,8 @@ import { connect } from 'node:net';
 export interface RawReply {
   readonly status: number | undefined;
   readonly text: string;
+  /** The first response's body (by its Content-Length), or '' if none came. */
+  readonly body: string;
   /** The server closed or reset the connection without any response bytes. */
   readonly dropped: boolean;
 }
@@ -30,9 +32,13 @@ export function rawRequest(
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      const text = Buffer.concat(received).toString('utf8');
+      const bytes = Buffer.concat(received);
+      const text = bytes.toString('utf8');
       const match = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      resolve({ status: match ? Number(match[1]) : undefined, text, dropped: text.length === 0 });
+      const headerEnd = bytes.indexOf('\r\n\r\n');
+      const length = /\r\ncontent-length: *(\d+)/i.exec(bytes.subarray(0, Math.max(headerEnd, 0)).toString('latin1'));
+      const body = headerEnd >= 0 && length ? bytes.subarray(headerEnd + 4, headerEnd + 4 + Number(length[1])).toString('utf8') : '';
+      resolve({ status: match ? Number(match[1]) : undefined, text, body, dropped: text.length === 0 });
     };
     const timer = setTimeout(() => {
       settled = true;

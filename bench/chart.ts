@@ -1,7 +1,7 @@
 import type { BenchRun, Latency, ScenarioResult } from './model.js';
 
 const WIDTH = 960;
-const LABEL_WIDTH = 330;
+const LABEL_WIDTH = 380;
 const PLOT_WIDTH = WIDTH - LABEL_WIDTH - 90;
 const ROW = 22;
 const PERCENTILES: ReadonlyArray<{ key: keyof Latency; name: string; colour: string }> = [

@@ -33,7 +33,7 @@ class Bench {
   readonly scenarios: ScenarioResult[] = [];
   readonly audits: AuditResult[] = [];
   readonly failures: string[] = [];
-  private readonly stamp = new Date().toISOString();
+  readonly startedAt = new Date().toISOString();
   private brokers: string | undefined;
 
   constructor(private readonly options: BenchOptions) {}
@@ -48,7 +48,7 @@ class Bench {
   }
 
   topic(label: string): string {
-    return `bench-${label}-${this.stamp.replace(/[:.]/g, '-')}`;
+    return `bench-${label}-${this.startedAt.replace(/[:.]/g, '-')}`;
   }
 
   async baseline(id: string, label: string, script: string, port: number): Promise<void> {
@@ -136,7 +136,6 @@ function withRatios(scenarios: readonly ScenarioResult[]): ScenarioResult[] {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const bench = new Bench(options);
-  const startedAt = new Date().toISOString();
   const machine = await describeMachine();
   const port = options.basePort;
 
@@ -189,7 +188,7 @@ async function main(): Promise<void> {
   }
 
   const run: BenchRun = {
-    startedAt,
+    startedAt: bench.startedAt,
     machine,
     settings: {
       connections: options.connections,

@@ -19,7 +19,7 @@ function escape(text: string): string {
 }
 
 function text(x: number, y: number, content: string, attributes = ''): string {
-  return `<text x="${x}" y="${y}" ${attributes}>${escape(content)}</text>`;
+  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}"${attributes && ` ${attributes}`}>${escape(content)}</text>`;
 }
 
 function rect(x: number, y: number, width: number, height: number, fill: string): string {

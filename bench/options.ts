@@ -53,9 +53,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     connections: integer(positive(flag(argv, 'connections') ?? env.BENCH_CONNECTIONS, 20, 'the connection count')),
     floorSends: integer(positive(env.BENCH_FLOOR_SENDS, quick ? 300 : 2000, 'BENCH_FLOOR_SENDS')),
     abRequests: integer(positive(env.BENCH_AB_REQUESTS, quick ? 2000 : 10_000, 'BENCH_AB_REQUESTS')),
-    kafkaPort: integer(positive(env.BENCH_KAFKA_PORT, 39492, 'BENCH_KAFKA_PORT')),
+    kafkaPort: integer(positive(env.BENCH_KAFKA_PORT, 29492, 'BENCH_KAFKA_PORT')),
     kafkaBrokers: env.BENCH_KAFKA_BROKERS?.trim() || undefined,
-    basePort: integer(positive(env.BENCH_PORT, 39500, 'BENCH_PORT')),
+    basePort: integer(positive(env.BENCH_PORT, 29500, 'BENCH_PORT')),
     steps: steps(flag(argv, 'only') ?? env.BENCH_ONLY),
     skipAudit: argv.includes('--skip-audit') || env.BENCH_SKIP_AUDIT === '1',
   };

@@ -103,8 +103,8 @@ start() {
     say "started pid $(cat "$pid_file") on 127.0.0.1:$port, log $log_file"
   fi
   # "Started" means a produce with acks=all was acknowledged, not merely that the port listens.
-  if ! node "$here/probe.mjs" "127.0.0.1:$port" "$start_timeout"; then
-    say "broker did not accept a produce within ${start_timeout}s; last log lines:"
+  if ! node "$here/probe.mjs" "127.0.0.1:$port" "$start_timeout" "$(cat "$pid_file")"; then
+    say "broker did not accept a produce; last log lines:"
     tail -n 30 "$log_file" >&2 || true
     exit 1
   fi

@@ -1,8 +1,9 @@
-// Waits until the broker at argv[2] acknowledges a produce with acks=all (argv[3] = timeout in s).
-// Plain JS so the broker scripts need nothing compiled; exits 0 when ready, 1 on timeout.
+// Waits until the broker at argv[2] acknowledges a produce with acks=all (argv[3] = timeout in s;
+// argv[4] = the broker's PID, to give up at once if it dies, e.g. on a port already in use).
+// Plain JS so the broker scripts need nothing compiled; exits 0 when ready, 1 otherwise.
 import { Kafka, logLevel } from 'kafkajs';
 
-const [broker, timeoutSeconds = '90'] = process.argv.slice(2);
+const [broker, timeoutSeconds = '90', pid] = process.argv.slice(2);
 const deadline = Date.now() + Number(timeoutSeconds) * 1000;
 const topic = '__broker_probe';
 const kafka = new Kafka({
@@ -51,7 +52,21 @@ async function joinGroup() {
 }
 
 const started = Date.now();
+function brokerDied() {
+  if (pid === undefined) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 while (Date.now() < deadline) {
+  if (brokerDied()) {
+    console.error(`[kafka] broker process ${pid} exited before accepting a produce`);
+    process.exit(1);
+  }
   if (await tryOnce()) {
     console.error(`[kafka] ${broker} accepted a produce after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     process.exit(0);

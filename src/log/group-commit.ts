@@ -4,6 +4,11 @@
  * round trip instead of queueing behind one another (kafkajs keeps one idempotent produce request
  * in flight per broker anyway). A failed write fails every append it carried, and `onFailure` runs
  * before the next write starts.
+ *
+ * Each write waits one turn of the event loop (setImmediate) before it takes what is pending. When a
+ * write returns, the actors it answered resubmit in microtasks; without that turn the next write
+ * would leave at once with only the other actor's batch, and the classes would take turns, one per
+ * round trip, instead of sharing it.
  */
 export class GroupCommit<T> {
   private pending: Array<{ items: readonly T[]; resolve: () => void; reject: (error: unknown) => void }> = [];
@@ -24,6 +29,7 @@ export class GroupCommit<T> {
   private async flush(): Promise<void> {
     this.writing = true;
     while (this.pending.length > 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const group = this.pending;
       this.pending = [];
       try {

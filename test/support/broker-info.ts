@@ -1,7 +1,11 @@
 import { fileURLToPath } from 'node:url';
 
-/** A port apart from the service's default 9092, so tests never touch a developer's running broker. */
-export const LOCAL_TEST_PORT = Number(process.env.TEST_KAFKA_PORT ?? 39092);
+/**
+ * A port apart from the service's default 9092, so tests never touch a developer's running broker,
+ * and below Linux's ephemeral range (32768+), where an outgoing connection could hold it while the
+ * suite restarts the broker.
+ */
+export const LOCAL_TEST_PORT = Number(process.env.TEST_KAFKA_PORT ?? 29092);
 
 export const brokerScript = fileURLToPath(new URL('../../scripts/kafka/kafka.sh', import.meta.url));
 

@@ -56,13 +56,6 @@ export class KafkaLedger implements Ledger {
     return this.commits.submit(certificates);
   }
 
-  /** The newest certificate of the class. */
-  async lastOf(shareClass: string): Promise<Certificate | undefined> {
-    const { low, high } = await bounds(this.kafka, this.topic);
-    const newest = await this.newest(shareClass, low, high, () => true);
-    return newest === undefined ? undefined : this.decode(newest);
-  }
-
   /**
    * Reads forward from just after the newest record of the class numbered `afterNumber` or less
    * (found from the tail, so a re-read after a failed commit costs one small window), or from the

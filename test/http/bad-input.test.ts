@@ -1,26 +1,17 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueTopic } from '../support/broker.js';
-import { startApp, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import { useApp } from '../support/app.js';
 import { issue, post } from '../support/http.js';
 
-let app: TestApp;
+const app = useApp('bad-input', [
+  { code: 'CS', authorized: 1_000_000 },
+  { code: 'PS', authorized: 1_000_000 },
+]);
 let expectedNext = 1;
-
-beforeAll(async () => {
-  app = await startApp(uniqueTopic('bad-input'), [
-    { code: 'CS', authorized: 1_000_000 },
-    { code: 'PS', authorized: 1_000_000 },
-  ]);
-});
-
-afterAll(async () => {
-  await app.close();
-});
 
 /** After every refused request, the next good one must get the very next number: nothing consumed. */
 async function expectNextNumber(): Promise<void> {
-  const reply = await issue(app.url, 'CS', 1);
+  const reply = await issue(app().url, 'CS', 1);
   expect(reply.body.id).toBe(`CS-${expectedNext}`);
   expectedNext += 1;
 }
@@ -31,7 +22,7 @@ function raw(
   headers: Record<string, string>,
   body?: string | Buffer,
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  const url = new URL(path, app.url);
+  const url = new URL(path, app().url);
   return new Promise((resolve, reject) => {
     const outgoing = request(url, { method, headers }, (response) => {
       let text = '';
@@ -72,7 +63,7 @@ describe('bad input is refused with a stable code and consumes no number', () =>
     ['a name with a lone surrogate', '{"name":"a\\ud800","amount":1,"class":"CS"}', 'invalid_name'],
     ['a numeric name', '{"name":42,"amount":1,"class":"CS"}', 'invalid_name'],
   ])('400 for %s', async (_, body, code) => {
-    const reply = await post(`${app.url}/`, body);
+    const reply = await post(`${app().url}/`, body);
     expect(reply.status).toBe(400);
     expect((reply.body.error as { code: string }).code).toBe(code);
     await expectNextNumber();
@@ -80,11 +71,11 @@ describe('bad input is refused with a stable code and consumes no number', () =>
 
   it('accepts a 200-character unicode name, trimmed, and stores it as sent', async () => {
     const name = `  ${'股'.repeat(199)}😀  `;
-    const reply = await issue(app.url, 'CS', 1, name);
+    const reply = await issue(app().url, 'CS', 1, name);
     expect(reply.status).toBe(201);
     expect(reply.body.name).toBe(name.trim());
     expectedNext += 1;
-    expect((await app.committed()).at(-1)!.name).toBe(name.trim());
+    expect((await app().committed()).at(-1)!.name).toBe(name.trim());
   });
 
   it('415 for a body that is not declared as JSON', async () => {

@@ -1,39 +1,31 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Sequencers } from '../../src/actors/sequencers.js';
 import { createApp } from '../../src/http/app.js';
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
 import { serviceReadiness } from '../../src/readiness.js';
-import { startApp, type TestApp } from '../support/app.js';
+import { useApp } from '../support/app.js';
 import { broker, uniqueTopic } from '../support/broker.js';
-
-let app: TestApp;
 
 async function get(url: string): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
   const response = await fetch(url);
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
 }
 
-beforeAll(async () => {
-  app = await startApp(uniqueTopic('health'), [
-    { code: 'CS', authorized: 100 },
-    { code: 'PS', authorized: 100 },
-  ]);
-});
-
-afterAll(async () => {
-  await app.close();
-});
+const app = useApp('health', [
+  { code: 'CS', authorized: 100 },
+  { code: 'PS', authorized: 100 },
+]);
 
 describe('GET /healthz and GET /readyz against a real broker', () => {
   it('answers /healthz 200 while the process runs', async () => {
-    expect(await get(`${app.url}/healthz`)).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await get(`${app().url}/healthz`)).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 
   it('answers /readyz 200 with every check once the producer is connected and every class has read the log', async () => {
-    expect(await get(`${app.url}/readyz`)).toMatchObject({
+    expect(await get(`${app().url}/readyz`)).toMatchObject({
       status: 200,
       body: { status: 'ready', checks: { log: true, 'class:CS': true, 'class:PS': true } },
     });

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueTopic } from '../support/broker.js';
-import { startApp, type TestApp } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import { useApp } from '../support/app.js';
 import { concurrently, issue, post } from '../support/http.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startApp(uniqueTopic('issue'), [
-    { code: 'CS', authorized: 2_600_000 },
-    { code: 'PS', authorized: 750_000 },
-  ]);
-});
-
-afterAll(async () => {
-  await app.close();
-});
+const app = useApp('issue', [
+  { code: 'CS', authorized: 2_600_000 },
+  { code: 'PS', authorized: 750_000 },
+]);
 
 function numbersOf(replies: Array<{ status: number; body: Record<string, unknown> }>, shareClass: string): number[] {
   return replies
@@ -28,8 +19,8 @@ const oneTo = (count: number): number[] => Array.from({ length: count }, (_, ind
 describe('POST / against a real broker', () => {
   it('issues CS-1 and PS-1 first, with a 201, a Location and the whole certificate', async () => {
     const before = Date.now();
-    const cs = await issue(app.url, 'CS', 10);
-    const ps = await post(`${app.url}/certificates`, { name: 'Salt Bae', amount: 10, class: 'PS' });
+    const cs = await issue(app().url, 'CS', 10);
+    const ps = await post(`${app().url}/certificates`, { name: 'Salt Bae', amount: 10, class: 'PS' });
     expect(cs.status).toBe(201);
     expect(cs.headers.get('location')).toBe('/certificates/CS-1');
     expect(cs.body).toMatchObject({ id: 'CS-1', class: 'CS', number: 1, name: 'Salt Bae', amount: 10, sharesIssued: 10 });
@@ -41,15 +32,19 @@ describe('POST / against a real broker', () => {
 
   it('numbers each class sequentially, independent of the other', async () => {
     const ids: string[] = [];
-    for (const shareClass of ['CS', 'CS', 'PS', 'CS', 'PS']) ids.push((await issue(app.url, shareClass, 1)).body.id as string);
+    for (const shareClass of ['CS', 'CS', 'PS', 'CS', 'PS']) ids.push((await issue(app().url, shareClass, 1)).body.id as string);
     expect(ids).toEqual(['CS-2', 'CS-3', 'PS-2', 'CS-4', 'PS-3']);
   });
 
   it('gives 5,000 requests from 100 concurrent clients exactly the numbers 1..N per class, and the topic holds exactly those', async () => {
-    const startCs = app.sequencers.snapshots().find((snapshot) => snapshot.class === 'CS')!.certificates;
-    const startPs = app.sequencers.snapshots().find((snapshot) => snapshot.class === 'PS')!.certificates;
+    const startCs = app()
+      .sequencers.snapshots()
+      .find((snapshot) => snapshot.class === 'CS')!.certificates;
+    const startPs = app()
+      .sequencers.snapshots()
+      .find((snapshot) => snapshot.class === 'PS')!.certificates;
     const replies = await concurrently(5000, 100, (index) =>
-      issue(app.url, index % 3 === 0 ? 'PS' : 'CS', 1 + (index % 5), `Client ${index}`),
+      issue(app().url, index % 3 === 0 ? 'PS' : 'CS', 1 + (index % 5), `Client ${index}`),
     );
     expect(replies.filter((reply) => reply.status !== 201)).toEqual([]);
 
@@ -58,7 +53,7 @@ describe('POST / against a real broker', () => {
     expect(cs).toEqual(oneTo(startCs + cs.length).slice(startCs));
     expect(ps).toEqual(oneTo(startPs + ps.length).slice(startPs));
 
-    const committed = await app.committed();
+    const committed = await app().committed();
     for (const shareClass of ['CS', 'PS']) {
       const inLog = committed.filter((certificate) => certificate.class === shareClass);
       expect(inLog.map((certificate) => certificate.number)).toEqual(oneTo(inLog.length));
@@ -77,18 +72,10 @@ describe('POST / against a real broker', () => {
 });
 
 describe('authorized shares', () => {
-  let small: TestApp;
-
-  beforeAll(async () => {
-    small = await startApp(uniqueTopic('exhaust'), [{ code: 'CS', authorized: 1000 }]);
-  });
-
-  afterAll(async () => {
-    await small.close();
-  });
+  const small = useApp('exhaust', [{ code: 'CS', authorized: 1000 }]);
 
   it('never issues more than the authorized total under concurrency, refuses the rest with 409, and issues nothing after', async () => {
-    const replies = await concurrently(400, 50, (index) => issue(small.url, 'CS', 3 + (index % 4)));
+    const replies = await concurrently(400, 50, (index) => issue(small().url, 'CS', 3 + (index % 4)));
     const accepted = replies.filter((reply) => reply.status === 201);
     const refused = replies.filter((reply) => reply.status !== 201);
     const issued = accepted.reduce((sum, reply) => sum + (reply.body.amount as number), 0);
@@ -107,7 +94,7 @@ describe('authorized shares', () => {
     expect(numbersOf(accepted, 'CS')).toEqual(oneTo(accepted.length));
 
     const remaining = 1000 - issued;
-    const tooMuch = await issue(small.url, 'CS', remaining + 1);
+    const tooMuch = await issue(small().url, 'CS', remaining + 1);
     expect(tooMuch.status).toBe(409);
     expect(tooMuch.body).toEqual({
       error: {
@@ -118,7 +105,7 @@ describe('authorized shares', () => {
         remaining,
       },
     });
-    const committed = await small.committed();
+    const committed = await small().committed();
     expect(committed).toHaveLength(accepted.length);
     expect(committed.at(-1)!.sharesIssued).toBe(issued);
   });

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from '../support/app.js';
-import { uniqueTopic } from '../support/broker.js';
+import { describe, expect, it } from 'vitest';
+import { useApp } from '../support/app.js';
 import { issue } from '../support/http.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startApp(uniqueTopic('metrics'), [
-    { code: 'CS', authorized: 100 },
-    { code: 'PS', authorized: 100 },
-  ]);
-});
-
-afterAll(async () => {
-  await app.close();
-});
+const app = useApp('metrics', [
+  { code: 'CS', authorized: 100 },
+  { code: 'PS', authorized: 100 },
+]);
 
 /** The value of one sample line of the Prometheus text format, e.g. `certificates_issued{class="CS"}`. */
 function sample(text: string, series: string): number | undefined {
@@ -24,11 +15,11 @@ function sample(text: string, series: string): number | undefined {
 
 describe('GET /metrics against a real broker', () => {
   it('exposes requests, latency, batches, commits, recoveries and per-class state in Prometheus text format', async () => {
-    for (let index = 0; index < 3; index++) expect((await issue(app.url, 'CS', 30)).status).toBe(201);
-    expect((await issue(app.url, 'CS', 30)).status).toBe(409);
-    expect((await fetch(`${app.url}/no-such-path`)).status).toBe(404);
+    for (let index = 0; index < 3; index++) expect((await issue(app().url, 'CS', 30)).status).toBe(201);
+    expect((await issue(app().url, 'CS', 30)).status).toBe(409);
+    expect((await fetch(`${app().url}/no-such-path`)).status).toBe(404);
 
-    const response = await fetch(`${app.url}/metrics`);
+    const response = await fetch(`${app().url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();

@@ -1,26 +1,17 @@
 import type Router from '@koa/router';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
 import { OPENAPI } from '../../src/http/openapi.js';
 import { STATUS_OF } from '../../src/http/status.js';
-import { startApp, type TestApp } from '../support/app.js';
-import { uniqueTopic } from '../support/broker.js';
+import { useApp } from '../support/app.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startApp(uniqueTopic('openapi'), [{ code: 'CS', authorized: 100 }]);
-});
-
-afterAll(async () => {
-  await app.close();
-});
+const app = useApp('openapi', [{ code: 'CS', authorized: 100 }]);
 
 type Operation = { responses: Record<string, unknown> };
 
 /** Every METHOD path the router of the fully wired app answers, in OpenAPI's `{param}` spelling. */
 function routerRoutes(): string[] {
-  const koa = createApp({ issuer: app.sequencers, metrics: app.metrics });
+  const koa = createApp({ issuer: app().sequencers, metrics: app().metrics });
   // router.routes() returns its dispatch middleware with the router attached.
   const router = koa.middleware.map((middleware) => (middleware as { router?: Router }).router).find((found) => found !== undefined)!;
   return router.stack.flatMap((layer) =>
@@ -39,7 +30,7 @@ function documented(): Map<string, Operation> {
 
 describe('GET /openapi.json', () => {
   it('serves the OpenAPI 3.1 document', async () => {
-    const response = await fetch(`${app.url}/openapi.json`);
+    const response = await fetch(`${app().url}/openapi.json`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(JSON.parse(JSON.stringify(OPENAPI)));
     expect(OPENAPI.openapi).toBe('3.1.0');

@@ -8,7 +8,8 @@ import { KafkaLedger } from '../../src/log/kafka-ledger.js';
 import { ServiceMetrics } from '../../src/metrics.js';
 import { serviceReadiness } from '../../src/readiness.js';
 import type { Certificate } from '../../src/actors/certificate.js';
-import { broker } from './broker.js';
+import { afterAll, beforeAll } from 'vitest';
+import { broker, uniqueTopic } from './broker.js';
 import { readCertificates } from './log.js';
 
 export interface TestApp {
@@ -45,5 +46,20 @@ export async function startApp(topic: string, shareClasses: readonly ShareClassC
       await sequencers.closeAll();
       await ledger.disconnect();
     },
+  };
+}
+
+/** Starts the app on a fresh topic before a file's tests and closes it after them. */
+export function useApp(label: string, shareClasses: readonly ShareClassConfig[]): () => TestApp {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await startApp(uniqueTopic(label), shareClasses);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return () => {
+    if (app === undefined) throw new Error(`the ${label} app has not started`);
+    return app;
   };
 }

@@ -11,7 +11,7 @@ export interface ShareClassConfig {
 }
 
 export interface ActorOptions {
-  /** Upper bound on certificates per commit, keeping one produce request well under Kafka's 1 MB. */
+  /** Upper bound on certificates per commit (default 500): even the largest certificates then fit one Kafka write. */
   readonly maxBatch?: number;
   /**
    * How long a batch may wait on the log before its requests, and everything queued behind it, are
@@ -78,7 +78,7 @@ export class ShareClassActor {
     this.code = shareClass.code;
     this.authorized = shareClass.authorized;
     this.ledger = ledger;
-    this.maxBatch = options.maxBatch ?? 2000;
+    this.maxBatch = options.maxBatch ?? 500;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5000;
     this.now = options.now ?? (() => new Date());
     this.observer = options.observer;

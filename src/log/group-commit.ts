@@ -9,29 +9,57 @@
  * write returns, the actors it answered resubmit in microtasks; without that turn the next write
  * would leave at once with only the other actor's batch, and the classes would take turns, one per
  * round trip, instead of sharing it.
+ *
+ * A write carries whole submissions up to `maxWeight` (at least one): Kafka refuses a write above
+ * its size limit, so what does not fit waits for the next write, in order.
  */
+export interface WriteLimit<T> {
+  readonly maxWeight: number;
+  weigh(item: T): number;
+}
+
+interface Submission<T> {
+  readonly items: readonly T[];
+  readonly weight: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export class GroupCommit<T> {
-  private pending: Array<{ items: readonly T[]; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private pending: Array<Submission<T>> = [];
   private writing = false;
 
   constructor(
     private readonly write: (items: T[]) => Promise<void>,
     private readonly onFailure: (error: unknown) => Promise<void>,
+    private readonly limit: WriteLimit<T>,
   ) {}
 
   submit(items: readonly T[]): Promise<void> {
+    let weight = 0;
+    for (const item of items) weight += this.limit.weigh(item);
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ items, resolve, reject });
+      this.pending.push({ items, weight, resolve, reject });
       if (!this.writing) void this.flush();
     });
+  }
+
+  /** Removes from the front of `pending` as many whole submissions as fit in one write. */
+  private takeGroup(): Array<Submission<T>> {
+    let count = 0;
+    let weight = 0;
+    while (count < this.pending.length && (count === 0 || weight + this.pending[count]!.weight <= this.limit.maxWeight)) {
+      weight += this.pending[count]!.weight;
+      count += 1;
+    }
+    return this.pending.splice(0, count);
   }
 
   private async flush(): Promise<void> {
     this.writing = true;
     while (this.pending.length > 0) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const group = this.pending;
-      this.pending = [];
+      const group = this.takeGroup();
       try {
         await this.write(group.flatMap((entry) => entry.items));
         for (const entry of group) entry.resolve();

@@ -8,6 +8,20 @@ import { bounds, readRange, type LogEntry } from './reader.js';
 import { decodeRecord, encodeValue, MalformedRecord } from './record.js';
 import { ensureTopic } from './topic.js';
 
+/**
+ * Bytes one produce request may carry: below the broker's default `message.max.bytes` (1,048,588)
+ * with room for the batch header. The largest certificate (a 200-character name of four-byte
+ * characters) is about 1.1 KB, so an actor batch of 500 always fits alone.
+ */
+const MAX_WRITE_BYTES = 900_000;
+/** Per-record overhead in a Kafka record batch (lengths, offsets, timestamps; headers are none). */
+const RECORD_OVERHEAD_BYTES = 32;
+
+interface Message {
+  readonly key: string;
+  readonly value: string;
+}
+
 /** How far back the first tail read looks; each miss looks four times further. */
 const FIRST_TAIL_WINDOW = 512;
 
@@ -24,16 +38,17 @@ export class KafkaLedger implements Ledger {
   private producer: Producer;
   private producerConnected: Promise<void> | undefined;
   private producerIsConnected = false;
-  private readonly commits: GroupCommit<Certificate>;
+  private readonly commits: GroupCommit<Message>;
 
   constructor(settings: KafkaSettings) {
     this.settings = settings;
     this.topic = settings.topic;
     this.kafka = createKafka(settings);
     this.producer = this.newProducer();
-    this.commits = new GroupCommit(
-      (certificates) => this.send(certificates),
+    this.commits = new GroupCommit<Message>(
+      (messages) => this.send(messages),
       () => this.replaceProducer(),
+      { maxWeight: MAX_WRITE_BYTES, weigh: (message) => Buffer.byteLength(message.value) + message.key.length + RECORD_OVERHEAD_BYTES },
     );
   }
 
@@ -53,7 +68,7 @@ export class KafkaLedger implements Ledger {
   }
 
   append(certificates: readonly Certificate[]): Promise<void> {
-    return this.commits.submit(certificates);
+    return this.commits.submit(certificates.map((certificate) => ({ key: certificate.class, value: encodeValue(certificate) })));
   }
 
   /**
@@ -130,8 +145,7 @@ export class KafkaLedger implements Ledger {
     }
   }
 
-  private async send(certificates: readonly Certificate[]): Promise<void> {
-    const messages = certificates.map((certificate) => ({ key: certificate.class, value: encodeValue(certificate) }));
+  private async send(messages: Message[]): Promise<void> {
     const producer = await this.connectedProducer();
     await producer.send({ topic: this.topic, acks: -1, messages });
   }

@@ -44,6 +44,20 @@ describe('KafkaLedger against a real broker', () => {
     expect(back.filter((certificate) => certificate.class === 'PS')).toEqual(ps);
   });
 
+  it('splits appends that together exceed what one Kafka write may carry, and keeps their order', async () => {
+    const ledger = await connectedLedger(uniqueTopic('ledger-large'));
+    // The largest certificate there is: 200 four-byte characters of name, ~1 KB a record.
+    const largest = (shareClass: string, first: number) =>
+      certificates(shareClass, first, 500).map((certificate) => ({ ...certificate, name: '😀'.repeat(200) }));
+    const batches = [largest('CS', 1), largest('PS', 1), largest('CS', 501)];
+    await Promise.all(batches.map((batch) => ledger.append(batch)));
+    const back = await readBack(ledger);
+    expect(back).toHaveLength(1500);
+    expect(back.filter((certificate) => certificate.class === 'CS').map((certificate) => certificate.number)).toEqual(
+      Array.from({ length: 1000 }, (_, index) => index + 1),
+    );
+  });
+
   it.runIf(canRestartBroker())('keeps acknowledged records across a broker restart', async () => {
     const topic = uniqueTopic('ledger-restart');
     const before = await connectedLedger(topic);

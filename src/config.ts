@@ -1,6 +1,7 @@
+import { CLASS_CODE_PATTERN } from './actors/certificate.js';
 import type { ShareClassConfig } from './actors/share-class-actor.js';
 import { CertificateError } from './errors.js';
-import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { DEFAULT_LOG_SAMPLE, LOG_LEVELS, type LogLevel } from './logger.js';
 
 export interface Config {
   readonly port: number;
@@ -19,6 +20,7 @@ export interface Config {
 }
 
 export const DEFAULT_SHARE_CLASSES = 'CS=2600000,PS=750000';
+const SHARE_CLASS = new RegExp(`^\\s*(${CLASS_CODE_PATTERN})\\s*=\\s*(\\d{1,16})\\s*$`);
 
 function invalid(name: string, expected: string, got: string): CertificateError {
   return new CertificateError('invalid_config', `Expected \`${name}\` to be ${expected}, got ${JSON.stringify(got)}`);
@@ -39,7 +41,7 @@ export function parseShareClasses(raw: string): ShareClassConfig[] {
     'a comma-separated list of CODE=AUTHORIZED, e.g. CS=2600000,PS=750000 (codes are 1-16 uppercase letters, totals positive integers)';
   const classes: ShareClassConfig[] = [];
   for (const part of raw.split(',')) {
-    const match = /^\s*([A-Z]{1,16})\s*=\s*(\d{1,16})\s*$/.exec(part);
+    const match = SHARE_CLASS.exec(part);
     const authorized = Number(match?.[2]);
     if (!match || !Number.isSafeInteger(authorized) || authorized < 1) throw invalid('SHARE_CLASSES', expected, raw);
     const code = match[1]!;
@@ -49,7 +51,8 @@ export function parseShareClasses(raw: string): ShareClassConfig[] {
   return classes;
 }
 
-function brokers(raw: string | undefined): string[] | undefined {
+/** `KAFKA_BROKERS`; undefined when unset (the service then starts the embedded broker). */
+export function parseBrokers(raw: string | undefined): string[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   const list = raw.split(',').map((broker) => broker.trim());
   if (list.some((broker) => !/^[^\s:]+:\d{1,5}$/.test(broker))) throw invalid('KAFKA_BROKERS', 'a comma-separated list of host:port', raw);
@@ -62,21 +65,25 @@ function logLevel(raw: string | undefined): LogLevel {
   return level as LogLevel;
 }
 
+export function parseTopic(raw: string | undefined): string {
+  const topic = raw?.trim() || 'certificates';
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw invalid('KAFKA_TOPIC', 'a Kafka topic name (letters, digits, . _ -)', topic);
+  return topic;
+}
+
 /** Reads and validates the whole configuration once, at start; a bad value stops the service with a clear message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const topic = env.KAFKA_TOPIC?.trim() || 'certificates';
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw invalid('KAFKA_TOPIC', 'a Kafka topic name (letters, digits, . _ -)', topic);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
-    kafkaBrokers: brokers(env.KAFKA_BROKERS),
-    topic,
+    kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
+    topic: parseTopic(env.KAFKA_TOPIC),
     shareClasses: parseShareClasses(env.SHARE_CLASSES?.trim() || DEFAULT_SHARE_CLASSES),
     minInsyncReplicas: integer(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 100),
     replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 100),
     commitTimeoutMs: integer(env, 'COMMIT_TIMEOUT_MS', 5000, 100, 60_000),
     flushEveryWrite: integer(env, 'KAFKA_FLUSH_EVERY_WRITE', 0, 0, 1) === 1,
     logLevel: logLevel(env.LOG_LEVEL),
-    logSample: integer(env, 'LOG_SAMPLE', 100, 0, 1_000_000),
+    logSample: integer(env, 'LOG_SAMPLE', DEFAULT_LOG_SAMPLE, 0, 1_000_000),
   };
 }

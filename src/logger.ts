@@ -5,6 +5,9 @@ export type { Logger };
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Log 1 in this many requests answered below 500; every 5xx is logged. */
+export const DEFAULT_LOG_SAMPLE = 100;
+
 /**
  * One JSON line per event on stdout. pino's default destination writes synchronously, so nothing
  * is lost on exit or kill; request lines are sampled (src/http/observe.ts), which keeps the cost

@@ -20,7 +20,12 @@ export function certificateId(shareClass: string, number: number): string {
   return `${shareClass}-${number}`;
 }
 
-const ID = /^([A-Z]{1,16})-([1-9]\d{0,15})$/;
+/** What a share class code is, wherever one is read: configuration, ids, the API document. */
+export const CLASS_CODE_PATTERN = '[A-Z]{1,16}';
+/** A certificate id: class code, dash, a number from 1 without leading zeros. */
+export const CERTIFICATE_ID_PATTERN = `^(${CLASS_CODE_PATTERN})-([1-9][0-9]{0,15})$`;
+
+const ID = new RegExp(CERTIFICATE_ID_PATTERN);
 
 /** Splits `CS-12` into class and number; undefined when the text cannot be a certificate id. */
 export function parseCertificateId(id: string): { readonly class: string; readonly number: number } | undefined {

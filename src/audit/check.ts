@@ -1,3 +1,4 @@
+import { parseCertificateId } from '../actors/certificate.js';
 import type { ShareClassConfig } from '../actors/share-class-actor.js';
 import type { LogEntry } from '../log/reader.js';
 import { decodeRecord, MalformedRecord } from '../log/record.js';
@@ -148,17 +149,6 @@ export class LogAudit {
   }
 }
 
-/** Audits a whole log held in memory; the CLI streams through LogAudit instead. */
-export function auditLog(
-  shareClasses: readonly ShareClassConfig[],
-  entries: Iterable<LogEntry>,
-  acknowledged: Iterable<Acknowledged> = [],
-): AuditReport {
-  const audit = new LogAudit(shareClasses, acknowledged);
-  audit.add(entries);
-  return audit.report();
-}
-
 /**
  * Parses an acknowledged-certificates file: one certificate per line, either a bare ID (`CS-17`)
  * or the JSON body of the 201 (`{"id":"CS-17","name":…,"amount":…}`), whose name and amount are
@@ -170,8 +160,9 @@ export function parseAcknowledged(text: string): Acknowledged[] {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     if (!line.startsWith('{')) {
-      if (!/^[A-Z]{1,16}-[1-9]\d*$/.test(line))
+      if (parseCertificateId(line) === undefined) {
         throw new Error(`line ${index + 1}: expected a certificate ID such as CS-17, got ${line.slice(0, 80)}`);
+      }
       acknowledged.push({ id: line });
       continue;
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SHARE_CLASSES, parseShareClasses } from '../config.js';
+import { DEFAULT_SHARE_CLASSES, parseBrokers, parseShareClasses, parseTopic } from '../config.js';
 import { isCertificateError } from '../errors.js';
 import { KafkaLedger } from '../log/kafka-ledger.js';
 import { formatTable, LogAudit, parseAcknowledged, type Acknowledged } from './check.js';
@@ -34,9 +34,11 @@ async function main(): Promise<void> {
     return;
   }
 
-  let shareClasses;
+  let shareClasses, brokers, topic;
   try {
     shareClasses = parseShareClasses(process.env.SHARE_CLASSES?.trim() || DEFAULT_SHARE_CLASSES);
+    brokers = parseBrokers(process.env.KAFKA_BROKERS) ?? ['127.0.0.1:9092'];
+    topic = parseTopic(process.env.KAFKA_TOPIC);
   } catch (error) {
     fail(isCertificateError(error) ? error.message : String(error));
   }
@@ -48,8 +50,6 @@ async function main(): Promise<void> {
       fail(`${values.acknowledged}: ${(error as Error).message}`);
     }
   }
-  const brokers = (process.env.KAFKA_BROKERS?.trim() || '127.0.0.1:9092').split(',').map((broker) => broker.trim());
-  const topic = process.env.KAFKA_TOPIC?.trim() || 'certificates';
 
   const audit = new LogAudit(shareClasses, acknowledged);
   // Never connect(): that would create a missing topic, and an audit must not change what it audits.

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import type { Issuer } from '../actors/sequencers.js';
-import type { Logger } from '../logger.js';
+import { DEFAULT_LOG_SAMPLE, type Logger } from '../logger.js';
 import { classChecks, type ReadinessChecks } from '../readiness.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import { errorHandler } from './errors.js';
@@ -24,7 +24,6 @@ export interface AppOptions {
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
-export const DEFAULT_LOG_SAMPLE = 100;
 
 /** The Koa edge: parse and validate, hand the request to the sequencers, map their answer to HTTP. */
 export function createApp(options: AppOptions): Koa {

@@ -1,3 +1,4 @@
+import { CERTIFICATE_ID_PATTERN } from '../actors/certificate.js';
 import { ERROR_CODES } from '../errors.js';
 import { MAX_NAME_LENGTH } from './validate.js';
 
@@ -43,7 +44,7 @@ export const OPENAPI = {
       get: {
         operationId: 'getCertificate',
         summary: 'A certificate as committed to the log',
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Z]{1,16}-[1-9][0-9]{0,15}$' } }],
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: CERTIFICATE_ID_PATTERN } }],
         responses: {
           '200': ok('The certificate', { $ref: '#/components/schemas/Certificate' }),
           '400': error('invalid_certificate_id'),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Certificate } from '../../src/actors/certificate.js';
-import { auditLog, formatTable, parseAcknowledged } from '../../src/audit/check.js';
+import { formatTable, LogAudit, parseAcknowledged, type Acknowledged } from '../../src/audit/check.js';
+import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
 import type { LogEntry } from '../../src/log/reader.js';
 import { encodeValue } from '../../src/log/record.js';
 import { certificates } from '../support/certificates.js';
@@ -9,6 +10,13 @@ const CLASSES = [
   { code: 'CS', authorized: 1000 },
   { code: 'PS', authorized: 50 },
 ];
+
+/** Audits a whole log held in memory, as the CLI does chunk by chunk. */
+function auditLog(shareClasses: readonly ShareClassConfig[], log: Iterable<LogEntry>, acknowledged: Iterable<Acknowledged> = []) {
+  const audit = new LogAudit(shareClasses, acknowledged);
+  audit.add(log);
+  return audit.report();
+}
 
 function entries(log: readonly Certificate[]): LogEntry[] {
   return log.map((certificate, offset) => ({ offset, key: certificate.class, value: encodeValue(certificate) }));

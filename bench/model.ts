@@ -29,7 +29,7 @@ export interface ScenarioResult {
 
 export interface AuditResult {
   readonly topic: string;
-  readonly status: 'clean' | 'violations' | 'unavailable' | 'skipped';
+  readonly status: 'clean' | 'violations' | 'skipped';
   readonly exitCode?: number;
   readonly tail: string;
 }

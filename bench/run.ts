@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { runAb } from './ab.js';
 import { runAudit } from './audit.js';
-import { ensureBroker } from './broker.js';
+import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { renderChart } from './chart.js';
 import { runCommand, startChild, type Child } from './children.js';
 import { measureKafkaFloor } from './kafka-floor.js';
@@ -43,7 +43,7 @@ class Bench {
   }
 
   async broker(): Promise<string> {
-    this.brokers ??= this.options.kafkaBrokers ?? (await ensureBroker(this.options.kafkaPort));
+    this.brokers ??= this.options.kafkaBrokers ?? (await startEmbeddedBroker(this.options.kafkaPort));
     return this.brokers;
   }
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { CLASS_CODE_PATTERN } from './actors/certificate.js';
 import type { ShareClassConfig } from './actors/share-class-actor.js';
 import { CertificateError } from './errors.js';
@@ -13,6 +14,14 @@ export interface Config {
   readonly minInsyncReplicas: number;
   readonly replicationFactor: number;
   readonly commitTimeoutMs: number;
+  /** The URL other instances reach this one at (forwarded POSTs go to the writer's). */
+  readonly advertisedUrl: string;
+  /** The consumer group that elects the writer. */
+  readonly writerGroup: string;
+  /** A writer that stops heartbeating is replaced after this long. */
+  readonly writerSessionTimeoutMs: number;
+  /** How long a POST waits for a writer to be known before `503 no_writer`. */
+  readonly writerWaitMs: number;
   readonly flushEveryWrite: boolean;
   readonly logLevel: LogLevel;
   /** Log 1 in this many requests answered below 500 (0: none); every 5xx is logged. */
@@ -71,17 +80,31 @@ export function parseTopic(raw: string | undefined): string {
   return topic;
 }
 
+function advertisedUrl(raw: string | undefined, host: string, port: number): string {
+  const fallback = `http://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${port}`;
+  const url = raw?.trim() || fallback;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw invalid('ADVERTISED_URL', 'an http:// or https:// URL', url);
+  return url.replace(/\/+$/, '');
+}
+
 /** Reads and validates the whole configuration once, at start; a bad value stops the service with a clear message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST?.trim() || '0.0.0.0';
+  const topic = parseTopic(env.KAFKA_TOPIC);
   return {
-    port: integer(env, 'PORT', 3000, 0, 65535),
-    host: env.HOST?.trim() || '0.0.0.0',
+    port,
+    host,
     kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
-    topic: parseTopic(env.KAFKA_TOPIC),
+    topic,
     shareClasses: parseShareClasses(env.SHARE_CLASSES?.trim() || DEFAULT_SHARE_CLASSES),
     minInsyncReplicas: integer(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 100),
     replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 100),
     commitTimeoutMs: integer(env, 'COMMIT_TIMEOUT_MS', 5000, 100, 60_000),
+    advertisedUrl: advertisedUrl(env.ADVERTISED_URL, host, port),
+    writerGroup: env.WRITER_GROUP?.trim() || `${topic}.writer`,
+    writerSessionTimeoutMs: integer(env, 'WRITER_SESSION_TIMEOUT_MS', 6000, 1000, 300_000),
+    writerWaitMs: integer(env, 'WRITER_WAIT_MS', 10_000, 0, 120_000),
     flushEveryWrite: integer(env, 'KAFKA_FLUSH_EVERY_WRITE', 0, 0, 1) === 1,
     logLevel: logLevel(env.LOG_LEVEL),
     logSample: integer(env, 'LOG_SAMPLE', DEFAULT_LOG_SAMPLE, 0, 1_000_000),

@@ -19,7 +19,9 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'insufficient_shares',
   'log_unavailable',
-  'log_corrupt',
+  'no_writer',
+  'not_writer',
+  'writer_unreachable',
   'shutting_down',
   'not_ready',
   'invalid_config',
@@ -28,7 +30,15 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['log_unavailable', 'shutting_down', 'not_ready', 'request_timeout']);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'log_unavailable',
+  'no_writer',
+  'not_writer',
+  'writer_unreachable',
+  'shutting_down',
+  'not_ready',
+  'request_timeout',
+]);
 
 export interface ErrorOptions {
   readonly cause?: unknown;
@@ -56,7 +66,7 @@ export function isCertificateError(value: unknown): value is CertificateError {
 
 /** Wraps any failure of the log as the retryable `log_unavailable`, keeping the original as cause. */
 export function logUnavailable(cause: unknown, what: string): CertificateError {
-  if (isCertificateError(cause) && (cause.code === 'log_unavailable' || cause.code === 'log_corrupt')) return cause;
+  if (isCertificateError(cause) && cause.code === 'log_unavailable') return cause;
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new CertificateError('log_unavailable', `The certificate log is unavailable (${what}: ${reason}); retry later`, { cause });
 }

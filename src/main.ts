@@ -1,23 +1,19 @@
 import type { Server } from 'node:http';
-import { Sequencers } from './actors/sequencers.js';
 import { loadConfig, type Config } from './config.js';
 import { startEmbeddedBroker } from './embedded-broker.js';
 import { isCertificateError } from './errors.js';
 import { gracefulClose } from './graceful-close.js';
 import { createApp } from './http/app.js';
-import { KafkaLedger } from './log/kafka-ledger.js';
 import { createLogger } from './logger.js';
-import { ServiceMetrics } from './metrics.js';
-import { serviceReadiness } from './readiness.js';
+import { startService, type Service } from './service.js';
 
 const logger = createLogger();
 
-async function connectWithRetry(ledger: KafkaLedger, deadlineMs: number): Promise<void> {
+async function startWithRetry(start: () => Promise<Service>, deadlineMs: number): Promise<Service> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     try {
-      await ledger.connect();
-      return;
+      return await start();
     } catch (error) {
       if (Date.now() > deadline) throw error;
       logger.warn({ error: (error as Error).message }, 'waiting for Kafka');
@@ -26,7 +22,7 @@ async function connectWithRetry(ledger: KafkaLedger, deadlineMs: number): Promis
   }
 }
 
-/** The composition root: configuration, broker, log, actors, HTTP, signals. */
+/** The composition root: configuration, broker, the service (src/service.ts), HTTP, signals. */
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -39,27 +35,37 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
 
   const brokers = config.kafkaBrokers ?? [await startEmbeddedBroker()];
-  const ledger = new KafkaLedger({
-    brokers,
-    topic: config.topic,
-    minInsyncReplicas: config.minInsyncReplicas,
-    replicationFactor: config.replicationFactor,
-    flushEveryWrite: config.flushEveryWrite,
-  });
-  await connectWithRetry(ledger, 60_000);
-  const metrics = new ServiceMetrics();
-  const sequencers = new Sequencers(config.shareClasses, ledger, { ackTimeoutMs: config.commitTimeoutMs, observer: metrics });
-  metrics.collectClasses(() => sequencers.snapshots());
-  await sequencers.recoverAll();
+  const service = await startWithRetry(
+    () =>
+      startService({
+        brokers,
+        topic: config.topic,
+        shareClasses: config.shareClasses,
+        advertisedUrl: config.advertisedUrl,
+        writerGroup: config.writerGroup,
+        writerSessionTimeoutMs: config.writerSessionTimeoutMs,
+        writerWaitMs: config.writerWaitMs,
+        commitTimeoutMs: config.commitTimeoutMs,
+        minInsyncReplicas: config.minInsyncReplicas,
+        replicationFactor: config.replicationFactor,
+        flushEveryWrite: config.flushEveryWrite,
+        logger,
+      }),
+    60_000,
+  );
   logger.info(
-    { classes: sequencers.snapshots().map(({ class: code, certificates, sharesIssued }) => ({ code, certificates, sharesIssued })) },
+    {
+      classes: service.sequencers.snapshots().map(({ class: code, certificates, sharesIssued }) => ({ code, certificates, sharesIssued })),
+      logEnd: service.node.status().logEnd,
+      voidRecords: service.node.status().voidRecords,
+    },
     'recovered',
   );
 
   const app = createApp({
-    issuer: sequencers,
-    readiness: serviceReadiness(ledger, sequencers),
-    metrics,
+    issuer: service.node,
+    readiness: service.readiness,
+    metrics: service.metrics,
     logger,
     logSample: config.logSample,
     onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
@@ -69,7 +75,7 @@ async function main(): Promise<void> {
   server.requestTimeout = 30_000;
   const closeServer = gracefulClose(server);
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  logger.info({ port: config.port, brokers, topic: config.topic }, 'listening');
+  logger.info({ port: config.port, brokers, topic: config.topic, advertisedUrl: config.advertisedUrl }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -79,8 +85,7 @@ async function main(): Promise<void> {
     // Stop accepting connections and answer every request already taken while the actors still
     // issue, then let the actors finish whatever is left and close the log.
     await closeServer(15_000);
-    await sequencers.closeAll();
-    await ledger.disconnect();
+    await service.close();
     logger.info('stopped');
     process.exit(0);
   };

@@ -1,13 +1,17 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LogStateObserver } from './actors/log-state.js';
+import type { WriterObserver } from './actors/log-writer.js';
 import type { ActorObserver } from './actors/observer.js';
 import type { ActorSnapshot } from './actors/share-class-actor.js';
+import type { VoidReason } from './actors/validity.js';
+import type { NodeObserver, NodeRole } from './cluster/node.js';
 
 /**
  * The service's Prometheus metrics. Events on the request and commit paths cost one counter or
  * histogram update each; per-class state (mailbox depth, certificates and shares issued) is read
  * from the actors' snapshots only when Prometheus scrapes, so it costs the hot path nothing.
  */
-export class ServiceMetrics implements ActorObserver {
+export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterObserver, NodeObserver {
   readonly contentType: string;
   private readonly registry = new Registry();
   private readonly requests: Counter<'route' | 'method' | 'status'>;
@@ -15,7 +19,15 @@ export class ServiceMetrics implements ActorObserver {
   private readonly batchSize: Histogram<'class'>;
   private readonly commitSeconds: Histogram<'class'>;
   private readonly commitFailures: Counter<'class'>;
-  private readonly recoveries: Counter<'class'>;
+  private readonly renumberedRequests: Counter<'class'>;
+  private readonly voids: Counter<'reason'>;
+  private readonly resyncs: Counter<'reason'>;
+  private readonly roleChanges: Counter<'role'>;
+  private readonly roleGauge: Gauge<'role'>;
+  private readonly generationGauge: Gauge;
+  private readonly lagGauge: Gauge;
+  /** Requests numbered again since start (also in /readyz). */
+  renumberedTotal = 0;
   private snapshots: () => readonly ActorSnapshot[] = () => [];
 
   constructor() {
@@ -55,12 +67,33 @@ export class ServiceMetrics implements ActorObserver {
       labelNames: ['class'],
       registers,
     });
-    this.recoveries = new Counter({
-      name: 'certificates_recoveries_total',
-      help: 'Times a class actor read its certificates from the log (at start and after a failed commit)',
+    this.renumberedRequests = new Counter({
+      name: 'certificates_renumbered_total',
+      help: 'Requests numbered again because the write carrying them was void (another writer came first, or it failed)',
       labelNames: ['class'],
       registers,
     });
+    this.voids = new Counter({
+      name: 'certificates_void_records_total',
+      help: 'Records the validity rule found void, by reason (misplaced: a stale, late or retried write)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.resyncs = new Counter({
+      name: 'certificates_log_rereads_total',
+      help: 'Times the writer read the log because a write did not land where it was stated',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.roleChanges = new Counter({
+      name: 'certificates_role_changes_total',
+      help: 'Role changes of this instance, by the role taken',
+      labelNames: ['role'],
+      registers,
+    });
+    this.roleGauge = new Gauge({ name: 'certificates_role', help: '1 for the role this instance has now', labelNames: ['role'], registers });
+    this.generationGauge = new Gauge({ name: 'certificates_group_generation', help: 'Generation of the writer election group', registers });
+    this.lagGauge = new Gauge({ name: 'certificates_tail_lag_records', help: 'Records the follower tail is behind the log end', registers });
     // prom-client calls collect() with `this` bound to the gauge.
     const classes = (): readonly ActorSnapshot[] => this.snapshots();
     const perClass = (name: string, help: string, value: (snapshot: ActorSnapshot) => number): void => {
@@ -100,8 +133,27 @@ export class ServiceMetrics implements ActorObserver {
     this.commitFailures.inc({ class: shareClass });
   }
 
-  recovered(shareClass: string): void {
-    this.recoveries.inc({ class: shareClass });
+  renumbered(shareClass: string, requests: number): void {
+    this.renumberedTotal += requests;
+    this.renumberedRequests.inc({ class: shareClass }, requests);
+  }
+
+  voidRecord(reason: VoidReason): void {
+    this.voids.inc({ reason });
+  }
+
+  resynced(reason: string): void {
+    this.resyncs.inc({ reason });
+  }
+
+  roleChanged(role: NodeRole, generation: number | undefined): void {
+    this.roleChanges.inc({ role });
+    for (const each of ['writer', 'follower', 'unknown'] as const) this.roleGauge.set({ role: each }, each === role ? 1 : 0);
+    if (generation !== undefined) this.generationGauge.set(generation);
+  }
+
+  tailLag(records: number): void {
+    this.lagGauge.set(records);
   }
 
   render(): Promise<string> {

@@ -1,16 +1,23 @@
 import type { ActorSnapshot } from './actors/share-class-actor.js';
+import type { NodeStatus } from './cluster/node.js';
 
-/** Each part of the service by name (`log`, `class:CS`, …), true when it can serve. */
+/** Each part of the service by name (`log`, `writer`, `class:CS`, …), true when it can serve. */
 export type ReadinessChecks = Readonly<Record<string, boolean>>;
+
+/** What `/readyz` answers: the checks, and facts an operator reads beside them (role, lag, …). */
+export interface Readiness {
+  readonly checks: ReadinessChecks;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
 
 export interface LogConnection {
   readonly ready: boolean;
   connect(): Promise<void>;
 }
 
-export interface RecoverableClasses {
+export interface NodeView {
+  status(): NodeStatus;
   snapshots(): ActorSnapshot[];
-  recoverAll(): Promise<void>;
 }
 
 export function classChecks(snapshots: readonly ActorSnapshot[]): Record<string, boolean> {
@@ -18,16 +25,19 @@ export function classChecks(snapshots: readonly ActorSnapshot[]): Record<string,
 }
 
 /**
- * The readiness of the log producer and of every class actor. A probe that finds a part not ready
- * also asks it to come back in the background: an instance taken out of rotation gets no request
- * that would reconnect the producer or re-read the log, so without this it would never be ready again.
+ * Ready when the log producer is connected, a writer is known (this instance or one to forward
+ * to), and every class has been read from the log. A probe that finds the producer down also asks
+ * it to reconnect in the background: an instance taken out of rotation gets no request that would.
  */
-export function serviceReadiness(log: LogConnection, classes: RecoverableClasses): () => ReadinessChecks {
+export function serviceReadiness(log: LogConnection, node: NodeView, renumbered: () => number): () => Readiness {
   const ignore = (): void => undefined;
   return () => {
-    const perClass = classChecks(classes.snapshots());
     if (!log.ready) log.connect().catch(ignore);
-    if (Object.values(perClass).includes(false)) classes.recoverAll().catch(ignore);
-    return { log: log.ready, ...perClass };
+    const status = node.status();
+    const writerKnown = status.role === 'writer' || (status.role === 'follower' && status.writerUrl !== undefined);
+    return {
+      checks: { log: log.ready, writer: writerKnown, ...classChecks(node.snapshots()) },
+      details: { ...status, renumbered: renumbered() },
+    };
   };
 }

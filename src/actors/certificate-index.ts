@@ -1,4 +1,3 @@
-import { CertificateError } from '../errors.js';
 import { certificateId, type Certificate } from './certificate.js';
 
 const INITIAL_CAPACITY = 1024;
@@ -29,14 +28,14 @@ export class CertificateIndex {
     return this.count === 0 ? 0 : this.totals[this.count - 1]!;
   }
 
-  /** Appends the next certificate; anything but number count + 1 of this class means the log is not what we believe. */
+  /**
+   * Appends the next certificate. The validity rule admits only the next number of the class, so
+   * anything else is a bug in this process, never a state of the log: fail loudly, keep what we had.
+   */
   add(certificate: Certificate): void {
     const expected = this.count + 1;
     if (certificate.class !== this.shareClass || certificate.number !== expected) {
-      throw new CertificateError(
-        'log_corrupt',
-        `Expected ${certificateId(this.shareClass, expected)} next in the log, found ${certificate.id}; refusing to number past it`,
-      );
+      throw new Error(`Expected ${certificateId(this.shareClass, expected)} next in the index, got ${certificate.id}`);
     }
     if (this.count === this.amounts.length) this.grow();
     const at = this.count;

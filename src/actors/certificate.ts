@@ -16,6 +16,28 @@ export interface Certificate {
   readonly sharesIssued: number;
 }
 
+/**
+ * A certificate as the log carries it. `offset` is where its writer expected it to land and
+ * `request` names the request it answers (both absent in records written before scale-out): with
+ * them the log alone decides which records are certificates (src/actors/validity.ts), and a writer
+ * recognises its own earlier attempt of a request instead of issuing it twice.
+ */
+export interface CertificateRecord extends Certificate {
+  readonly offset?: number;
+  readonly request?: string;
+}
+
+/** The certificate a record carries, without what only the log's rule needs. */
+export function certificateOf(record: CertificateRecord): Certificate {
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued } = record;
+  return { id, class: shareClass, number, name, amount, issuedAt, sharesIssued };
+}
+
+/** One record as read from the log at `offset`: decoded, or why it could not be. */
+export type LoggedRecord =
+  | { readonly offset: number; readonly record: CertificateRecord; readonly malformed?: undefined }
+  | { readonly offset: number; readonly record?: undefined; readonly malformed: string };
+
 export function certificateId(shareClass: string, number: number): string {
   return `${shareClass}-${number}`;
 }

@@ -1,18 +1,36 @@
-import type { Certificate } from './certificate.js';
+import type { CertificateRecord, LoggedRecord } from './certificate.js';
+import type { WriteLimit } from './group-commit.js';
+
+export interface LogBounds {
+  /** First offset still in the log. */
+  readonly low: number;
+  /** Offset the next record will get (the high watermark). */
+  readonly high: number;
+}
+
+export interface LogFollower {
+  /** Stops following; no delivery happens after it resolves. */
+  stop(): Promise<void>;
+}
 
 /**
- * The port through which actors reach the durable log. The actor needs only these two things;
- * `src/log` implements them over Kafka, and unit tests of pure sequencing logic use a fake.
+ * The port through which the sequencing core reaches the durable log; `src/log` implements it over
+ * Kafka, and unit tests of pure sequencing logic use an in-memory fake.
  */
 export interface Ledger {
+  /** How much one write may carry: the log refuses a write above its size limit. */
+  readonly writeLimit: WriteLimit<CertificateRecord>;
   /**
-   * Durably appends the certificates, in order, as one atomic write. Resolves only once the log
-   * has acknowledged them; rejects if it cannot say so (the write may or may not have landed).
+   * Durably appends the records, in order, as one atomic write, and resolves with the offset the
+   * first one landed at. Rejects if it cannot say (the write may or may not have landed, now or later).
    */
-  append(certificates: readonly Certificate[]): Promise<void>;
+  append(records: readonly CertificateRecord[]): Promise<number>;
+  bounds(): Promise<LogBounds>;
+  /** Delivers the records in [from, to), oldest first, in chunks. */
+  read(from: number, to: number, onRecords: (records: LoggedRecord[]) => void): Promise<void>;
   /**
-   * Delivers, oldest first, every committed certificate of the class numbered above `afterNumber`:
-   * the whole class at start (0), or what a commit whose acknowledgement was lost may have added.
+   * Delivers every record from `from` on as it arrives, until stopped, with the log's end as of then
+   * (how far behind the follower is). A failure ends the follow through `onError`.
    */
-  readSince(shareClass: string, afterNumber: number, onCertificate: (certificate: Certificate) => void): Promise<void>;
+  follow(from: number, onRecords: (records: LoggedRecord[], highWatermark: number) => void, onError: (error: unknown) => void): LogFollower;
 }

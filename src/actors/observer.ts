@@ -3,10 +3,10 @@
  * these synchronously after the fact, so an implementation must be cheap and must not throw.
  */
 export interface ActorObserver {
-  /** A batch of `certificates` certificates reached the log in `ms` milliseconds. */
+  /** `certificates` certificates of a batch reached the log as valid, `ms` milliseconds after its write started. */
   batchCommitted(shareClass: string, certificates: number, ms: number): void;
-  /** A commit failed; the actor will re-read the log before numbering again. */
+  /** A commit failed and the log could not be read: its requests were answered `log_unavailable`. */
   commitFailed(shareClass: string): void;
-  /** The actor read its class from the log: at start, and again after a failed commit. */
-  recovered(shareClass: string): void;
+  /** `requests` requests are numbered again because their previous write was void. */
+  renumbered(shareClass: string, requests: number): void;
 }

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { CertificateError, logUnavailable } from '../errors.js';
-import { certificateId, type Certificate, type IssueRequest } from './certificate.js';
-import { CertificateIndex } from './certificate-index.js';
-import type { Ledger } from './ledger.js';
+import { certificateId, certificateOf, type Certificate, type CertificateRecord, type IssueRequest } from './certificate.js';
+import type { LogState } from './log-state.js';
+import type { LogWriter } from './log-writer.js';
 import { Mailbox } from './mailbox.js';
 import type { ActorObserver } from './observer.js';
 
@@ -15,18 +16,23 @@ export interface ActorOptions {
   readonly maxBatch?: number;
   /**
    * How long a batch may wait on the log before its requests, and everything queued behind it, are
-   * answered `log_unavailable` (default 5000 ms). The batch itself still settles later: the actor
-   * numbers nothing new until it knows whether that write landed.
+   * answered `log_unavailable` (default 5000 ms).
    */
   readonly ackTimeoutMs?: number;
+  /** How many times a request is numbered before it is answered `log_unavailable` (default 5). */
+  readonly maxAttempts?: number;
   readonly now?: () => Date;
   readonly observer?: ActorObserver;
 }
 
 interface Waiting {
   readonly request: IssueRequest;
+  /** Names the request in every record written for it, so a write that landed is recognised as its answer. */
+  readonly id: string;
   readonly resolve: (certificate: Certificate) => void;
   readonly reject: (error: CertificateError) => void;
+  /** The valid certificate that answers it, once the log holds one. */
+  certificate?: Certificate;
 }
 
 /** A batch taken from the mailbox; `answered` once its requests got a reply (on time or not). */
@@ -42,63 +48,64 @@ export interface ActorSnapshot {
   readonly remaining: number;
   readonly certificates: number;
   readonly nextId: string;
-  /** False until the index is recovered from the log, and again after a failed commit. */
+  /** False until the log has been read at start. */
   readonly ready: boolean;
   readonly mailboxDepth: number;
 }
 
+// Unique per process start, so request ids of two instances or two lives of one never meet.
+const PROCESS_TAG = randomUUID().replaceAll('-', '').slice(0, 12);
+let requestCounter = 0;
+
 /**
- * The sequencer of one share class. It alone decides numbers for its class, so numbering needs no
- * lock: requests wait in its mailbox, and one drain loop takes everything waiting, checks each
- * request against the shares remaining in arrival order, numbers the accepted ones contiguously,
- * commits them in one ledger append and only then answers. While a commit is in flight the next
- * batch gathers by itself: batches grow with load, and the log round trip is paid once per batch.
+ * The sequencer of one share class. It alone decides numbers for its class on this instance, so
+ * numbering needs no lock: requests wait in its mailbox, and one drain loop takes everything
+ * waiting, checks each request against the shares remaining in arrival order, numbers the accepted
+ * ones contiguously after the class's last certificate in the log, commits them in one write and
+ * answers only once the log holds them as certificates. If the write was void (another writer came
+ * first, or it failed and did not land in place) the same requests are numbered again after what
+ * the log now holds, a bounded number of times. While a commit is in flight the next batch gathers
+ * by itself: batches grow with load, and the log round trip is paid once per batch.
  */
 export class ShareClassActor {
   readonly code: string;
   readonly authorized: number;
-  private readonly ledger: Ledger;
   private readonly maxBatch: number;
   private readonly ackTimeoutMs: number;
+  private readonly maxAttempts: number;
   private readonly now: () => Date;
   private readonly observer: ActorObserver | undefined;
   private readonly mailbox = new Mailbox<Waiting>();
-  /** The certificates the log confirmed; after a failed commit the log may hold more than this. */
-  private readonly index: CertificateIndex;
-  /** False means "the log is the truth and we have not read it since it last failed us". */
-  private recovered = false;
-  private recovering: Promise<void> | undefined;
+  /** The requests of the batch being committed, by request id. */
+  private readonly open = new Map<string, Waiting>();
   private draining = false;
   /** True while a batch has outlived ackTimeoutMs: new requests are refused at once instead of queueing. */
   private stalled = false;
   private closing = false;
   private idle: Array<() => void> = [];
 
-  constructor(shareClass: ShareClassConfig, ledger: Ledger, options: ActorOptions = {}) {
+  constructor(
+    shareClass: ShareClassConfig,
+    private readonly state: LogState,
+    private readonly writer: LogWriter,
+    options: ActorOptions = {},
+  ) {
     this.code = shareClass.code;
     this.authorized = shareClass.authorized;
-    this.ledger = ledger;
     this.maxBatch = options.maxBatch ?? 500;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5000;
+    this.maxAttempts = options.maxAttempts ?? 5;
     this.now = options.now ?? (() => new Date());
     this.observer = options.observer;
-    this.index = new CertificateIndex(this.code);
+    state.onCertificate(this.code, (record) => {
+      const waiting = record.request === undefined ? undefined : this.open.get(record.request);
+      if (waiting !== undefined) waiting.certificate = certificateOf(record);
+    });
   }
 
-  /** Reads the class's certificates from the log; issuing before this succeeds triggers it anyway. */
-  recover(): Promise<void> {
-    if (this.recovered) return Promise.resolve();
-    // One read at a time: a probe and a drain asking together must not index the same records twice.
-    this.recovering ??= this.readLog().finally(() => (this.recovering = undefined));
-    return this.recovering;
-  }
-
-  /**
-   * The certificate as committed, or undefined if the log confirmed none with this number. While
-   * not `ready`, the log may hold a few more than this knows (a write whose acknowledgement was lost).
-   */
+  /** The certificate as the log holds it, or undefined if this instance has read none with this number. */
   find(number: number): Certificate | undefined {
-    return this.index.get(number);
+    return this.state.index(this.code)!.get(number);
   }
 
   issue(request: IssueRequest): Promise<Certificate> {
@@ -107,7 +114,8 @@ export class ShareClassActor {
     }
     if (this.stalled) return Promise.reject(this.notAnswering());
     return new Promise<Certificate>((resolve, reject) => {
-      this.mailbox.push({ request, resolve, reject });
+      requestCounter += 1;
+      this.mailbox.push({ request, id: `${PROCESS_TAG}-${requestCounter.toString(36)}`, resolve, reject });
       if (!this.draining) void this.drain();
     });
   }
@@ -120,7 +128,7 @@ export class ShareClassActor {
   }
 
   snapshot(): ActorSnapshot {
-    const { sharesIssued, count: certificates } = this.index;
+    const { sharesIssued, count: certificates } = this.state.index(this.code)!;
     return {
       class: this.code,
       authorized: this.authorized,
@@ -128,7 +136,7 @@ export class ShareClassActor {
       remaining: this.authorized - sharesIssued,
       certificates,
       nextId: certificateId(this.code, certificates + 1),
-      ready: this.recovered,
+      ready: this.state.loaded,
       mailboxDepth: this.mailbox.size,
     };
   }
@@ -149,10 +157,12 @@ export class ShareClassActor {
     const batch: InFlight = { waiting, answered: false };
     // One timer per batch, not per request: cheap at any load.
     const timer = setTimeout(() => this.stall(batch), this.ackTimeoutMs);
+    for (const entry of waiting) this.open.set(entry.id, entry);
     try {
       await this.commit(batch);
     } finally {
       clearTimeout(timer);
+      for (const entry of waiting) this.open.delete(entry.id);
       this.stalled = false;
     }
   }
@@ -172,68 +182,72 @@ export class ShareClassActor {
   }
 
   private async commit(batch: InFlight): Promise<void> {
-    if (!this.recovered) {
-      try {
-        await this.recover();
-      } catch (error) {
-        this.fail(batch, logUnavailable(error, `recovering ${this.code} certificates`));
+    let refused: Array<{ waiting: Waiting; remaining: number }> = [];
+    for (let attempt = 1; !batch.answered; attempt += 1) {
+      const numbered = this.number(batch.waiting.filter((waiting) => waiting.certificate === undefined));
+      refused = numbered.refused;
+      if (numbered.accepted.length === 0) break;
+      if (attempt > this.maxAttempts) {
+        this.fail(
+          batch,
+          new CertificateError(
+            'log_unavailable',
+            `Other writers took the numbers ${this.code} requests were given ${this.maxAttempts} times in a row; retry later`,
+          ),
+        );
         return;
       }
+      if (attempt > 1) this.observer?.renumbered(this.code, numbered.accepted.length);
+      const started = performance.now();
+      try {
+        await this.writer.commit(numbered.accepted);
+      } catch (error) {
+        // Whether the write landed is unknown until the log can be read; a landing is recognised then.
+        this.observer?.commitFailed(this.code);
+        this.fail(batch, logUnavailable(error, `committing ${numbered.accepted.length} ${this.code} certificates`));
+        return;
+      }
+      const settled = numbered.accepted.filter((record) => this.open.get(record.request!)?.certificate !== undefined).length;
+      if (settled > 0) this.observer?.batchCommitted(this.code, settled, performance.now() - started);
     }
+    if (batch.answered) return;
+    // Every accepted request now holds a valid certificate, so the refusals were judged on real numbers.
+    batch.answered = true;
+    for (const waiting of batch.waiting) if (waiting.certificate !== undefined) waiting.resolve(waiting.certificate);
+    for (const { waiting, remaining } of refused) waiting.reject(this.insufficient(waiting.request.amount, remaining));
+  }
 
+  /** Numbers the requests, in order, after the class's newest certificate; refuses those the remaining shares cannot cover. */
+  private number(waiting: readonly Waiting[]): {
+    accepted: CertificateRecord[];
+    refused: Array<{ waiting: Waiting; remaining: number }>;
+  } {
     const issuedAt = this.now().toISOString();
-    let { count: lastNumber, sharesIssued } = this.index;
-    const accepted: Array<{ waiting: Waiting; certificate: Certificate }> = [];
+    const index = this.state.index(this.code)!;
+    let { count: lastNumber, sharesIssued } = index;
+    const accepted: CertificateRecord[] = [];
     const refused: Array<{ waiting: Waiting; remaining: number }> = [];
-    for (const waiting of batch.waiting) {
-      const { amount, name } = waiting.request;
+    for (const entry of waiting) {
+      const { amount, name } = entry.request;
       const remaining = this.authorized - sharesIssued;
       if (amount > remaining) {
-        refused.push({ waiting, remaining });
+        refused.push({ waiting: entry, remaining });
         continue;
       }
       lastNumber += 1;
       sharesIssued += amount;
       accepted.push({
-        waiting,
-        certificate: {
-          id: certificateId(this.code, lastNumber),
-          class: this.code,
-          number: lastNumber,
-          name,
-          amount,
-          issuedAt,
-          sharesIssued,
-        },
+        id: certificateId(this.code, lastNumber),
+        class: this.code,
+        number: lastNumber,
+        name,
+        amount,
+        issuedAt,
+        sharesIssued,
+        request: entry.id,
       });
     }
-
-    if (accepted.length > 0) {
-      const started = performance.now();
-      try {
-        await this.ledger.append(accepted.map((entry) => entry.certificate));
-      } catch (error) {
-        // The write may have landed even though we were not told so: re-read the log past what it
-        // confirmed before numbering anything again. Refusals in this batch were judged against
-        // numbers that may not exist, so they are not final either.
-        this.recovered = false;
-        this.observer?.commitFailed(this.code);
-        this.fail(batch, logUnavailable(error, `committing ${accepted.length} ${this.code} certificates`));
-        return;
-      }
-      this.observer?.batchCommitted(this.code, accepted.length, performance.now() - started);
-      for (const { certificate } of accepted) this.index.add(certificate);
-    }
-    if (batch.answered) return;
-    batch.answered = true;
-    for (const { waiting, certificate } of accepted) waiting.resolve(certificate);
-    for (const { waiting, remaining } of refused) waiting.reject(this.insufficient(waiting.request.amount, remaining));
-  }
-
-  private async readLog(): Promise<void> {
-    await this.ledger.readSince(this.code, this.index.count, (certificate) => this.index.add(certificate));
-    this.recovered = true;
-    this.observer?.recovered(this.code);
+    return { accepted, refused };
   }
 
   private notAnswering(): CertificateError {

@@ -1,7 +1,6 @@
-import { parseCertificateId } from '../actors/certificate.js';
+import { parseCertificateId, type LoggedRecord } from '../actors/certificate.js';
 import type { ShareClassConfig } from '../actors/share-class-actor.js';
-import type { LogEntry } from '../log/reader.js';
-import { decodeRecord, MalformedRecord } from '../log/record.js';
+import { HARMLESS_VOID, ValidityRule, type VoidReason } from '../actors/validity.js';
 
 /** What a client was told in a 201: the audit proves the log holds exactly this. */
 export interface Acknowledged {
@@ -21,6 +20,13 @@ export interface ClassTotals {
 export interface Violation {
   /** Offset of the offending record; absent for violations about the log as a whole. */
   readonly offset?: number;
+  /** Self-contained: names the offending record's offset, when there is one. */
+  readonly message: string;
+}
+
+export interface VoidRecord {
+  readonly offset: number;
+  readonly reason: VoidReason;
   readonly message: string;
 }
 
@@ -32,27 +38,37 @@ export interface AuditReport {
   readonly violations: readonly Violation[];
   /** All violations, including those not kept in `violations`. */
   readonly violationCount: number;
+  /** Records the rule voids as a correct writer leaves them (a stale or late write): listed apart, no violation. */
+  readonly voidRecords: {
+    readonly total: number;
+    readonly byReason: Partial<Record<VoidReason, number>>;
+    /** The first ones, in log order (at most `maxViolations`). */
+    readonly first: readonly VoidRecord[];
+  };
   readonly acknowledgedChecked: number;
 }
 
-interface Running {
-  lastNumber: number;
-  sharesIssued: number;
-}
-
 /**
- * Checks a certificate log record by record, so a topic of millions of records is audited in one
- * pass with memory bounded by the number of acknowledged IDs, not by the log. Per class, in log
- * order: every record decodes, numbers run 1, 2, 3, … with no gap or repeat, each running total is
- * the previous one plus the amount, and no total exceeds the authorized shares.
+ * Checks a certificate log record by record with the service's own rule (src/actors/validity.ts),
+ * so a topic of millions of records is audited in one pass with memory bounded by the number of
+ * acknowledged IDs, not by the log. A void record that a correct writer can leave behind (a stale
+ * or late write, never acknowledged) is listed apart; any other void record is a violation, and so
+ * is an acknowledged certificate that the log does not hold as a certificate with the same name
+ * and amount.
  */
 export class LogAudit {
+  private readonly rule: ValidityRule;
   private readonly authorized: ReadonlyMap<string, number>;
-  private readonly running = new Map<string, Running>();
-  private readonly pending: Map<string, Acknowledged>;
+  /** Acknowledged ids not yet found as certificates: what the audit keeps, whatever the log's length. */
+  private readonly pending = new Map<string, Acknowledged>();
+  /** The first void record of each pending id: a certificate with that id may still follow it. */
+  private readonly voidedPending = new Map<string, VoidRecord>();
   private readonly acknowledgedTotal: number;
   private readonly violations: Violation[] = [];
   private violationCount = 0;
+  private readonly voids: VoidRecord[] = [];
+  private readonly voidsByReason: Partial<Record<VoidReason, number>> = {};
+  private voidTotal = 0;
   private records = 0;
 
   constructor(
@@ -61,8 +77,7 @@ export class LogAudit {
     private readonly maxViolations = 20,
   ) {
     this.authorized = new Map(shareClasses.map(({ code, authorized }) => [code, authorized]));
-    for (const { code } of shareClasses) this.running.set(code, { lastNumber: 0, sharesIssued: 0 });
-    this.pending = new Map();
+    this.rule = new ValidityRule(this.authorized);
     for (const ack of acknowledged) {
       const earlier = this.pending.get(ack.id);
       if (earlier !== undefined && (earlier.name !== ack.name || earlier.amount !== ack.amount)) {
@@ -73,16 +88,27 @@ export class LogAudit {
     this.acknowledgedTotal = this.pending.size;
   }
 
-  add(entries: Iterable<LogEntry>): void {
+  /** Judges the next records; they must come in log order, as `KafkaLedger.readAll` hands them. */
+  add(entries: Iterable<LoggedRecord>): void {
     for (const entry of entries) this.check(entry);
   }
 
   report(): AuditReport {
-    for (const ack of this.pending.values()) this.violate(undefined, `${ack.id} was acknowledged but is not in the log`);
+    for (const { id } of this.pending.values()) {
+      const voided = this.voidedPending.get(id);
+      if (voided === undefined) this.violate(undefined, `${id} was acknowledged but is not in the log`);
+      else {
+        this.violate(
+          voided.offset,
+          `${id} was acknowledged but the log holds it only as a void record at offset ${voided.offset} (${voided.reason})`,
+        );
+      }
+    }
     this.pending.clear();
-    const classes = [...this.running].map(([code, { lastNumber, sharesIssued }]) => {
-      const authorized = this.authorized.get(code) ?? 0;
-      return { class: code, certificates: lastNumber, sharesIssued, authorized, remaining: authorized - sharesIssued };
+    this.voidedPending.clear();
+    const classes = [...this.authorized].map(([code, authorized]) => {
+      const { number, sharesIssued } = this.rule.tail(code);
+      return { class: code, certificates: number, sharesIssued, authorized, remaining: authorized - sharesIssued };
     });
     return {
       ok: this.violationCount === 0,
@@ -90,57 +116,40 @@ export class LogAudit {
       classes,
       violations: [...this.violations],
       violationCount: this.violationCount,
+      voidRecords: { total: this.voidTotal, byReason: { ...this.voidsByReason }, first: [...this.voids] },
       acknowledgedChecked: this.acknowledgedTotal,
     };
   }
 
-  private check(entry: LogEntry): void {
+  private check(entry: LoggedRecord): void {
     this.records += 1;
-    let certificate;
-    try {
-      certificate = decodeRecord(entry.key, entry.value);
-    } catch (error) {
-      if (!(error instanceof MalformedRecord)) throw error;
-      this.violate(entry.offset, error.message);
+    const verdict = this.rule.judge(entry);
+    if (!verdict.valid) {
+      const voided = { offset: entry.offset, reason: verdict.reason, message: verdict.message };
+      if (HARMLESS_VOID.has(verdict.reason)) this.listVoid(voided);
+      else this.violate(entry.offset, verdict.message);
+      const id = verdict.record?.id;
+      if (id !== undefined && this.pending.has(id) && !this.voidedPending.has(id)) this.voidedPending.set(id, voided);
       return;
     }
-    const { id, class: code, number, name, amount, sharesIssued } = certificate;
-    const authorized = this.authorized.get(code);
-    let running = this.running.get(code);
-    if (running === undefined) {
-      running = { lastNumber: 0, sharesIssued: 0 };
-      this.running.set(code, running);
-    }
-    if (authorized === undefined) this.violate(entry.offset, `${id}: class ${code} is not among the authorized share classes`);
-
-    if (number <= running.lastNumber) this.violate(entry.offset, `${id}: duplicate or out of order (after ${code}-${running.lastNumber})`);
-    else if (number > running.lastNumber + 1) {
-      const missing = number - running.lastNumber - 1;
-      this.violate(entry.offset, `${id}: gap, ${missing} number${missing === 1 ? '' : 's'} missing after ${code}-${running.lastNumber}`);
-    }
-    if (sharesIssued !== running.sharesIssued + amount) {
-      this.violate(
-        entry.offset,
-        `${id}: running total ${sharesIssued} is not ${running.sharesIssued} + ${amount} = ${running.sharesIssued + amount}`,
-      );
-    }
-    if (authorized !== undefined && sharesIssued > authorized) {
-      this.violate(entry.offset, `${id}: ${sharesIssued} shares issued, above the ${authorized} authorized`);
-    }
-    // Carry on from what the record says, so one bad record is reported once, not as a cascade.
-    running.lastNumber = Math.max(running.lastNumber, number);
-    running.sharesIssued = sharesIssued;
-
+    const { id, name, amount } = verdict.record;
     const ack = this.pending.get(id);
-    if (ack !== undefined) {
-      this.pending.delete(id);
-      if (ack.name !== undefined && ack.name !== name) {
-        this.violate(entry.offset, `${id}: acknowledged with name ${JSON.stringify(ack.name)}, the log says ${JSON.stringify(name)}`);
-      }
-      if (ack.amount !== undefined && ack.amount !== amount) {
-        this.violate(entry.offset, `${id}: acknowledged with amount ${ack.amount}, the log says ${amount}`);
-      }
+    if (ack === undefined) return;
+    this.pending.delete(id);
+    this.voidedPending.delete(id);
+    const at = `${id} at offset ${entry.offset}`;
+    if (ack.name !== undefined && ack.name !== name) {
+      this.violate(entry.offset, `${at}: acknowledged with name ${JSON.stringify(ack.name)}, the log says ${JSON.stringify(name)}`);
     }
+    if (ack.amount !== undefined && ack.amount !== amount) {
+      this.violate(entry.offset, `${at}: acknowledged with amount ${ack.amount}, the log says ${amount}`);
+    }
+  }
+
+  private listVoid(voided: VoidRecord): void {
+    this.voidTotal += 1;
+    this.voidsByReason[voided.reason] = (this.voidsByReason[voided.reason] ?? 0) + 1;
+    if (this.voids.length < this.maxViolations) this.voids.push(voided);
   }
 
   private violate(offset: number | undefined, message: string): void {
@@ -191,4 +200,40 @@ export function formatTable(classes: readonly ClassTotals[]): string {
   const line = (cells: string[]): string =>
     cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** Messages indented under their heading, saying how many were left out. */
+function listed(messages: readonly string[], total: number): string[] {
+  const lines = messages.map((message) => `  ${message}`);
+  if (total > messages.length) lines.push(`  … and ${total - messages.length} more`);
+  return lines;
+}
+
+/** What `npm run audit` prints after reading the topic: totals, void records apart, then the verdict. */
+export function formatReport(report: AuditReport, options: { readonly acknowledgedFile?: boolean } = {}): string {
+  const lines = [formatTable(report.classes)];
+  if (options.acknowledgedFile) lines.push(`acknowledged certificates checked: ${report.acknowledgedChecked}`);
+  const { voidRecords } = report;
+  if (voidRecords.total > 0) {
+    const reasons = Object.entries(voidRecords.byReason).map(([reason, count]) => `${reason}: ${count}`);
+    lines.push(
+      `void records: ${voidRecords.total} (${reasons.join(', ')}) — written by stale or late writers, never acknowledged; not certificates`,
+      ...listed(
+        voidRecords.first.map((voided) => voided.message),
+        voidRecords.total,
+      ),
+    );
+  }
+  if (report.ok) {
+    lines.push('OK: numbering, running totals and authorized limits hold');
+  } else {
+    lines.push(
+      `FAILED: ${report.violationCount} violation${report.violationCount === 1 ? '' : 's'}:`,
+      ...listed(
+        report.violations.map((violation) => violation.message),
+        report.violationCount,
+      ),
+    );
+  }
+  return lines.join('\n');
 }

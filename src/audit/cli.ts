@@ -3,15 +3,17 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_SHARE_CLASSES, parseBrokers, parseShareClasses, parseTopic } from '../config.js';
 import { isCertificateError } from '../errors.js';
 import { KafkaLedger } from '../log/kafka-ledger.js';
-import { formatTable, LogAudit, parseAcknowledged, type Acknowledged } from './check.js';
+import { formatReport, LogAudit, parseAcknowledged, type Acknowledged } from './check.js';
 
 const USAGE = `Usage: npm run audit [-- --acknowledged FILE]
 
-Reads the whole certificate topic and checks, per class: numbers exactly 1..N, no duplicates, no
-malformed record, running totals consistent, never more shares than authorized.
+Reads the whole certificate topic and judges each record by the service's own rule: a record is a
+certificate only if it sits at the offset it states and continues its class (next number, running
+total + amount, within the authorized shares). A record that sits elsewhere (misplaced) is void, was
+never acknowledged and is listed apart; any other record that breaks the rule is a violation.
 
   --acknowledged FILE  one certificate per line (an ID such as CS-17, or the JSON body of the 201);
-                       each must be in the log, with the same name and amount when given
+                       each must be a certificate in the log, with the same name and amount when given
 Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_TOPIC (certificates), SHARE_CLASSES (${DEFAULT_SHARE_CLASSES})
 Exit status: 0 the log is sound, 1 violations found, 2 the audit could not run.`;
 
@@ -74,17 +76,8 @@ async function main(): Promise<void> {
 
   const report = audit.report();
   console.log(`topic ${topic} on ${brokers.join(',')}: ${report.records} records read in ${Date.now() - started} ms`);
-  console.log(formatTable(report.classes));
-  if (values.acknowledged !== undefined) console.log(`acknowledged certificates checked: ${report.acknowledgedChecked}`);
-  if (report.ok) {
-    console.log('OK: numbering, running totals and authorized limits hold');
-    return;
-  }
-  console.log(`FAILED: ${report.violationCount} violation${report.violationCount === 1 ? '' : 's'}; the first:`);
-  for (const violation of report.violations) {
-    console.log(`  ${violation.offset === undefined ? '' : `offset ${violation.offset}: `}${violation.message}`);
-  }
-  process.exitCode = 1;
+  console.log(formatReport(report, { acknowledgedFile: values.acknowledged !== undefined }));
+  if (!report.ok) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => fail(String(error)));

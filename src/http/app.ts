@@ -2,20 +2,22 @@ import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import type { Issuer } from '../actors/sequencers.js';
 import { DEFAULT_LOG_SAMPLE, type Logger } from '../logger.js';
-import { classChecks, type ReadinessChecks } from '../readiness.js';
+import { classChecks, type Readiness } from '../readiness.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import { errorHandler } from './errors.js';
+import { forwardRoutes, type ForwardedIssuer } from './forwarded.js';
 import { inventoryRoutes } from './inventory.js';
 import { observeRequests, type RequestMetrics } from './observe.js';
 import { operationsRoutes, type MetricsExporter } from './operations.js';
 import { parseIssueRequest } from './validate.js';
 
 export interface AppOptions {
-  readonly issuer: Issuer;
+  /** With `issueForwarded`, the instance also takes the requests other instances forward to it as writer. */
+  readonly issuer: Issuer & Partial<ForwardedIssuer>;
   readonly bodyLimits?: Partial<BodyLimits>;
   readonly onInternalError?: (error: unknown, ctx: Context) => void;
-  /** What `/readyz` checks; by default only that every class actor has read the log. */
-  readonly readiness?: () => ReadinessChecks;
+  /** What `/readyz` checks and reports; by default only that every class has been read from the log. */
+  readonly readiness?: () => Readiness;
   /** Request metrics and the `/metrics` exposition; no `/metrics` route without it. */
   readonly metrics?: RequestMetrics & MetricsExporter;
   /** Request log; every 5xx is logged, and 1 in `logSample` other requests (default 100). */
@@ -39,8 +41,9 @@ export function createApp(options: AppOptions): Koa {
     ctx.set('Location', `/certificates/${certificate.id}`);
     ctx.body = certificate;
   });
+  if (issuer.issueForwarded !== undefined) forwardRoutes(router, { issueForwarded: issuer.issueForwarded.bind(issuer) }, limits);
   inventoryRoutes(router, issuer);
-  operationsRoutes(router, options.readiness ?? (() => classChecks(issuer.snapshots())), metrics);
+  operationsRoutes(router, options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })), metrics);
 
   app.use(observeRequests({ metrics, logger, logSample: options.logSample ?? DEFAULT_LOG_SAMPLE }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));

@@ -19,7 +19,7 @@ export function inventoryRoutes(router: Router, issuer: Issuer): void {
     };
   });
 
-  router.get('/certificates/:id', (ctx) => {
+  router.get('/certificates/:id', async (ctx) => {
     const id = ctx.params.id!;
     const parsed = parseCertificateId(id);
     if (parsed === undefined) {
@@ -28,7 +28,7 @@ export function inventoryRoutes(router: Router, issuer: Issuer): void {
         `Expected a certificate id such as CS-1, got ${JSON.stringify(id.slice(0, 40))}`,
       );
     }
-    const certificate = issuer.find(parsed.class, parsed.number);
+    const certificate = await issuer.find(parsed.class, parsed.number);
     if (certificate === undefined) throw new CertificateError('not_found', `No certificate ${id}`, { details: { id } });
     ctx.body = certificate;
   });

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import { CertificateError } from '../errors.js';
-import type { ReadinessChecks } from '../readiness.js';
+import type { Readiness } from '../readiness.js';
 import { OPENAPI } from './openapi.js';
 
 export interface MetricsExporter {
@@ -9,18 +9,18 @@ export interface MetricsExporter {
 }
 
 /** What an operator and an orchestrator ask of the service: liveness, readiness, metrics, the API document. */
-export function operationsRoutes(router: Router, readiness: () => ReadinessChecks, metrics: MetricsExporter | undefined): void {
+export function operationsRoutes(router: Router, readiness: () => Readiness, metrics: MetricsExporter | undefined): void {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
 
   router.get('/readyz', (ctx) => {
-    const checks = readiness();
+    const { checks, details } = readiness();
     const failing = Object.keys(checks).filter((name) => !checks[name]);
     if (failing.length > 0) {
-      throw new CertificateError('not_ready', `Not ready: ${failing.join(', ')}`, { details: { checks } });
+      throw new CertificateError('not_ready', `Not ready: ${failing.join(', ')}`, { details: { checks, ...details } });
     }
-    ctx.body = { status: 'ready', checks };
+    ctx.body = { status: 'ready', checks, ...details };
   });
 
   if (metrics !== undefined) {

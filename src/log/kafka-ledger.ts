@@ -1,55 +1,58 @@
-import type { Kafka, Producer } from 'kafkajs';
-import type { Certificate } from '../actors/certificate.js';
-import type { Ledger } from '../actors/ledger.js';
-import { CertificateError } from '../errors.js';
-import { GroupCommit } from './group-commit.js';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { CertificateRecord, LoggedRecord } from '../actors/certificate.js';
+import type { WriteLimit } from '../actors/group-commit.js';
+import type { Ledger, LogBounds, LogFollower } from '../actors/ledger.js';
 import { createKafka, type KafkaSettings } from './kafka-config.js';
-import { bounds, readRange, type LogEntry } from './reader.js';
-import { decodeRecord, encodeValue, MalformedRecord } from './record.js';
+import { follow, readRange, type LogEntry } from './reader.js';
+import { encodeValue, readRecord } from './record.js';
 import { ensureTopic } from './topic.js';
 
 /**
  * Bytes one produce request may carry: below the broker's default `message.max.bytes` (1,048,588)
- * with room for the batch header. The largest certificate (a 200-character name of four-byte
- * characters) is about 1.1 KB, so an actor batch of 500 always fits alone.
+ * with room for the batch header.
  */
 const MAX_WRITE_BYTES = 900_000;
-/** Per-record overhead in a Kafka record batch (lengths, offsets, timestamps; headers are none). */
-const RECORD_OVERHEAD_BYTES = 32;
+/**
+ * A record's size before it is encoded, from above: JSON may escape every byte of the name, and the
+ * other fields with their names and the record overhead stay under 256 bytes.
+ */
+const weigh = (record: CertificateRecord): number => 2 * Buffer.byteLength(record.name) + 256;
 
-interface Message {
-  readonly key: string;
-  readonly value: string;
+export interface LedgerSettings extends KafkaSettings {
+  /** A write not acknowledged within this long is abandoned (default 5000 ms); its fate is read from the log. */
+  readonly appendTimeoutMs?: number;
 }
 
-/** How far back the first tail read looks; each miss looks four times further. */
-const FIRST_TAIL_WINDOW = 512;
+const toLogged = (entries: readonly LogEntry[]): LoggedRecord[] => entries.map((entry) => readRecord(entry.offset, entry.key, entry.value));
 
 /**
  * The Ledger over a single-partition Kafka topic. Appends go out with acks=all from an idempotent
- * producer, one produce request per group of batches. After any failed append the producer is
- * replaced: a fresh producer id means kafkajs's sequence numbers cannot drift out of step with the
- * broker's, and the abandoned request cannot be retried behind our back once we re-read the tail.
+ * producer, one produce request per write. After any failed or abandoned append the producer is
+ * replaced: kafkajs rolls its idempotence sequence back after a timeout, and a reused producer had a
+ * later batch acknowledged at the offset of an earlier one that landed late, without writing it.
  */
 export class KafkaLedger implements Ledger {
   readonly topic: string;
+  readonly writeLimit: WriteLimit<CertificateRecord> = { maxWeight: MAX_WRITE_BYTES, weigh };
   private readonly kafka: Kafka;
-  private readonly settings: KafkaSettings;
+  private readonly settings: LedgerSettings;
+  private readonly appendTimeoutMs: number;
   private producer: Producer;
   private producerConnected: Promise<void> | undefined;
   private producerIsConnected = false;
-  private readonly commits: GroupCommit<Message>;
+  private admin: Promise<Admin> | undefined;
 
-  constructor(settings: KafkaSettings) {
+  constructor(settings: LedgerSettings) {
     this.settings = settings;
     this.topic = settings.topic;
+    this.appendTimeoutMs = settings.appendTimeoutMs ?? 5000;
     this.kafka = createKafka(settings);
     this.producer = this.newProducer();
-    this.commits = new GroupCommit<Message>(
-      (messages) => this.send(messages),
-      () => this.replaceProducer(),
-      { maxWeight: MAX_WRITE_BYTES, weigh: (message) => Buffer.byteLength(message.value) + message.key.length + RECORD_OVERHEAD_BYTES },
-    );
+  }
+
+  /** The kafkajs client, for the parts of the service that speak Kafka beyond the log (the writer election). */
+  get client(): Kafka {
+    return this.kafka;
   }
 
   /** Creates the topic if needed and connects the producer; throws if the broker does not answer. */
@@ -58,96 +61,82 @@ export class KafkaLedger implements Ledger {
     await this.connectedProducer();
   }
 
-  /** True once the current producer has connected (false again after a failed commit, until the next one connects). */
+  /** True once the current producer has connected (false again after a failed append, until the next one connects). */
   get ready(): boolean {
     return this.producerIsConnected;
   }
 
   async disconnect(): Promise<void> {
-    await this.producer.disconnect();
+    const admin = this.admin;
+    this.admin = undefined;
+    await Promise.all([this.producer.disconnect(), admin?.then((connected) => connected.disconnect()).catch(() => undefined)]);
   }
 
-  append(certificates: readonly Certificate[]): Promise<void> {
-    return this.commits.submit(certificates.map((certificate) => ({ key: certificate.class, value: encodeValue(certificate) })));
+  async append(records: readonly CertificateRecord[]): Promise<number> {
+    const producer = this.producer;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const sent = (await this.connectedProducer()).send({
+        topic: this.topic,
+        acks: -1,
+        messages: records.map((record) => ({ key: record.class, value: encodeValue(record) })),
+      });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.appendTimeoutMs} ms`)), this.appendTimeoutMs);
+      });
+      const [metadata] = await Promise.race([sent, timeout]);
+      if (metadata?.baseOffset === undefined) throw new Error('the produce answer carried no offset');
+      return Number(metadata.baseOffset);
+    } catch (error) {
+      if (producer === this.producer) await this.replaceProducer();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  /**
-   * Reads forward from just after the newest record of the class numbered `afterNumber` or less
-   * (found from the tail, so a re-read after a failed commit costs one small window), or from the
-   * start of the topic when `afterNumber` is 0.
-   */
-  async readSince(shareClass: string, afterNumber: number, onCertificate: (certificate: Certificate) => void): Promise<void> {
-    const { low, high } = await bounds(this.kafka, this.topic);
-    const floor =
-      afterNumber === 0 ? undefined : await this.newest(shareClass, low, high, (entry) => this.decode(entry).number <= afterNumber);
-    await this.readEntries(floor === undefined ? low : floor.offset + 1, high, (entry) => {
-      if (entry.key !== shareClass) return;
-      const certificate = this.decode(entry);
-      if (certificate.number > afterNumber) onCertificate(certificate);
-    });
+  async bounds(): Promise<LogBounds> {
+    const admin = await this.connectedAdmin();
+    try {
+      const [partition] = await admin.fetchTopicOffsets(this.topic);
+      if (partition === undefined) throw new Error(`topic ${this.topic} has no partition`);
+      return { low: Number(partition.low), high: Number(partition.high) };
+    } catch (error) {
+      this.admin = undefined;
+      await admin.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  read(from: number, to: number, onRecords: (records: LoggedRecord[]) => void): Promise<void> {
+    return readRange(this.kafka, this.topic, from, to, (entries) => onRecords(toLogged(entries)));
+  }
+
+  follow(from: number, onRecords: (records: LoggedRecord[], highWatermark: number) => void, onError: (error: unknown) => void): LogFollower {
+    return follow(this.kafka, this.topic, from, (entries, highWatermark) => onRecords(toLogged(entries), highWatermark), onError);
   }
 
   /** Every record in the topic, oldest first, in chunks; `onProgress` sees the offsets read so far. */
-  async readAll(onChunk: (entries: LogEntry[]) => void, onProgress?: (read: number, total: number) => void): Promise<void> {
-    const { low, high } = await bounds(this.kafka, this.topic);
+  async readAll(onChunk: (records: LoggedRecord[]) => void, onProgress?: (read: number, total: number) => void): Promise<void> {
+    const { low, high } = await this.bounds();
     let read = 0;
-    await readRange(this.kafka, this.topic, low, high, (entries) => {
-      read += entries.length;
-      onChunk(entries);
+    await this.read(low, high, (records) => {
+      read += records.length;
+      onChunk(records);
       onProgress?.(read, high - low);
     });
   }
 
-  /**
-   * Reads backwards from `high` in growing windows until it meets a record of the class that
-   * `accept`s. Other classes' records may sit in between; an absent class costs one full pass.
-   */
-  private async newest(shareClass: string, low: number, high: number, accept: (entry: LogEntry) => boolean): Promise<LogEntry | undefined> {
-    let to = high;
-    let window = FIRST_TAIL_WINDOW;
-    while (to > low) {
-      const from = Math.max(low, to - window);
-      let newest: LogEntry | undefined;
-      await this.readEntries(from, to, (entry) => {
-        if (entry.key === shareClass && accept(entry)) newest = entry;
-      });
-      if (newest !== undefined) return newest;
-      to = from;
-      window *= 4;
-    }
-    return undefined;
-  }
-
-  /** Visits the records in [from, to) oldest first; the first error `visit` throws stops the visits and rejects the read. */
-  private async readEntries(from: number, to: number, visit: (entry: LogEntry) => void): Promise<void> {
-    let failure: { error: unknown } | undefined;
-    await readRange(this.kafka, this.topic, from, to, (entries) => {
-      for (const entry of entries) {
-        if (failure !== undefined) return;
-        try {
-          visit(entry);
-        } catch (error) {
-          failure = { error };
-        }
-      }
+  private connectedAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      this.admin = undefined;
+      throw error;
     });
-    if (failure !== undefined) throw failure.error;
-  }
-
-  private decode(entry: LogEntry): Certificate {
-    try {
-      return decodeRecord(entry.key, entry.value);
-    } catch (error) {
-      if (!(error instanceof MalformedRecord)) throw error;
-      throw new CertificateError('log_corrupt', `Offset ${entry.offset} of ${this.topic}: ${error.message}; refusing to number past it`, {
-        cause: error,
-      });
-    }
-  }
-
-  private async send(messages: Message[]): Promise<void> {
-    const producer = await this.connectedProducer();
-    await producer.send({ topic: this.topic, acks: -1, messages });
+    return this.admin;
   }
 
   private async connectedProducer(): Promise<Producer> {

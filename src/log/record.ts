@@ -1,13 +1,14 @@
-import { certificateId, type Certificate } from '../actors/certificate.js';
+import { certificateId, type CertificateRecord, type LoggedRecord } from '../actors/certificate.js';
 
 /**
- * The audit trail's record format: key = class code, value = the certificate as one JSON object.
- * Recovery, lookup and the audit tool all decode through here, so the format has one definition.
+ * The audit trail's record format: key = class code, value = the certificate as one JSON object,
+ * with the offset its writer stated and the request it answers. Recovery, the follower tail, lookup
+ * and the audit tool all decode through here, so the format has one definition.
  */
-export function encodeValue(certificate: Certificate): string {
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued } = certificate;
+export function encodeValue(record: CertificateRecord): string {
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request } = record;
   // Fixed field order keeps the trail readable line by line in kafka-console-consumer.
-  return JSON.stringify({ id, class: shareClass, number, name, amount, issuedAt, sharesIssued });
+  return JSON.stringify({ id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request });
 }
 
 export class MalformedRecord extends Error {
@@ -22,7 +23,7 @@ function positiveInteger(value: unknown): value is number {
 }
 
 /** Parses and checks one record; throws MalformedRecord saying which field is wrong. */
-export function decodeRecord(key: string | null, value: string | null): Certificate {
+export function decodeRecord(key: string | null, value: string | null): CertificateRecord {
   if (value === null) throw new MalformedRecord('empty value');
   let parsed: unknown;
   try {
@@ -32,7 +33,7 @@ export function decodeRecord(key: string | null, value: string | null): Certific
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MalformedRecord('value is not a JSON object');
   const record = parsed as Record<string, unknown>;
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued } = record;
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request } = record;
   if (typeof shareClass !== 'string' || shareClass.length === 0) throw new MalformedRecord('class is missing');
   if (key !== shareClass) throw new MalformedRecord(`key ${JSON.stringify(key)} differs from class ${shareClass}`);
   if (!positiveInteger(number)) throw new MalformedRecord(`number ${JSON.stringify(number)} is not a positive integer`);
@@ -45,5 +46,29 @@ export function decodeRecord(key: string | null, value: string | null): Certific
   }
   if (typeof issuedAt !== 'string' || Number.isNaN(Date.parse(issuedAt)))
     throw new MalformedRecord(`${String(id)}: issuedAt is not a date`);
-  return { id, class: shareClass, number, name, amount, issuedAt, sharesIssued };
+  if (offset !== undefined && !(Number.isSafeInteger(offset) && (offset as number) >= 0))
+    throw new MalformedRecord(`${String(id)}: offset ${JSON.stringify(offset)} is not an offset`);
+  if (request !== undefined && (typeof request !== 'string' || request.length === 0))
+    throw new MalformedRecord(`${String(id)}: request ${JSON.stringify(request)} is not a request id`);
+  return {
+    id,
+    class: shareClass,
+    number,
+    name,
+    amount,
+    issuedAt,
+    sharesIssued,
+    ...(offset === undefined ? {} : { offset: offset as number }),
+    ...(request === undefined ? {} : { request: request as string }),
+  };
+}
+
+/** A record read at `offset`, decoded or marked malformed: what every reader hands the validity rule. */
+export function readRecord(offset: number, key: string | null, value: string | null): LoggedRecord {
+  try {
+    return { offset, record: decodeRecord(key, value) };
+  } catch (error) {
+    if (!(error instanceof MalformedRecord)) throw error;
+    return { offset, malformed: error.message };
+  }
 }

@@ -1,35 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import type { Certificate } from '../../src/actors/certificate.js';
-import { formatTable, LogAudit, parseAcknowledged, type Acknowledged } from '../../src/audit/check.js';
+import type { Certificate, LoggedRecord } from '../../src/actors/certificate.js';
 import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
-import type { LogEntry } from '../../src/log/reader.js';
-import { encodeValue } from '../../src/log/record.js';
+import { formatReport, formatTable, LogAudit, parseAcknowledged, type Acknowledged, type AuditReport } from '../../src/audit/check.js';
 import { certificates } from '../support/certificates.js';
 
-const CLASSES = [
+const CLASSES: readonly ShareClassConfig[] = [
   { code: 'CS', authorized: 1000 },
   { code: 'PS', authorized: 50 },
 ];
 
 /** Audits a whole log held in memory, as the CLI does chunk by chunk. */
-function auditLog(shareClasses: readonly ShareClassConfig[], log: Iterable<LogEntry>, acknowledged: Iterable<Acknowledged> = []) {
+function auditLog(log: Iterable<LoggedRecord>, acknowledged: Iterable<Acknowledged> = [], shareClasses = CLASSES): AuditReport {
   const audit = new LogAudit(shareClasses, acknowledged);
   audit.add(log);
   return audit.report();
 }
 
-function entries(log: readonly Certificate[]): LogEntry[] {
-  return log.map((certificate, offset) => ({ offset, key: certificate.class, value: encodeValue(certificate) }));
+/** Certificates as one correct writer lands them: each at the offset it states, from `from` on. */
+function landed(records: readonly Certificate[], from = 0): LoggedRecord[] {
+  return records.map((record, index) => ({ offset: from + index, record: { ...record, offset: from + index } }));
 }
 
-const messages = (log: readonly LogEntry[], acknowledged: Parameters<typeof auditLog>[2] = []) =>
-  auditLog(CLASSES, log, acknowledged).violations.map((violation) => violation.message);
+/** Certificates written before records stated offsets. */
+function legacy(records: readonly Certificate[], from = 0): LoggedRecord[] {
+  return records.map((record, index) => ({ offset: from + index, record }));
+}
 
-describe('log audit (pure checking logic)', () => {
-  it('passes an interleaved, contiguous log and totals each class, including a class with no records', () => {
-    const log = entries([...certificates('CS', 1, 3), ...certificates('PS', 1, 2, 5), ...certificates('CS', 4, 2)]);
-    const report = auditLog([...CLASSES, { code: 'XS', authorized: 7 }], log);
-    expect(report).toMatchObject({ ok: true, records: 7, violationCount: 0 });
+/** A record written for offset `stated` that landed at `offset`. */
+function misplaced(record: Certificate, offset: number, stated: number): LoggedRecord {
+  return { offset, record: { ...record, offset: stated } };
+}
+
+const cs = certificates('CS', 1, 3);
+const [cs1, cs2, cs3] = [cs[0]!, cs[1]!, cs[2]!];
+
+describe('log audit: the service rule applied to a whole log', () => {
+  it('passes a valid interleaved chain and totals each class, including a class with no records', () => {
+    const log = landed([...certificates('CS', 1, 3), ...certificates('PS', 1, 2, 5), ...certificates('CS', 4, 2)]);
+    const report = auditLog(log, [], [...CLASSES, { code: 'XS', authorized: 7 }]);
+    expect(report).toMatchObject({ ok: true, records: 7, violations: [], violationCount: 0 });
+    expect(report.voidRecords).toEqual({ total: 0, byReason: {}, first: [] });
     expect(report.classes).toEqual([
       { class: 'CS', certificates: 5, sharesIssued: 50, authorized: 1000, remaining: 950 },
       { class: 'PS', certificates: 2, sharesIssued: 10, authorized: 50, remaining: 40 },
@@ -37,69 +47,198 @@ describe('log audit (pure checking logic)', () => {
     ]);
   });
 
-  it('reports a gap once, naming the missing numbers, and checks on from there', () => {
-    const log = certificates('CS', 1, 6);
-    const withGap = [log[0]!, log[1]!, log[4]!, log[5]!].map((certificate, index) =>
-      index < 2 ? certificate : { ...certificate, sharesIssued: certificate.sharesIssued - 20 },
-    );
-    expect(messages(entries(withGap))).toEqual(['CS-5: gap, 2 numbers missing after CS-2']);
-  });
-
-  it('reports a duplicate number even when its contents are identical', () => {
-    const [first, second] = certificates('CS', 1, 2);
-    expect(messages(entries([first!, second!, second!]))).toEqual([
-      'CS-2: duplicate or out of order (after CS-2)',
-      'CS-2: running total 20 is not 20 + 10 = 30',
-    ]);
-  });
-
-  it('reports a running total that does not add up and a total above the authorized shares', () => {
-    const log = certificates('PS', 1, 6);
-    log[2] = { ...log[2]!, sharesIssued: 31 };
-    const report = auditLog(CLASSES, entries(log));
-    expect(report.ok).toBe(false);
-    expect(report.violations.map((violation) => [violation.offset, violation.message])).toEqual([
-      [2, 'PS-3: running total 31 is not 20 + 10 = 30'],
-      [3, 'PS-4: running total 40 is not 31 + 10 = 41'],
-      [5, 'PS-6: 60 shares issued, above the 50 authorized'],
-    ]);
-  });
-
-  it('reports malformed records and classes that were never authorized, by offset', () => {
-    const log: LogEntry[] = [
-      { offset: 0, key: 'CS', value: '{"id":"CS-1","cla' },
-      { offset: 1, key: 'CS', value: null },
-      ...entries(certificates('ZZ', 1, 1)).map((entry) => ({ ...entry, offset: 2 })),
-    ];
-    const report = auditLog(CLASSES, log);
-    expect(report.violations.map((violation) => violation.offset)).toEqual([0, 1, 2]);
-    expect(report.violations[0]!.message).toMatch(/not JSON/);
-    expect(report.violations[2]!.message).toBe('ZZ-1: class ZZ is not among the authorized share classes');
-  });
-
-  it('proves every acknowledged certificate is in the log with the same name and amount', () => {
-    const log = entries(certificates('CS', 1, 3));
-    expect(auditLog(CLASSES, log, [{ id: 'CS-1', name: 'Holder 1', amount: 10 }, { id: 'CS-3' }])).toMatchObject({
-      ok: true,
-      acknowledgedChecked: 2,
+  it('lists misplaced duplicates apart as void records and passes: a stale batch is no certificate', () => {
+    // A stale writer that had read an empty log wrote its CS-1 and CS-2 for offsets 0 and 1; they landed at 2 and 3.
+    const log = [...landed([cs1, cs2]), misplaced({ ...cs1, name: 'Stale' }, 2, 0), misplaced(cs2, 3, 1), ...landed([cs3], 4)];
+    const report = auditLog(log);
+    expect(report).toMatchObject({ ok: true, records: 5, violations: [] });
+    expect(report.classes[0]).toMatchObject({ class: 'CS', certificates: 3, sharesIssued: 30 });
+    expect(report.voidRecords).toEqual({
+      total: 2,
+      byReason: { misplaced: 2 },
+      first: [
+        { offset: 2, reason: 'misplaced', message: 'CS-1 at offset 2 was written for offset 0: a stale, late or retried write' },
+        { offset: 3, reason: 'misplaced', message: 'CS-2 at offset 3 was written for offset 1: a stale, late or retried write' },
+      ],
     });
-    expect(
-      messages(log, [{ id: 'CS-2', name: 'Someone else', amount: 10 }, { id: 'CS-3', name: 'Holder 3', amount: 11 }, { id: 'CS-4' }]),
-    ).toEqual([
-      'CS-2: acknowledged with name "Someone else", the log says "Holder 2"',
-      'CS-3: acknowledged with amount 11, the log says 10',
-      'CS-4 was acknowledged but is not in the log',
-    ]);
   });
 
-  it('keeps only the first violations but counts them all', () => {
-    const report = auditLog(CLASSES, entries(certificates('CS', 2, 100).map((certificate) => ({ ...certificate, number: 1, id: 'CS-1' }))));
-    expect(report.violations).toHaveLength(20);
-    expect(report.violationCount).toBeGreaterThan(100);
+  it.each([
+    ['a gap (out_of_sequence)', [...landed([cs1]), ...landed([cs3], 1)], 1, 'CS-3 at offset 1 does not follow CS-1'],
+    [
+      'a repeat at its stated offset (out_of_sequence)',
+      [...landed([cs1]), ...landed([cs1], 1)],
+      1,
+      'CS-1 at offset 1 does not follow CS-1',
+    ],
+    [
+      'a wrong running total (wrong_total)',
+      landed([cs1, { ...cs2, sharesIssued: 31 }]),
+      1,
+      'CS-2 at offset 1: running total 31 is not 10 + 10',
+    ],
+    [
+      'shares above the authorized (over_authorized)',
+      landed(certificates('PS', 1, 6)),
+      5,
+      'PS-6 at offset 5: 60 shares issued, above the 50 authorized',
+    ],
+    [
+      'an undecodable record (malformed)',
+      [...landed([cs1]), { offset: 1, malformed: 'Malformed certificate record: value is not JSON: {"id"' }],
+      1,
+      'offset 1: Malformed certificate record: value is not JSON: {"id"',
+    ],
+    ['a class never configured (unknown_class)', landed(certificates('ZZ', 1, 1)), 0, 'ZZ-1 at offset 0: class ZZ is not configured'],
+  ] as const)('fails on %s with the rule’s message, naming the offset', (_, log, offset, message) => {
+    const report = auditLog(log);
+    expect(report).toMatchObject({ ok: false, violationCount: 1, violations: [{ offset, message }] });
+    expect(report.violations[0]!.message).toContain(`offset ${offset}`);
+    expect(report.voidRecords.total).toBe(0);
+  });
+
+  it('does not let a violating record advance its class: the record that does continue it is a certificate', () => {
+    const report = auditLog([...landed([cs1]), ...landed([cs3], 1), ...landed([cs2, cs3], 2)]);
+    expect(report.violations).toEqual([{ offset: 1, message: 'CS-3 at offset 1 does not follow CS-1' }]);
+    expect(report.classes[0]).toMatchObject({ certificates: 3, sharesIssued: 30 });
+  });
+
+  it('judges records handed over in several chunks as one log', () => {
+    const audit = new LogAudit(CLASSES, [{ id: 'CS-3' }]);
+    audit.add(landed([cs1, cs2]));
+    audit.add([misplaced(cs2, 2, 1)]);
+    audit.add(landed([cs3], 3));
+    expect(audit.report()).toMatchObject({ ok: true, records: 4, voidRecords: { total: 1 }, classes: [{ certificates: 3 }, {}] });
+  });
+
+  it('keeps only the first violations and void records, but counts them all', () => {
+    const violating = auditLog(landed(certificates('CS', 2, 100)));
+    expect(violating.violations).toHaveLength(20);
+    expect(violating.violationCount).toBe(100);
+
+    const stale = Array.from({ length: 30 }, (_, index) => misplaced(cs1, index + 1, 0));
+    const voided = auditLog([...landed([cs1]), ...stale]);
+    expect(voided.ok).toBe(true);
+    expect(voided.voidRecords.total).toBe(30);
+    expect(voided.voidRecords.first).toHaveLength(20);
   });
 });
 
-describe('acknowledged file and table', () => {
+describe('log audit: acknowledged certificates', () => {
+  const log = landed(cs);
+
+  it('passes when every acknowledged id is a certificate with the acknowledged name and amount', () => {
+    expect(auditLog(log, [{ id: 'CS-1', name: 'Holder 1', amount: 10 }, { id: 'CS-3' }])).toMatchObject({
+      ok: true,
+      acknowledgedChecked: 2,
+    });
+  });
+
+  it('fails an acknowledged id that is not in the log', () => {
+    expect(auditLog(log, [{ id: 'CS-4' }]).violations).toEqual([{ message: 'CS-4 was acknowledged but is not in the log' }]);
+  });
+
+  it('fails an acknowledged certificate whose name or amount differs from the log, naming the offset', () => {
+    const report = auditLog(log, [
+      { id: 'CS-2', name: 'Someone else', amount: 10 },
+      { id: 'CS-3', name: 'Holder 3', amount: 11 },
+    ]);
+    expect(report.violations).toEqual([
+      { offset: 1, message: 'CS-2 at offset 1: acknowledged with name "Someone else", the log says "Holder 2"' },
+      { offset: 2, message: 'CS-3 at offset 2: acknowledged with amount 11, the log says 10' },
+    ]);
+  });
+
+  it('fails an acknowledged id the log holds only as a void record, naming its offset and reason', () => {
+    const stale = auditLog([...landed(certificates('PS', 1, 1)), misplaced(cs1, 1, 0)], [{ id: 'CS-1' }]);
+    expect(stale.voidRecords.total).toBe(1);
+    expect(stale.violations).toEqual([
+      { offset: 1, message: 'CS-1 was acknowledged but the log holds it only as a void record at offset 1 (misplaced)' },
+    ]);
+
+    const gapped = auditLog([...landed([cs1]), ...landed([cs3], 1)], [{ id: 'CS-3' }]);
+    expect(gapped.violations.map((violation) => violation.message)).toEqual([
+      'CS-3 at offset 1 does not follow CS-1',
+      'CS-3 was acknowledged but the log holds it only as a void record at offset 1 (out_of_sequence)',
+    ]);
+  });
+
+  it('passes an acknowledged id whose void duplicate sits before or after its certificate, checked against the certificate', () => {
+    const ack = [{ id: 'CS-1', name: 'Holder 1', amount: 10 }];
+    const before = [...landed(certificates('PS', 1, 1)), misplaced({ ...cs1, name: 'Stale' }, 1, 0), ...landed([cs1], 2)];
+    const after = [...landed([cs1]), misplaced({ ...cs1, name: 'Retried' }, 1, 0)];
+    expect(auditLog(before, ack)).toMatchObject({ ok: true, voidRecords: { total: 1 } });
+    expect(auditLog(after, ack)).toMatchObject({ ok: true, voidRecords: { total: 1 } });
+  });
+
+  it('fails an id acknowledged twice with different contents', () => {
+    const report = auditLog(log, [
+      { id: 'CS-1', amount: 10 },
+      { id: 'CS-1', amount: 20 },
+    ]);
+    expect(report.violations[0]).toEqual({ message: 'CS-1 was acknowledged twice with different contents' });
+  });
+});
+
+describe('log audit: topics written before records stated offsets', () => {
+  it('passes a legacy-only topic, judged by continuation alone', () => {
+    const report = auditLog(legacy([...cs, ...certificates('PS', 1, 2)]), [{ id: 'PS-2' }]);
+    expect(report).toMatchObject({ ok: true, violations: [], voidRecords: { total: 0 } });
+    expect(report.classes.map((row) => row.certificates)).toEqual([3, 2]);
+  });
+
+  it('still fails a legacy topic that breaks continuation', () => {
+    expect(auditLog(legacy([cs1, cs3])).violations).toEqual([{ offset: 1, message: 'CS-3 at offset 1 does not follow CS-1' }]);
+  });
+
+  it('passes legacy records followed by records that state offsets', () => {
+    expect(auditLog([...legacy([cs1, cs2]), ...landed([cs3], 2)])).toMatchObject({ ok: true, classes: [{ certificates: 3 }, {}] });
+  });
+
+  it('fails a legacy record written after records that state offsets: an old instance is still writing', () => {
+    const report = auditLog([...landed([cs1, cs2]), ...legacy([cs3], 2)]);
+    expect(report).toMatchObject({
+      ok: false,
+      violations: [{ offset: 2, message: 'CS-3 at offset 2 states no offset, after records that do: an old instance is still writing' }],
+    });
+    expect(report.classes[0]).toMatchObject({ certificates: 2 });
+  });
+});
+
+describe('human output', () => {
+  it('prints void records apart with their reasons and passes', () => {
+    const text = formatReport(auditLog([...landed([cs1]), misplaced(cs1, 1, 0)], [{ id: 'CS-1' }]), { acknowledgedFile: true });
+    expect(text.split('\n').slice(3)).toEqual([
+      'acknowledged certificates checked: 1',
+      'void records: 1 (misplaced: 1) — written by stale or late writers, never acknowledged; not certificates',
+      '  CS-1 at offset 1 was written for offset 0: a stale, late or retried write',
+      'OK: numbering, running totals and authorized limits hold',
+    ]);
+  });
+
+  it('prints no void line for a log without void records, nor the acknowledged count without a file', () => {
+    expect(
+      formatReport(auditLog(landed([cs1])))
+        .split('\n')
+        .slice(3),
+    ).toEqual(['OK: numbering, running totals and authorized limits hold']);
+  });
+
+  it('prints FAILED with each violation once, saying how many more there are', () => {
+    const text = formatReport(auditLog(landed(certificates('CS', 2, 21))));
+    expect(text).toContain('FAILED: 21 violations:\n  CS-2 at offset 0 does not follow CS-0\n');
+    expect(text).not.toContain('offset 0: CS-2');
+    expect(text.endsWith('  CS-21 at offset 19 does not follow CS-0\n  … and 1 more')).toBe(true);
+  });
+
+  it('aligns the per-class table', () => {
+    expect(formatTable([{ class: 'CS', certificates: 12, sharesIssued: 345, authorized: 2600000, remaining: 2599655 }])).toBe(
+      ['class  certificates  shares issued  authorized  remaining', 'CS               12            345     2600000    2599655'].join('\n'),
+    );
+  });
+});
+
+describe('acknowledged file', () => {
   it('reads bare IDs and 201 bodies, skipping blank and comment lines', () => {
     const text = '# from a load test\nCS-1\n\n{"id":"PS-2","class":"PS","name":"Ada","amount":3,"sharesIssued":4}\r\n';
     expect(parseAcknowledged(text)).toEqual([{ id: 'CS-1' }, { id: 'PS-2', name: 'Ada', amount: 3 }]);
@@ -111,11 +250,5 @@ describe('acknowledged file and table', () => {
     ['a JSON line without an id', '{"name":"Ada"}', /line 1: expected a JSON object with a string "id"/],
   ])('refuses %s, naming the line', (_, text, message) => {
     expect(() => parseAcknowledged(text)).toThrow(message);
-  });
-
-  it('aligns the per-class table', () => {
-    expect(formatTable([{ class: 'CS', certificates: 12, sharesIssued: 345, authorized: 2600000, remaining: 2599655 }])).toBe(
-      ['class  certificates  shares issued  authorized  remaining', 'CS               12            345     2600000    2599655'].join('\n'),
-    );
   });
 });

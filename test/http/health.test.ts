@@ -24,33 +24,37 @@ describe('GET /healthz and GET /readyz against a real broker', () => {
     expect(await get(`${app().url}/healthz`)).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 
-  it('answers /readyz 200 with every check once the producer is connected and every class has read the log', async () => {
+  it('answers /readyz 200 with every check, and its role, once the producer is connected, a writer is known and every class has read the log', async () => {
     expect(await get(`${app().url}/readyz`)).toMatchObject({
       status: 200,
-      body: { status: 'ready', checks: { log: true, 'class:CS': true, 'class:PS': true } },
+      body: { status: 'ready', checks: { log: true, writer: true, 'class:CS': true, 'class:PS': true }, role: 'writer' },
     });
   });
 
-  it('answers /readyz 503 not_ready naming the parts not ready, and becomes ready through probes alone', async () => {
-    // Wired like main.ts but neither connected nor recovered: the state of an instance whose log failed it while idle.
+  it('answers /readyz 503 not_ready naming the parts not ready, and reconnects the log producer through probes alone', async () => {
+    // A producer that never connected, and no writer known: an instance whose log failed it while idle, out of its group.
     const ledger = new KafkaLedger({ brokers: broker().brokers, topic: uniqueTopic('health-cold') });
-    const sequencers = new Sequencers([{ code: 'CS', authorized: 100 }], ledger);
-    const server: Server = createApp({ issuer: sequencers, readiness: serviceReadiness(ledger, sequencers) }).listen(0, '127.0.0.1');
+    const node = {
+      status: () => ({ role: 'unknown' as const, generation: undefined, writerUrl: undefined, logEnd: 0, tailLag: 0, voidRecords: 0 }),
+      snapshots: () => app().node.snapshots(),
+    };
+    const readiness = serviceReadiness(ledger, node, () => 0);
+    const server: Server = createApp({ issuer: app().node, readiness }).listen(0, '127.0.0.1');
     await once(server, 'listening');
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`;
     try {
       const cold = await get(url);
       expect(cold).toMatchObject({
         status: 503,
-        body: { error: { code: 'not_ready', message: 'Not ready: log, class:CS', checks: { log: false, 'class:CS': false } } },
+        body: { error: { code: 'not_ready', message: 'Not ready: log, writer', checks: { log: false, writer: false }, role: 'unknown' } },
       });
       expect(cold.headers.get('retry-after')).toBe('1');
-      let status = cold.status;
-      for (let tries = 0; status !== 200 && tries < 100; tries++) {
+      let body = cold.body;
+      for (let tries = 0; (body.error as { checks: { log: boolean } }).checks.log !== true && tries < 100; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 200));
-        status = (await get(url)).status;
+        body = (await get(url)).body;
       }
-      expect(status).toBe(200);
+      expect(body).toMatchObject({ error: { message: 'Not ready: writer', checks: { log: true, writer: false } } });
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

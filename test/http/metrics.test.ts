@@ -14,7 +14,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe('GET /metrics against a real broker', () => {
-  it('exposes requests, latency, batches, commits, recoveries and per-class state in Prometheus text format', async () => {
+  it('exposes requests, latency, batches, commits, the instance role and per-class state in Prometheus text format', async () => {
     for (let index = 0; index < 3; index++) expect((await issue(app().url, 'CS', 30)).status).toBe(201);
     expect((await issue(app().url, 'CS', 30)).status).toBe(409);
     expect((await fetch(`${app().url}/no-such-path`)).status).toBe(404);
@@ -31,8 +31,9 @@ describe('GET /metrics against a real broker', () => {
     expect(sample(text, 'certificates_batch_size_count{class="CS"}')).toBe(3);
     expect(sample(text, 'certificates_batch_size_sum{class="CS"}')).toBe(3);
     expect(sample(text, 'certificates_commit_duration_seconds_count{class="CS"}')).toBe(3);
-    expect(sample(text, 'certificates_recoveries_total{class="CS"}')).toBe(1);
-    expect(sample(text, 'certificates_recoveries_total{class="PS"}')).toBe(1);
+    expect(sample(text, 'certificates_role{role="writer"}')).toBe(1);
+    expect(sample(text, 'certificates_role{role="follower"}')).toBe(0);
+    expect(sample(text, 'certificates_role_changes_total{role="writer"}')).toBe(1);
     expect(sample(text, 'certificates_issued{class="CS"}')).toBe(3);
     expect(sample(text, 'certificates_shares_issued{class="CS"}')).toBe(90);
     expect(sample(text, 'certificates_shares_authorized{class="PS"}')).toBe(100);

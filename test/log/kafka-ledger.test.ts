@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Certificate } from '../../src/actors/certificate.js';
+import type { CertificateRecord, LoggedRecord } from '../../src/actors/certificate.js';
+import { LogState } from '../../src/actors/log-state.js';
+import { LogWriter } from '../../src/actors/log-writer.js';
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
-import { decodeRecord } from '../../src/log/record.js';
 import { broker, canRestartBroker, startBroker, stopBroker, uniqueTopic } from '../support/broker.js';
 import { certificates } from '../support/certificates.js';
 
@@ -14,12 +15,15 @@ async function connectedLedger(topic: string): Promise<KafkaLedger> {
   return ledger;
 }
 
-async function readBack(ledger: KafkaLedger): Promise<Certificate[]> {
-  const all: Certificate[] = [];
-  await ledger.readAll((entries) => {
-    for (const entry of entries) all.push(decodeRecord(entry.key, entry.value));
-  });
+async function readBack(ledger: KafkaLedger): Promise<LoggedRecord[]> {
+  const all: LoggedRecord[] = [];
+  await ledger.readAll((entries) => all.push(...entries));
   return all;
+}
+
+/** Records as a writer states them: each names the offset it expects and the request it answers. */
+function stated(records: readonly CertificateRecord[], firstOffset: number): CertificateRecord[] {
+  return records.map((record, index) => ({ ...record, offset: firstOffset + index, request: `request-${firstOffset + index}` }));
 }
 
 afterAll(async () => {
@@ -27,41 +31,78 @@ afterAll(async () => {
 });
 
 describe('KafkaLedger against a real broker', () => {
-  it('appends a batch and reads exactly those records back, in order', async () => {
+  it('appends a batch contiguously, answers the offset it landed at, and reads exactly those records back', async () => {
     const ledger = await connectedLedger(uniqueTopic('ledger-roundtrip'));
-    const batch = [...certificates('CS', 1, 3), ...certificates('PS', 1, 2)];
-    await ledger.append(batch);
-    expect(await readBack(ledger)).toEqual(batch);
+    const first = stated([...certificates('CS', 1, 3), ...certificates('PS', 1, 2)], 0);
+    const second = stated(certificates('CS', 4, 2), 5);
+    expect(await ledger.append(first)).toBe(0);
+    expect(await ledger.append(second)).toBe(5);
+    expect(await readBack(ledger)).toEqual([...first, ...second].map((record, offset) => ({ offset, record })));
+    expect(await ledger.bounds()).toEqual({ low: 0, high: 7 });
   });
 
-  it('merges appends submitted while a write is in flight into the same log order', async () => {
-    const ledger = await connectedLedger(uniqueTopic('ledger-concurrent'));
-    const cs = certificates('CS', 1, 50);
-    const ps = certificates('PS', 1, 50);
-    await Promise.all(cs.map((certificate, index) => Promise.all([ledger.append([certificate]), ledger.append([ps[index]!])])));
-    const back = await readBack(ledger);
-    expect(back.filter((certificate) => certificate.class === 'CS')).toEqual(cs);
-    expect(back.filter((certificate) => certificate.class === 'PS')).toEqual(ps);
+  it('reads exactly the range asked for, and reports what it cannot decode instead of stopping', async () => {
+    const ledger = await connectedLedger(uniqueTopic('ledger-range'));
+    await ledger.append(stated(certificates('CS', 1, 10), 0));
+    await ledger.append([{ ...certificates('CS', 11, 1)[0]!, name: '' }]);
+    const seen: LoggedRecord[] = [];
+    await ledger.read(3, 6, (entries) => seen.push(...entries));
+    expect(seen.map((entry) => [entry.offset, entry.record?.id])).toEqual([
+      [3, 'CS-4'],
+      [4, 'CS-5'],
+      [5, 'CS-6'],
+    ]);
+    const [last] = (await readBack(ledger)).slice(-1);
+    expect(last).toMatchObject({ offset: 10, malformed: expect.stringMatching(/name/) });
   });
 
-  it('splits appends that together exceed what one Kafka write may carry, and keeps their order', async () => {
+  it('follows the log: delivers records appended after it started, each once, with how far the log reaches', async () => {
+    const ledger = await connectedLedger(uniqueTopic('ledger-follow'));
+    await ledger.append(stated(certificates('CS', 1, 2), 0));
+    const seen: number[] = [];
+    let reach = 0;
+    const following = ledger.follow(
+      1,
+      (entries, highWatermark) => {
+        seen.push(...entries.map((entry) => entry.offset));
+        reach = highWatermark;
+      },
+      (error) => {
+        throw error;
+      },
+    );
+    try {
+      await ledger.append(stated(certificates('CS', 3, 3), 2));
+      const deadline = Date.now() + 15_000;
+      while (seen.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(seen).toEqual([1, 2, 3, 4]);
+      expect(reach).toBe(5);
+    } finally {
+      await following.stop();
+    }
+  });
+
+  it('keeps every write under what one Kafka write may carry: a writer commits 1,500 of the largest certificates', async () => {
     const ledger = await connectedLedger(uniqueTopic('ledger-large'));
+    const state = new LogState([
+      { code: 'CS', authorized: 1_000_000 },
+      { code: 'PS', authorized: 1_000_000 },
+    ]);
+    const writer = new LogWriter(ledger, state);
     // The largest certificate there is: 200 four-byte characters of name, ~1 KB a record.
     const largest = (shareClass: string, first: number) =>
       certificates(shareClass, first, 500).map((certificate) => ({ ...certificate, name: '😀'.repeat(200) }));
-    const batches = [largest('CS', 1), largest('PS', 1), largest('CS', 501)];
-    await Promise.all(batches.map((batch) => ledger.append(batch)));
-    const back = await readBack(ledger);
-    expect(back).toHaveLength(1500);
-    expect(back.filter((certificate) => certificate.class === 'CS').map((certificate) => certificate.number)).toEqual(
-      Array.from({ length: 1000 }, (_, index) => index + 1),
-    );
+    await Promise.all([largest('CS', 1), largest('PS', 1), largest('CS', 501)].map((batch) => writer.commit(batch)));
+    expect(state.index('CS')!.count).toBe(1000);
+    expect(state.index('PS')!.count).toBe(500);
+    expect(state.voidRecords).toBe(0);
+    expect((await readBack(ledger)).map((entry) => entry.record?.offset)).toEqual(Array.from({ length: 1500 }, (_, offset) => offset));
   });
 
   it.runIf(canRestartBroker())('keeps acknowledged records across a broker restart', async () => {
     const topic = uniqueTopic('ledger-restart');
     const before = await connectedLedger(topic);
-    const batch = certificates('CS', 1, 25);
+    const batch = stated(certificates('CS', 1, 25), 0);
     await before.append(batch);
     await before.disconnect();
 
@@ -69,6 +110,6 @@ describe('KafkaLedger against a real broker', () => {
     await startBroker();
 
     const after = await connectedLedger(topic);
-    expect(await readBack(after)).toEqual(batch);
+    expect((await readBack(after)).map((entry) => entry.record)).toEqual(batch);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, encodeValue, MalformedRecord } from '../../src/log/record.js';
+import { decodeRecord, encodeValue, MalformedRecord, readRecord } from '../../src/log/record.js';
 import { certificates } from '../support/certificates.js';
 
 const [sample] = certificates('CS', 4, 1);
@@ -9,8 +9,25 @@ describe('record codec', () => {
     expect(decodeRecord('CS', encodeValue(sample!))).toEqual(sample);
   });
 
-  it('writes fields in a fixed, readable order', () => {
-    expect(Object.keys(JSON.parse(encodeValue(sample!)))).toEqual(['id', 'class', 'number', 'name', 'amount', 'issuedAt', 'sharesIssued']);
+  it('writes fields in a fixed, readable order, the stated offset and request last', () => {
+    expect(Object.keys(JSON.parse(encodeValue({ ...sample!, offset: 41, request: 'a1-7' })))).toEqual([
+      'id',
+      'class',
+      'number',
+      'name',
+      'amount',
+      'issuedAt',
+      'sharesIssued',
+      'offset',
+      'request',
+    ]);
+  });
+
+  it('round-trips the stated offset and request, and reads a record written before scale-out without them', () => {
+    const stated = { ...sample!, offset: 41, request: 'a1-7' };
+    expect(decodeRecord('CS', encodeValue(stated))).toEqual(stated);
+    expect(readRecord(3, 'CS', encodeValue(sample!))).toEqual({ offset: 3, record: sample });
+    expect(readRecord(4, 'CS', '{"id":"CS-4","cla')).toMatchObject({ offset: 4, malformed: expect.any(String) });
   });
 
   it.each([
@@ -23,6 +40,8 @@ describe('record codec', () => {
     ['a missing name', 'CS', JSON.stringify({ ...sample, name: '' })],
     ['an issuedAt that is no date', 'CS', JSON.stringify({ ...sample, issuedAt: 'yesterday' })],
     ['an empty value', 'CS', null],
+    ['a stated offset that is no offset', 'CS', JSON.stringify({ ...sample, offset: -1 })],
+    ['a request id that is no string', 'CS', JSON.stringify({ ...sample, request: 7 })],
   ])('rejects %s', (_, key, value) => {
     expect(() => decodeRecord(key, value)).toThrow(MalformedRecord);
   });

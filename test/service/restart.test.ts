@@ -43,7 +43,14 @@ describe('the service process recovers its counters from the topic', () => {
     await first.stop('SIGKILL');
     await load;
 
-    const inLog = new Set((await readCertificates(topic)).map((certificate) => certificate.id));
+    const inLog = new Set(
+      (
+        await readCertificates(topic, [
+          { code: 'CS', authorized: 1000000 },
+          { code: 'PS', authorized: 1000000 },
+        ])
+      ).map((certificate) => certificate.id),
+    );
     expect(acknowledged.filter((id) => !inLog.has(id))).toEqual([]);
 
     const second = await start(topic);

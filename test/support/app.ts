@@ -1,50 +1,47 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Sequencers } from '../../src/actors/sequencers.js';
+import type { Certificate } from '../../src/actors/certificate.js';
 import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
 import { createApp } from '../../src/http/app.js';
-import { KafkaLedger } from '../../src/log/kafka-ledger.js';
-import { ServiceMetrics } from '../../src/metrics.js';
-import { serviceReadiness } from '../../src/readiness.js';
-import type { Certificate } from '../../src/actors/certificate.js';
+import { startService, type Service, type ServiceSettings } from '../../src/service.js';
 import { afterAll, beforeAll } from 'vitest';
 import { broker, uniqueTopic } from './broker.js';
 import { readCertificates } from './log.js';
+import { freePort } from './service.js';
 
-export interface TestApp {
+export interface TestApp extends Service {
   readonly url: string;
-  readonly ledger: KafkaLedger;
-  readonly sequencers: Sequencers;
-  readonly metrics: ServiceMetrics;
-  /** Every certificate in the topic, decoded, oldest first. */
+  readonly topic: string;
+  /** Every valid certificate in the topic, oldest first. */
   committed(): Promise<Certificate[]>;
   close(): Promise<void>;
 }
 
-/** The real service wired in-process as src/main.ts wires it (real Kafka, real Koa on a loopback port), for HTTP-level tests. */
-export async function startApp(topic: string, shareClasses: readonly ShareClassConfig[]): Promise<TestApp> {
-  const ledger = new KafkaLedger({ brokers: broker().brokers, topic });
-  await ledger.connect();
-  const metrics = new ServiceMetrics();
-  const sequencers = new Sequencers(shareClasses, ledger, { observer: metrics });
-  metrics.collectClasses(() => sequencers.snapshots());
-  await sequencers.recoverAll();
-  const app = createApp({ issuer: sequencers, metrics, readiness: serviceReadiness(ledger, sequencers) });
-  const server: Server = app.listen(0, '127.0.0.1');
+/**
+ * The real service wired in-process as src/main.ts wires it (real Kafka, the writer election, real
+ * Koa on a loopback port), for HTTP-level tests. Several on one topic form a cluster.
+ */
+export async function startApp(
+  topic: string,
+  shareClasses: readonly ShareClassConfig[],
+  settings: Partial<ServiceSettings> = {},
+): Promise<TestApp> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const service = await startService({ brokers: broker().brokers, topic, shareClasses, advertisedUrl: url, ...settings });
+  const app = createApp({ issuer: service.node, metrics: service.metrics, readiness: service.readiness });
+  const server: Server = app.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
-    ledger,
-    sequencers,
-    metrics,
-    committed: () => readCertificates(topic),
+    ...service,
+    url,
+    topic,
+    readiness: service.readiness,
+    committed: () => readCertificates(topic, shareClasses),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await sequencers.closeAll();
-      await ledger.disconnect();
+      await service.close();
     },
   };
 }

@@ -36,6 +36,8 @@ export interface LoadOptions {
   readonly amount?: (index: number) => number;
   /** A client that gets no answer within this long records a failure instead of hanging the test. */
   readonly requestTimeoutMs?: number;
+  /** Each client waits this long between an answer and its next request (default 0), to bound the load. */
+  readonly thinkMs?: number;
 }
 
 /**
@@ -81,7 +83,7 @@ export class Load {
   }
 
   private async client(): Promise<void> {
-    const { classes, amount = () => 1 + Math.floor(Math.random() * 100), requestTimeoutMs = 20_000 } = this.options;
+    const { classes, amount = () => 1 + Math.floor(Math.random() * 100), requestTimeoutMs = 20_000, thinkMs = 0 } = this.options;
     while (this.running) {
       const index = this.sent++;
       const shareClass = classes[index % classes.length]!;
@@ -105,6 +107,7 @@ export class Load {
       } finally {
         this.inFlight -= 1;
       }
+      if (thinkMs > 0) await sleep(thinkMs);
     }
   }
 }

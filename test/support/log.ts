@@ -1,14 +1,28 @@
-import type { Certificate } from '../../src/actors/certificate.js';
+import { certificateOf, type Certificate, type LoggedRecord } from '../../src/actors/certificate.js';
+import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
+import { ValidityRule } from '../../src/actors/validity.js';
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
-import { decodeRecord } from '../../src/log/record.js';
 import { broker } from './broker.js';
 
-/** Every certificate in the topic, decoded, oldest first: what an auditor would read. */
-export async function readCertificates(topic: string): Promise<Certificate[]> {
-  const ledger = new KafkaLedger({ brokers: broker().brokers, topic });
-  const all: Certificate[] = [];
-  await ledger.readAll((entries) => {
-    for (const entry of entries) all.push(decodeRecord(entry.key, entry.value));
-  });
+/** Every record in the topic, decoded where it can be, oldest first: what an auditor would read. */
+export async function readLog(topic: string): Promise<LoggedRecord[]> {
+  const ledger = new KafkaLedger({ brokers: broker().brokers, topic, clientId: 'test-reader' });
+  const all: LoggedRecord[] = [];
+  try {
+    await ledger.readAll((entries) => all.push(...entries));
+  } finally {
+    await ledger.disconnect();
+  }
   return all;
+}
+
+/** The certificates among the topic's records, as the service's rule decides them, oldest first. */
+export async function readCertificates(topic: string, shareClasses: readonly ShareClassConfig[]): Promise<Certificate[]> {
+  const rule = new ValidityRule(new Map(shareClasses.map(({ code, authorized }) => [code, authorized])));
+  const certificates: Certificate[] = [];
+  for (const entry of await readLog(topic)) {
+    const verdict = rule.judge(entry);
+    if (verdict.valid) certificates.push(certificateOf(verdict.record));
+  }
+  return certificates;
 }

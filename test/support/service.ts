@@ -34,7 +34,15 @@ export async function startService(env: Record<string, string>, port?: number): 
   const listenPort = port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, KAFKA_BROKERS: broker().brokers.join(','), HOST: '127.0.0.1', PORT: String(listenPort), ...env },
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: broker().brokers.join(','),
+      HOST: '127.0.0.1',
+      PORT: String(listenPort),
+      // Tests bind and advertise loopback only.
+      ADVERTISED_URL: `http://127.0.0.1:${listenPort}`,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit } from '../../src/log/group-commit.js';
+import { GroupCommit } from '../../src/actors/group-commit.js';
 
 /** Records each write; the first write is held open until `release` so later submissions pile up. */
 function recorder(maxWeight: number) {
@@ -11,7 +11,6 @@ function recorder(maxWeight: number) {
       writes.push(items);
       if (writes.length === 1) await held;
     },
-    async () => undefined,
     { maxWeight, weigh: (item) => item },
   );
   return { commits, writes, release: () => release() };
@@ -45,7 +44,6 @@ describe('GroupCommit (pure logic)', () => {
         calls += 1;
         if (calls === 1) throw new Error('broker went away');
       },
-      async () => undefined,
       { maxWeight: 100, weigh: () => 1 },
     );
     const failed = commits.submit([1]);

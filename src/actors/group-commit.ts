@@ -1,9 +1,7 @@
 /**
  * Coalesces concurrent appends into one write at a time. Whatever is submitted while a write is in
- * flight waits and goes out together in the next one, so the share-class actors share each Kafka
- * round trip instead of queueing behind one another (kafkajs keeps one idempotent produce request
- * in flight per broker anyway). A failed write fails every append it carried, and `onFailure` runs
- * before the next write starts.
+ * flight waits and goes out together in the next one, so the share-class actors share each log
+ * round trip instead of queueing behind one another. A failed write fails every append it carried.
  *
  * Each write waits one turn of the event loop (setImmediate) before it takes what is pending. When a
  * write returns, the actors it answered resubmit in microtasks; without that turn the next write
@@ -31,7 +29,6 @@ export class GroupCommit<T> {
 
   constructor(
     private readonly write: (items: T[]) => Promise<void>,
-    private readonly onFailure: (error: unknown) => Promise<void>,
     private readonly limit: WriteLimit<T>,
   ) {}
 
@@ -64,7 +61,6 @@ export class GroupCommit<T> {
         await this.write(group.flatMap((entry) => entry.items));
         for (const entry of group) entry.resolve();
       } catch (error) {
-        await this.onFailure(error).catch(() => undefined);
         for (const entry of group) entry.reject(error);
       }
     }

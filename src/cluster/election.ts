@@ -1,0 +1,154 @@
+import { AssignerProtocol, type Admin, type Assigner, type Consumer, type GroupMember, type Kafka } from 'kafkajs';
+
+/** What each instance tells the group about itself when it joins. */
+export interface Candidate {
+  /** Where other instances reach it. */
+  readonly url: string;
+  /** When it became the writer (ms since the epoch), if it believes it still is: the group keeps a sitting writer. */
+  readonly writingSince: number | undefined;
+  /** How far it has read the log: the most caught-up instance takes over fastest. */
+  readonly end: number;
+}
+
+export type Role = 'writer' | 'follower';
+
+export interface ElectionOptions {
+  readonly groupId: string;
+  readonly topic: string;
+  /** A writer that stops heartbeating is replaced after this long (Kafka's floor is 6000 by default). */
+  readonly sessionTimeoutMs: number;
+  readonly candidate: () => Candidate;
+  readonly onRole: (role: Role, generation: number | undefined) => void;
+  /** The group membership failed; kafkajs rejoins by itself, and until then the role is unknown. */
+  readonly onLost: (error: unknown) => void;
+}
+
+const ASSIGNER = 'certificates-writer';
+
+function candidateOf(metadata: Buffer): Candidate | undefined {
+  try {
+    const userData = AssignerProtocol.MemberMetadata.decode(metadata)?.userData;
+    return userData === undefined || userData.length === 0 ? undefined : (JSON.parse(userData.toString('utf8')) as Candidate);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Orders candidates for the writer's seat: a sitting writer first (the most recent one, if a paused
+ * writer came back believing it still writes), then the most caught-up, then by member id so every
+ * leader decides alike. Only liveness depends on this choice: safety is the log's rule.
+ */
+export function chooseWriter(members: ReadonlyArray<{ readonly memberId: string; readonly candidate: Candidate | undefined }>): string {
+  const rank = [...members].sort((a, b) => {
+    const since = (b.candidate?.writingSince ?? -1) - (a.candidate?.writingSince ?? -1);
+    if (since !== 0) return since;
+    const end = (b.candidate?.end ?? -1) - (a.candidate?.end ?? -1);
+    return end !== 0 ? end : a.memberId < b.memberId ? -1 : 1;
+  });
+  return rank[0]!.memberId;
+}
+
+/**
+ * Elects one writer through a Kafka consumer group on the certificates topic: the member assigned
+ * its only partition writes. A custom assigner (run by the group's leader) makes the choice and
+ * every member's metadata carries its URL, so any member can find the writer by describing the group.
+ * The consumer never reads: the writer pauses the partition it is given, and the group is used only
+ * for membership, heartbeats and fencing by generation.
+ */
+export class WriterElection {
+  private consumer: Consumer | undefined;
+  private admin: Promise<Admin> | undefined;
+  private generationId: number | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ElectionOptions,
+  ) {}
+
+  get generation(): number | undefined {
+    return this.generationId;
+  }
+
+  async start(): Promise<void> {
+    const { groupId, topic, sessionTimeoutMs } = this.options;
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: sessionTimeoutMs,
+      rebalanceTimeout: sessionTimeoutMs + 4000,
+      heartbeatInterval: Math.max(100, Math.floor(sessionTimeoutMs / 12)),
+      // Members without a partition heartbeat once per empty fetch wait: keep it short.
+      maxWaitTimeInMs: Math.max(100, Math.floor(sessionTimeoutMs / 12)),
+      allowAutoTopicCreation: false,
+      partitionAssigners: [() => this.assigner()],
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.HEARTBEAT, ({ payload }) => {
+      this.generationId = payload.groupGenerationId;
+    });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const writer = (payload.memberAssignment[topic] ?? []).includes(0);
+      if (writer) consumer.pause([{ topic }]);
+      this.options.onRole(writer ? 'writer' : 'follower', this.generationId);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.options.onLost(payload.error));
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: false });
+    await consumer.run({ autoCommit: false, eachBatch: async () => undefined });
+  }
+
+  /** Leaves the group at once, so the others elect a writer without waiting for the session to expire. */
+  async stop(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    await Promise.all([this.consumer?.disconnect(), admin?.then((connected) => connected.disconnect()).catch(() => undefined)]);
+  }
+
+  /** The writer's URL as the group describes it now; undefined while no member holds the partition. */
+  async writerUrl(): Promise<string | undefined> {
+    const { groupId, topic } = this.options;
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    let admin: Admin;
+    try {
+      admin = await this.admin;
+      const { groups } = await admin.describeGroups([groupId]);
+      for (const member of groups[0]?.members ?? []) {
+        if (member.memberAssignment.length === 0) continue;
+        const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+        if (assignment?.assignment[topic]?.includes(0)) return candidateOf(member.memberMetadata)?.url;
+      }
+      return undefined;
+    } catch (error) {
+      this.admin = undefined;
+      throw error;
+    }
+  }
+
+  private assigner(): Assigner {
+    const { topic, candidate } = this.options;
+    return {
+      name: ASSIGNER,
+      version: 1,
+      protocol: ({ topics }) => ({
+        name: ASSIGNER,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.from(JSON.stringify(candidate())) }),
+      }),
+      assign: async ({ members }: { members: GroupMember[] }) => {
+        const writer = chooseWriter(members.map((member) => ({ memberId: member.memberId, candidate: candidateOf(member.memberMetadata) })));
+        return members.map(({ memberId }) => ({
+          memberId,
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({
+            version: 1,
+            assignment: memberId === writer ? { [topic]: [0] } : {},
+            userData: Buffer.alloc(0),
+          }),
+        }));
+      },
+    };
+  }
+}

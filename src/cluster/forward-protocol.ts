@@ -1,0 +1,27 @@
+import type { Certificate, IssueRequest } from '../actors/certificate.js';
+import { CertificateError, ERROR_CODES, type ErrorCode } from '../errors.js';
+
+/** Where a follower sends the requests it forwards, many in one call. */
+export const FORWARD_PATH = '/internal/issue';
+
+export interface ForwardBody {
+  readonly requests: readonly IssueRequest[];
+}
+
+/** One answer per request, in order: the certificate, or the error the writer would have answered. */
+export type ForwardResult =
+  | { readonly certificate: Certificate }
+  | { readonly error: { readonly code: ErrorCode; readonly message: string } & Readonly<Record<string, unknown>> };
+
+export function encodeResult(outcome: Certificate | CertificateError): ForwardResult {
+  if (outcome instanceof CertificateError) return { error: { ...outcome.details, code: outcome.code, message: outcome.message } };
+  return { certificate: outcome };
+}
+
+/** The writer's answer back into what the follower's edge answers its client. */
+export function decodeResult(result: ForwardResult): Certificate | CertificateError {
+  if ('certificate' in result) return result.certificate;
+  const { code, message, ...details } = result.error;
+  const known = (ERROR_CODES as readonly string[]).includes(code) ? code : 'internal';
+  return new CertificateError(known, message, { details });
+}

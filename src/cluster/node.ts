@@ -1,0 +1,251 @@
+import type { Certificate, IssueRequest } from '../actors/certificate.js';
+import type { Ledger, LogFollower } from '../actors/ledger.js';
+import type { LogState } from '../actors/log-state.js';
+import type { LogWriter } from '../actors/log-writer.js';
+import { unknownClass, type Issuer, type Sequencers } from '../actors/sequencers.js';
+import type { ActorSnapshot } from '../actors/share-class-actor.js';
+import { CertificateError, isCertificateError, logUnavailable } from '../errors.js';
+import type { Candidate, Role } from './election.js';
+import { isNotWriter, type Forwarder } from './forwarder.js';
+
+export type NodeRole = Role | 'unknown';
+
+/** The group membership as the node needs it: src/cluster/election.ts over Kafka. */
+export interface Election {
+  readonly generation: number | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  writerUrl(): Promise<string | undefined>;
+}
+
+export interface NodeObserver {
+  roleChanged(role: NodeRole, generation: number | undefined, writerUrl: string | undefined): void;
+  /** How far the follower's tail is behind the log's end. */
+  tailLag(records: number): void;
+}
+
+export interface NodeOptions {
+  /** This instance's advertised URL. */
+  readonly url: string;
+  /** How long a POST waits for a writer to be known before `503 no_writer`. */
+  readonly writerWaitMs: number;
+  /** How long a lookup past the tail waits for the tail before reading the log itself. */
+  readonly tailWaitMs?: number;
+  readonly observer?: NodeObserver;
+}
+
+export interface NodeParts {
+  readonly ledger: Ledger;
+  readonly state: LogState;
+  readonly writer: LogWriter;
+  readonly sequencers: Sequencers;
+  readonly forwarder: Forwarder;
+}
+
+export interface NodeStatus {
+  readonly role: NodeRole;
+  readonly generation: number | undefined;
+  readonly writerUrl: string | undefined;
+  readonly logEnd: number;
+  readonly tailLag: number;
+  readonly voidRecords: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One instance of the service among any number on one topic. The elected writer issues through its
+ * actors; every other instance forwards POSTs to it and follows the log into its own state, which
+ * serves lookups and takes over on failover without reading the topic again. Safety never rests on
+ * the role: a writer that no longer holds the seat (paused, partitioned) writes only what the log's
+ * rule will void, so a role is dropped as soon as the group says so, not fenced beforehand.
+ */
+export class ClusterNode implements Issuer {
+  readonly classes: readonly string[];
+  private currentRole: NodeRole = 'unknown';
+  private writingSince: number | undefined;
+  private knownWriter: string | undefined;
+  private tail: LogFollower | undefined;
+  private lag = 0;
+  private roleChange: Array<() => void> = [];
+  private catchingUp: Promise<void> | undefined;
+  private election: Election | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly parts: NodeParts,
+    private readonly options: NodeOptions,
+  ) {
+    this.classes = parts.sequencers.classes;
+  }
+
+  get role(): NodeRole {
+    return this.currentRole;
+  }
+
+  /** What this instance tells the group when it joins (src/cluster/election.ts). */
+  candidate(): Candidate {
+    return { url: this.options.url, writingSince: this.writingSince, end: this.parts.state.end };
+  }
+
+  /** Reads the whole log into the state, then follows it and joins the election. */
+  async start(election: Election): Promise<void> {
+    const { ledger, state } = this.parts;
+    const { low, high } = await ledger.bounds();
+    await ledger.read(low, high, (records) => state.apply(records));
+    state.readTo(high);
+    state.loaded = true;
+    this.election = election;
+    this.follow();
+    await election.start();
+  }
+
+  /** Leaves the group (the others elect at once) and stops following. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.election?.stop();
+    await this.tail?.stop();
+    this.tail = undefined;
+    this.parts.forwarder.close();
+  }
+
+  /** The group assigned a role (src/cluster/election.ts calls this after every rebalance). */
+  assigned(role: Role, generation: number | undefined): void {
+    const previous = this.currentRole;
+    if (role === 'writer') {
+      if (previous !== 'writer') {
+        this.writingSince = Date.now();
+        // Others may have written while this instance followed: read to the end before stating an offset.
+        this.parts.writer.forget();
+        void this.tail?.stop();
+        this.tail = undefined;
+      }
+      this.knownWriter = this.options.url;
+    } else {
+      this.writingSince = undefined;
+      this.knownWriter = undefined;
+      this.follow();
+      void this.writerUrl();
+    }
+    this.currentRole = role;
+    if (previous !== role) this.options.observer?.roleChanged(role, generation, this.knownWriter);
+    for (const wake of this.roleChange.splice(0)) wake();
+  }
+
+  /** The membership failed; until the group assigns a role again, this instance neither writes nor forwards. */
+  lost(): void {
+    if (this.currentRole === 'unknown') return;
+    this.currentRole = 'unknown';
+    this.writingSince = undefined;
+    this.knownWriter = undefined;
+    this.follow();
+    this.options.observer?.roleChanged('unknown', undefined, undefined);
+  }
+
+  async issue(request: IssueRequest): Promise<Certificate> {
+    if (!this.classes.includes(request.class)) throw unknownClass(this.classes, request.class);
+    const deadline = Date.now() + this.options.writerWaitMs;
+    for (;;) {
+      if (this.currentRole === 'writer') return this.parts.sequencers.issue(request);
+      const writer = this.currentRole === 'follower' ? await this.writerUrl() : undefined;
+      if (writer !== undefined && writer !== this.options.url) {
+        try {
+          return await this.parts.forwarder.forward(writer, request);
+        } catch (error) {
+          if (!isNotWriter(error)) throw error;
+          this.knownWriter = undefined;
+        }
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new CertificateError('no_writer', `No writer was elected within ${this.options.writerWaitMs} ms; nothing was issued`);
+      }
+      await Promise.race([new Promise<void>((resolve) => this.roleChange.push(resolve)), sleep(Math.min(left, 250))]);
+    }
+  }
+
+  /** Requests a follower forwarded; refused whole unless this instance is the writer. */
+  issueForwarded(requests: readonly IssueRequest[]): Promise<Array<Certificate | CertificateError>> {
+    if (this.currentRole !== 'writer') {
+      return Promise.reject(new CertificateError('not_writer', `${this.options.url} is not the writer; nothing was issued`));
+    }
+    return Promise.all(
+      requests.map((request) =>
+        this.issue(request).catch((error: unknown) =>
+          isCertificateError(error) ? error : new CertificateError('internal', 'Internal error', { cause: error }),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * The certificate from this instance's state; on a miss, the log's end is asked first, so a
+   * certificate another instance acknowledged is found even if this one has not read it yet.
+   */
+  async find(shareClass: string, number: number): Promise<Certificate | undefined> {
+    const found = this.parts.sequencers.find(shareClass, number);
+    if (found !== undefined || !this.classes.includes(shareClass)) return found;
+    try {
+      await this.catchUp();
+    } catch (error) {
+      throw logUnavailable(error, `reading the log for ${shareClass}-${number}`);
+    }
+    return this.parts.sequencers.find(shareClass, number);
+  }
+
+  snapshots(): ActorSnapshot[] {
+    return this.parts.sequencers.snapshots();
+  }
+
+  status(): NodeStatus {
+    return {
+      role: this.currentRole,
+      generation: this.election?.generation,
+      writerUrl: this.knownWriter,
+      logEnd: this.parts.state.end,
+      tailLag: this.tail === undefined ? 0 : this.lag,
+      voidRecords: this.parts.state.voidRecords,
+    };
+  }
+
+  /** The writer's URL, asked of the group when not known. */
+  private async writerUrl(): Promise<string | undefined> {
+    if (this.knownWriter === undefined && this.election !== undefined) {
+      this.knownWriter = await this.election.writerUrl().catch(() => undefined);
+    }
+    return this.knownWriter;
+  }
+
+  private catchUp(): Promise<void> {
+    this.catchingUp ??= (async () => {
+      const { ledger, state, writer } = this.parts;
+      const { high } = await ledger.bounds();
+      const deadline = Date.now() + (this.options.tailWaitMs ?? 1000);
+      while (this.tail !== undefined && state.end < high && Date.now() < deadline) await sleep(10);
+      if (state.end < high) await writer.sync();
+    })().finally(() => (this.catchingUp = undefined));
+    return this.catchingUp;
+  }
+
+  private follow(): void {
+    if (this.tail !== undefined || this.stopped) return;
+    const { ledger, state } = this.parts;
+    const tail = ledger.follow(
+      state.end,
+      (records, highWatermark) => {
+        state.apply(records);
+        this.lag = Math.max(0, highWatermark - state.end);
+        this.options.observer?.tailLag(this.lag);
+      },
+      () => {
+        // Follow again from where the state ends, unless this instance became the writer meanwhile.
+        if (this.tail !== tail) return;
+        this.tail = undefined;
+        setTimeout(() => {
+          if (this.currentRole !== 'writer') this.follow();
+        }, 1000).unref();
+      },
+    );
+    this.tail = tail;
+  }
+}

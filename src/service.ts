@@ -1,0 +1,100 @@
+import { LogState } from './actors/log-state.js';
+import { LogWriter } from './actors/log-writer.js';
+import { Sequencers } from './actors/sequencers.js';
+import type { ShareClassConfig } from './actors/share-class-actor.js';
+import { WriterElection } from './cluster/election.js';
+import { Forwarder } from './cluster/forwarder.js';
+import { ClusterNode, type NodeObserver } from './cluster/node.js';
+import { KafkaLedger } from './log/kafka-ledger.js';
+import type { Logger } from './logger.js';
+import { ServiceMetrics } from './metrics.js';
+import { serviceReadiness, type Readiness } from './readiness.js';
+
+export interface ServiceSettings {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly shareClasses: readonly ShareClassConfig[];
+  readonly advertisedUrl: string;
+  readonly writerGroup?: string;
+  readonly writerSessionTimeoutMs?: number;
+  readonly writerWaitMs?: number;
+  readonly commitTimeoutMs?: number;
+  readonly minInsyncReplicas?: number;
+  readonly replicationFactor?: number;
+  readonly flushEveryWrite?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface Service {
+  readonly node: ClusterNode;
+  readonly ledger: KafkaLedger;
+  readonly sequencers: Sequencers;
+  readonly metrics: ServiceMetrics;
+  readiness(): Readiness;
+  /** Answers what was taken, leaves the group, closes the log. */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires one instance: the log, the state read from it, the writer and actors, the forwarder, and
+ * the election that decides which of writing or forwarding this instance does. Resolves once the
+ * log has been read and the instance has joined the group.
+ */
+export async function startService(settings: ServiceSettings): Promise<Service> {
+  const { logger } = settings;
+  const commitTimeoutMs = settings.commitTimeoutMs ?? 5000;
+  const metrics = new ServiceMetrics();
+  const ledger = new KafkaLedger({
+    brokers: settings.brokers,
+    topic: settings.topic,
+    appendTimeoutMs: commitTimeoutMs,
+    ...(settings.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: settings.minInsyncReplicas }),
+    ...(settings.replicationFactor === undefined ? {} : { replicationFactor: settings.replicationFactor }),
+    ...(settings.flushEveryWrite === undefined ? {} : { flushEveryWrite: settings.flushEveryWrite }),
+  });
+  await ledger.connect();
+  const state = new LogState(settings.shareClasses, {
+    voidRecord(reason, offset, message) {
+      metrics.voidRecord(reason);
+      logger?.warn({ reason, offset }, `void record: ${message}`);
+    },
+  });
+  const writer = new LogWriter(ledger, state, metrics);
+  const sequencers = new Sequencers(settings.shareClasses, state, writer, { ackTimeoutMs: commitTimeoutMs, observer: metrics });
+  metrics.collectClasses(() => sequencers.snapshots());
+  const observer: NodeObserver = {
+    roleChanged(role, generation, writerUrl) {
+      metrics.roleChanged(role, generation);
+      logger?.info({ role, generation, writerUrl, logEnd: state.end }, `role: ${role}`);
+    },
+    tailLag: (records) => metrics.tailLag(records),
+  };
+  const node = new ClusterNode(
+    { ledger, state, writer, sequencers, forwarder: new Forwarder({ timeoutMs: commitTimeoutMs + 5000 }) },
+    { url: settings.advertisedUrl, writerWaitMs: settings.writerWaitMs ?? 10_000, observer },
+  );
+  const election = new WriterElection(ledger.client, {
+    groupId: settings.writerGroup ?? `${settings.topic}.writer`,
+    topic: settings.topic,
+    sessionTimeoutMs: settings.writerSessionTimeoutMs ?? 6000,
+    candidate: () => node.candidate(),
+    onRole: (role, generation) => node.assigned(role, generation),
+    onLost: (error) => {
+      logger?.warn({ err: error }, 'writer election membership lost; rejoining');
+      node.lost();
+    },
+  });
+  await node.start(election);
+  return {
+    node,
+    ledger,
+    sequencers,
+    metrics,
+    readiness: serviceReadiness(ledger, node, () => metrics.renumberedTotal),
+    async close() {
+      await sequencers.closeAll();
+      await node.stop();
+      await ledger.disconnect();
+    },
+  };
+}

@@ -91,9 +91,18 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
       labelNames: ['role'],
       registers,
     });
-    this.roleGauge = new Gauge({ name: 'certificates_role', help: '1 for the role this instance has now', labelNames: ['role'], registers });
+    this.roleGauge = new Gauge({
+      name: 'certificates_role',
+      help: '1 for the role this instance has now',
+      labelNames: ['role'],
+      registers,
+    });
     this.generationGauge = new Gauge({ name: 'certificates_group_generation', help: 'Generation of the writer election group', registers });
-    this.lagGauge = new Gauge({ name: 'certificates_tail_lag_records', help: 'Records the follower tail is behind the log end', registers });
+    this.lagGauge = new Gauge({
+      name: 'certificates_tail_lag_records',
+      help: 'Records the follower tail is behind the log end',
+      registers,
+    });
     // prom-client calls collect() with `this` bound to the gauge.
     const classes = (): readonly ActorSnapshot[] => this.snapshots();
     const perClass = (name: string, help: string, value: (snapshot: ActorSnapshot) => number): void => {

@@ -28,9 +28,7 @@ export class Sequencers {
   private readonly actors: ReadonlyMap<string, ShareClassActor>;
 
   constructor(shareClasses: readonly ShareClassConfig[], state: LogState, writer: LogWriter, options: ActorOptions = {}) {
-    this.actors = new Map(
-      shareClasses.map((shareClass) => [shareClass.code, new ShareClassActor(shareClass, state, writer, options)]),
-    );
+    this.actors = new Map(shareClasses.map((shareClass) => [shareClass.code, new ShareClassActor(shareClass, state, writer, options)]));
     this.classes = [...this.actors.keys()];
   }
 

@@ -79,11 +79,7 @@ export class ValidityRule {
       return this.void(record, 'out_of_sequence', `${at} does not follow ${record.class}-${tail.number}`);
     }
     if (record.sharesIssued !== tail.sharesIssued + record.amount) {
-      return this.void(
-        record,
-        'wrong_total',
-        `${at}: running total ${record.sharesIssued} is not ${tail.sharesIssued} + ${record.amount}`,
-      );
+      return this.void(record, 'wrong_total', `${at}: running total ${record.sharesIssued} is not ${tail.sharesIssued} + ${record.amount}`);
     }
     if (record.sharesIssued > authorized) {
       return this.void(record, 'over_authorized', `${at}: ${record.sharesIssued} shares issued, above the ${authorized} authorized`);

@@ -139,7 +139,9 @@ export class WriterElection {
         metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.from(JSON.stringify(candidate())) }),
       }),
       assign: async ({ members }: { members: GroupMember[] }) => {
-        const writer = chooseWriter(members.map((member) => ({ memberId: member.memberId, candidate: candidateOf(member.memberMetadata) })));
+        const writer = chooseWriter(
+          members.map((member) => ({ memberId: member.memberId, candidate: candidateOf(member.memberMetadata) })),
+        );
         return members.map(({ memberId }) => ({
           memberId,
           memberAssignment: AssignerProtocol.MemberAssignment.encode({

@@ -71,7 +71,10 @@ export class Forwarder {
 
   private async call(url: string, batch: Queued[]): Promise<void> {
     try {
-      const results = await this.post(url, batch.map((queued) => queued.request));
+      const results = await this.post(
+        url,
+        batch.map((queued) => queued.request),
+      );
       batch.forEach((queued, index) => {
         const outcome = decodeResult(results[index]!);
         if (outcome instanceof CertificateError) queued.reject(outcome);
@@ -94,9 +97,13 @@ export class Forwarder {
       });
       const unreachable = (cause: unknown): CertificateError =>
         sent
-          ? new CertificateError('writer_unreachable', `The writer at ${url} did not answer; the certificate may or may not have been issued`, {
-              cause,
-            })
+          ? new CertificateError(
+              'writer_unreachable',
+              `The writer at ${url} did not answer; the certificate may or may not have been issued`,
+              {
+                cause,
+              },
+            )
           : new CertificateError('not_writer', `The writer at ${url} could not be reached; nothing was issued`, { cause });
       call.on('finish', () => (sent = true));
       call.on('timeout', () => call.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));

@@ -112,7 +112,11 @@ export class KafkaLedger implements Ledger {
     return readRange(this.kafka, this.topic, from, to, (entries) => onRecords(toLogged(entries)));
   }
 
-  follow(from: number, onRecords: (records: LoggedRecord[], highWatermark: number) => void, onError: (error: unknown) => void): LogFollower {
+  follow(
+    from: number,
+    onRecords: (records: LoggedRecord[], highWatermark: number) => void,
+    onError: (error: unknown) => void,
+  ): LogFollower {
     return follow(this.kafka, this.topic, from, (entries, highWatermark) => onRecords(toLogged(entries), highWatermark), onError);
   }
 

@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { Sequencers } from '../../src/actors/sequencers.js';
 import { createApp } from '../../src/http/app.js';
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
 import { serviceReadiness } from '../../src/readiness.js';

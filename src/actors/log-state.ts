@@ -1,7 +1,7 @@
 import type { CertificateRecord, LoggedRecord } from './certificate.js';
 import { CertificateIndex } from './certificate-index.js';
 import type { ShareClassConfig } from './share-class-actor.js';
-import { ValidityRule, type VoidReason } from './validity.js';
+import { ValidityRule, type ClassTail, type VoidReason } from './validity.js';
 
 export interface LogStateObserver {
   /** A record the rule found void (at start, in the tail, or after a write that landed elsewhere). */
@@ -68,6 +68,18 @@ export class LogState {
       this.indexes.get(verdict.record.class)!.add(verdict.record);
       this.listeners.get(verdict.record.class)?.(verdict.record);
     }
+  }
+
+  /** The records, in order, that would continue their classes if they landed in place next: per class, the longest such prefix. */
+  continuing(records: readonly CertificateRecord[]): CertificateRecord[] {
+    const tails = new Map<string, ClassTail | undefined>();
+    return records.filter((record) => {
+      const tail = tails.has(record.class) ? tails.get(record.class) : this.rule.tail(record.class);
+      const continues =
+        tail !== undefined && record.number === tail.number + 1 && record.sharesIssued === tail.sharesIssued + record.amount;
+      tails.set(record.class, continues ? { number: record.number, sharesIssued: record.sharesIssued } : undefined);
+      return continues;
+    });
   }
 
   /** The log was read to `offset` (its end then): offsets below it without a record never will have one. */

@@ -5,7 +5,7 @@ import type { LogState } from './log-state.js';
 
 export interface WriterObserver {
   /** A write did not land where it was stated (someone else wrote first, or it failed): the log was read again. */
-  resynced(reason: 'landed_elsewhere' | 'failed' | 'lookup'): void;
+  resynced(reason: 'landed_elsewhere' | 'failed'): void;
 }
 
 /**
@@ -33,7 +33,8 @@ export class LogWriter {
 
   /**
    * Writes the records (numbered, without offsets) in one append shared with whatever else is
-   * waiting, and resolves once the log has decided them; valid ones have then reached `state`.
+   * waiting, and resolves once the log has decided them; valid ones have then reached `state`, and
+   * the others are for their actors to number again.
    * Rejects when the log could not be read: their fate is unknown until it can.
    */
   commit(records: readonly CertificateRecord[]): Promise<void> {
@@ -56,6 +57,10 @@ export class LogWriter {
       this.syncRequested = false;
       await this.resync();
     }
+    // Actors numbered on the state as it was; a read or a tail may have brought records since. Write
+    // only what still continues its class, so that a write that lands in place is valid; the rest
+    // goes back unwritten, and its actors number it again.
+    records = this.state.continuing(records);
     if (records.length === 0) return;
     const expected = this.state.end;
     const stamped = records.map((record, index) => ({ ...record, offset: expected + index }));

@@ -80,6 +80,32 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', () => {
     expect(ids(ledger)).toEqual(['CS-1@0', 'CS-2@1', 'CS-3@2', 'CS-2@1', 'CS-4@4']);
   });
 
+  it('numbers again, before writing, requests numbered on what the log held before the writer read it again', async () => {
+    const ledger = new FakeLedger();
+    const { sequencers, writer, state } = await instance(ledger);
+    expect((await sequencers.issue(ask(1))).id).toBe('CS-1');
+    // As after a role change: the writer must read the log before its next write, and meanwhile CS-2 was issued elsewhere.
+    writer.forget();
+    ledger.land([{ ...certificates('CS', 2, 1, 1)[0]!, sharesIssued: 2, offset: 1 }]);
+    expect(await sequencers.issue(ask(1, 'Eve'))).toMatchObject({ id: 'CS-3', name: 'Eve' });
+    // Nothing was written on the stale numbering: a correct writer never writes what the rule voids for its content.
+    expect(ids(ledger)).toEqual(['CS-1@0', 'CS-2@1', 'CS-3@2']);
+    expect(state.voidRecords).toBe(0);
+  });
+
+  it('numbers again requests that a tail overtook between numbering and writing (a writer demoted mid-batch)', async () => {
+    const ledger = new FakeLedger();
+    const { sequencers, state } = await instance(ledger);
+    const answer = sequencers.issue(ask(1, 'Fay'));
+    // The request is numbered CS-1 by now; before its write goes out, a tail brings another writer's CS-1.
+    const foreign = { ...certificates('CS', 1, 1, 1)[0]!, offset: 0 };
+    ledger.land([foreign]);
+    state.apply([{ offset: 0, record: foreign }]);
+    expect(await answer).toMatchObject({ id: 'CS-2', name: 'Fay' });
+    expect(ids(ledger)).toEqual(['CS-1@0', 'CS-2@1']);
+    expect(state.voidRecords).toBe(0);
+  });
+
   it('judges refusals on the numbers that held: after renumbering, a request the other writer left no room for is refused', async () => {
     const ledger = new FakeLedger();
     const { sequencers } = await instance(ledger, 10);

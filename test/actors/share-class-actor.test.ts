@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import type { CertificateError } from '../../src/errors.js';
-import { certificates } from '../support/certificates.js';
-import { FakeLedger, fakeInstance } from '../support/fake-ledger.js';
+import type { ActorObserver } from '../../src/actors/observer.js';
+import type { ActorOptions } from '../../src/actors/share-class-actor.js';
+import { CertificateError } from '../../src/errors.js';
+import { FakeLedger, fakeInstance, foreignRecord, nextTurn } from '../support/fake-ledger.js';
 
 const NOW = () => new Date('2026-01-02T03:04:05.000Z');
-const ask = (amount: number, name = 'Ada') => ({ class: 'CS', name, amount });
+const ask = (amount: number, name = 'Ada', shareClass = 'CS') => ({ class: shareClass, name, amount });
 
-async function instance(ledger: FakeLedger, authorized = 1000, options = {}) {
-  return fakeInstance(ledger, [{ code: 'CS', authorized }], { now: NOW, ...options });
+/** One instance on the ledger with class CS (and PS, 50 shares), reporting to `events` what its actors tell. */
+function instance(ledger: FakeLedger, authorized = 1000, options: ActorOptions = {}) {
+  const events: string[] = [];
+  const observer: ActorObserver = {
+    batchCommitted: (shareClass, certificates) => events.push(`${shareClass} committed ${certificates}`),
+    commitFailed: (shareClass) => events.push(`${shareClass} commit failed`),
+    renumbered: (shareClass, requests) => events.push(`${shareClass} renumbered ${requests}`),
+  };
+  const classes = [
+    { code: 'CS', authorized },
+    { code: 'PS', authorized: 50 },
+  ];
+  return fakeInstance(ledger, classes, { now: NOW, observer, ...options }).then((parts) => ({ ...parts, events }));
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -15,16 +27,21 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     await promise;
     return 'ok';
   } catch (error) {
+    expect(error).toBeInstanceOf(CertificateError);
     return (error as CertificateError).code;
   }
 }
 
-const ids = (ledger: FakeLedger) => ledger.records.map((record) => `${record.id}@${record.offset}`);
+/** What the log holds, as `id@offset-it-sits-at/offset-stated`. */
+const layout = (ledger: FakeLedger) => ledger.records.map((record, offset) => `${record.id}@${offset}/${record.offset}`);
 
-describe('ShareClassActor (pure sequencing logic, in-memory log)', () => {
+// A request left unanswered is a bug to report at once, not after the suite's timeout for broker tests.
+const UNIT = { timeout: 5_000 };
+
+describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
   it('numbers from 1, keeps a running total, and states in each record the offset it expects and the request it answers', async () => {
     const ledger = new FakeLedger();
-    const { sequencers } = await instance(ledger);
+    const { sequencers, events } = await instance(ledger);
     const first = await sequencers.issue(ask(10));
     const second = await sequencers.issue(ask(5));
     expect(first).toEqual({
@@ -37,47 +54,80 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', () => {
       sharesIssued: 10,
     });
     expect([second.id, second.sharesIssued]).toEqual(['CS-2', 15]);
-    expect(ids(ledger)).toEqual(['CS-1@0', 'CS-2@1']);
+    expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1']);
     expect(new Set(ledger.records.map((record) => record.request)).size).toBe(2);
+    expect(events).toEqual(['CS committed 1', 'CS committed 1']);
   });
 
-  it('gathers requests that arrive during a commit into one contiguous batch', async () => {
+  it('numbers concurrent requests contiguously: those arriving during a commit form the next batch, and classes share each write', async () => {
     const ledger = new FakeLedger();
     const { sequencers } = await instance(ledger);
     ledger.hold();
     const first = sequencers.issue(ask(1));
-    const rest = Array.from({ length: 50 }, () => sequencers.issue(ask(1)));
+    const rest = Array.from({ length: 50 }, (_, index) => sequencers.issue(ask(1, 'Ada', index % 5 === 0 ? 'PS' : 'CS')));
     ledger.release();
-    const numbers = (await Promise.all([first, ...rest])).map((certificate) => certificate.number);
-    expect(numbers).toEqual(Array.from({ length: 51 }, (_, index) => index + 1));
-    expect(ledger.appends).toEqual([1, 50]);
+    const answers = await Promise.all([first, ...rest]);
+    const numbersOf = (shareClass: string) => answers.filter((answer) => answer.class === shareClass).map((answer) => answer.number);
+    expect(numbersOf('CS')).toEqual(Array.from({ length: 41 }, (_, index) => index + 1));
+    expect(numbersOf('PS')).toEqual(Array.from({ length: 10 }, (_, index) => index + 1));
+    // CS-1 alone and PS-1 (its class was idle) in the first write; everything that queued behind them in the second.
+    expect(ledger.appends).toEqual([2, 49]);
   });
 
-  it('refuses a request larger than what remains without consuming a number or holding back smaller ones', async () => {
+  it('refuses a request larger than what remains, consuming no number nor holding back smaller ones, once the accepted ones hold', async () => {
     const ledger = new FakeLedger();
     const { sequencers } = await instance(ledger, 100);
     ledger.hold();
     const blocker = sequencers.issue(ask(90));
     const tooBig = sequencers.issue(ask(20));
+    let refused = false;
+    tooBig.catch(() => (refused = true));
     const fits = sequencers.issue(ask(10));
-    ledger.release();
+    await ledger.waitForHeld();
+    ledger.complete();
     expect((await blocker).id).toBe('CS-1');
-    // Refusals are answered once the batch's certificates hold, with what remains then.
-    await expect(tooBig).rejects.toMatchObject({ code: 'insufficient_shares', details: { requested: 20, remaining: 0 } });
+    await ledger.waitForHeld();
+    expect(refused).toBe(false);
+    ledger.complete();
+    await expect(tooBig).rejects.toMatchObject({ code: 'insufficient_shares', details: { class: 'CS', requested: 20, remaining: 0 } });
     expect(await fits).toMatchObject({ id: 'CS-2', sharesIssued: 100 });
+    ledger.release();
     await expect(sequencers.issue(ask(1))).rejects.toMatchObject({ code: 'insufficient_shares', details: { remaining: 0 } });
-    expect(ids(ledger)).toEqual(['CS-1@0', 'CS-2@1']);
+    expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1']);
+  });
+
+  it('judges refusals on the numbers that held: after renumbering, a request the other writer left no room for is refused', async () => {
+    const ledger = new FakeLedger();
+    const { sequencers, events } = await instance(ledger, 20);
+    ledger.hold();
+    const blocker = sequencers.issue(ask(3));
+    const big = sequencers.issue(ask(10, 'Big'));
+    const small = sequencers.issue(ask(5, 'Small'));
+    await ledger.waitForHeld();
+    ledger.complete();
+    expect(await blocker).toMatchObject({ id: 'CS-1', sharesIssued: 3 });
+    // Numbered CS-2 (13 shares) and CS-3 (18); another writer's CS-2 takes 8 shares first.
+    await ledger.waitForHeld();
+    ledger.inject([foreignRecord('CS', 2, { offset: 1, amount: 8, sharesIssued: 11 })]);
+    ledger.release();
+    await expect(big).rejects.toMatchObject({ code: 'insufficient_shares', details: { requested: 10, remaining: 4 } });
+    expect(await small).toMatchObject({ id: 'CS-3', name: 'Small', sharesIssued: 16 });
+    expect(events.filter((event) => event.includes('renumbered'))).toEqual(['CS renumbered 1']);
   });
 
   it('numbers again, without the client noticing, requests whose write lost the race to another writer', async () => {
     const ledger = new FakeLedger();
-    const { sequencers } = await instance(ledger);
+    const { sequencers, state, events } = await instance(ledger);
     expect((await sequencers.issue(ask(1))).id).toBe('CS-1');
-    // Another writer issues CS-2 and CS-3 meanwhile: this instance's next write, stated for offset 1, lands at 3.
-    ledger.land(certificates('CS', 2, 2, 1).map((record, index) => ({ ...record, sharesIssued: 2 + index, offset: 1 + index })));
-    const answered = await sequencers.issue(ask(1, 'Bea'));
-    expect(answered).toMatchObject({ id: 'CS-4', name: 'Bea', sharesIssued: 4 });
-    expect(ids(ledger)).toEqual(['CS-1@0', 'CS-2@1', 'CS-3@2', 'CS-2@1', 'CS-4@4']);
+    ledger.hold();
+    const answer = sequencers.issue(ask(1, 'Bea'));
+    // Numbered CS-2 for offset 1; meanwhile another writer issues CS-2 and CS-3 there.
+    await ledger.waitForHeld();
+    ledger.inject([foreignRecord('CS', 2, { offset: 1 }), foreignRecord('CS', 3, { offset: 2 })]);
+    ledger.release();
+    expect(await answer).toMatchObject({ id: 'CS-4', name: 'Bea', sharesIssued: 4 });
+    expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1', 'CS-3@2/2', 'CS-2@3/1', 'CS-4@4/4']);
+    expect([state.voidRecords, events.at(-2), events.at(-1)]).toEqual([1, 'CS renumbered 1', 'CS committed 1']);
   });
 
   it('numbers again, before writing, requests numbered on what the log held before the writer read it again', async () => {
@@ -86,46 +136,48 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', () => {
     expect((await sequencers.issue(ask(1))).id).toBe('CS-1');
     // As after a role change: the writer must read the log before its next write, and meanwhile CS-2 was issued elsewhere.
     writer.forget();
-    ledger.land([{ ...certificates('CS', 2, 1, 1)[0]!, sharesIssued: 2, offset: 1 }]);
+    ledger.inject([foreignRecord('CS', 2, { offset: 1 })]);
     expect(await sequencers.issue(ask(1, 'Eve'))).toMatchObject({ id: 'CS-3', name: 'Eve' });
-    // Nothing was written on the stale numbering: a correct writer never writes what the rule voids for its content.
-    expect(ids(ledger)).toEqual(['CS-1@0', 'CS-2@1', 'CS-3@2']);
+    // Nothing was written on the stale numbering.
+    expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1', 'CS-3@2/2']);
     expect(state.voidRecords).toBe(0);
   });
 
   it('numbers again requests that a tail overtook between numbering and writing (a writer demoted mid-batch)', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, state } = await instance(ledger);
+    const { sequencers, writer, state } = await instance(ledger);
+    await writer.sync();
     const answer = sequencers.issue(ask(1, 'Fay'));
     // The request is numbered CS-1 by now; before its write goes out, a tail brings another writer's CS-1.
-    const foreign = { ...certificates('CS', 1, 1, 1)[0]!, offset: 0 };
-    ledger.land([foreign]);
+    const foreign = foreignRecord('CS', 1, { offset: 0 });
+    ledger.inject([foreign]);
     state.apply([{ offset: 0, record: foreign }]);
     expect(await answer).toMatchObject({ id: 'CS-2', name: 'Fay' });
-    expect(ids(ledger)).toEqual(['CS-1@0', 'CS-2@1']);
+    expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1']);
     expect(state.voidRecords).toBe(0);
   });
 
-  it('judges refusals on the numbers that held: after renumbering, a request the other writer left no room for is refused', async () => {
-    const ledger = new FakeLedger();
-    const { sequencers } = await instance(ledger, 10);
-    ledger.land([{ ...certificates('CS', 1, 1, 8)[0]!, offset: 0 }]);
-    // This instance still believes 10 shares remain; the log says 2.
-    await expect(sequencers.issue(ask(5))).rejects.toMatchObject({ code: 'insufficient_shares', details: { remaining: 2 } });
-    expect(await sequencers.issue(ask(2))).toMatchObject({ id: 'CS-2', sharesIssued: 10 });
-  });
-
-  it('answers a request whose write landed but whose answer was lost with the certificate that landed, issued once', async () => {
+  it('answers a request whose write landed but whose acknowledgement was lost with the certificate that landed, issued once', async () => {
     const ledger = new FakeLedger();
     const { sequencers, state } = await instance(ledger);
-    ledger.failNext('landed-unacknowledged');
+    ledger.failNext('lost-ack');
     expect(await sequencers.issue(ask(3))).toMatchObject({ id: 'CS-1', sharesIssued: 3 });
     expect((await sequencers.issue(ask(4))).id).toBe('CS-2');
-    expect(ids(ledger)).toEqual(['CS-1@0', 'CS-2@1']);
+    expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1']);
     expect(state.voidRecords).toBe(0);
   });
 
-  it('numbers again a request whose write was lost, and voids that write if it lands late', async () => {
+  it('numbers again a request whose write failed without landing, and it gets the number that write was given', async () => {
+    const ledger = new FakeLedger();
+    const { sequencers, events } = await instance(ledger);
+    ledger.failNext('not-landed');
+    expect(await sequencers.issue(ask(3, 'Cy'))).toMatchObject({ id: 'CS-1', name: 'Cy' });
+    expect(layout(ledger)).toEqual(['CS-1@0/0']);
+    expect(ledger.appends).toEqual([1, 1]);
+    expect(events).toEqual(['CS renumbered 1', 'CS committed 1']);
+  });
+
+  it('numbers again a request whose write was given up on, and voids that write when it lands late', async () => {
     const ledger = new FakeLedger();
     const { sequencers, state } = await instance(ledger);
     ledger.failNext('late');
@@ -133,31 +185,38 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', () => {
     expect(ledger.deliverLate()).toBe(true);
     // The writer cannot know of the late landing until its next write lands past its stated offset.
     expect((await sequencers.issue(ask(4))).id).toBe('CS-2');
-    expect(ids(ledger)).toEqual(['CS-1@0', 'CS-1@0', 'CS-2@1', 'CS-2@3']);
+    expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-1@1/0', 'CS-2@2/1', 'CS-2@3/3']);
     expect(state.voidRecords).toBe(2);
   });
 
   it('answers log_unavailable after losing the race maxAttempts times in a row, having issued nothing for it', async () => {
     const ledger = new FakeLedger();
-    const { sequencers } = await instance(ledger, 1000, { maxAttempts: 3 });
+    const { sequencers, events } = await instance(ledger, 1000, { maxAttempts: 3 });
+    await sequencers.issue(ask(1));
+    ledger.hold();
+    const answer = codeOf(sequencers.issue(ask(1, 'Dee')));
     // Before each of its writes lands, another writer takes the next number.
-    let foreign = 0;
-    ledger.beforeLanding = async () => {
-      foreign += 1;
-      ledger.land([{ ...certificates('CS', foreign, 1, 1)[0]!, offset: ledger.records.length }]);
-    };
-    await expect(sequencers.issue(ask(1, 'Dee'))).rejects.toMatchObject({ code: 'log_unavailable' });
-    expect(ledger.appends).toEqual([1, 1, 1]);
-    ledger.beforeLanding = () => Promise.resolve();
-    expect(await sequencers.issue(ask(1))).toMatchObject({ id: 'CS-4' });
+    for (let number = 2; number <= 4; number += 1) {
+      await ledger.waitForHeld();
+      ledger.inject([foreignRecord('CS', number, { offset: ledger.records.length })]);
+      ledger.complete();
+    }
+    expect(await answer).toBe('log_unavailable');
+    expect(ledger.appends).toEqual([1, 1, 1, 1]);
+    expect(events.filter((event) => event.includes('renumbered'))).toEqual(['CS renumbered 1', 'CS renumbered 1']);
+    ledger.release();
+    expect(await sequencers.issue(ask(1))).toMatchObject({ id: 'CS-5' });
+    expect(ledger.records.filter((record) => record.name === 'Dee')).toHaveLength(3);
   });
 
   it('answers log_unavailable while the log can be neither written nor read, and serves again once it can', async () => {
     const ledger = new FakeLedger();
-    const { sequencers } = await instance(ledger);
-    ledger.failNext('lost');
+    const { sequencers, writer, events } = await instance(ledger);
+    await writer.sync();
+    ledger.failNext('not-landed');
     ledger.failReads = true;
     expect(await codeOf(sequencers.issue(ask(1)))).toBe('log_unavailable');
+    expect(events).toEqual(['CS commit failed']);
     ledger.failReads = false;
     expect((await sequencers.issue(ask(1))).id).toBe('CS-1');
     expect(sequencers.snapshots()[0]).toMatchObject({ ready: true, certificates: 1, nextId: 'CS-2', remaining: 999 });
@@ -168,41 +227,64 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', () => {
     const { sequencers } = await instance(ledger, 1000, { ackTimeoutMs: 50 });
     ledger.hold();
     const hung = sequencers.issue(ask(1));
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await ledger.waitForHeld();
     const queued = sequencers.issue(ask(1));
     await expect(hung).rejects.toMatchObject({ code: 'log_unavailable' });
     await expect(queued).rejects.toMatchObject({ code: 'log_unavailable' });
     await expect(sequencers.issue(ask(1))).rejects.toMatchObject({ code: 'log_unavailable' });
     // The hung write lands after all: its number is taken, and the queued request never got one.
     ledger.release();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await nextTurn();
     expect((await sequencers.issue(ask(1))).id).toBe('CS-2');
-    expect(ids(ledger)).toEqual(['CS-1@0', 'CS-2@1']);
+    expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1']);
   });
 
   it('answers every request already taken before close resolves, and refuses new ones', async () => {
     const ledger = new FakeLedger();
     const { sequencers } = await instance(ledger);
     ledger.hold();
-    const taken = [sequencers.issue(ask(1)), sequencers.issue(ask(1)), sequencers.issue(ask(1))];
+    const taken = [sequencers.issue(ask(1)), sequencers.issue(ask(1)), sequencers.issue(ask(1, 'Pia', 'PS'))];
     const closed = sequencers.closeAll();
     await expect(sequencers.issue(ask(1))).rejects.toMatchObject({ code: 'shutting_down' });
     ledger.release();
     await closed;
-    expect((await Promise.all(taken)).map((certificate) => certificate.id)).toEqual(['CS-1', 'CS-2', 'CS-3']);
+    expect((await Promise.all(taken)).map((certificate) => certificate.id)).toEqual(['CS-1', 'CS-2', 'PS-1']);
+    await sequencers.closeAll();
   });
 
+  it('refuses a class that is not configured', async () => {
+    const { sequencers } = await instance(new FakeLedger());
+    await expect(sequencers.issue(ask(1, 'Ada', 'XS'))).rejects.toMatchObject({
+      code: 'unknown_class',
+      details: { classes: ['CS', 'PS'] },
+    });
+  });
+});
+
+describe('Sequencers.find (lookup by number in what this instance has read)', UNIT, () => {
   it('finds certificates the log held before start, those issued since, and those another writer wrote once it read them', async () => {
     const ledger = new FakeLedger();
-    ledger.land(certificates('CS', 1, 3).map((record, offset) => ({ ...record, offset })));
+    ledger.inject([1, 2, 3].map((number) => foreignRecord('CS', number, { offset: number - 1, amount: 10 })));
     const { sequencers, writer } = await instance(ledger);
     const issued = await sequencers.issue(ask(5));
-    expect(sequencers.find('CS', 2)).toMatchObject({ id: 'CS-2', name: 'Holder 2' });
+    expect(sequencers.find('CS', 2)).toMatchObject({ id: 'CS-2', name: 'Holder 2', sharesIssued: 20 });
     expect(sequencers.find('CS', 4)).toEqual(issued);
-    ledger.land([{ ...certificates('CS', 5, 1, 1)[0]!, sharesIssued: 36, offset: 4 }]);
+    ledger.inject([foreignRecord('CS', 5, { sharesIssued: 36, offset: 4 })]);
     expect(sequencers.find('CS', 5)).toBeUndefined();
     await writer.sync();
     expect(sequencers.find('CS', 5)).toMatchObject({ id: 'CS-5', sharesIssued: 36 });
-    expect([sequencers.find('CS', 6), sequencers.find('PS', 1)]).toEqual([undefined, undefined]);
+    expect([sequencers.find('CS', 6), sequencers.find('PS', 1), sequencers.find('XS', 1)]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('finds a certificate whose acknowledgement was lost as soon as its request is answered, and never a void record', async () => {
+    const ledger = new FakeLedger();
+    const { sequencers, writer } = await instance(ledger);
+    ledger.failNext('lost-ack');
+    const landed = await sequencers.issue(ask(2));
+    ledger.failNext('late');
+    const renumbered = await sequencers.issue(ask(3, 'Lia'));
+    ledger.deliverLate();
+    await writer.sync();
+    expect([sequencers.find('CS', 1), sequencers.find('CS', 2), sequencers.find('CS', 3)]).toEqual([landed, renumbered, undefined]);
   });
 });

@@ -1,4 +1,4 @@
-import type { CertificateRecord, LoggedRecord } from '../../src/actors/certificate.js';
+import { certificateId, type CertificateRecord, type LoggedRecord } from '../../src/actors/certificate.js';
 import type { WriteLimit } from '../../src/actors/group-commit.js';
 import type { Ledger, LogBounds, LogFollower } from '../../src/actors/ledger.js';
 import { LogState } from '../../src/actors/log-state.js';
@@ -6,110 +6,196 @@ import { LogWriter } from '../../src/actors/log-writer.js';
 import { Sequencers } from '../../src/actors/sequencers.js';
 import type { ActorOptions, ShareClassConfig } from '../../src/actors/share-class-actor.js';
 
-/** What happens to one append: it lands and is acknowledged, lands with its answer lost, is lost, or lands later. */
-export type AppendFate = 'ok' | 'landed-unacknowledged' | 'lost' | 'late';
+/**
+ * How an append ends: it lands and is acknowledged; it lands but the acknowledgement is lost; it is
+ * refused without landing; or its writer gives up on it while it is still in the network, and it
+ * lands when the test calls `deliverLate`.
+ */
+export type AppendFate = 'ok' | 'lost-ack' | 'not-landed' | 'late';
+
+interface PendingAppend {
+  readonly records: readonly CertificateRecord[];
+  readonly resolve: (baseOffset: number) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** One turn of the event loop: the group commit takes what is pending only on the next turn. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /**
- * An in-memory log behaving as the Kafka topic does for the sequencing core: a write lands whole
- * and contiguously at the end, and its answer is the offset it landed at. Several writers may share
- * one. Knobs make the faults Kafka can make: a held write, a lost answer, a lost write, a write
- * delivered after its writer gave up. For unit tests of pure sequencing logic only; every invariant
- * is also proven against real Kafka.
+ * An in-memory single-partition topic, as the sequencing core sees Kafka through the Ledger port:
+ * an append lands whole and contiguously at the end and answers with its base offset; every writer
+ * sharing the instance shares the one log. The knobs make the faults Kafka can make. For unit tests
+ * of pure sequencing logic only: every invariant is also proven against real Kafka.
  */
 export class FakeLedger implements Ledger {
   readonly writeLimit: WriteLimit<CertificateRecord> = { maxWeight: 1_000_000, weigh: () => 1 };
-  readonly records: CertificateRecord[] = [];
-  /** Sizes of the appends asked for, in order. */
+  /** Sizes of the appends asked for, in order, whatever became of them. */
   readonly appends: number[] = [];
-  /** Decides each append's fate (default: all land). */
-  fate: () => AppendFate = () => 'ok';
-  /** Runs before each append lands: a test or a simulator decides when. */
-  beforeLanding: () => Promise<void> = () => Promise.resolve();
+  /** Reads asked for: a write that lands where it was stated must cost none. */
+  reads = 0;
+  /** While true, bounds, reads and follows fail as with an unreachable broker. */
   failReads = false;
-  private readonly late: CertificateRecord[][] = [];
-  private readonly followers = new Set<(records: LoggedRecord[], highWatermark: number) => void>();
-  private gate: Promise<void> | undefined;
-  private openGate: (() => void) | undefined;
+  private readonly log: CertificateRecord[] = [];
+  private holding = false;
+  private readonly held: PendingAppend[] = [];
+  private readonly fates: AppendFate[] = [];
+  private readonly inNetwork: Array<readonly CertificateRecord[]> = [];
+  private readonly followers = new Set<() => void>();
 
-  /** Holds every append until `release()`, so a test can pile requests up behind a write. */
+  get records(): readonly CertificateRecord[] {
+    return this.log;
+  }
+
+  entries(from = 0, to = this.log.length): LoggedRecord[] {
+    return this.log.slice(from, to).map((record, index) => ({ offset: from + index, record }));
+  }
+
+  /** From now on appends wait, until `release` or `complete` ends them. */
   hold(): void {
-    this.gate = new Promise((resolve) => (this.openGate = resolve));
+    this.holding = true;
   }
 
+  /** Stops holding and ends every held append, oldest first, each meeting the next fate `failNext` queued. */
   release(): void {
-    this.openGate?.();
-    this.gate = undefined;
+    this.holding = false;
+    for (const pending of this.held.splice(0)) this.end(pending, this.fates.shift() ?? 'ok');
   }
 
-  /** The next append meets this fate, later ones land normally. */
-  failNext(fate: AppendFate): void {
-    let used = false;
-    this.fate = () => (used ? 'ok' : ((used = true), fate));
+  /** The records of each append still held, oldest first. */
+  get heldAppends(): ReadonlyArray<readonly CertificateRecord[]> {
+    return this.held.map((pending) => pending.records);
   }
 
-  async append(records: readonly CertificateRecord[]): Promise<number> {
-    this.appends.push(records.length);
-    await this.gate;
-    await this.beforeLanding();
-    const fate = this.fate();
-    if (fate === 'lost') throw new Error('broker went away');
-    if (fate === 'late') {
-      this.late.push([...records]);
-      throw new Error('no acknowledgement in time');
+  /** Ends one held append, the others still waiting: appends of several writers land in any order. */
+  complete(index = 0, fate: AppendFate = 'ok'): void {
+    const [pending] = this.held.splice(index, 1);
+    if (pending === undefined) throw new Error(`No held append at ${index}; ${this.held.length} held`);
+    this.end(pending, fate);
+  }
+
+  /** Resolves once `count` appends are held, so a test can act between a numbering and its landing. */
+  async waitForHeld(count = 1): Promise<void> {
+    for (let turns = 0; this.held.length < count; turns += 1) {
+      if (turns === 1000) throw new Error(`Expected ${count} held appends, ${this.held.length} after 1000 turns`);
+      await nextTurn();
     }
-    const base = this.land(records);
-    if (fate === 'landed-unacknowledged') throw new Error('connection reset after the write');
-    return base;
   }
 
-  /** Writes as another writer would, with no answer to anyone here. */
-  land(records: readonly CertificateRecord[]): number {
-    const base = this.records.length;
-    this.records.push(...records);
-    const landed = this.entries(base, this.records.length);
-    for (const follower of this.followers) follower(landed, this.records.length);
-    return base;
+  /** The next append to end (queued: one fate per append) meets `fate` instead of landing normally. */
+  failNext(fate: AppendFate): void {
+    this.fates.push(fate);
   }
 
-  /** Delivers the oldest write still in the network, after its writer gave up on it; false if none. */
-  deliverLate(): boolean {
-    const records = this.late.shift();
+  /** The records of each append given up on by its writer and still in the network, oldest first. */
+  get lateAppends(): ReadonlyArray<readonly CertificateRecord[]> {
+    return this.inNetwork;
+  }
+
+  /** One append still in the network lands now, at the end as it is now. False if there is none. */
+  deliverLate(index = 0): boolean {
+    const [records] = this.inNetwork.splice(index, 1);
     if (records === undefined) return false;
-    this.land(records);
+    this.inject(records);
     return true;
   }
 
-  get lateWrites(): number {
-    return this.late.length;
+  /** Lands records at the end as another writer's append would, answering nobody here. */
+  inject(records: readonly CertificateRecord[]): number {
+    const base = this.log.length;
+    this.log.push(...records);
+    for (const follower of this.followers) queueMicrotask(follower);
+    return base;
+  }
+
+  append(records: readonly CertificateRecord[]): Promise<number> {
+    this.appends.push(records.length);
+    return new Promise((resolve, reject) => {
+      const pending = { records: [...records], resolve, reject };
+      if (this.holding) this.held.push(pending);
+      else this.end(pending, this.fates.shift() ?? 'ok');
+    });
   }
 
   async bounds(): Promise<LogBounds> {
-    if (this.failReads) throw new Error('broker unreachable');
-    return { low: 0, high: this.records.length };
+    await this.roundTrip();
+    return { low: 0, high: this.log.length };
   }
 
   async read(from: number, to: number, onRecords: (records: LoggedRecord[]) => void): Promise<void> {
-    if (this.failReads) throw new Error('broker unreachable');
+    this.reads += 1;
+    await this.roundTrip();
     if (from < to) onRecords(this.entries(from, to));
   }
 
-  follow(from: number, onRecords: (records: LoggedRecord[], highWatermark: number) => void): LogFollower {
-    const follower = (records: LoggedRecord[], highWatermark: number): void => {
-      const fresh = records.filter((entry) => entry.offset >= from);
-      if (fresh.length > 0) onRecords(fresh, highWatermark);
+  follow(
+    from: number,
+    onRecords: (records: LoggedRecord[], highWatermark: number) => void,
+    onError: (error: unknown) => void,
+  ): LogFollower {
+    let next = from;
+    const deliver = (): void => {
+      if (!this.followers.has(deliver)) return;
+      if (this.failReads) {
+        this.followers.delete(deliver);
+        onError(new Error('broker unreachable'));
+      } else if (next < this.log.length) {
+        const entries = this.entries(next);
+        next = this.log.length;
+        onRecords(entries, next);
+      }
     };
-    if (from < this.records.length) onRecords(this.entries(from, this.records.length), this.records.length);
-    this.followers.add(follower);
+    this.followers.add(deliver);
+    // A consumer delivers on its own schedule, never inside the call that subscribed or wrote.
+    queueMicrotask(deliver);
     return {
       stop: async () => {
-        this.followers.delete(follower);
+        this.followers.delete(deliver);
       },
     };
   }
 
-  entries(from = 0, to = this.records.length): LoggedRecord[] {
-    return this.records.slice(from, to).map((record, index) => ({ offset: from + index, record }));
+  private end(pending: PendingAppend, fate: AppendFate): void {
+    if (fate === 'not-landed') return pending.reject(new Error('broker refused the write'));
+    if (fate === 'late') {
+      this.inNetwork.push(pending.records);
+      return pending.reject(new Error('request timed out; the write is still in the network'));
+    }
+    const base = this.inject(pending.records);
+    if (fate === 'lost-ack') pending.reject(new Error('connection reset before the acknowledgement'));
+    else pending.resolve(base);
   }
+
+  /** A question to the broker takes a turn of the event loop: whatever a test does meanwhile lands between a reader's questions. */
+  private async roundTrip(): Promise<void> {
+    await nextTurn();
+    if (this.failReads) throw new Error('broker unreachable');
+  }
+}
+
+/**
+ * A record as another writer (or, without `offset` and `request`, a writer from before scale-out)
+ * would write it: one share each unless `amount` says, running total as if every earlier certificate
+ * of the class had the same amount unless `sharesIssued` says.
+ */
+export function foreignRecord(
+  shareClass: string,
+  number: number,
+  fields: { offset?: number; amount?: number; sharesIssued?: number; request?: string } = {},
+): CertificateRecord {
+  const amount = fields.amount ?? 1;
+  return {
+    id: certificateId(shareClass, number),
+    class: shareClass,
+    number,
+    name: `Holder ${number}`,
+    amount,
+    issuedAt: '2026-01-01T00:00:00.000Z',
+    sharesIssued: fields.sharesIssued ?? number * amount,
+    ...(fields.offset === undefined ? {} : { offset: fields.offset, request: fields.request ?? `other-${shareClass}-${number}` }),
+  };
 }
 
 export interface FakeInstance {
@@ -118,7 +204,7 @@ export interface FakeInstance {
   readonly sequencers: Sequencers;
 }
 
-/** One instance's sequencing core over the (shared) fake log, having read it to its end as at start. */
+/** One instance's sequencing core over the (possibly shared) fake log, started as a node starts: it reads the log to its end. */
 export async function fakeInstance(
   ledger: FakeLedger,
   shareClasses: readonly ShareClassConfig[],
@@ -126,8 +212,9 @@ export async function fakeInstance(
 ): Promise<FakeInstance> {
   const state = new LogState(shareClasses);
   const writer = new LogWriter(ledger, state);
-  await ledger.read(0, ledger.records.length, (records) => state.apply(records));
-  state.readTo(ledger.records.length);
+  const { high } = await ledger.bounds();
+  await ledger.read(0, high, (entries) => state.apply(entries));
+  state.readTo(high);
   state.loaded = true;
   return { state, writer, sequencers: new Sequencers(shareClasses, state, writer, options) };
 }

@@ -12,7 +12,8 @@ const ok = (description: string, schema: object) => ({ description, content: jso
 
 const issue = {
   summary: 'Issue the next certificate of a class',
-  description: 'Answered 201 only after Kafka acknowledged the certificate (acks=all).',
+  description:
+    'Answered 201 only after Kafka acknowledged the certificate (acks=all) and the log holds it as a certificate. Any instance takes it: a follower forwards it to the elected writer.',
   requestBody: { required: true, content: json({ $ref: '#/components/schemas/IssueRequest' }) },
   responses: {
     '201': {
@@ -25,7 +26,45 @@ const issue = {
     '409': error('insufficient_shares: more shares than the class has left; no number was consumed'),
     '413': error('payload_too_large'),
     '415': error('unsupported_media_type: Content-Type must be application/json'),
-    '503': retryable('log_unavailable, log_corrupt or shutting_down; the certificate may or may not have been committed'),
+    '503': retryable(
+      'shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed',
+    ),
+  },
+};
+
+const forwarded = {
+  operationId: 'issueForwarded',
+  summary: 'Instance to instance: the requests a follower forwards to the writer, many in one call',
+  description: 'Internal; clients use POST /. Each request is validated and answered on its own, in order.',
+  requestBody: {
+    required: true,
+    content: json({
+      type: 'object',
+      required: ['requests'],
+      properties: { requests: { type: 'array', minItems: 1, maxItems: 500, items: { $ref: '#/components/schemas/IssueRequest' } } },
+    }),
+  },
+  responses: {
+    '200': ok('One result per request, in order', {
+      type: 'object',
+      required: ['results'],
+      properties: {
+        results: {
+          type: 'array',
+          items: {
+            oneOf: [
+              { type: 'object', required: ['certificate'], properties: { certificate: { $ref: '#/components/schemas/Certificate' } } },
+              { $ref: '#/components/schemas/Error' },
+            ],
+          },
+        },
+      },
+    }),
+    '400': error('invalid_json or invalid_body: not {"requests":[…]} with 1 to 500 items'),
+    '408': retryable('request_timeout'),
+    '413': error('payload_too_large'),
+    '415': error('unsupported_media_type'),
+    '503': retryable('not_writer: this instance is not the writer; nothing was issued'),
   },
 };
 
@@ -49,7 +88,7 @@ export const OPENAPI = {
           '200': ok('The certificate', { $ref: '#/components/schemas/Certificate' }),
           '400': error('invalid_certificate_id'),
           '404': error('not_found: no such certificate'),
-          '503': retryable('log_unavailable: the class is re-reading the log after a failed commit'),
+          '503': retryable('log_unavailable: the number is past what this instance has read, and the log cannot be read now'),
         },
       },
     },
@@ -66,6 +105,7 @@ export const OPENAPI = {
         },
       },
     },
+    '/internal/issue': { post: forwarded },
     '/healthz': {
       get: {
         operationId: 'health',
@@ -76,10 +116,10 @@ export const OPENAPI = {
     '/readyz': {
       get: {
         operationId: 'ready',
-        summary: 'Readiness: the log producer is connected and every class actor has read the log',
+        summary: 'Readiness: the log producer is connected, a writer is known, and the log has been read',
         responses: {
           '200': ok('Ready', { $ref: '#/components/schemas/Readiness' }),
-          '503': retryable('not_ready: `checks` says which part is not ready'),
+          '503': retryable('not_ready: `checks` says which part is not ready; the same details as when ready'),
         },
       },
     },
@@ -141,13 +181,23 @@ export const OPENAPI = {
           remaining: { type: 'integer' },
           certificates: { type: 'integer' },
           nextId: { type: 'string' },
-          ready: { type: 'boolean', description: 'False until the class has read the log, and again after a failed commit' },
+          ready: { type: 'boolean', description: 'False until this instance has read the log at start' },
         },
       },
       Readiness: {
         type: 'object',
-        required: ['status', 'checks'],
-        properties: { status: { const: 'ready' }, checks: { type: 'object', additionalProperties: { type: 'boolean' } } },
+        required: ['status', 'checks', 'role'],
+        properties: {
+          status: { const: 'ready' },
+          checks: { type: 'object', additionalProperties: { type: 'boolean' }, examples: [{ log: true, writer: true, 'class:CS': true }] },
+          role: { enum: ['writer', 'follower', 'unknown'] },
+          generation: { type: 'integer', description: 'Generation of the writer election group' },
+          writerUrl: { type: 'string', description: 'Where POSTs go (this instance when writer)' },
+          logEnd: { type: 'integer', description: 'Offset after the last record this instance has applied' },
+          tailLag: { type: 'integer', description: 'Records a follower is behind the log end' },
+          voidRecords: { type: 'integer', description: 'Records the validity rule found void since start' },
+          renumbered: { type: 'integer', description: 'Requests numbered again since start' },
+        },
       },
       Error: {
         type: 'object',

@@ -26,9 +26,11 @@ interface ComposeService {
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck: { test: string[] };
+  profiles?: string[];
 }
 
-const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as {
+// Merge keys (`<<: *instance`) are resolved as compose resolves them.
+const compose = parse(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
   volumes: Record<string, unknown>;
 };
@@ -36,15 +38,18 @@ const kafka = compose.services.kafka!;
 const service = compose.services.certificates!;
 
 describe('docker-compose.yml', () => {
-  it.skipIf(validator === undefined)('is valid for the compose validator (`docker compose config` or `docker-compose config`)', () => {
-    const result = spawnSync(validator![0]!, [...validator!.slice(1), '-f', COMPOSE_FILE, 'config', '--quiet'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
+  it.skipIf(validator === undefined)(
+    'is valid for the compose validator (`docker compose config` or `docker-compose config`), with the cluster profile too',
+    () => {
+      const result = spawnSync(validator![0]!, [...validator!.slice(1), '-f', COMPOSE_FILE, '--profile', 'cluster', 'config', '--quiet'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    },
+  );
 
   it('runs the official Apache Kafka 4.1.1 image as a single KRaft broker and controller, its data on a named volume', () => {
     expect(kafka.image).toBe('apache/kafka:4.1.1');
@@ -66,6 +71,34 @@ describe('docker-compose.yml', () => {
     expect(service.environment.KAFKA_BROKERS).toBe('kafka:9092');
     expect(service.ports).toEqual(['3000:3000']);
     expect(service.healthcheck.test.join(' ')).toContain('http://127.0.0.1:3000/readyz');
+  });
+});
+
+describe('the cluster profile of docker-compose.yml', () => {
+  const instances = Object.entries(compose.services).filter(([, candidate]) => candidate.environment?.ADVERTISED_URL !== undefined);
+  const nginx = readFileSync(`${ROOT}deploy/nginx.conf`, 'utf8');
+
+  it('runs three instances of one image on one topic, each advertising the URL the others reach it at', () => {
+    expect(instances.map(([name]) => name)).toEqual(['certificates', 'certificates-2', 'certificates-3']);
+    for (const [name, instance] of instances) {
+      expect(instance.environment).toEqual({ ...service.environment, ADVERTISED_URL: `http://${name}:3000` });
+      expect(instance.build).toBe('.');
+      expect(instance.depends_on).toEqual({ kafka: { condition: 'service_healthy' } });
+    }
+    expect(instances.slice(1).every(([, instance]) => instance.profiles?.includes('cluster'))).toBe(true);
+    // A lone instance elects itself at once, not after the group's initial delay.
+    expect(kafka.environment.KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS).toBe(0);
+  });
+
+  it('puts nginx in front of exactly those instances, retrying another only when nothing was sent', () => {
+    const balancer = compose.services['load-balancer']!;
+    expect(balancer.profiles).toEqual(['cluster']);
+    expect(balancer.ports).toEqual(['8080:80']);
+    expect(balancer.volumes).toEqual(['./deploy/nginx.conf:/etc/nginx/nginx.conf:ro']);
+    const upstream = [...nginx.matchAll(/^\s*server (\S+):3000 resolve;/gm)].map((match) => match[1]);
+    expect(upstream).toEqual(instances.map(([name]) => name));
+    expect(nginx).toMatch(/proxy_next_upstream error;/);
+    expect(nginx).not.toMatch(/non_idempotent/);
   });
 });
 

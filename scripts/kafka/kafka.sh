@@ -6,6 +6,9 @@
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
 # KAFKA_DATA_DIR (.kafka/broker-$KAFKA_PORT), KAFKA_HEAP (512m), KAFKA_START_TIMEOUT (90 seconds).
+# KAFKA_PROXIED_PORT and KAFKA_PROXY_PORT (tests): one more listener on KAFKA_PROXIED_PORT that
+# advertises KAFKA_PROXY_PORT, where a TCP proxy forwards to it: clients bootstrapped through the
+# proxy then keep every connection through it (they connect to the advertised address).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -60,14 +63,19 @@ running_pid() {
 
 write_props() {
   mkdir -p "$data_dir/logs"
+  local listeners="PLAINTEXT://127.0.0.1:$port" advertised="PLAINTEXT://127.0.0.1:$port"
+  if [ -n "${KAFKA_PROXIED_PORT:-}" ]; then
+    listeners="$listeners,PROXIED://127.0.0.1:$KAFKA_PROXIED_PORT"
+    advertised="$advertised,PROXIED://127.0.0.1:${KAFKA_PROXY_PORT:?KAFKA_PROXY_PORT must be set with KAFKA_PROXIED_PORT}"
+  fi
   cat > "$props" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$data_dir/logs
 num.partitions=1

@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
  */
 export const LOCAL_TEST_PORT = Number(process.env.TEST_KAFKA_PORT ?? 29092);
 
+/** The local broker's listener for the holding proxy (test/support/holding-proxy.ts), and the proxy's port it advertises. */
+export const PROXIED_LISTENER_PORT = LOCAL_TEST_PORT + 2;
+export const PROXY_PORT = LOCAL_TEST_PORT + 3;
+
 export const brokerScript = fileURLToPath(new URL('../../scripts/kafka/kafka.sh', import.meta.url));
 
 export interface BrokerInfo {
@@ -14,4 +18,6 @@ export interface BrokerInfo {
   readonly mode: 'external' | 'container' | 'local';
   readonly brokers: string[];
   readonly port?: number;
+  /** Local mode only: where a proxy must listen and forward to for clients to stay behind it. */
+  readonly proxied?: { readonly listener: string; readonly proxyPort: number };
 }

@@ -18,7 +18,11 @@ export function canRestartBroker(): boolean {
 async function script(command: 'start' | 'stop'): Promise<void> {
   const info = broker();
   if (info.mode !== 'local') throw new Error(`cannot ${command} a broker in ${info.mode} mode`);
-  await run(brokerScript, [command], { env: { ...process.env, KAFKA_PORT: String(info.port) } });
+  const proxied =
+    info.proxied === undefined
+      ? {}
+      : { KAFKA_PROXIED_PORT: info.proxied.listener.split(':')[1], KAFKA_PROXY_PORT: String(info.proxied.proxyPort) };
+  await run(brokerScript, [command], { env: { ...process.env, KAFKA_PORT: String(info.port), ...proxied } });
 }
 
 export const stopBroker = (): Promise<void> => script('stop');

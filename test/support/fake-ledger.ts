@@ -1,5 +1,6 @@
-import { certificateId, type CertificateRecord, type LoggedRecord } from '../../src/actors/certificate.js';
+import type { CertificateRecord, LoggedRecord } from '../../src/actors/certificate.js';
 import type { WriteLimit } from '../../src/actors/group-commit.js';
+import { certificates } from './certificates.js';
 import type { Ledger, LogBounds, LogFollower } from '../../src/actors/ledger.js';
 import { LogState } from '../../src/actors/log-state.js';
 import { LogWriter } from '../../src/actors/log-writer.js';
@@ -185,15 +186,10 @@ export function foreignRecord(
   number: number,
   fields: { offset?: number; amount?: number; sharesIssued?: number; request?: string } = {},
 ): CertificateRecord {
-  const amount = fields.amount ?? 1;
+  const [record] = certificates(shareClass, number, 1, fields.amount ?? 1);
   return {
-    id: certificateId(shareClass, number),
-    class: shareClass,
-    number,
-    name: `Holder ${number}`,
-    amount,
-    issuedAt: '2026-01-01T00:00:00.000Z',
-    sharesIssued: fields.sharesIssued ?? number * amount,
+    ...record!,
+    ...(fields.sharesIssued === undefined ? {} : { sharesIssued: fields.sharesIssued }),
     ...(fields.offset === undefined ? {} : { offset: fields.offset, request: fields.request ?? `other-${shareClass}-${number}` }),
   };
 }

@@ -79,10 +79,9 @@ export async function startService(settings: ServiceSettings): Promise<Service> 
     sessionTimeoutMs: settings.writerSessionTimeoutMs ?? 6000,
     candidate: () => node.candidate(),
     onRole: (role, generation) => node.assigned(role, generation),
-    onLost: (error) => {
-      logger?.warn({ err: error }, 'writer election membership lost; rejoining');
-      node.lost();
-    },
+    // The role stays until the group assigns one again: a writer cut off from the group writes only
+    // what the log's rule judges, and while the broker is unreachable nobody else can write anyway.
+    onLost: (error) => logger?.warn({ err: error }, 'writer election membership lost; rejoining'),
   });
   await node.start(election);
   return {

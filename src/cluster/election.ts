@@ -19,7 +19,7 @@ export interface ElectionOptions {
   readonly sessionTimeoutMs: number;
   readonly candidate: () => Candidate;
   readonly onRole: (role: Role, generation: number | undefined) => void;
-  /** The group membership failed; kafkajs rejoins by itself, and until then the role is unknown. */
+  /** The group membership failed; kafkajs rejoins by itself, and the next assignment gives the role. */
   readonly onLost: (error: unknown) => void;
 }
 

@@ -132,16 +132,6 @@ export class ClusterNode implements Issuer {
     for (const wake of this.roleChange.splice(0)) wake();
   }
 
-  /** The membership failed; until the group assigns a role again, this instance neither writes nor forwards. */
-  lost(): void {
-    if (this.currentRole === 'unknown') return;
-    this.currentRole = 'unknown';
-    this.writingSince = undefined;
-    this.knownWriter = undefined;
-    this.follow();
-    this.options.observer?.roleChanged('unknown', undefined, undefined);
-  }
-
   async issue(request: IssueRequest): Promise<Certificate> {
     if (!this.classes.includes(request.class)) throw unknownClass(this.classes, request.class);
     const deadline = Date.now() + this.options.writerWaitMs;

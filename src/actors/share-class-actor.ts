@@ -209,6 +209,8 @@ export class ShareClassActor {
       }
       const settled = numbered.accepted.filter((record) => this.open.get(record.request!)?.certificate !== undefined).length;
       if (settled > 0) this.observer?.batchCommitted(this.code, settled, performance.now() - started);
+      // The usual case: everything landed and nothing was refused, so there is nothing to number again.
+      if (settled === numbered.accepted.length && refused.length === 0) break;
     }
     if (batch.answered) return;
     // Every accepted request now holds a valid certificate, so the refusals were judged on real numbers.

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { randomUUID } from 'node:crypto';
 import type { ScenarioResult } from './model.js';
 import { summarise } from './stats.js';
 
@@ -6,6 +7,8 @@ export interface LoadSpec {
   readonly url: string;
   readonly bodies: readonly object[];
   readonly warmupBodies?: readonly object[];
+  /** Sends a new Idempotency-Key with every request. */
+  readonly keyed?: boolean;
   readonly connections: number;
   readonly warmupSeconds: number;
   readonly measureSeconds: number;
@@ -27,7 +30,18 @@ function fire(spec: LoadSpec, bodies: readonly object[], seconds: number, sample
         timeout: 10,
         headers: { 'content-type': 'application/json' },
         // Each connection cycles through the bodies, so two bodies alternate the classes request by request.
-        requests: bodies.map((body) => ({ method: 'POST', body: JSON.stringify(body) })),
+        requests: bodies.map((body) => ({
+          method: 'POST',
+          body: JSON.stringify(body),
+          ...(spec.keyed
+            ? {
+                setupRequest: (request: autocannon.Request) => ({
+                  ...request,
+                  headers: { ...request.headers, 'idempotency-key': randomUUID() },
+                }),
+              }
+            : {}),
+        })),
       },
       (error, result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)),
     );

@@ -88,6 +88,7 @@ class Bench {
       url: service.child.url,
       bodies: scenario.bodies,
       warmupBodies: scenario.warmupBodies,
+      keyed: scenario.keyed,
       ...this.loadSettings(),
     });
     const result: ScenarioResult = { id: scenario.id, label: scenario.label, tool: 'autocannon', ...load, serviceRssMaxMiB: rss.stop() };

@@ -9,10 +9,14 @@ export interface ServiceScenario {
   readonly bodies: readonly object[];
   /** What the warm-up sends, when it must not be what is measured. */
   readonly warmupBodies?: readonly object[];
+  /** Every request carries an Idempotency-Key of its own, as the typed client sends. */
+  readonly keyed?: boolean;
 }
 
 export const SERVICE_SCENARIOS: readonly ServiceScenario[] = [
   { id: 'b-CS', label: 'service, class CS', bodies: [issueBody('CS')] },
+  // Beside b-CS, so the cost of remembering a key per certificate is read as a ratio of one run.
+  { id: 'b-keyed', label: 'service, class CS, a new Idempotency-Key each', bodies: [issueBody('CS')], keyed: true },
   { id: 'b-PS', label: 'service, class PS', bodies: [issueBody('PS')] },
   { id: 'b-mixed', label: 'service, CS and PS alternating', bodies: [issueBody('CS'), issueBody('PS')] },
 ];

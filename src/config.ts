@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { CLASS_CODE_PATTERN } from './actors/certificate.js';
+import { DEFAULT_KEY_WINDOW, type KeyWindow } from './actors/remembered-keys.js';
 import type { ShareClassConfig } from './actors/share-class-actor.js';
 import { CertificateError } from './errors.js';
 import { DEFAULT_LOG_SAMPLE, LOG_LEVELS, type LogLevel } from './logger.js';
@@ -22,6 +23,8 @@ export interface Config {
   readonly writerSessionTimeoutMs: number;
   /** How long a POST waits for a writer to be known before `503 no_writer`. */
   readonly writerWaitMs: number;
+  /** How long and how many idempotency keys are remembered (src/actors/remembered-keys.ts). */
+  readonly keyWindow: KeyWindow;
   readonly flushEveryWrite: boolean;
   readonly logLevel: LogLevel;
   /** Log 1 in this many requests answered below 500 (0: none); every 5xx is logged. */
@@ -87,6 +90,14 @@ function advertisedUrl(raw: string | undefined, host: string, port: number): str
   return url.replace(/\/+$/, '');
 }
 
+/** `IDEMPOTENCY_WINDOW_MS` and `IDEMPOTENCY_MAX_KEYS`: the service and the audit must read the same. */
+export function parseKeyWindow(env: NodeJS.ProcessEnv): KeyWindow {
+  return {
+    windowMs: integer(env, 'IDEMPOTENCY_WINDOW_MS', DEFAULT_KEY_WINDOW.windowMs, 1000, 365 * 24 * 60 * 60 * 1000),
+    maxKeys: integer(env, 'IDEMPOTENCY_MAX_KEYS', DEFAULT_KEY_WINDOW.maxKeys, 1, 100_000_000),
+  };
+}
+
 /** Reads and validates the whole configuration once, at start; a bad value stops the service with a clear message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
@@ -105,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     writerGroup: env.WRITER_GROUP?.trim() || `${topic}.writer`,
     writerSessionTimeoutMs: integer(env, 'WRITER_SESSION_TIMEOUT_MS', 6000, 1000, 300_000),
     writerWaitMs: integer(env, 'WRITER_WAIT_MS', 10_000, 0, 120_000),
+    keyWindow: parseKeyWindow(env),
     flushEveryWrite: integer(env, 'KAFKA_FLUSH_EVERY_WRITE', 0, 0, 1) === 1,
     logLevel: logLevel(env.LOG_LEVEL),
     logSample: integer(env, 'LOG_SAMPLE', DEFAULT_LOG_SAMPLE, 0, 1_000_000),

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'invalid_class',
   'unknown_class',
   'invalid_certificate_id',
+  'invalid_idempotency_key',
+  'idempotency_key_reused',
   'unsupported_media_type',
   'payload_too_large',
   'request_timeout',

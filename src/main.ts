@@ -45,6 +45,7 @@ async function main(): Promise<void> {
         writerGroup: config.writerGroup,
         writerSessionTimeoutMs: config.writerSessionTimeoutMs,
         writerWaitMs: config.writerWaitMs,
+        keyWindow: config.keyWindow,
         commitTimeoutMs: config.commitTimeoutMs,
         minInsyncReplicas: config.minInsyncReplicas,
         replicationFactor: config.replicationFactor,

@@ -29,6 +29,7 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
   /** Requests numbered again since start (also in /readyz). */
   renumberedTotal = 0;
   private snapshots: () => readonly ActorSnapshot[] = () => [];
+  private keys: () => number = () => 0;
 
   constructor() {
     const registers = [this.registry];
@@ -120,12 +121,26 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
     perClass('certificates_issued', 'Certificates of the class committed to the log', (snapshot) => snapshot.certificates);
     perClass('certificates_shares_issued', 'Shares of the class on committed certificates', (snapshot) => snapshot.sharesIssued);
     perClass('certificates_shares_authorized', 'Shares the class may issue in total', (snapshot) => snapshot.authorized);
+    const keys = (): number => this.keys();
+    new Gauge({
+      name: 'certificates_idempotency_keys',
+      help: 'Idempotency keys remembered (IDEMPOTENCY_WINDOW_MS, IDEMPOTENCY_MAX_KEYS)',
+      registers,
+      collect() {
+        this.set(keys());
+      },
+    });
     perClass('certificates_class_ready', '1 when the class actor has read the log and can number', (snapshot) => Number(snapshot.ready));
   }
 
   /** Where the per-class gauges read from at scrape time (the actors exist after their observer). */
   collectClasses(snapshots: () => readonly ActorSnapshot[]): void {
     this.snapshots = snapshots;
+  }
+
+  /** Where the remembered-keys gauge reads from at scrape time. */
+  collectKeys(count: () => number): void {
+    this.keys = count;
   }
 
   requestAnswered(route: string, method: string, status: number, seconds: number): void {

@@ -1,5 +1,6 @@
 import { LogState } from './actors/log-state.js';
 import { LogWriter } from './actors/log-writer.js';
+import type { KeyWindow } from './actors/remembered-keys.js';
 import { Sequencers } from './actors/sequencers.js';
 import type { ShareClassConfig } from './actors/share-class-actor.js';
 import { WriterElection } from './cluster/election.js';
@@ -18,6 +19,7 @@ export interface ServiceSettings {
   readonly writerGroup?: string;
   readonly writerSessionTimeoutMs?: number;
   readonly writerWaitMs?: number;
+  readonly keyWindow?: KeyWindow;
   readonly commitTimeoutMs?: number;
   readonly minInsyncReplicas?: number;
   readonly replicationFactor?: number;
@@ -53,15 +55,20 @@ export async function startService(settings: ServiceSettings): Promise<Service> 
     ...(settings.flushEveryWrite === undefined ? {} : { flushEveryWrite: settings.flushEveryWrite }),
   });
   await ledger.connect();
-  const state = new LogState(settings.shareClasses, {
-    voidRecord(reason, offset, message) {
-      metrics.voidRecord(reason);
-      logger?.warn({ reason, offset }, `void record: ${message}`);
+  const state = new LogState(
+    settings.shareClasses,
+    {
+      voidRecord(reason, offset, message) {
+        metrics.voidRecord(reason);
+        logger?.warn({ reason, offset }, `void record: ${message}`);
+      },
     },
-  });
+    settings.keyWindow,
+  );
   const writer = new LogWriter(ledger, state, metrics);
   const sequencers = new Sequencers(settings.shareClasses, state, writer, { ackTimeoutMs: commitTimeoutMs, observer: metrics });
   metrics.collectClasses(() => sequencers.snapshots());
+  metrics.collectKeys(() => state.rememberedKeys);
   const observer: NodeObserver = {
     roleChanged(role, generation, writerUrl) {
       metrics.roleChanged(role, generation);

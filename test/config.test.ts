@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseShareClasses } from '../src/config.js';
+import { loadConfig, parseKeyWindow, parseShareClasses } from '../src/config.js';
 
 describe('configuration', () => {
   it('defaults to the original authorized totals, port 3000, topic certificates and the embedded broker', () => {
@@ -28,6 +28,8 @@ describe('configuration', () => {
     ['SHARE_CLASSES', 'CS=10,CS=20', 'each code once'],
     ['KAFKA_BROKERS', 'localhost', 'Expected `KAFKA_BROKERS` to be a comma-separated list of host:port'],
     ['KAFKA_TOPIC', 'bad topic!', 'Expected `KAFKA_TOPIC` to be a Kafka topic name'],
+    ['IDEMPOTENCY_WINDOW_MS', '999', 'Expected `IDEMPOTENCY_WINDOW_MS` to be an integer from 1000 to 31536000000, got "999"'],
+    ['IDEMPOTENCY_MAX_KEYS', '0', 'Expected `IDEMPOTENCY_MAX_KEYS` to be an integer from 1 to 100000000, got "0"'],
   ])('refuses %s=%s with a clear message', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
@@ -37,5 +39,12 @@ describe('configuration', () => {
       { code: 'CS', authorized: 5 },
       { code: 'PS', authorized: 7 },
     ]);
+  });
+
+  it('remembers idempotency keys for 24 hours and the newest million by default, the same for the service and the audit', () => {
+    expect(loadConfig({}).keyWindow).toEqual({ windowMs: 86_400_000, maxKeys: 1_000_000 });
+    const env = { IDEMPOTENCY_WINDOW_MS: '3600000', IDEMPOTENCY_MAX_KEYS: '5000' };
+    expect(loadConfig(env).keyWindow).toEqual({ windowMs: 3_600_000, maxKeys: 5000 });
+    expect(parseKeyWindow(env)).toEqual(loadConfig(env).keyWindow);
   });
 });

@@ -3,6 +3,8 @@ export interface IssueRequest {
   readonly class: string;
   readonly name: string;
   readonly amount: number;
+  /** The client's `Idempotency-Key`: every request with it gets the one certificate issued for it. */
+  readonly idempotencyKey?: string;
 }
 
 /** A certificate exactly as committed to the log; `sharesIssued` is the class's running total. */
@@ -16,15 +18,24 @@ export interface Certificate {
   readonly sharesIssued: number;
 }
 
+/** A request's answer: the certificate, and whether an earlier request with its idempotency key had it issued. */
+export interface Issued {
+  readonly certificate: Certificate;
+  readonly replayed: boolean;
+}
+
 /**
  * A certificate as the log carries it. `offset` is where its writer expected it to land and
  * `request` names the request it answers (both absent in records written before scale-out): with
  * them the log alone decides which records are certificates (src/actors/validity.ts), and a writer
- * recognises its own earlier attempt of a request instead of issuing it twice.
+ * recognises its own earlier attempt of a request instead of issuing it twice. `idempotencyKey` is
+ * the client's key, when it sent one: any instance, any later life of one, finds the certificate
+ * a retry asks for in the log.
  */
 export interface CertificateRecord extends Certificate {
   readonly offset?: number;
   readonly request?: string;
+  readonly idempotencyKey?: string;
 }
 
 /** The certificate a record carries, without what only the log's rule needs. */
@@ -55,4 +66,15 @@ export function parseCertificateId(id: string): { readonly class: string; readon
   const number = Number(match?.[2]);
   if (!match || !Number.isSafeInteger(number)) return undefined;
   return { class: match[1]!, number };
+}
+
+/** The longest `Idempotency-Key` taken (the length Stripe allows). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** An idempotency key: 1 to 255 printable ASCII characters, so it reads and greps as-is in the trail. */
+export const IDEMPOTENCY_KEY_PATTERN = `^[\\x20-\\x7E]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`;
+
+const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
+
+export function isIdempotencyKey(text: string): boolean {
+  return IDEMPOTENCY_KEY.test(text);
 }

@@ -1,5 +1,6 @@
-import type { CertificateRecord, LoggedRecord } from './certificate.js';
+import type { Certificate, CertificateRecord, LoggedRecord } from './certificate.js';
 import { CertificateIndex } from './certificate-index.js';
+import { DEFAULT_KEY_WINDOW, RememberedKeys, type KeyWindow } from './remembered-keys.js';
 import type { ShareClassConfig } from './share-class-actor.js';
 import { ValidityRule, type ClassTail, type VoidReason } from './validity.js';
 
@@ -20,6 +21,7 @@ export class LogState {
   private readonly rule: ValidityRule;
   private readonly indexes: ReadonlyMap<string, CertificateIndex>;
   private readonly listeners = new Map<string, (record: CertificateRecord) => void>();
+  private readonly keys: RememberedKeys;
   private voids = 0;
   /** True once the log has been read from its start (to its end then). */
   loaded = false;
@@ -27,9 +29,11 @@ export class LogState {
   constructor(
     shareClasses: readonly ShareClassConfig[],
     private readonly observer?: LogStateObserver,
+    keyWindow: KeyWindow = DEFAULT_KEY_WINDOW,
   ) {
     this.rule = new ValidityRule(new Map(shareClasses.map(({ code, authorized }) => [code, authorized])));
     this.indexes = new Map(shareClasses.map(({ code }) => [code, new CertificateIndex(code)]));
+    this.keys = new RememberedKeys(keyWindow);
   }
 
   get end(): number {
@@ -43,6 +47,17 @@ export class LogState {
 
   index(shareClass: string): CertificateIndex | undefined {
     return this.indexes.get(shareClass);
+  }
+
+  /** Idempotency keys remembered now. */
+  get rememberedKeys(): number {
+    return this.keys.size;
+  }
+
+  /** The certificate issued for an idempotency key, if the key is remembered at `atMs` (src/actors/remembered-keys.ts). */
+  recall(key: string, atMs: number): Certificate | undefined {
+    const entry = this.keys.recall(key, atMs);
+    return entry === undefined ? undefined : this.indexes.get(entry.class)!.get(entry.number);
   }
 
   /** Who hears of each new certificate of the class (its actor, to answer the request it settles). */
@@ -65,18 +80,35 @@ export class LogState {
         this.observer?.voidRecord(verdict.reason, entry.offset, verdict.message);
         continue;
       }
-      this.indexes.get(verdict.record.class)!.add(verdict.record);
-      this.listeners.get(verdict.record.class)?.(verdict.record);
+      const { record } = verdict;
+      const index = this.indexes.get(record.class)!;
+      index.add(record);
+      if (record.idempotencyKey !== undefined) {
+        this.keys.remember(record.idempotencyKey, {
+          class: index.shareClass,
+          number: record.number,
+          issuedAtMs: Date.parse(record.issuedAt),
+        });
+      }
+      this.listeners.get(record.class)?.(record);
     }
   }
 
-  /** The records, in order, that would continue their classes if they landed in place next: per class, the longest such prefix. */
+  /**
+   * The records, in order, that would continue their classes if they landed in place next, per class
+   * the longest such prefix, and that carry no idempotency key the log already answered: what a
+   * correct writer may write.
+   */
   continuing(records: readonly CertificateRecord[]): CertificateRecord[] {
     const tails = new Map<string, ClassTail | undefined>();
+    const keys = new Set<string>();
     return records.filter((record) => {
       const tail = tails.has(record.class) ? tails.get(record.class) : this.rule.tail(record.class);
+      const key = record.idempotencyKey;
+      const answered = key !== undefined && (keys.has(key) || this.keys.recall(key, Date.parse(record.issuedAt)) !== undefined);
+      if (key !== undefined) keys.add(key);
       const continues =
-        tail !== undefined && record.number === tail.number + 1 && record.sharesIssued === tail.sharesIssued + record.amount;
+        tail !== undefined && !answered && record.number === tail.number + 1 && record.sharesIssued === tail.sharesIssued + record.amount;
       tails.set(record.class, continues ? { number: record.number, sharesIssued: record.sharesIssued } : undefined);
       return continues;
     });

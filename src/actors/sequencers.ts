@@ -1,5 +1,6 @@
 import { CertificateError } from '../errors.js';
-import type { Certificate, IssueRequest } from './certificate.js';
+import type { Certificate, IssueRequest, Issued } from './certificate.js';
+import { KeyedRequests } from './idempotency.js';
 import type { LogState } from './log-state.js';
 import type { LogWriter } from './log-writer.js';
 import { ShareClassActor, type ActorOptions, type ActorSnapshot, type ShareClassConfig } from './share-class-actor.js';
@@ -10,7 +11,7 @@ import { ShareClassActor, type ActorOptions, type ActorSnapshot, type ShareClass
  */
 export interface Issuer {
   readonly classes: readonly string[];
-  issue(request: IssueRequest): Promise<Certificate>;
+  issue(request: IssueRequest): Promise<Issued>;
   /** The certificate, undefined if the log holds none; throws a retryable error while that cannot be told. */
   find(shareClass: string, number: number): Promise<Certificate | undefined>;
   snapshots(): ActorSnapshot[];
@@ -26,16 +27,24 @@ export function unknownClass(classes: readonly string[], got: string): Certifica
 export class Sequencers {
   readonly classes: readonly string[];
   private readonly actors: ReadonlyMap<string, ShareClassActor>;
+  private readonly keyed: KeyedRequests;
 
   constructor(shareClasses: readonly ShareClassConfig[], state: LogState, writer: LogWriter, options: ActorOptions = {}) {
     this.actors = new Map(shareClasses.map((shareClass) => [shareClass.code, new ShareClassActor(shareClass, state, writer, options)]));
     this.classes = [...this.actors.keys()];
+    const now = options.now ?? (() => new Date());
+    this.keyed = new KeyedRequests((key) => state.recall(key, now().getTime()));
   }
 
-  issue(request: IssueRequest): Promise<Certificate> {
+  issue(request: IssueRequest): Promise<Issued> {
     const actor = this.actors.get(request.class);
     if (actor === undefined) return Promise.reject(unknownClass(this.classes, request.class));
-    return actor.issue(request);
+    return this.keyed.issue(request, (keyed) => actor.issue(keyed));
+  }
+
+  /** The answer to a request whose idempotency key this instance has read in the log; undefined if none. */
+  replayed(request: IssueRequest): Issued | undefined {
+    return this.keyed.replayed(request);
   }
 
   /** What this instance has read of the log; a miss may still be in the log past that. */

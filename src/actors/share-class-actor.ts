@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CertificateError, logUnavailable } from '../errors.js';
-import { certificateId, certificateOf, type Certificate, type CertificateRecord, type IssueRequest } from './certificate.js';
+import { certificateId, certificateOf, type Certificate, type CertificateRecord, type IssueRequest, type Issued } from './certificate.js';
 import type { LogState } from './log-state.js';
 import type { LogWriter } from './log-writer.js';
 import { Mailbox } from './mailbox.js';
@@ -29,10 +29,12 @@ interface Waiting {
   readonly request: IssueRequest;
   /** Names the request in every record written for it, so a write that landed is recognised as its answer. */
   readonly id: string;
-  readonly resolve: (certificate: Certificate) => void;
+  readonly resolve: (issued: Issued) => void;
   readonly reject: (error: CertificateError) => void;
   /** The valid certificate that answers it, once the log holds one. */
   certificate?: Certificate;
+  /** The certificate was issued for an earlier request with the same idempotency key. */
+  replayed?: boolean;
 }
 
 /** A batch taken from the mailbox; `answered` once its requests got a reply (on time or not). */
@@ -108,12 +110,12 @@ export class ShareClassActor {
     return this.state.index(this.code)!.get(number);
   }
 
-  issue(request: IssueRequest): Promise<Certificate> {
+  issue(request: IssueRequest): Promise<Issued> {
     if (this.closing) {
       return Promise.reject(new CertificateError('shutting_down', 'The service is shutting down; retry on another instance or later'));
     }
     if (this.stalled) return Promise.reject(this.notAnswering());
-    return new Promise<Certificate>((resolve, reject) => {
+    return new Promise<Issued>((resolve, reject) => {
       requestCounter += 1;
       this.mailbox.push({ request, id: `${PROCESS_TAG}-${requestCounter.toString(36)}`, resolve, reject });
       if (!this.draining) void this.drain();
@@ -215,22 +217,36 @@ export class ShareClassActor {
     if (batch.answered) return;
     // Every accepted request now holds a valid certificate, so the refusals were judged on real numbers.
     batch.answered = true;
-    for (const waiting of batch.waiting) if (waiting.certificate !== undefined) waiting.resolve(waiting.certificate);
+    for (const waiting of batch.waiting) {
+      if (waiting.certificate !== undefined) waiting.resolve({ certificate: waiting.certificate, replayed: waiting.replayed === true });
+    }
     for (const { waiting, remaining } of refused) waiting.reject(this.insufficient(waiting.request.amount, remaining));
   }
 
-  /** Numbers the requests, in order, after the class's newest certificate; refuses those the remaining shares cannot cover. */
+  /**
+   * Numbers the requests, in order, after the class's newest certificate; refuses those the remaining
+   * shares cannot cover. A request whose idempotency key the log has answered meanwhile (another
+   * instance, an earlier life of this one, a write whose answer was lost) is settled with that
+   * certificate instead: it takes no number and no shares.
+   */
   private number(waiting: readonly Waiting[]): {
     accepted: CertificateRecord[];
     refused: Array<{ waiting: Waiting; remaining: number }>;
   } {
-    const issuedAt = this.now().toISOString();
+    const now = this.now();
+    const issuedAt = now.toISOString();
     const index = this.state.index(this.code)!;
     let { count: lastNumber, sharesIssued } = index;
     const accepted: CertificateRecord[] = [];
     const refused: Array<{ waiting: Waiting; remaining: number }> = [];
     for (const entry of waiting) {
-      const { amount, name } = entry.request;
+      const { amount, name, idempotencyKey } = entry.request;
+      const earlier = idempotencyKey === undefined ? undefined : this.state.recall(idempotencyKey, now.getTime());
+      if (earlier !== undefined) {
+        entry.certificate = earlier;
+        entry.replayed = true;
+        continue;
+      }
       const remaining = this.authorized - sharesIssued;
       if (amount > remaining) {
         refused.push({ waiting: entry, remaining });
@@ -247,6 +263,7 @@ export class ShareClassActor {
         issuedAt,
         sharesIssued,
         request: entry.id,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       });
     }
     return { accepted, refused };

@@ -1,5 +1,6 @@
 import { parseCertificateId, type LoggedRecord } from '../actors/certificate.js';
 import type { ShareClassConfig } from '../actors/share-class-actor.js';
+import { DEFAULT_KEY_WINDOW, RememberedKeys, type KeyWindow } from '../actors/remembered-keys.js';
 import { HARMLESS_VOID, ValidityRule, type VoidReason } from '../actors/validity.js';
 
 /** What a client was told in a 201: the audit proves the log holds exactly this. */
@@ -58,6 +59,8 @@ export interface AuditReport {
  */
 export class LogAudit {
   private readonly rule: ValidityRule;
+  /** The keys a writer remembered at each point of the log: a key certified again while remembered is a violation. */
+  private readonly keys: RememberedKeys;
   private readonly authorized: ReadonlyMap<string, number>;
   /** Acknowledged ids not yet found as certificates: what the audit keeps, whatever the log's length. */
   private readonly pending = new Map<string, Acknowledged>();
@@ -75,9 +78,11 @@ export class LogAudit {
     shareClasses: readonly ShareClassConfig[],
     acknowledged: Iterable<Acknowledged> = [],
     private readonly maxViolations = 20,
+    keyWindow: KeyWindow = DEFAULT_KEY_WINDOW,
   ) {
     this.authorized = new Map(shareClasses.map(({ code, authorized }) => [code, authorized]));
     this.rule = new ValidityRule(this.authorized);
+    this.keys = new RememberedKeys(keyWindow);
     for (const ack of acknowledged) {
       const earlier = this.pending.get(ack.id);
       if (earlier !== undefined && (earlier.name !== ack.name || earlier.amount !== ack.amount)) {
@@ -132,7 +137,19 @@ export class LogAudit {
       if (id !== undefined && this.pending.has(id) && !this.voidedPending.has(id)) this.voidedPending.set(id, voided);
       return;
     }
-    const { id, name, amount } = verdict.record;
+    const { id, name, amount, idempotencyKey, number, issuedAt } = verdict.record;
+    if (idempotencyKey !== undefined) {
+      const issuedAtMs = Date.parse(issuedAt);
+      const earlier = this.keys.recall(idempotencyKey, issuedAtMs);
+      if (earlier !== undefined) {
+        this.violate(
+          entry.offset,
+          `${id} at offset ${entry.offset} was issued for Idempotency-Key ${JSON.stringify(idempotencyKey)}, ` +
+            `which ${earlier.class}-${earlier.number} already answered: one request, two certificates`,
+        );
+      }
+      this.keys.remember(idempotencyKey, { class: verdict.record.class, number, issuedAtMs });
+    }
     const ack = this.pending.get(id);
     if (ack === undefined) return;
     this.pending.delete(id);

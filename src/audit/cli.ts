@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SHARE_CLASSES, parseBrokers, parseShareClasses, parseTopic } from '../config.js';
+import { DEFAULT_SHARE_CLASSES, parseBrokers, parseKeyWindow, parseShareClasses, parseTopic } from '../config.js';
 import { isCertificateError } from '../errors.js';
 import { KafkaLedger } from '../log/kafka-ledger.js';
 import { formatReport, LogAudit, parseAcknowledged, type Acknowledged } from './check.js';
@@ -10,11 +10,14 @@ const USAGE = `Usage: npm run audit [-- --acknowledged FILE]
 Reads the whole certificate topic and judges each record by the service's own rule: a record is a
 certificate only if it sits at the offset it states and continues its class (next number, running
 total + amount, within the authorized shares). A record that sits elsewhere (misplaced) is void, was
-never acknowledged and is listed apart; any other record that breaks the rule is a violation.
+never acknowledged and is listed apart; any other record that breaks the rule is a violation, and
+so is a certificate issued for an Idempotency-Key that an earlier certificate answered while the
+service still remembered it.
 
   --acknowledged FILE  one certificate per line (an ID such as CS-17, or the JSON body of the 201);
                        each must be a certificate in the log, with the same name and amount when given
-Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_TOPIC (certificates), SHARE_CLASSES (${DEFAULT_SHARE_CLASSES})
+Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_TOPIC (certificates), SHARE_CLASSES (${DEFAULT_SHARE_CLASSES}),
+IDEMPOTENCY_WINDOW_MS and IDEMPOTENCY_MAX_KEYS (as the service has them)
 Exit status: 0 the log is sound, 1 violations found, 2 the audit could not run.`;
 
 const PROGRESS_EVERY_MS = 1000;
@@ -36,8 +39,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  let shareClasses, brokers, topic;
+  let shareClasses, brokers, topic, keyWindow;
   try {
+    keyWindow = parseKeyWindow(process.env);
     shareClasses = parseShareClasses(process.env.SHARE_CLASSES?.trim() || DEFAULT_SHARE_CLASSES);
     brokers = parseBrokers(process.env.KAFKA_BROKERS) ?? ['127.0.0.1:9092'];
     topic = parseTopic(process.env.KAFKA_TOPIC);
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const audit = new LogAudit(shareClasses, acknowledged);
+  const audit = new LogAudit(shareClasses, acknowledged, 20, keyWindow);
   // Never connect(): that would create a missing topic, and an audit must not change what it audits.
   const ledger = new KafkaLedger({ brokers, topic, clientId: 'certificates-audit' });
   const started = Date.now();

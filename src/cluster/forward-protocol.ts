@@ -1,4 +1,4 @@
-import type { Certificate, IssueRequest } from '../actors/certificate.js';
+import type { Certificate, IssueRequest, Issued } from '../actors/certificate.js';
 import { CertificateError, ERROR_CODES, type ErrorCode } from '../errors.js';
 
 /** Where a follower sends the requests it forwards, many in one call. */
@@ -10,17 +10,17 @@ export interface ForwardBody {
 
 /** One answer per request, in order: the certificate, or the error the writer would have answered. */
 export type ForwardResult =
-  | { readonly certificate: Certificate }
+  | { readonly certificate: Certificate; readonly replayed?: true }
   | { readonly error: { readonly code: ErrorCode; readonly message: string } & Readonly<Record<string, unknown>> };
 
-export function encodeResult(outcome: Certificate | CertificateError): ForwardResult {
+export function encodeResult(outcome: Issued | CertificateError): ForwardResult {
   if (outcome instanceof CertificateError) return { error: { ...outcome.details, code: outcome.code, message: outcome.message } };
-  return { certificate: outcome };
+  return outcome.replayed ? { certificate: outcome.certificate, replayed: true } : { certificate: outcome.certificate };
 }
 
 /** The writer's answer back into what the follower's edge answers its client. */
-export function decodeResult(result: ForwardResult): Certificate | CertificateError {
-  if ('certificate' in result) return result.certificate;
+export function decodeResult(result: ForwardResult): Issued | CertificateError {
+  if ('certificate' in result) return { certificate: result.certificate, replayed: result.replayed === true };
   const { code, message, ...details } = result.error;
   const known = (ERROR_CODES as readonly string[]).includes(code) ? code : 'internal';
   return new CertificateError(known, message, { details });

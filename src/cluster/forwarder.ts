@@ -1,11 +1,11 @@
 import { Agent, request as httpRequest } from 'node:http';
-import type { Certificate, IssueRequest } from '../actors/certificate.js';
+import type { IssueRequest, Issued } from '../actors/certificate.js';
 import { CertificateError } from '../errors.js';
 import { decodeResult, FORWARD_PATH, type ForwardResult } from './forward-protocol.js';
 
 interface Queued {
   readonly request: IssueRequest;
-  readonly resolve: (certificate: Certificate) => void;
+  readonly resolve: (issued: Issued) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -43,7 +43,7 @@ export class Forwarder {
     this.agent = new Agent({ keepAlive: true, maxSockets: this.maxInFlight, timeout: 30_000 });
   }
 
-  forward(writerUrl: string, request: IssueRequest): Promise<Certificate> {
+  forward(writerUrl: string, request: IssueRequest): Promise<Issued> {
     return new Promise((resolve, reject) => {
       let queue = this.queues.get(writerUrl);
       if (queue === undefined) this.queues.set(writerUrl, (queue = []));

@@ -1,4 +1,4 @@
-import type { Certificate, IssueRequest } from '../actors/certificate.js';
+import type { Certificate, IssueRequest, Issued } from '../actors/certificate.js';
 import type { Ledger, LogFollower } from '../actors/ledger.js';
 import type { LogState } from '../actors/log-state.js';
 import type { LogWriter } from '../actors/log-writer.js';
@@ -132,8 +132,13 @@ export class ClusterNode implements Issuer {
     for (const wake of this.roleChange.splice(0)) wake();
   }
 
-  async issue(request: IssueRequest): Promise<Certificate> {
+  async issue(request: IssueRequest): Promise<Issued> {
     if (!this.classes.includes(request.class)) throw unknownClass(this.classes, request.class);
+    if (this.currentRole !== 'writer') {
+      // A retry whose certificate this instance has read is answered here, even while no writer is known.
+      const replayed = this.parts.sequencers.replayed(request);
+      if (replayed !== undefined) return replayed;
+    }
     const deadline = Date.now() + this.options.writerWaitMs;
     for (;;) {
       if (this.currentRole === 'writer') return this.parts.sequencers.issue(request);
@@ -155,7 +160,7 @@ export class ClusterNode implements Issuer {
   }
 
   /** Requests a follower forwarded; refused whole unless this instance is the writer. */
-  issueForwarded(requests: readonly IssueRequest[]): Promise<Array<Certificate | CertificateError>> {
+  issueForwarded(requests: readonly IssueRequest[]): Promise<Array<Issued | CertificateError>> {
     if (this.currentRole !== 'writer') {
       return Promise.reject(new CertificateError('not_writer', `${this.options.url} is not the writer; nothing was issued`));
     }

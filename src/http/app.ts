@@ -9,7 +9,7 @@ import { forwardRoutes, type ForwardedIssuer } from './forwarded.js';
 import { inventoryRoutes } from './inventory.js';
 import { observeRequests, type RequestMetrics } from './observe.js';
 import { operationsRoutes, type MetricsExporter } from './operations.js';
-import { parseIssueRequest } from './validate.js';
+import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
 export interface AppOptions {
   /** With `issueForwarded`, the instance also takes the requests other instances forward to it as writer. */
@@ -35,10 +35,13 @@ export function createApp(options: AppOptions): Koa {
   const router = new Router();
 
   router.post(['/', '/certificates'], async (ctx) => {
-    const request = parseIssueRequest(await readJsonBody(ctx, limits));
-    const certificate = await issuer.issue(request);
+    const idempotencyKey = parseIdempotencyKey(ctx.headers['idempotency-key']);
+    const request = parseIssueRequest(await readJsonBody(ctx, limits), idempotencyKey);
+    const { certificate, replayed } = await issuer.issue(request);
+    // A replay answers exactly what the first request was answered, and says that it is one.
     ctx.status = 201;
     ctx.set('Location', `/certificates/${certificate.id}`);
+    if (replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.body = certificate;
   });
   if (issuer.issueForwarded !== undefined) forwardRoutes(router, { issueForwarded: issuer.issueForwarded.bind(issuer) }, limits);

@@ -1,12 +1,21 @@
 import type Router from '@koa/router';
-import type { Certificate, IssueRequest } from '../actors/certificate.js';
+import type { IssueRequest, Issued } from '../actors/certificate.js';
 import { encodeResult, FORWARD_PATH } from '../cluster/forward-protocol.js';
 import { CertificateError, isCertificateError } from '../errors.js';
 import { readJsonBody, type BodyLimits } from './body.js';
-import { parseIssueRequest } from './validate.js';
+import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
 export interface ForwardedIssuer {
-  issueForwarded(requests: readonly IssueRequest[]): Promise<Array<Certificate | CertificateError>>;
+  issueForwarded(requests: readonly IssueRequest[]): Promise<Array<Issued | CertificateError>>;
+}
+
+/** A forwarded request is the client's body with its `Idempotency-Key`, if it had one, as `idempotencyKey`. */
+function parseForwarded(item: unknown): IssueRequest {
+  if (typeof item !== 'object' || item === null || Array.isArray(item) || !Object.hasOwn(item, 'idempotencyKey')) {
+    return parseIssueRequest(item);
+  }
+  const { idempotencyKey, ...fields } = item as Record<string, unknown>;
+  return parseIssueRequest(fields, parseIdempotencyKey(idempotencyKey));
 }
 
 /** Forwarded requests may carry a whole actor batch: room for 500 of the largest requests. */
@@ -27,7 +36,7 @@ export function forwardRoutes(router: Router, issuer: ForwardedIssuer, limits: B
     }
     const parsed = items.map((item: unknown) => {
       try {
-        return parseIssueRequest(item);
+        return parseForwarded(item);
       } catch (error) {
         if (isCertificateError(error)) return error;
         throw error;

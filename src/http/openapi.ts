@@ -1,4 +1,4 @@
-import { CERTIFICATE_ID_PATTERN } from '../actors/certificate.js';
+import { CERTIFICATE_ID_PATTERN, IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH } from '../actors/certificate.js';
 import { ERROR_CODES } from '../errors.js';
 import { MAX_NAME_LENGTH } from './validate.js';
 
@@ -9,25 +9,50 @@ const retryable = (description: string) => ({
   headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
 });
 const ok = (description: string, schema: object) => ({ description, content: json(schema) });
+const ISSUE_REQUEST_PROPERTIES = {
+  name: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Trimmed; no control characters' },
+  amount: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+  class: { type: 'string', examples: ['CS', 'PS'] },
+};
 
 const issue = {
   summary: 'Issue the next certificate of a class',
   description:
     'Answered 201 only after Kafka acknowledged the certificate (acks=all) and the log holds it as a certificate. Any instance takes it: a follower forwards it to the elected writer.',
+  parameters: [
+    {
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description:
+        "Makes retries exactly-once: every request with this key and the same class, name and amount gets the one certificate issued for it (201, same body, Idempotent-Replayed: true), on any instance, after restarts and failover, while the key is remembered (IDEMPOTENCY_WINDOW_MS, default 24 h, and the newest IDEMPOTENCY_MAX_KEYS keys, default 1,000,000). Concurrent requests with one key wait for the first one's outcome. A key older than the window is forgotten: a request with it is issued as new.",
+      schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: IDEMPOTENCY_KEY_PATTERN },
+      examples: { uuid: { value: '0b5f3b8e-4a8e-4c7b-9a51-5d7c1e2f9a10' } },
+    },
+  ],
   requestBody: { required: true, content: json({ $ref: '#/components/schemas/IssueRequest' }) },
   responses: {
     '201': {
-      description: 'Issued and durably committed',
-      headers: { Location: { description: '/certificates/{id}', schema: { type: 'string' } } },
+      description: 'Issued and durably committed, or (with Idempotent-Replayed) issued earlier for this Idempotency-Key',
+      headers: {
+        Location: { description: '/certificates/{id}', schema: { type: 'string' } },
+        'Idempotent-Replayed': {
+          description: 'Present, and true, when an earlier request with the same Idempotency-Key had this certificate issued',
+          schema: { const: 'true' },
+        },
+      },
       content: json({ $ref: '#/components/schemas/Certificate' }),
     },
-    '400': error('invalid_json, invalid_body, invalid_name, invalid_amount, invalid_class or unknown_class'),
+    '400': error('invalid_json, invalid_body, invalid_name, invalid_amount, invalid_class, unknown_class or invalid_idempotency_key'),
     '408': retryable('request_timeout: the body did not arrive in time'),
     '409': error('insufficient_shares: more shares than the class has left; no number was consumed'),
     '413': error('payload_too_large'),
     '415': error('unsupported_media_type: Content-Type must be application/json'),
+    '422': error(
+      'idempotency_key_reused: the Idempotency-Key was first used for another class, name or amount; nothing was issued (details: idempotencyKey, certificate when issued)',
+    ),
     '503': retryable(
-      'shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed',
+      'shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed; a retry with the same Idempotency-Key gets it exactly once',
     ),
   },
 };
@@ -41,7 +66,7 @@ const forwarded = {
     content: json({
       type: 'object',
       required: ['requests'],
-      properties: { requests: { type: 'array', minItems: 1, maxItems: 500, items: { $ref: '#/components/schemas/IssueRequest' } } },
+      properties: { requests: { type: 'array', minItems: 1, maxItems: 500, items: { $ref: '#/components/schemas/ForwardedRequest' } } },
     }),
   },
   responses: {
@@ -53,7 +78,11 @@ const forwarded = {
           type: 'array',
           items: {
             oneOf: [
-              { type: 'object', required: ['certificate'], properties: { certificate: { $ref: '#/components/schemas/Certificate' } } },
+              {
+                type: 'object',
+                required: ['certificate'],
+                properties: { certificate: { $ref: '#/components/schemas/Certificate' }, replayed: { const: true } },
+              },
               { $ref: '#/components/schemas/Error' },
             ],
           },
@@ -152,10 +181,20 @@ export const OPENAPI = {
         type: 'object',
         additionalProperties: false,
         required: ['name', 'amount', 'class'],
+        properties: ISSUE_REQUEST_PROPERTIES,
+      },
+      ForwardedRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'amount', 'class'],
         properties: {
-          name: { type: 'string', minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Trimmed; no control characters' },
-          amount: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
-          class: { type: 'string', examples: ['CS', 'PS'] },
+          ...ISSUE_REQUEST_PROPERTIES,
+          idempotencyKey: {
+            type: 'string',
+            maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+            pattern: IDEMPOTENCY_KEY_PATTERN,
+            description: "The client's Idempotency-Key",
+          },
         },
       },
       Certificate: {

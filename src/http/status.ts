@@ -9,6 +9,8 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   invalid_class: 400,
   unknown_class: 400,
   invalid_certificate_id: 400,
+  invalid_idempotency_key: 400,
+  idempotency_key_reused: 422,
   unsupported_media_type: 415,
   payload_too_large: 413,
   request_timeout: 408,

@@ -1,4 +1,4 @@
-import type { IssueRequest } from '../actors/certificate.js';
+import { isIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, type IssueRequest } from '../actors/certificate.js';
 import { CertificateError } from '../errors.js';
 
 export const MAX_NAME_LENGTH = 200;
@@ -14,8 +14,26 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/**
+ * The `Idempotency-Key` header (or a forwarded request's key): absent is fine, anything present
+ * must be a key (src/actors/certificate.ts).
+ */
+export function parseIdempotencyKey(raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !isIdempotencyKey(raw)) {
+    const length = typeof raw === 'string' ? `${raw.length} characters` : describe(raw);
+    throw new CertificateError(
+      'invalid_idempotency_key',
+      `Expected Idempotency-Key to be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters, got ${length}${
+        typeof raw === 'string' && raw.length > 0 && raw.length <= MAX_IDEMPOTENCY_KEY_LENGTH ? ' with others among them' : ''
+      }`,
+    );
+  }
+  return raw;
+}
+
 /** Checks the shape of an issue request; which classes exist is the sequencers' business. */
-export function parseIssueRequest(body: unknown): IssueRequest {
+export function parseIssueRequest(body: unknown, idempotencyKey?: string): IssueRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new CertificateError('invalid_body', `Expected a JSON object {"name","amount","class"}, got ${describe(body)}`);
   }
@@ -50,5 +68,7 @@ export function parseIssueRequest(body: unknown): IssueRequest {
   if (!trimmed.isWellFormed() || CONTROL.test(trimmed)) {
     throw new CertificateError('invalid_name', 'Expected `name` without control characters or unpaired surrogates');
   }
-  return { class: shareClass, name: trimmed, amount };
+  return idempotencyKey === undefined
+    ? { class: shareClass, name: trimmed, amount }
+    : { class: shareClass, name: trimmed, amount, idempotencyKey };
 }

@@ -13,10 +13,11 @@ import { ensureTopic } from './topic.js';
  */
 const MAX_WRITE_BYTES = 900_000;
 /**
- * A record's size before it is encoded, from above: JSON may escape every byte of the name, and the
- * other fields with their names and the record overhead stay under 256 bytes.
+ * A record's size before it is encoded, from above: JSON may escape every byte of the name and of
+ * the idempotency key (ASCII), and the other fields with their names and the record overhead stay
+ * under 256 bytes.
  */
-const weigh = (record: CertificateRecord): number => 2 * Buffer.byteLength(record.name) + 256;
+const weigh = (record: CertificateRecord): number => 2 * (Buffer.byteLength(record.name) + (record.idempotencyKey?.length ?? 0)) + 256;
 
 export interface LedgerSettings extends KafkaSettings {
   /** A write not acknowledged within this long is abandoned (default 5000 ms); its fate is read from the log. */

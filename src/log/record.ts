@@ -1,4 +1,4 @@
-import { certificateId, type CertificateRecord, type LoggedRecord } from '../actors/certificate.js';
+import { certificateId, isIdempotencyKey, type CertificateRecord, type LoggedRecord } from '../actors/certificate.js';
 
 /**
  * The audit trail's record format: key = class code, value = the certificate as one JSON object,
@@ -6,9 +6,9 @@ import { certificateId, type CertificateRecord, type LoggedRecord } from '../act
  * and the audit tool all decode through here, so the format has one definition.
  */
 export function encodeValue(record: CertificateRecord): string {
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request } = record;
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request, idempotencyKey } = record;
   // Fixed field order keeps the trail readable line by line in kafka-console-consumer.
-  return JSON.stringify({ id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request });
+  return JSON.stringify({ id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request, idempotencyKey });
 }
 
 export class MalformedRecord extends Error {
@@ -33,7 +33,7 @@ export function decodeRecord(key: string | null, value: string | null): Certific
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MalformedRecord('value is not a JSON object');
   const record = parsed as Record<string, unknown>;
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request } = record;
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request, idempotencyKey } = record;
   if (typeof shareClass !== 'string' || shareClass.length === 0) throw new MalformedRecord('class is missing');
   if (key !== shareClass) throw new MalformedRecord(`key ${JSON.stringify(key)} differs from class ${shareClass}`);
   if (!positiveInteger(number)) throw new MalformedRecord(`number ${JSON.stringify(number)} is not a positive integer`);
@@ -50,6 +50,8 @@ export function decodeRecord(key: string | null, value: string | null): Certific
     throw new MalformedRecord(`${String(id)}: offset ${JSON.stringify(offset)} is not an offset`);
   if (request !== undefined && (typeof request !== 'string' || request.length === 0))
     throw new MalformedRecord(`${String(id)}: request ${JSON.stringify(request)} is not a request id`);
+  if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && isIdempotencyKey(idempotencyKey)))
+    throw new MalformedRecord(`${String(id)}: idempotencyKey ${JSON.stringify(idempotencyKey)} is not an idempotency key`);
   return {
     id,
     class: shareClass,
@@ -60,6 +62,7 @@ export function decodeRecord(key: string | null, value: string | null): Certific
     sharesIssued,
     ...(offset === undefined ? {} : { offset: offset as number }),
     ...(request === undefined ? {} : { request: request as string }),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey: idempotencyKey as string }),
   };
 }
 

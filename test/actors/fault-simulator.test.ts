@@ -130,7 +130,7 @@ async function run({ writers, maxBatch, legacy, steps }: Schedule): Promise<void
         const index = asked.push({ class: action.class, name: `Request ${asked.length}`, amount: action.amount }) - 1;
         track(
           target!.sequencers.issue(asked[index]!).then(
-            (certificate) => (answers[index] = { certificate }),
+            ({ certificate }) => (answers[index] = { certificate }),
             (error: unknown) => (answers[index] = { error }),
           ),
         );

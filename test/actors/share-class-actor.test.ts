@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { IssueRequest } from '../../src/actors/certificate.js';
 import type { ActorObserver } from '../../src/actors/observer.js';
 import type { ActorOptions } from '../../src/actors/share-class-actor.js';
 import { CertificateError } from '../../src/errors.js';
@@ -19,7 +20,12 @@ function instance(ledger: FakeLedger, authorized = 1000, options: ActorOptions =
     { code: 'CS', authorized },
     { code: 'PS', authorized: 50 },
   ];
-  return fakeInstance(ledger, classes, { now: NOW, observer, ...options }).then((parts) => ({ ...parts, events }));
+  return fakeInstance(ledger, classes, { now: NOW, observer, ...options }).then((parts) => ({
+    ...parts,
+    events,
+    /** The certificate a request is answered with. */
+    issue: (request: IssueRequest) => parts.sequencers.issue(request).then(({ certificate }) => certificate),
+  }));
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -41,9 +47,9 @@ const UNIT = { timeout: 5_000 };
 describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
   it('numbers from 1, keeps a running total, and states in each record the offset it expects and the request it answers', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, events } = await instance(ledger);
-    const first = await sequencers.issue(ask(10));
-    const second = await sequencers.issue(ask(5));
+    const { issue, events } = await instance(ledger);
+    const first = await issue(ask(10));
+    const second = await issue(ask(5));
     expect(first).toEqual({
       id: 'CS-1',
       class: 'CS',
@@ -61,10 +67,10 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
 
   it('numbers concurrent requests contiguously: those arriving during a commit form the next batch, and classes share each write', async () => {
     const ledger = new FakeLedger();
-    const { sequencers } = await instance(ledger);
+    const { issue } = await instance(ledger);
     ledger.hold();
-    const first = sequencers.issue(ask(1));
-    const rest = Array.from({ length: 50 }, (_, index) => sequencers.issue(ask(1, 'Ada', index % 5 === 0 ? 'PS' : 'CS')));
+    const first = issue(ask(1));
+    const rest = Array.from({ length: 50 }, (_, index) => issue(ask(1, 'Ada', index % 5 === 0 ? 'PS' : 'CS')));
     ledger.release();
     const answers = await Promise.all([first, ...rest]);
     const numbersOf = (shareClass: string) => answers.filter((answer) => answer.class === shareClass).map((answer) => answer.number);
@@ -76,13 +82,13 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
 
   it('refuses a request larger than what remains, consuming no number nor holding back smaller ones, once the accepted ones hold', async () => {
     const ledger = new FakeLedger();
-    const { sequencers } = await instance(ledger, 100);
+    const { issue } = await instance(ledger, 100);
     ledger.hold();
-    const blocker = sequencers.issue(ask(90));
-    const tooBig = sequencers.issue(ask(20));
+    const blocker = issue(ask(90));
+    const tooBig = issue(ask(20));
     let refused = false;
     tooBig.catch(() => (refused = true));
-    const fits = sequencers.issue(ask(10));
+    const fits = issue(ask(10));
     await ledger.waitForHeld();
     ledger.complete();
     expect((await blocker).id).toBe('CS-1');
@@ -92,17 +98,17 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
     await expect(tooBig).rejects.toMatchObject({ code: 'insufficient_shares', details: { class: 'CS', requested: 20, remaining: 0 } });
     expect(await fits).toMatchObject({ id: 'CS-2', sharesIssued: 100 });
     ledger.release();
-    await expect(sequencers.issue(ask(1))).rejects.toMatchObject({ code: 'insufficient_shares', details: { remaining: 0 } });
+    await expect(issue(ask(1))).rejects.toMatchObject({ code: 'insufficient_shares', details: { remaining: 0 } });
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1']);
   });
 
   it('judges refusals on the numbers that held: after renumbering, a request the other writer left no room for is refused', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, events } = await instance(ledger, 20);
+    const { issue, events } = await instance(ledger, 20);
     ledger.hold();
-    const blocker = sequencers.issue(ask(3));
-    const big = sequencers.issue(ask(10, 'Big'));
-    const small = sequencers.issue(ask(5, 'Small'));
+    const blocker = issue(ask(3));
+    const big = issue(ask(10, 'Big'));
+    const small = issue(ask(5, 'Small'));
     await ledger.waitForHeld();
     ledger.complete();
     expect(await blocker).toMatchObject({ id: 'CS-1', sharesIssued: 3 });
@@ -117,10 +123,10 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
 
   it('numbers again, without the client noticing, requests whose write lost the race to another writer', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, state, events } = await instance(ledger);
-    expect((await sequencers.issue(ask(1))).id).toBe('CS-1');
+    const { issue, state, events } = await instance(ledger);
+    expect((await issue(ask(1))).id).toBe('CS-1');
     ledger.hold();
-    const answer = sequencers.issue(ask(1, 'Bea'));
+    const answer = issue(ask(1, 'Bea'));
     // Numbered CS-2 for offset 1; meanwhile another writer issues CS-2 and CS-3 there.
     await ledger.waitForHeld();
     ledger.inject([foreignRecord('CS', 2, { offset: 1 }), foreignRecord('CS', 3, { offset: 2 })]);
@@ -132,12 +138,12 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
 
   it('numbers again, before writing, requests numbered on what the log held before the writer read it again', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, writer, state } = await instance(ledger);
-    expect((await sequencers.issue(ask(1))).id).toBe('CS-1');
+    const { issue, writer, state } = await instance(ledger);
+    expect((await issue(ask(1))).id).toBe('CS-1');
     // As after a role change: the writer must read the log before its next write, and meanwhile CS-2 was issued elsewhere.
     writer.forget();
     ledger.inject([foreignRecord('CS', 2, { offset: 1 })]);
-    expect(await sequencers.issue(ask(1, 'Eve'))).toMatchObject({ id: 'CS-3', name: 'Eve' });
+    expect(await issue(ask(1, 'Eve'))).toMatchObject({ id: 'CS-3', name: 'Eve' });
     // Nothing was written on the stale numbering.
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1', 'CS-3@2/2']);
     expect(state.voidRecords).toBe(0);
@@ -145,9 +151,9 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
 
   it('numbers again requests that a tail overtook between numbering and writing (a writer demoted mid-batch)', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, writer, state } = await instance(ledger);
+    const { issue, writer, state } = await instance(ledger);
     await writer.sync();
-    const answer = sequencers.issue(ask(1, 'Fay'));
+    const answer = issue(ask(1, 'Fay'));
     // The request is numbered CS-1 by now; before its write goes out, a tail brings another writer's CS-1.
     const foreign = foreignRecord('CS', 1, { offset: 0 });
     ledger.inject([foreign]);
@@ -159,19 +165,19 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
 
   it('answers a request whose write landed but whose acknowledgement was lost with the certificate that landed, issued once', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, state } = await instance(ledger);
+    const { issue, state } = await instance(ledger);
     ledger.failNext('lost-ack');
-    expect(await sequencers.issue(ask(3))).toMatchObject({ id: 'CS-1', sharesIssued: 3 });
-    expect((await sequencers.issue(ask(4))).id).toBe('CS-2');
+    expect(await issue(ask(3))).toMatchObject({ id: 'CS-1', sharesIssued: 3 });
+    expect((await issue(ask(4))).id).toBe('CS-2');
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1']);
     expect(state.voidRecords).toBe(0);
   });
 
   it('numbers again a request whose write failed without landing, and it gets the number that write was given', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, events } = await instance(ledger);
+    const { issue, events } = await instance(ledger);
     ledger.failNext('not-landed');
-    expect(await sequencers.issue(ask(3, 'Cy'))).toMatchObject({ id: 'CS-1', name: 'Cy' });
+    expect(await issue(ask(3, 'Cy'))).toMatchObject({ id: 'CS-1', name: 'Cy' });
     expect(layout(ledger)).toEqual(['CS-1@0/0']);
     expect(ledger.appends).toEqual([1, 1]);
     expect(events).toEqual(['CS renumbered 1', 'CS committed 1']);
@@ -179,22 +185,22 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
 
   it('numbers again a request whose write was given up on, and voids that write when it lands late', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, state } = await instance(ledger);
+    const { issue, state } = await instance(ledger);
     ledger.failNext('late');
-    expect(await sequencers.issue(ask(3, 'Cy'))).toMatchObject({ id: 'CS-1', name: 'Cy' });
+    expect(await issue(ask(3, 'Cy'))).toMatchObject({ id: 'CS-1', name: 'Cy' });
     expect(ledger.deliverLate()).toBe(true);
     // The writer cannot know of the late landing until its next write lands past its stated offset.
-    expect((await sequencers.issue(ask(4))).id).toBe('CS-2');
+    expect((await issue(ask(4))).id).toBe('CS-2');
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-1@1/0', 'CS-2@2/1', 'CS-2@3/3']);
     expect(state.voidRecords).toBe(2);
   });
 
   it('answers log_unavailable after losing the race maxAttempts times in a row, having issued nothing for it', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, events } = await instance(ledger, 1000, { maxAttempts: 3 });
-    await sequencers.issue(ask(1));
+    const { issue, events } = await instance(ledger, 1000, { maxAttempts: 3 });
+    await issue(ask(1));
     ledger.hold();
-    const answer = codeOf(sequencers.issue(ask(1, 'Dee')));
+    const answer = codeOf(issue(ask(1, 'Dee')));
     // Before each of its writes lands, another writer takes the next number.
     for (let number = 2; number <= 4; number += 1) {
       await ledger.waitForHeld();
@@ -205,47 +211,47 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
     expect(ledger.appends).toEqual([1, 1, 1, 1]);
     expect(events.filter((event) => event.includes('renumbered'))).toEqual(['CS renumbered 1', 'CS renumbered 1']);
     ledger.release();
-    expect(await sequencers.issue(ask(1))).toMatchObject({ id: 'CS-5' });
+    expect(await issue(ask(1))).toMatchObject({ id: 'CS-5' });
     expect(ledger.records.filter((record) => record.name === 'Dee')).toHaveLength(3);
   });
 
   it('answers log_unavailable while the log can be neither written nor read, and serves again once it can', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, writer, events } = await instance(ledger);
+    const { issue, sequencers, writer, events } = await instance(ledger);
     await writer.sync();
     ledger.failNext('not-landed');
     ledger.failReads = true;
-    expect(await codeOf(sequencers.issue(ask(1)))).toBe('log_unavailable');
+    expect(await codeOf(issue(ask(1)))).toBe('log_unavailable');
     expect(events).toEqual(['CS commit failed']);
     ledger.failReads = false;
-    expect((await sequencers.issue(ask(1))).id).toBe('CS-1');
+    expect((await issue(ask(1))).id).toBe('CS-1');
     expect(sequencers.snapshots()[0]).toMatchObject({ ready: true, certificates: 1, nextId: 'CS-2', remaining: 999 });
   });
 
   it('answers log_unavailable on time when the log hangs, refuses new requests at once, and numbers on from what landed', async () => {
     const ledger = new FakeLedger();
-    const { sequencers } = await instance(ledger, 1000, { ackTimeoutMs: 50 });
+    const { issue } = await instance(ledger, 1000, { ackTimeoutMs: 50 });
     ledger.hold();
-    const hung = sequencers.issue(ask(1));
+    const hung = issue(ask(1));
     await ledger.waitForHeld();
-    const queued = sequencers.issue(ask(1));
+    const queued = issue(ask(1));
     await expect(hung).rejects.toMatchObject({ code: 'log_unavailable' });
     await expect(queued).rejects.toMatchObject({ code: 'log_unavailable' });
-    await expect(sequencers.issue(ask(1))).rejects.toMatchObject({ code: 'log_unavailable' });
+    await expect(issue(ask(1))).rejects.toMatchObject({ code: 'log_unavailable' });
     // The hung write lands after all: its number is taken, and the queued request never got one.
     ledger.release();
     await nextTurn();
-    expect((await sequencers.issue(ask(1))).id).toBe('CS-2');
+    expect((await issue(ask(1))).id).toBe('CS-2');
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1']);
   });
 
   it('answers every request already taken before close resolves, and refuses new ones', async () => {
     const ledger = new FakeLedger();
-    const { sequencers } = await instance(ledger);
+    const { issue, sequencers } = await instance(ledger);
     ledger.hold();
-    const taken = [sequencers.issue(ask(1)), sequencers.issue(ask(1)), sequencers.issue(ask(1, 'Pia', 'PS'))];
+    const taken = [issue(ask(1)), issue(ask(1)), issue(ask(1, 'Pia', 'PS'))];
     const closed = sequencers.closeAll();
-    await expect(sequencers.issue(ask(1))).rejects.toMatchObject({ code: 'shutting_down' });
+    await expect(issue(ask(1))).rejects.toMatchObject({ code: 'shutting_down' });
     ledger.release();
     await closed;
     expect((await Promise.all(taken)).map((certificate) => certificate.id)).toEqual(['CS-1', 'CS-2', 'PS-1']);
@@ -253,8 +259,8 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
   });
 
   it('refuses a class that is not configured', async () => {
-    const { sequencers } = await instance(new FakeLedger());
-    await expect(sequencers.issue(ask(1, 'Ada', 'XS'))).rejects.toMatchObject({
+    const { issue } = await instance(new FakeLedger());
+    await expect(issue(ask(1, 'Ada', 'XS'))).rejects.toMatchObject({
       code: 'unknown_class',
       details: { classes: ['CS', 'PS'] },
     });
@@ -265,8 +271,8 @@ describe('Sequencers.find (lookup by number in what this instance has read)', UN
   it('finds certificates the log held before start, those issued since, and those another writer wrote once it read them', async () => {
     const ledger = new FakeLedger();
     ledger.inject([1, 2, 3].map((number) => foreignRecord('CS', number, { offset: number - 1, amount: 10 })));
-    const { sequencers, writer } = await instance(ledger);
-    const issued = await sequencers.issue(ask(5));
+    const { issue, sequencers, writer } = await instance(ledger);
+    const issued = await issue(ask(5));
     expect(sequencers.find('CS', 2)).toMatchObject({ id: 'CS-2', name: 'Holder 2', sharesIssued: 20 });
     expect(sequencers.find('CS', 4)).toEqual(issued);
     ledger.inject([foreignRecord('CS', 5, { sharesIssued: 36, offset: 4 })]);
@@ -278,11 +284,11 @@ describe('Sequencers.find (lookup by number in what this instance has read)', UN
 
   it('finds a certificate whose acknowledgement was lost as soon as its request is answered, and never a void record', async () => {
     const ledger = new FakeLedger();
-    const { sequencers, writer } = await instance(ledger);
+    const { issue, sequencers, writer } = await instance(ledger);
     ledger.failNext('lost-ack');
-    const landed = await sequencers.issue(ask(2));
+    const landed = await issue(ask(2));
     ledger.failNext('late');
-    const renumbered = await sequencers.issue(ask(3, 'Lia'));
+    const renumbered = await issue(ask(3, 'Lia'));
     ledger.deliverLate();
     await writer.sync();
     expect([sequencers.find('CS', 1), sequencers.find('CS', 2), sequencers.find('CS', 3)]).toEqual([landed, renumbered, undefined]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Certificate, LoggedRecord } from '../../src/actors/certificate.js';
+import type { Certificate, CertificateRecord, LoggedRecord } from '../../src/actors/certificate.js';
 import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
 import { formatReport, formatTable, LogAudit, parseAcknowledged, type Acknowledged, type AuditReport } from '../../src/audit/check.js';
 import { certificates } from '../support/certificates.js';
@@ -17,7 +17,7 @@ function auditLog(log: Iterable<LoggedRecord>, acknowledged: Iterable<Acknowledg
 }
 
 /** Certificates as one correct writer lands them: each at the offset it states, from `from` on. */
-function landed(records: readonly Certificate[], from = 0): LoggedRecord[] {
+function landed(records: readonly CertificateRecord[], from = 0): LoggedRecord[] {
   return records.map((record, index) => ({ offset: from + index, record: { ...record, offset: from + index } }));
 }
 
@@ -250,5 +250,34 @@ describe('acknowledged file', () => {
     ['a JSON line without an id', '{"name":"Ada"}', /line 1: expected a JSON object with a string "id"/],
   ])('refuses %s, naming the line', (_, text, message) => {
     expect(() => parseAcknowledged(text)).toThrow(message);
+  });
+});
+
+describe('log audit: idempotency keys', () => {
+  // CS-1 and CS-3 carry one key, issued two seconds apart; CS-2 carries another.
+  const keyed = landed([
+    { ...cs1, idempotencyKey: 'order-7' },
+    { ...cs2, idempotencyKey: 'order-8' },
+    { ...cs3, idempotencyKey: 'order-7' },
+  ]);
+
+  it('fails a second certificate for a key the service still remembered: one request, two certificates', () => {
+    expect(auditLog(keyed).violations).toEqual([
+      {
+        offset: 2,
+        message: 'CS-3 at offset 2 was issued for Idempotency-Key "order-7", which CS-1 already answered: one request, two certificates',
+      },
+    ]);
+  });
+
+  it('passes a key reused after the service had forgotten it, by age or by count, as the service would issue it anew', () => {
+    const judge = (keyWindow: { windowMs: number; maxKeys: number }): AuditReport => {
+      const audit = new LogAudit(CLASSES, [], 20, keyWindow);
+      audit.add(keyed);
+      return audit.report();
+    };
+    expect(judge({ windowMs: 1000, maxKeys: 10 })).toMatchObject({ ok: true, violations: [] });
+    expect(judge({ windowMs: 60_000, maxKeys: 1 })).toMatchObject({ ok: true, violations: [] });
+    expect(judge({ windowMs: 60_000, maxKeys: 2 }).ok).toBe(false);
   });
 });

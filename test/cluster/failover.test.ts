@@ -4,7 +4,9 @@ import { auditTopic } from '../support/audit.js';
 import { uniqueTopic } from '../support/broker.js';
 import { acknowledgedTwice, Cluster, instanceStatus, lookupMismatches, median } from '../support/cluster.js';
 import { issue } from '../support/http.js';
+import { KeyedLoad } from '../support/keyed-load.js';
 import { faultDose, Load, sleep, until } from '../support/load.js';
+import { readCertificateRecords } from '../support/log.js';
 
 const WRITER_KILLS = faultDose('CLUSTER_WRITER_KILLS', 2, 10);
 const WRITER_PAUSES = faultDose('CLUSTER_WRITER_PAUSES', 1, 10);
@@ -68,6 +70,8 @@ describe('three instances on one topic under faults', () => {
         WRITER_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
       });
       const load = new Load(cluster.roundRobin(), { concurrency: 20, classes: ['CS', 'PS'], thinkMs: 100 }).start();
+      // Beside the plain clients, keyed ones that retry through the faults under the same key.
+      const keyed = new KeyedLoad(() => cluster.urls, 6, ['CS', 'PS']).start();
       const reader = new CrossInstanceReader(() => cluster.urls);
       const figures: Record<Fault, number[]> = { 'kill -9 the writer': [], 'SIGSTOP the writer': [], 'kill -9 a follower': [] };
       const stepDowns: number[] = [];
@@ -109,9 +113,9 @@ describe('three instances on one topic under faults', () => {
           await cluster.settled();
         }
         await resumed('the last fault');
-        await Promise.all([load.stop(), reader.stop()]);
+        await Promise.all([load.stop(), reader.stop(), keyed.stop()]);
 
-        const acknowledged = load.acknowledged;
+        const acknowledged = [...load.acknowledged, ...keyed.acknowledged];
         // Transport failures (a killed instance) and 503s (no writer for a moment, writer gone mid-forward) only.
         const unexpected = load.outcomes.filter(
           (outcome) => outcome.status !== undefined && outcome.status !== 201 && outcome.status !== 503,
@@ -124,6 +128,9 @@ describe('three instances on one topic under faults', () => {
         const report = await auditTopic(topic, parseShareClasses(SHARE_CLASSES), acknowledged);
         expect(report.violations).toEqual([]);
         expect(report.acknowledgedChecked).toBe(acknowledged.length);
+        // Exactly one certificate per key, and it is the one its client was given (and given again).
+        expect(keyed.outcomes.filter((outcome) => outcome.error !== undefined)).toEqual([]);
+        expect(keyed.mismatches(await readCertificateRecords(topic, parseShareClasses(SHARE_CLASSES)))).toEqual([]);
         expect(await lookupMismatches(cluster.urls, acknowledged)).toEqual([]);
 
         // Every instance restarts cleanly on the topic and the numbering goes on from where it was.
@@ -144,11 +151,12 @@ describe('three instances on one topic under faults', () => {
             `writes resumed after a follower kill: ${describe(figures['kill -9 a follower'])}. ` +
             `${load.outcomes.length} requests ${JSON.stringify(load.tally())}, ${acknowledged.length} acknowledged, ` +
             `${report.voidRecords.total} void records ${JSON.stringify(report.voidRecords.byReason)}, ` +
+            `${keyed.summary()}, one certificate per key, ` +
             `${reader.checked} cross-instance reads, audit ok, in ${Math.round((Date.now() - started) / 1000)} s`,
         );
         for (const ms of [...figures['kill -9 the writer'], ...figures['SIGSTOP the writer']]) expect(ms).toBeLessThan(15_000);
       } finally {
-        await Promise.all([load.stop(), reader.stop()]);
+        await Promise.all([load.stop(), reader.stop(), keyed.stop()]);
         await cluster.stop();
       }
     },

@@ -70,7 +70,7 @@ describe('Forwarder', () => {
     outcomes.forEach((outcome, index) => {
       if (index % 5 === 4)
         expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'insufficient_shares', details: { remaining: 0 } } });
-      else expect(outcome).toMatchObject({ status: 'fulfilled', value: { name: `Holder ${index}` } });
+      else expect(outcome).toMatchObject({ status: 'fulfilled', value: { certificate: { name: `Holder ${index}` }, replayed: false } });
     });
   });
 

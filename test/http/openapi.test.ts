@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../src/actors/certificate.js';
 import { OPENAPI } from '../../src/http/openapi.js';
 import { STATUS_OF } from '../../src/http/status.js';
 import { useApp } from '../support/app.js';
@@ -53,5 +54,23 @@ describe('GET /openapi.json', () => {
 
   it('lists every error code in the error schema', () => {
     expect([...OPENAPI.components.schemas.Error.properties.error.properties.code.enum].sort()).toEqual(Object.keys(STATUS_OF).sort());
+  });
+
+  it('documents the Idempotency-Key header with the rule the server applies, Idempotent-Replayed on 201 and idempotency_key_reused as 422', () => {
+    const post = documented().get('POST /certificates') as Operation & {
+      parameters: Array<{ name: string; in: string; schema: { pattern: string; maxLength: number } }>;
+      responses: Record<string, { headers?: Record<string, unknown>; description: string }>;
+    };
+    expect(post.parameters).toContainEqual(
+      expect.objectContaining({
+        name: 'Idempotency-Key',
+        in: 'header',
+        schema: expect.objectContaining({ pattern: IDEMPOTENCY_KEY_PATTERN, maxLength: 255 }),
+      }),
+    );
+    expect(Object.keys(post.responses['201']!.headers!)).toContain('Idempotent-Replayed');
+    expect(post.responses['422']!.description).toContain('idempotency_key_reused');
+    expect(STATUS_OF.idempotency_key_reused).toBe(422);
+    expect(STATUS_OF.invalid_idempotency_key).toBe(400);
   });
 });

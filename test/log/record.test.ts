@@ -9,8 +9,8 @@ describe('record codec', () => {
     expect(decodeRecord('CS', encodeValue(sample!))).toEqual(sample);
   });
 
-  it('writes fields in a fixed, readable order, the stated offset and request last', () => {
-    expect(Object.keys(JSON.parse(encodeValue({ ...sample!, offset: 41, request: 'a1-7' })))).toEqual([
+  it('writes fields in a fixed, readable order, the stated offset, request and idempotency key last', () => {
+    expect(Object.keys(JSON.parse(encodeValue({ ...sample!, offset: 41, request: 'a1-7', idempotencyKey: 'k-1' })))).toEqual([
       'id',
       'class',
       'number',
@@ -20,6 +20,7 @@ describe('record codec', () => {
       'sharesIssued',
       'offset',
       'request',
+      'idempotencyKey',
     ]);
   });
 
@@ -28,6 +29,12 @@ describe('record codec', () => {
     expect(decodeRecord('CS', encodeValue(stated))).toEqual(stated);
     expect(readRecord(3, 'CS', encodeValue(sample!))).toEqual({ offset: 3, record: sample });
     expect(readRecord(4, 'CS', '{"id":"CS-4","cla')).toMatchObject({ offset: 4, malformed: expect.any(String) });
+  });
+
+  it('round-trips an idempotency key, and writes none for a request without one', () => {
+    const keyed = { ...sample!, offset: 41, request: 'a1-7', idempotencyKey: 'order 7 ~!"{}' };
+    expect(decodeRecord('CS', encodeValue(keyed))).toEqual(keyed);
+    expect(encodeValue({ ...sample!, offset: 41 })).not.toContain('idempotencyKey');
   });
 
   it.each([
@@ -42,6 +49,10 @@ describe('record codec', () => {
     ['an empty value', 'CS', null],
     ['a stated offset that is no offset', 'CS', JSON.stringify({ ...sample, offset: -1 })],
     ['a request id that is no string', 'CS', JSON.stringify({ ...sample, request: 7 })],
+    ['an empty idempotency key', 'CS', JSON.stringify({ ...sample, idempotencyKey: '' })],
+    ['an idempotency key with a non-ASCII character', 'CS', JSON.stringify({ ...sample, idempotencyKey: 'caf\u00e9' })],
+    ['an idempotency key longer than 255 characters', 'CS', JSON.stringify({ ...sample, idempotencyKey: 'k'.repeat(256) })],
+    ['an idempotency key that is no string', 'CS', JSON.stringify({ ...sample, idempotencyKey: 7 })],
   ])('rejects %s', (_, key, value) => {
     expect(() => decodeRecord(key, value)).toThrow(MalformedRecord);
   });

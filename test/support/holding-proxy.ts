@@ -6,8 +6,8 @@ interface Pipe {
   readonly upstream: Socket;
   /** The connection has carried a Kafka Produce request (API key 0): a producer's. */
   producer: boolean;
-  /** Bytes held in each direction while the pipe is held; undefined when it forwards. */
-  held?: { toUpstream: Buffer[]; toClient: Buffer[]; clientEnded: boolean };
+  /** Bytes held while the pipe is held (toUpstream stays empty when only answers are held); undefined when it forwards. */
+  held?: { toUpstream: Buffer[]; toClient: Buffer[]; clientEnded: boolean; answersOnly: boolean };
 }
 
 /**
@@ -34,10 +34,14 @@ export class HoldingProxy {
 
   /**
    * From now on, the connections open now (or only those that carried a Kafka produce request)
-   * forward nothing, in either direction, until release().
+   * forward nothing until release(): in either direction, or (`answers`) only the server's answers,
+   * so requests reach the broker and take effect while their clients hear nothing.
    */
-  hold(which: 'all' | 'producers' = 'all'): void {
-    for (const pipe of this.pipes) if (which === 'all' || pipe.producer) pipe.held ??= { toUpstream: [], toClient: [], clientEnded: false };
+  hold(which: 'all' | 'producers' = 'all', direction: 'both' | 'answers' = 'both'): void {
+    for (const pipe of this.pipes) {
+      if (which === 'all' || pipe.producer)
+        pipe.held ??= { toUpstream: [], toClient: [], clientEnded: false, answersOnly: direction === 'answers' };
+    }
   }
 
   /** Delivers everything held, in order, and forwards again. */
@@ -69,7 +73,7 @@ export class HoldingProxy {
       from.on('data', (chunk: Buffer) => {
         // A Kafka request starts with its size (4 bytes) and API key (2 bytes); requests start chunks often enough here.
         if (direction === 'toUpstream' && chunk.length >= 6 && chunk.readInt16BE(4) === 0) pipe.producer = true;
-        if (pipe.held !== undefined) {
+        if (pipe.held !== undefined && !(direction === 'toUpstream' && pipe.held.answersOnly)) {
           pipe.held[direction].push(chunk);
           this.heldBytes += chunk.length;
         } else if (!to.destroyed) to.write(chunk);

@@ -5,10 +5,16 @@ export interface Reply {
   readonly body: Record<string, unknown>;
 }
 
-export async function post(url: string, body: unknown, contentType = 'application/json', signal?: AbortSignal): Promise<Reply> {
+export async function post(
+  url: string,
+  body: unknown,
+  contentType = 'application/json',
+  signal?: AbortSignal,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<Reply> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': contentType },
+    headers: { 'content-type': contentType, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     ...(signal ? { signal } : {}),
   });
@@ -32,4 +38,9 @@ export async function concurrently<T>(count: number, concurrency: number, task: 
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return results;
+}
+
+/** POST / with an `Idempotency-Key`. */
+export function issueWithKey(baseUrl: string, key: string, body: { class: string; amount: number; name: string }): Promise<Reply> {
+  return post(`${baseUrl}/`, body, 'application/json', undefined, { 'idempotency-key': key });
 }

@@ -1,4 +1,4 @@
-import { certificateOf, type Certificate, type LoggedRecord } from '../../src/actors/certificate.js';
+import { certificateOf, type Certificate, type CertificateRecord, type LoggedRecord } from '../../src/actors/certificate.js';
 import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
 import { ValidityRule } from '../../src/actors/validity.js';
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
@@ -16,13 +16,18 @@ export async function readLog(topic: string): Promise<LoggedRecord[]> {
   return all;
 }
 
-/** The certificates among the topic's records, as the service's rule decides them, oldest first. */
-export async function readCertificates(topic: string, shareClasses: readonly ShareClassConfig[]): Promise<Certificate[]> {
+/** The records the service's rule makes certificates, oldest first, with what only the log keeps (offset, key). */
+export async function readCertificateRecords(topic: string, shareClasses: readonly ShareClassConfig[]): Promise<CertificateRecord[]> {
   const rule = new ValidityRule(new Map(shareClasses.map(({ code, authorized }) => [code, authorized])));
-  const certificates: Certificate[] = [];
+  const certificates: CertificateRecord[] = [];
   for (const entry of await readLog(topic)) {
     const verdict = rule.judge(entry);
-    if (verdict.valid) certificates.push(certificateOf(verdict.record));
+    if (verdict.valid) certificates.push(verdict.record);
   }
   return certificates;
+}
+
+/** The certificates among the topic's records, as the service's rule decides them, oldest first. */
+export async function readCertificates(topic: string, shareClasses: readonly ShareClassConfig[]): Promise<Certificate[]> {
+  return (await readCertificateRecords(topic, shareClasses)).map(certificateOf);
 }

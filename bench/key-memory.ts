@@ -1,0 +1,64 @@
+/**
+ * Memory per remembered Idempotency-Key: the heap a service's log state holds for N certificates
+ * read from the log with a UUID key each, minus the same N certificates without keys.
+ * Run: node --expose-gc --import tsx bench/key-memory.ts [N]   (default 200,000)
+ */
+import { randomUUID } from 'node:crypto';
+import { LogState } from '../src/actors/log-state.js';
+import type { LoggedRecord } from '../src/actors/certificate.js';
+import { encodeValue, readRecord } from '../src/log/record.js';
+
+const count = Number(process.argv[2] ?? 200_000);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('Expected node --expose-gc, got a node without gc()');
+const collect = gc;
+const CHUNK = 1000;
+
+/** The heap a log state holds after applying `count` certificates of class CS, each decoded as the reader decodes it. */
+function heldBytes(keyed: boolean): { bytes: number; remembered: number } {
+  collect();
+  const before = process.memoryUsage().heapUsed;
+  const state = new LogState([{ code: 'CS', authorized: Number.MAX_SAFE_INTEGER }], undefined, {
+    windowMs: 365 * 86_400_000,
+    maxKeys: count,
+  });
+  const start = Date.UTC(2026, 0, 1);
+  for (let from = 0; from < count; from += CHUNK) {
+    const entries: LoggedRecord[] = [];
+    for (let offset = from; offset < Math.min(count, from + CHUNK); offset++) {
+      const number = offset + 1;
+      const value = encodeValue({
+        id: `CS-${number}`,
+        class: 'CS',
+        number,
+        name: 'Salt Bae',
+        amount: 1,
+        issuedAt: new Date(start + offset).toISOString(),
+        sharesIssued: number,
+        offset,
+        request: `writer-${number}`,
+        ...(keyed ? { idempotencyKey: randomUUID() } : {}),
+      });
+      entries.push(readRecord(offset, 'CS', value));
+    }
+    state.apply(entries);
+  }
+  collect();
+  const bytes = process.memoryUsage().heapUsed - before;
+  const remembered = state.rememberedKeys;
+  // Kept reachable until measured.
+  if (state.end !== count) throw new Error(`Expected the state to end at ${count}, got ${state.end}`);
+  return { bytes, remembered };
+}
+
+const runs = [1, 2, 3].map(() => {
+  const plain = heldBytes(false);
+  const keyed = heldBytes(true);
+  if (keyed.remembered !== count) throw new Error(`Expected ${count} remembered keys, got ${keyed.remembered}`);
+  return (keyed.bytes - plain.bytes) / count;
+});
+const median = [...runs].sort((a, b) => a - b)[1]!;
+console.log(
+  `${count.toLocaleString('en-US')} UUID keys: ${runs.map((bytes) => bytes.toFixed(0)).join(', ')} bytes per key (median ${median.toFixed(0)}); ` +
+    `a million keys ≈ ${Math.round((median * 1_000_000) / 1024 / 1024)} MiB of heap`,
+);

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { CLASS_CODE_PATTERN } from './actors/certificate.js';
 import { DEFAULT_KEY_WINDOW, type KeyWindow } from './actors/remembered-keys.js';
 import type { ShareClassConfig } from './actors/share-class-actor.js';
 import { CertificateError } from './errors.js';
+import { SASL_MECHANISMS, type KafkaSecurity, type SaslMechanism } from './log/kafka-config.js';
 import { DEFAULT_LOG_SAMPLE, LOG_LEVELS, type LogLevel } from './logger.js';
 
 export interface Config {
@@ -10,6 +12,8 @@ export interface Config {
   readonly host: string;
   /** Undefined: start the embedded local broker from scripts/kafka. */
   readonly kafkaBrokers: readonly string[] | undefined;
+  /** TLS and SASL towards the brokers; empty for a plaintext cluster. */
+  readonly kafkaSecurity: KafkaSecurity;
   readonly topic: string;
   readonly shareClasses: readonly ShareClassConfig[];
   readonly minInsyncReplicas: number;
@@ -98,6 +102,75 @@ export function parseKeyWindow(env: NodeJS.ProcessEnv): KeyWindow {
   };
 }
 
+function pemFile(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const path = env[name]?.trim();
+  if (!path) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw invalid(name, 'a readable PEM file', `${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  if (!text.includes('-----BEGIN ')) throw invalid(name, 'a PEM file (-----BEGIN ...)', path);
+  return text;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  return integer(env, name, fallback ? 1 : 0, 0, 1) === 1;
+}
+
+/**
+ * TLS (`KAFKA_TLS`, `KAFKA_TLS_CA_FILE`, `KAFKA_TLS_CERT_FILE`, `KAFKA_TLS_KEY_FILE`,
+ * `KAFKA_TLS_REJECT_UNAUTHORIZED`) and SASL (`KAFKA_SASL_MECHANISM`, `KAFKA_SASL_USERNAME`,
+ * `KAFKA_SASL_PASSWORD` or `KAFKA_SASL_PASSWORD_FILE`): the service and the audit read the same.
+ */
+export function parseKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
+  const ca = pemFile(env, 'KAFKA_TLS_CA_FILE');
+  const cert = pemFile(env, 'KAFKA_TLS_CERT_FILE');
+  const key = pemFile(env, 'KAFKA_TLS_KEY_FILE');
+  if ((cert === undefined) !== (key === undefined)) {
+    throw invalid(
+      'KAFKA_TLS_CERT_FILE',
+      'set together with KAFKA_TLS_KEY_FILE (a client certificate and its key)',
+      env.KAFKA_TLS_CERT_FILE ?? '',
+    );
+  }
+  // Naming a CA or a client certificate means TLS; KAFKA_TLS=1 alone trusts the system's CAs.
+  const tls = flag(env, 'KAFKA_TLS', ca !== undefined || cert !== undefined)
+    ? {
+        rejectUnauthorized: flag(env, 'KAFKA_TLS_REJECT_UNAUTHORIZED', true),
+        ...(ca === undefined ? {} : { ca }),
+        ...(cert === undefined || key === undefined ? {} : { cert, key }),
+      }
+    : undefined;
+  const rawMechanism = env.KAFKA_SASL_MECHANISM?.trim().toLowerCase();
+  let sasl: KafkaSecurity['sasl'];
+  if (rawMechanism) {
+    if (!(SASL_MECHANISMS as readonly string[]).includes(rawMechanism)) {
+      throw invalid('KAFKA_SASL_MECHANISM', SASL_MECHANISMS.join(', '), env.KAFKA_SASL_MECHANISM ?? '');
+    }
+    const username = env.KAFKA_SASL_USERNAME?.trim();
+    if (!username) throw invalid('KAFKA_SASL_USERNAME', `a user name (KAFKA_SASL_MECHANISM is ${rawMechanism})`, '');
+    const passwordFile = env.KAFKA_SASL_PASSWORD_FILE?.trim();
+    let password = env.KAFKA_SASL_PASSWORD;
+    if (passwordFile) {
+      try {
+        password = readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
+      } catch (error) {
+        throw invalid(
+          'KAFKA_SASL_PASSWORD_FILE',
+          'a readable file',
+          `${passwordFile} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        );
+      }
+    }
+    if (!password)
+      throw invalid('KAFKA_SASL_PASSWORD', `a password, or KAFKA_SASL_PASSWORD_FILE (KAFKA_SASL_MECHANISM is ${rawMechanism})`, '');
+    sasl = { mechanism: rawMechanism as SaslMechanism, username, password };
+  }
+  return { ...(tls === undefined ? {} : { tls }), ...(sasl === undefined ? {} : { sasl }) };
+}
+
 /** Reads and validates the whole configuration once, at start; a bad value stops the service with a clear message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
@@ -107,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host,
     kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
+    kafkaSecurity: parseKafkaSecurity(env),
     topic,
     shareClasses: parseShareClasses(env.SHARE_CLASSES?.trim() || DEFAULT_SHARE_CLASSES),
     minInsyncReplicas: integer(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 100),

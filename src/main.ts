@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     () =>
       startService({
         brokers,
+        security: config.kafkaSecurity,
         topic: config.topic,
         shareClasses: config.shareClasses,
         advertisedUrl: config.advertisedUrl,

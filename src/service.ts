@@ -6,6 +6,7 @@ import type { ShareClassConfig } from './actors/share-class-actor.js';
 import { WriterElection } from './cluster/election.js';
 import { Forwarder } from './cluster/forwarder.js';
 import { ClusterNode, type NodeObserver } from './cluster/node.js';
+import type { KafkaSecurity } from './log/kafka-config.js';
 import { KafkaLedger } from './log/kafka-ledger.js';
 import type { Logger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
@@ -13,6 +14,7 @@ import { serviceReadiness, type Readiness } from './readiness.js';
 
 export interface ServiceSettings {
   readonly brokers: readonly string[];
+  readonly security?: KafkaSecurity;
   readonly topic: string;
   readonly shareClasses: readonly ShareClassConfig[];
   readonly advertisedUrl: string;
@@ -49,12 +51,14 @@ export async function startService(settings: ServiceSettings): Promise<Service> 
   const ledger = new KafkaLedger({
     brokers: settings.brokers,
     topic: settings.topic,
+    ...(settings.security === undefined ? {} : { security: settings.security }),
     appendTimeoutMs: commitTimeoutMs,
     ...(settings.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: settings.minInsyncReplicas }),
     ...(settings.replicationFactor === undefined ? {} : { replicationFactor: settings.replicationFactor }),
     ...(settings.flushEveryWrite === undefined ? {} : { flushEveryWrite: settings.flushEveryWrite }),
   });
   await ledger.connect();
+  for (const warning of ledger.topicWarnings) logger?.warn({ topic: settings.topic }, warning);
   const state = new LogState(
     settings.shareClasses,
     {
@@ -65,7 +69,14 @@ export async function startService(settings: ServiceSettings): Promise<Service> 
     },
     settings.keyWindow,
   );
-  const writer = new LogWriter(ledger, state, metrics);
+  const writer = new LogWriter(ledger, state, {
+    resynced(reason, where) {
+      metrics.resynced(reason);
+      // A write that landed where it was not stated means another writer, or a log that moved under
+      // this one (a leader change): rare, and the first thing to look at when renumbering climbs.
+      if (reason === 'landed_elsewhere') logger?.warn(where, 'a write landed elsewhere than stated; read the log again');
+    },
+  });
   const sequencers = new Sequencers(settings.shareClasses, state, writer, { ackTimeoutMs: commitTimeoutMs, observer: metrics });
   metrics.collectClasses(() => sequencers.snapshots());
   metrics.collectKeys(() => state.rememberedKeys);

@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseKeyWindow, parseShareClasses } from '../src/config.js';
+import { loadConfig, parseKafkaSecurity, parseKeyWindow, parseShareClasses } from '../src/config.js';
 
 describe('configuration', () => {
   it('defaults to the original authorized totals, port 3000, topic certificates and the embedded broker', () => {
@@ -46,5 +49,62 @@ describe('configuration', () => {
     const env = { IDEMPOTENCY_WINDOW_MS: '3600000', IDEMPOTENCY_MAX_KEYS: '5000' };
     expect(loadConfig(env).keyWindow).toEqual({ windowMs: 3_600_000, maxKeys: 5000 });
     expect(parseKeyWindow(env)).toEqual(loadConfig(env).keyWindow);
+  });
+});
+
+describe('Kafka TLS and SASL settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'config-'));
+  const pem = join(dir, 'ca.pem');
+  writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  const passwordFile = join(dir, 'password');
+  writeFileSync(passwordFile, 's3cret\n');
+
+  it('is plaintext without any setting, as before', () => {
+    expect(parseKafkaSecurity({})).toEqual({});
+    expect(loadConfig({}).kafkaSecurity).toEqual({});
+  });
+
+  it('turns TLS on with a CA file (trusted instead of the system CAs) or with KAFKA_TLS=1 alone, checking the broker by default', () => {
+    expect(parseKafkaSecurity({ KAFKA_TLS_CA_FILE: pem })).toEqual({
+      tls: { rejectUnauthorized: true, ca: expect.stringContaining('BEGIN CERTIFICATE') },
+    });
+    expect(parseKafkaSecurity({ KAFKA_TLS: '1' })).toEqual({ tls: { rejectUnauthorized: true } });
+    expect(parseKafkaSecurity({ KAFKA_TLS: '1', KAFKA_TLS_REJECT_UNAUTHORIZED: '0' })).toEqual({ tls: { rejectUnauthorized: false } });
+    expect(parseKafkaSecurity({ KAFKA_TLS_CERT_FILE: pem, KAFKA_TLS_KEY_FILE: pem }).tls).toMatchObject({
+      cert: expect.any(String),
+      key: expect.any(String),
+    });
+  });
+
+  it('reads SASL credentials, the password from a file without its final newline', () => {
+    expect(
+      parseKafkaSecurity({ KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD_FILE: passwordFile }),
+    ).toEqual({
+      sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 's3cret' },
+    });
+  });
+
+  it.each([
+    [{ KAFKA_TLS_CA_FILE: join(dir, 'missing.pem') }, 'Expected `KAFKA_TLS_CA_FILE` to be a readable PEM file, got', 'ENOENT'],
+    [{ KAFKA_TLS_CA_FILE: passwordFile }, 'Expected `KAFKA_TLS_CA_FILE` to be a PEM file', passwordFile],
+    [
+      { KAFKA_TLS_CERT_FILE: pem },
+      'Expected `KAFKA_TLS_CERT_FILE` to be set together with KAFKA_TLS_KEY_FILE',
+      'a client certificate and its key',
+    ],
+    [
+      { KAFKA_SASL_MECHANISM: 'gssapi' },
+      'Expected `KAFKA_SASL_MECHANISM` to be plain, scram-sha-256, scram-sha-512, got "gssapi"',
+      'gssapi',
+    ],
+    [{ KAFKA_SASL_MECHANISM: 'plain' }, 'Expected `KAFKA_SASL_USERNAME` to be a user name', 'KAFKA_SASL_MECHANISM is plain'],
+    [
+      { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' },
+      'Expected `KAFKA_SASL_PASSWORD` to be a password',
+      'KAFKA_SASL_PASSWORD_FILE',
+    ],
+  ])('refuses %j with a clear message', (env, message, detail) => {
+    expect(() => loadConfig(env)).toThrow(message);
+    expect(() => loadConfig(env)).toThrow(detail);
   });
 });

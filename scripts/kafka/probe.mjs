@@ -1,14 +1,18 @@
-// Waits until the broker at argv[2] acknowledges a produce with acks=all (argv[3] = timeout in s;
-// argv[4] = the broker's PID, to give up at once if it dies, e.g. on a port already in use).
-// Plain JS so the broker scripts need nothing compiled; exits 0 when ready, 1 otherwise.
+// Waits until the brokers at argv[2] (host:port,...) acknowledge a produce with acks=all to a topic
+// replicated on up to three of them, and the cluster lists argv[5] brokers (default 1). argv[3] =
+// timeout in s; argv[4] = the nodes' PIDs, comma-separated, to give up at once if one dies, e.g. on
+// a port already in use. Plain JS so the broker scripts need nothing compiled; exits 0 when ready,
+// 1 otherwise.
 import { Kafka, logLevel } from 'kafkajs';
 
-const [broker, timeoutSeconds = '90', pid] = process.argv.slice(2);
+const [brokerList, timeoutSeconds = '90', pidList, expected = '1'] = process.argv.slice(2);
+const brokers = brokerList.split(',');
+const expectedBrokers = Number(expected);
 const deadline = Date.now() + Number(timeoutSeconds) * 1000;
 const topic = '__broker_probe';
 const kafka = new Kafka({
   clientId: 'broker-probe',
-  brokers: [broker],
+  brokers,
   logLevel: logLevel.NOTHING,
   connectionTimeout: 1000,
   retry: { retries: 0 },
@@ -19,9 +23,14 @@ async function tryOnce() {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   try {
     await admin.connect();
+    // A restarted node counts once it has registered again, not when the others answer for it.
+    if ((await admin.describeCluster()).brokers.length < expectedBrokers) return false;
     const topics = await admin.listTopics();
     if (!topics.includes(topic)) {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 1, replicationFactor: Math.min(3, expectedBrokers) }],
+        waitForLeaders: true,
+      });
     }
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: [{ value: new Date().toISOString() }] });
@@ -52,23 +61,28 @@ async function joinGroup() {
 }
 
 const started = Date.now();
-function brokerDied() {
-  if (pid === undefined) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch {
-    return true;
-  }
+function deadBroker() {
+  return (pidList ?? '')
+    .split(',')
+    .filter(Boolean)
+    .find((pid) => {
+      try {
+        process.kill(Number(pid), 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
 }
 
 while (Date.now() < deadline) {
-  if (brokerDied()) {
-    console.error(`[kafka] broker process ${pid} exited before accepting a produce`);
+  const dead = deadBroker();
+  if (dead !== undefined) {
+    console.error(`[kafka] broker process ${dead} exited before the cluster accepted a produce`);
     process.exit(1);
   }
   if (await tryOnce()) {
-    console.error(`[kafka] ${broker} accepted a produce after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.error(`[kafka] ${brokerList} accepted a produce after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     process.exit(0);
   }
   await new Promise((resolve) => setTimeout(resolve, 500));

@@ -5,7 +5,10 @@ import type { LogState } from './log-state.js';
 
 export interface WriterObserver {
   /** A write did not land where it was stated (someone else wrote first, or it failed): the log was read again. */
-  resynced(reason: 'landed_elsewhere' | 'failed'): void;
+  resynced(
+    reason: 'landed_elsewhere' | 'failed',
+    where: { readonly stated: number; readonly landed?: number; readonly readTo: number },
+  ): void;
 }
 
 /**
@@ -22,6 +25,8 @@ export class LogWriter {
   /** False: `state.end` may be behind the log (a write did not land as stated), so read before writing. */
   private synced = false;
   private syncRequested = false;
+  /** Why the newest append failed, until one lands: what to tell clients when numbering again does not help. */
+  private appendFailure: unknown;
 
   constructor(
     private readonly ledger: Ledger,
@@ -47,6 +52,11 @@ export class LogWriter {
     return this.commits.submit([]);
   }
 
+  /** The error of the newest append if it failed (and none landed since), else undefined. */
+  get lastAppendFailure(): unknown {
+    return this.appendFailure;
+  }
+
   /** The log position may have moved under us (this instance did not own it for a while). */
   forget(): void {
     this.synced = false;
@@ -64,26 +74,32 @@ export class LogWriter {
     if (records.length === 0) return;
     const expected = this.state.end;
     const stamped = records.map((record, index) => ({ ...record, offset: expected + index }));
-    let reason: 'landed_elsewhere' | 'failed' = 'failed';
+    let landed: number | undefined;
     try {
-      const landed = await this.ledger.append(stamped);
+      landed = await this.ledger.append(stamped);
+      this.appendFailure = undefined;
       if (landed === expected) {
         this.state.apply(stamped.map((record) => ({ offset: record.offset, record })));
         return;
       }
-      reason = 'landed_elsewhere';
-    } catch {
+    } catch (error) {
       // Whether it landed is for the log to say: read it.
+      this.appendFailure = error;
     }
     this.synced = false;
-    this.observer?.resynced(reason);
-    await this.resync();
+    const readTo = await this.resync();
+    this.observer?.resynced(landed === undefined ? 'failed' : 'landed_elsewhere', {
+      stated: expected,
+      ...(landed === undefined ? {} : { landed }),
+      readTo,
+    });
   }
 
-  private async resync(): Promise<void> {
+  private async resync(): Promise<number> {
     const { high } = await this.ledger.bounds();
     await this.ledger.read(this.state.end, high, (entries) => this.state.apply(entries));
     this.state.readTo(high);
     this.synced = true;
+    return high;
   }
 }

@@ -190,12 +190,16 @@ export class ShareClassActor {
       refused = numbered.refused;
       if (numbered.accepted.length === 0) break;
       if (attempt > this.maxAttempts) {
+        // Appends that failed are read back and numbered again like lost races; say which it was.
+        const failure = this.writer.lastAppendFailure;
         this.fail(
           batch,
-          new CertificateError(
-            'log_unavailable',
-            `Other writers took the numbers ${this.code} requests were given ${this.maxAttempts} times in a row; retry later`,
-          ),
+          failure === undefined
+            ? new CertificateError(
+                'log_unavailable',
+                `Other writers took the numbers ${this.code} requests were given ${this.maxAttempts} times in a row; retry later`,
+              )
+            : logUnavailable(failure, `writing ${numbered.accepted.length} ${this.code} certificates, ${this.maxAttempts} attempts`),
         );
         return;
       }

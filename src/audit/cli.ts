@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SHARE_CLASSES, parseBrokers, parseKeyWindow, parseShareClasses, parseTopic } from '../config.js';
+import { DEFAULT_SHARE_CLASSES, parseBrokers, parseKafkaSecurity, parseKeyWindow, parseShareClasses, parseTopic } from '../config.js';
 import { isCertificateError } from '../errors.js';
 import { KafkaLedger } from '../log/kafka-ledger.js';
 import { formatReport, LogAudit, parseAcknowledged, type Acknowledged } from './check.js';
@@ -17,7 +17,8 @@ service still remembered it.
   --acknowledged FILE  one certificate per line (an ID such as CS-17, or the JSON body of the 201);
                        each must be a certificate in the log, with the same name and amount when given
 Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_TOPIC (certificates), SHARE_CLASSES (${DEFAULT_SHARE_CLASSES}),
-IDEMPOTENCY_WINDOW_MS and IDEMPOTENCY_MAX_KEYS (as the service has them)
+IDEMPOTENCY_WINDOW_MS and IDEMPOTENCY_MAX_KEYS (as the service has them), and the service's KAFKA_TLS_* and
+KAFKA_SASL_* settings for a cluster that wants them (docs/operator.md)
 Exit status: 0 the log is sound, 1 violations found, 2 the audit could not run.`;
 
 const PROGRESS_EVERY_MS = 1000;
@@ -39,9 +40,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  let shareClasses, brokers, topic, keyWindow;
+  let shareClasses, brokers, topic, keyWindow, security;
   try {
     keyWindow = parseKeyWindow(process.env);
+    security = parseKafkaSecurity(process.env);
     shareClasses = parseShareClasses(process.env.SHARE_CLASSES?.trim() || DEFAULT_SHARE_CLASSES);
     brokers = parseBrokers(process.env.KAFKA_BROKERS) ?? ['127.0.0.1:9092'];
     topic = parseTopic(process.env.KAFKA_TOPIC);
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
 
   const audit = new LogAudit(shareClasses, acknowledged, 20, keyWindow);
   // Never connect(): that would create a missing topic, and an audit must not change what it audits.
-  const ledger = new KafkaLedger({ brokers, topic, clientId: 'certificates-audit' });
+  const ledger = new KafkaLedger({ brokers, topic, security, clientId: 'certificates-audit' });
   const started = Date.now();
   let lastProgress = started;
   try {

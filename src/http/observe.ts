@@ -19,8 +19,8 @@ function route(ctx: Context): string {
   return matched === undefined ? 'unmatched' : String(matched);
 }
 
-function errorCode(ctx: Context): unknown {
-  return (ctx.body as { error?: { code?: unknown } } | null | undefined)?.error?.code;
+function errorOf(ctx: Context): { code?: unknown; message?: unknown } {
+  return (ctx.body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error ?? {};
 }
 
 /** Outermost middleware: times every request, counts it, and logs a sample of them with every server error. */
@@ -35,9 +35,11 @@ export function observeRequests(options: ObserveOptions) {
     answered += 1;
     if (logger === undefined) return;
     if (ctx.status >= 500) {
-      logger.error({ method: ctx.method, path: ctx.path, status: ctx.status, ms, code: errorCode(ctx) }, 'request failed');
+      // The message says why (the log's own error for log_unavailable): what an operator needs first.
+      const { code, message } = errorOf(ctx);
+      logger.error({ method: ctx.method, path: ctx.path, status: ctx.status, ms, code, reason: message }, 'request failed');
     } else if (logSample > 0 && answered % logSample === 0) {
-      logger.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms, code: errorCode(ctx), sampled: logSample }, 'request');
+      logger.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms, code: errorOf(ctx).code, sampled: logSample }, 'request');
     }
   };
 }

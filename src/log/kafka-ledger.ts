@@ -56,9 +56,12 @@ export class KafkaLedger implements Ledger {
     return this.kafka;
   }
 
+  /** Where the topic's settings let acknowledged certificates be lost, as found by connect(). */
+  topicWarnings: readonly string[] = [];
+
   /** Creates the topic if needed and connects the producer; throws if the broker does not answer. */
   async connect(): Promise<void> {
-    await ensureTopic(this.kafka, this.settings);
+    this.topicWarnings = await ensureTopic(this.kafka, this.settings);
     await this.connectedProducer();
   }
 

@@ -195,6 +195,18 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
     expect(state.voidRecords).toBe(2);
   });
 
+  it('says why the log refused when the write of every attempt failed outright, not that other writers took the numbers', async () => {
+    const ledger = new FakeLedger();
+    const { issue } = await instance(ledger, 1000, { maxAttempts: 3 });
+    for (let attempt = 0; attempt < 3; attempt += 1) ledger.failNext('not-landed');
+    await expect(issue(ask(1))).rejects.toMatchObject({
+      code: 'log_unavailable',
+      message: expect.stringContaining('writing 1 CS certificates, 3 attempts: broker refused the write'),
+    });
+    expect(ledger.records).toEqual([]);
+    expect(await issue(ask(1))).toMatchObject({ id: 'CS-1' });
+  });
+
   it('answers log_unavailable after losing the race maxAttempts times in a row, having issued nothing for it', async () => {
     const ledger = new FakeLedger();
     const { issue, events } = await instance(ledger, 1000, { maxAttempts: 3 });

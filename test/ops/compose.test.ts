@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COMPOSE_FILE = `${ROOT}docker-compose.yml`;
+const REPLICATED_FILE = `${ROOT}docker-compose.replicated.yml`;
 
 /** `docker compose` (the plugin) if installed, else the standalone `docker-compose` (Debian's package, installed by .ci/run). */
 function composeValidator(): string[] | undefined {
@@ -100,6 +101,60 @@ describe('the cluster profile of docker-compose.yml', () => {
     expect(nginx).toMatch(/proxy_next_upstream error;/);
     expect(nginx).not.toMatch(/non_idempotent/);
   });
+});
+
+describe('docker-compose.replicated.yml laid over it', () => {
+  /** Environment values as text: validators differ on whether they print 3 or '3'. */
+  const environment = (service: ComposeService): Record<string, string> =>
+    Object.fromEntries(Object.entries(service.environment).map(([name, value]) => [name, String(value)]));
+
+  /** The merged configuration exactly as compose computes it (both files, every profile). */
+  function merged(): { services: Record<string, ComposeService> } {
+    const result = spawnSync(
+      validator![0]!,
+      [...validator!.slice(1), '-f', COMPOSE_FILE, '-f', REPLICATED_FILE, '--profile', 'cluster', 'config'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    return parse(result.stdout) as { services: Record<string, ComposeService> };
+  }
+
+  it.skipIf(validator === undefined)(
+    'runs three KRaft nodes, each a voter with a volume of its own, replicating everything three times',
+    () => {
+      const { services } = merged();
+      const nodes = ['kafka', 'kafka-2', 'kafka-3'].map((name) => services[name]!);
+      nodes.forEach((node, index) => {
+        expect(node.image).toBe('apache/kafka:4.1.1');
+        expect(environment(node)).toMatchObject({
+          KAFKA_NODE_ID: String(index + 1),
+          KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093',
+          KAFKA_DEFAULT_REPLICATION_FACTOR: '3',
+          KAFKA_MIN_INSYNC_REPLICAS: '2',
+          KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE: 'false',
+          KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '3',
+        });
+      });
+      const volumes = nodes.map((node) => JSON.stringify(node.volumes));
+      expect(new Set(volumes).size).toBe(3);
+    },
+  );
+
+  it.skipIf(validator === undefined)(
+    'points every instance at all three nodes, creating the topic with replication 3 and min.insync.replicas 2',
+    () => {
+      const { services } = merged();
+      for (const name of ['certificates', 'certificates-2', 'certificates-3']) {
+        expect(environment(services[name]!)).toMatchObject({
+          KAFKA_BROKERS: 'kafka:9092,kafka-2:9092,kafka-3:9092',
+          KAFKA_REPLICATION_FACTOR: '3',
+          KAFKA_MIN_INSYNC_REPLICAS: '2',
+          ADVERTISED_URL: `http://${name}:3000`,
+        });
+        expect(Object.keys(services[name]!.depends_on!).sort()).toEqual(['kafka', 'kafka-2', 'kafka-3']);
+      }
+    },
+  );
 });
 
 describe('Dockerfile', () => {

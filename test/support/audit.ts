@@ -3,14 +3,15 @@ import { LogAudit, type Acknowledged, type AuditReport } from '../../src/audit/c
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
 import { broker } from './broker.js';
 
-/** Runs the audit tool's checks over the whole topic on the suite's broker, as `npm run audit` would. */
+/** Runs the audit tool's checks over the whole topic on the suite's broker (or `brokers`), as `npm run audit` would. */
 export async function auditTopic(
   topic: string,
   shareClasses: readonly ShareClassConfig[],
   acknowledged: Iterable<Acknowledged> = [],
+  brokers: readonly string[] = broker().brokers,
 ): Promise<AuditReport> {
   const audit = new LogAudit(shareClasses, acknowledged);
-  const ledger = new KafkaLedger({ brokers: broker().brokers, topic, clientId: 'test-audit' });
+  const ledger = new KafkaLedger({ brokers, topic, clientId: 'test-audit' });
   try {
     await ledger.readAll((entries) => audit.add(entries));
   } finally {

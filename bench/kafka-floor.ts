@@ -10,7 +10,7 @@ import { summarise } from './stats.js';
 export async function measureKafkaFloor(brokers: readonly string[], topic: string, sends: number): Promise<ScenarioResult> {
   const kafka = createKafka({ brokers, topic, clientId: 'bench-floor' });
   await ensureTopic(kafka, { topic });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
     const value = JSON.stringify({ id: 'CS-1', class: 'CS', number: 1, name: 'Salt Bae', amount: 10, issuedAt: new Date().toISOString() });

@@ -27,10 +27,14 @@ export interface LedgerSettings extends KafkaSettings {
 const toLogged = (entries: readonly LogEntry[]): LoggedRecord[] => entries.map((entry) => readRecord(entry.offset, entry.key, entry.value));
 
 /**
- * The Ledger over a single-partition Kafka topic. Appends go out with acks=all from an idempotent
- * producer, one produce request per write. After any failed or abandoned append the producer is
- * replaced: kafkajs rolls its idempotence sequence back after a timeout, and a reused producer had a
- * later batch acknowledged at the offset of an earlier one that landed late, without writing it.
+ * The Ledger over a single-partition Kafka topic. Appends go out with acks=all, one produce request
+ * per write, one write at a time. The producer is not idempotent: the log's rule already makes a
+ * duplicate harmless (a retried batch that lands twice is void the second time, at an offset it did
+ * not state), and kafkajs's idempotent producer asks the cluster for every topic's metadata when it
+ * connects and fails while any partition anywhere has no leader, so one dead broker holding another
+ * topic's only replica kept this service from writing at all (test/faults/replicated-cluster.test.ts).
+ * After any failed or abandoned append the producer is still replaced, so that an abandoned request
+ * can never be answered to a later write.
  */
 export class KafkaLedger implements Ledger {
   readonly topic: string;
@@ -164,7 +168,7 @@ export class KafkaLedger implements Ledger {
 
   private newProducer(): Producer {
     return this.kafka.producer({
-      idempotent: true,
+      idempotent: false,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },

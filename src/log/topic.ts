@@ -60,8 +60,7 @@ export async function ensureTopic(kafka: Kafka, spec: TopicSpec): Promise<string
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = await admin.listTopics();
-    if (!existing.includes(spec.topic)) await create(admin, spec);
+    if (!(await topicExists(admin, spec.topic))) await create(admin, spec);
     await waitForLeader(admin, spec.topic);
     return durabilityWarnings(await describeDurability(admin, spec.topic));
   } finally {
@@ -86,6 +85,21 @@ export async function describeDurability(admin: Admin, topic: string): Promise<T
     minInsyncReplicas: Number(setting('min.insync.replicas') ?? 1),
     uncleanLeaderElection: setting('unclean.leader.election.enable') === 'true',
   };
+}
+
+/**
+ * Asks about this topic alone: kafkajs's listTopics asks for every topic's metadata and fails while
+ * any partition of any topic has no leader, which on a shared cluster would keep the service from
+ * starting because of someone else's topic.
+ */
+async function topicExists(admin: Admin, topic: string): Promise<boolean> {
+  try {
+    await admin.fetchTopicMetadata({ topics: [topic] });
+    return true;
+  } catch (error) {
+    if ((error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
+    throw error;
+  }
 }
 
 /** kafkajs's own waitForLeaders gives up on the "does not host this partition" a fresh topic answers at first. */

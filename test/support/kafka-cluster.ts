@@ -103,8 +103,8 @@ export class KafkaCluster {
     }
   }
 
-  /** Creates a topic replicated on every node with the given topic settings, as an operator might have. */
-  async createTopic(topic: string, settings: Record<string, string>): Promise<void> {
+  /** Creates a topic with the given settings, replicated on every node or only on the nodes named, as an operator might have. */
+  async createTopic(topic: string, settings: Record<string, string>, onlyOn?: readonly number[]): Promise<void> {
     const admin = this.admin.admin();
     try {
       await admin.connect();
@@ -112,8 +112,9 @@ export class KafkaCluster {
         topics: [
           {
             topic,
-            numPartitions: 1,
-            replicationFactor: this.nodes,
+            ...(onlyOn === undefined
+              ? { numPartitions: 1, replicationFactor: this.nodes }
+              : { replicaAssignment: [{ partition: 0, replicas: [...onlyOn] }] }),
             configEntries: Object.entries(settings).map(([name, value]) => ({ name, value })),
           },
         ],
@@ -148,22 +149,33 @@ export class KafkaCluster {
     );
   }
 
-  /** Whether a new idempotent producer can write one record to the topic now, and where it landed or why not. */
-  async tryProduce(topic: string): Promise<string> {
+  /** Whether a new producer can write one record to the topic now, and where it landed or why not, with kafkajs's own account. */
+  async tryProduce(topic: string, idempotent = true): Promise<string> {
+    const said: string[] = [];
     const producer = new Kafka({
       clientId: 'probe',
       brokers: this.brokers,
-      logLevel: logLevel.NOTHING,
+      logLevel: logLevel.DEBUG,
+      logCreator: () => (entry) =>
+        void said.push(
+          `${entry.namespace} ${entry.log.message} ${JSON.stringify({ ...entry.log, message: undefined, timestamp: undefined, logger: undefined })}`.slice(
+            0,
+            400,
+          ),
+        ),
       connectionTimeout: 1000,
       requestTimeout: 5000,
       retry: { retries: 2 },
-    }).producer({ idempotent: true, maxInFlightRequests: 1 });
+    }).producer({ idempotent, maxInFlightRequests: 1 });
     try {
       await producer.connect();
       const [result] = await producer.send({ topic, acks: -1, messages: [{ key: 'XX', value: 'probe' }] });
       return `landed at ${result?.baseOffset}`;
     } catch (error) {
-      return `failed: ${(error as Error).message}`;
+      return `failed: ${(error as Error).message}\n${said
+        .filter((line) => !line.includes('Request '))
+        .slice(-25)
+        .join('\n')}`;
     } finally {
       await producer.disconnect().catch(() => undefined);
     }

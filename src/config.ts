@@ -102,15 +102,19 @@ export function parseKeyWindow(env: NodeJS.ProcessEnv): KeyWindow {
   };
 }
 
+/** The text of the file a variable names; a missing or unreadable file stops the service naming the variable. */
+function readNamedFile(name: string, path: string, expected: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw invalid(name, expected, `${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
 function pemFile(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const path = env[name]?.trim();
   if (!path) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw invalid(name, 'a readable PEM file', `${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
+  const text = readNamedFile(name, path, 'a readable PEM file');
   if (!text.includes('-----BEGIN ')) throw invalid(name, 'a PEM file (-----BEGIN ...)', path);
   return text;
 }
@@ -153,17 +157,7 @@ export function parseKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
     if (!username) throw invalid('KAFKA_SASL_USERNAME', `a user name (KAFKA_SASL_MECHANISM is ${rawMechanism})`, '');
     const passwordFile = env.KAFKA_SASL_PASSWORD_FILE?.trim();
     let password = env.KAFKA_SASL_PASSWORD;
-    if (passwordFile) {
-      try {
-        password = readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
-      } catch (error) {
-        throw invalid(
-          'KAFKA_SASL_PASSWORD_FILE',
-          'a readable file',
-          `${passwordFile} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-        );
-      }
-    }
+    if (passwordFile) password = readNamedFile('KAFKA_SASL_PASSWORD_FILE', passwordFile, 'a readable file').replace(/\r?\n$/, '');
     if (!password)
       throw invalid('KAFKA_SASL_PASSWORD', `a password, or KAFKA_SASL_PASSWORD_FILE (KAFKA_SASL_MECHANISM is ${rawMechanism})`, '');
     sasl = { mechanism: rawMechanism as SaslMechanism, username, password };

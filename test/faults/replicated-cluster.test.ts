@@ -9,7 +9,7 @@ import { auditTopic } from '../support/audit.js';
 import { canRestartBroker, uniqueTopic } from '../support/broker.js';
 import { acknowledgedTwice, Cluster, median } from '../support/cluster.js';
 import { KafkaCluster } from '../support/kafka-cluster.js';
-import { faultDose, Load, until, type Outcome } from '../support/load.js';
+import { faultDose, Load, until } from '../support/load.js';
 import { startService } from '../support/service.js';
 
 const LEADER_KILLS = faultDose('REPLICATED_LEADER_KILLS', 3, 10);
@@ -36,16 +36,6 @@ function unmount(dir: string): void {
   } catch {
     // Not mounted.
   }
-}
-
-/** Counts outcomes by status, as the closing figures report them. */
-function tally(outcomes: readonly Outcome[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const outcome of outcomes) {
-    const label = outcome.failure !== undefined ? 'failed' : `${outcome.status}${outcome.code ? ` ${outcome.code}` : ''}`;
-    counts[label] = (counts[label] ?? 0) + 1;
-  }
-  return counts;
 }
 
 describe.skipIf(!canRestartBroker())('a 3-node replicated Kafka cluster under load, its brokers dying', () => {
@@ -126,7 +116,7 @@ describe.skipIf(!canRestartBroker())('a 3-node replicated Kafka cluster under lo
         const audit = await auditTopic(topic, classes, acknowledged, kafka.brokers);
         expect(audit.violations, what).toEqual([]);
         expect(audit.acknowledgedChecked, what).toBe(acknowledged.length);
-        report.push(`${what}: ${JSON.stringify(tally(load.outcomes.filter((outcome) => outcome.startedAt >= from)))}`);
+        report.push(`${what}: ${JSON.stringify(load.tally(from))}`);
       };
 
       try {

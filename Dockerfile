@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # Build stage: dev dependencies and the TypeScript compiler, only to produce dist/.
 FROM node:20-slim AS build
+# swagger-ui-dist (GET /docs) depends on @scarf/scarf, whose install script reports downloads; opt out.
+ENV SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-fund --no-audit
@@ -10,7 +12,7 @@ RUN npm run build
 
 # Runtime stage: production dependencies and the compiled service, run as the unprivileged `node` user.
 FROM node:20-slim
-ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-fund --no-audit && npm cache clean --force

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.kafka/', 'coverage/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', '.kafka/', '.fuzz/', '.schemathesis/', 'coverage/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

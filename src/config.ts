@@ -4,6 +4,7 @@ import { CLASS_CODE_PATTERN } from './actors/certificate.js';
 import { DEFAULT_KEY_WINDOW, type KeyWindow } from './actors/remembered-keys.js';
 import type { ShareClassConfig } from './actors/share-class-actor.js';
 import { CertificateError } from './errors.js';
+import { DEFAULT_COMPANY_NAME } from './paper/face.js';
 import { SASL_MECHANISMS, type KafkaSecurity, type SaslMechanism } from './log/kafka-config.js';
 import { DEFAULT_LOG_SAMPLE, LOG_LEVELS, type LogLevel } from './logger.js';
 
@@ -33,10 +34,15 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Log 1 in this many requests answered below 500 (0: none); every 5xx is logged. */
   readonly logSample: number;
+  /** The issuing company, printed on paper certificates. */
+  readonly companyName: string;
+  /** The base URL clients reach the service at, printed in verification links; undefined: the request's own origin. */
+  readonly publicUrl: string | undefined;
 }
 
 export const DEFAULT_SHARE_CLASSES = 'CS=2600000,PS=750000';
-const SHARE_CLASS = new RegExp(`^\\s*(${CLASS_CODE_PATTERN})\\s*=\\s*(\\d{1,16})\\s*$`);
+// CODE=AUTHORIZED, optionally :Display Name (printable, no comma: the list's separator).
+const SHARE_CLASS = new RegExp(`^\\s*(${CLASS_CODE_PATTERN})\\s*=\\s*(\\d{1,16})\\s*(?::\\s*([^,\\p{Cc}]{1,100}?))?\\s*$`, 'u');
 
 function invalid(name: string, expected: string, got: string): CertificateError {
   return new CertificateError('invalid_config', `Expected \`${name}\` to be ${expected}, got ${JSON.stringify(got)}`);
@@ -54,7 +60,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 
 export function parseShareClasses(raw: string): ShareClassConfig[] {
   const expected =
-    'a comma-separated list of CODE=AUTHORIZED, e.g. CS=2600000,PS=750000 (codes are 1-16 uppercase letters, totals positive integers)';
+    'a comma-separated list of CODE=AUTHORIZED[:Name], e.g. CS=2600000:Common Stock,PS=750000 (codes are 1-16 uppercase letters, totals positive integers, names up to 100 characters)';
   const classes: ShareClassConfig[] = [];
   for (const part of raw.split(',')) {
     const match = SHARE_CLASS.exec(part);
@@ -62,7 +68,8 @@ export function parseShareClasses(raw: string): ShareClassConfig[] {
     if (!match || !Number.isSafeInteger(authorized) || authorized < 1) throw invalid('SHARE_CLASSES', expected, raw);
     const code = match[1]!;
     if (classes.some((existing) => existing.code === code)) throw invalid('SHARE_CLASSES', `${expected}, each code once`, raw);
-    classes.push({ code, authorized });
+    const name = match[3]?.trim();
+    classes.push(name ? { code, authorized, name } : { code, authorized });
   }
   return classes;
 }
@@ -87,11 +94,21 @@ export function parseTopic(raw: string | undefined): string {
   return topic;
 }
 
+function httpUrl(name: string, url: string): string {
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw invalid(name, 'an http:// or https:// URL', url);
+  return url.replace(/\/+$/, '');
+}
+
 function advertisedUrl(raw: string | undefined, host: string, port: number): string {
   const fallback = `http://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${port}`;
-  const url = raw?.trim() || fallback;
-  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw invalid('ADVERTISED_URL', 'an http:// or https:// URL', url);
-  return url.replace(/\/+$/, '');
+  return httpUrl('ADVERTISED_URL', raw?.trim() || fallback);
+}
+
+function companyName(raw: string | undefined): string {
+  const name = raw?.trim() || DEFAULT_COMPANY_NAME;
+  if ([...name].length > 120 || /\p{Cc}/u.test(name))
+    throw invalid('COMPANY_NAME', 'up to 120 characters without control characters', name);
+  return name;
 }
 
 /** `IDEMPOTENCY_WINDOW_MS` and `IDEMPOTENCY_MAX_KEYS`: the service and the audit must read the same. */
@@ -188,5 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushEveryWrite: integer(env, 'KAFKA_FLUSH_EVERY_WRITE', 0, 0, 1) === 1,
     logLevel: logLevel(env.LOG_LEVEL),
     logSample: integer(env, 'LOG_SAMPLE', DEFAULT_LOG_SAMPLE, 0, 1_000_000),
+    companyName: companyName(env.COMPANY_NAME),
+    publicUrl: env.PUBLIC_URL?.trim() ? httpUrl('PUBLIC_URL', env.PUBLIC_URL.trim()) : undefined,
   };
 }

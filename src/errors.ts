@@ -12,13 +12,16 @@ export const ERROR_CODES = [
   'invalid_class',
   'unknown_class',
   'invalid_certificate_id',
+  'invalid_digest',
   'invalid_idempotency_key',
   'idempotency_key_reused',
   'unsupported_media_type',
+  'not_acceptable',
   'payload_too_large',
   'request_timeout',
   'not_found',
   'method_not_allowed',
+  'too_many_requests',
   'insufficient_shares',
   'log_unavailable',
   'no_writer',
@@ -40,6 +43,7 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'shutting_down',
   'not_ready',
   'request_timeout',
+  'too_many_requests',
 ]);
 
 export interface ErrorOptions {

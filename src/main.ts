@@ -5,6 +5,7 @@ import { isCertificateError } from './errors.js';
 import { gracefulClose } from './graceful-close.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
+import { printer } from './paper/printer.js';
 import { startService, type Service } from './service.js';
 
 const logger = createLogger();
@@ -64,8 +65,10 @@ async function main(): Promise<void> {
     'recovered',
   );
 
+  const paper = printer(config.companyName, config.shareClasses, config.publicUrl);
   const app = createApp({
     issuer: service.node,
+    paper,
     readiness: service.readiness,
     metrics: service.metrics,
     logger,
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
     // issue, then let the actors finish whatever is left and close the log.
     await closeServer(15_000);
     await service.close();
+    await paper.close();
     logger.info('stopped');
     process.exit(0);
   };

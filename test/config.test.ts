@@ -33,6 +33,11 @@ describe('configuration', () => {
     ['KAFKA_TOPIC', 'bad topic!', 'Expected `KAFKA_TOPIC` to be a Kafka topic name'],
     ['IDEMPOTENCY_WINDOW_MS', '999', 'Expected `IDEMPOTENCY_WINDOW_MS` to be an integer from 1000 to 31536000000, got "999"'],
     ['IDEMPOTENCY_MAX_KEYS', '0', 'Expected `IDEMPOTENCY_MAX_KEYS` to be an integer from 1 to 100000000, got "0"'],
+    ['SHARE_CLASSES', `CS=10:${'x'.repeat(101)}`, 'names up to 100 characters'],
+    ['SHARE_CLASSES', 'CS=10:Common\u0007Stock', 'Expected `SHARE_CLASSES`'],
+    ['COMPANY_NAME', 'x'.repeat(121), 'Expected `COMPANY_NAME` to be up to 120 characters without control characters'],
+    ['COMPANY_NAME', 'Salt\nBae', 'Expected `COMPANY_NAME`'],
+    ['PUBLIC_URL', 'shares.example.com', 'Expected `PUBLIC_URL` to be an http:// or https:// URL, got "shares.example.com"'],
   ])('refuses %s=%s with a clear message', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
@@ -42,6 +47,22 @@ describe('configuration', () => {
       { code: 'CS', authorized: 5 },
       { code: 'PS', authorized: 7 },
     ]);
+  });
+
+  it('reads display names for paper certificates: SHARE_CLASSES as CODE=AUTHORIZED:Name, COMPANY_NAME and PUBLIC_URL', () => {
+    const config = loadConfig({
+      SHARE_CLASSES: 'CS=2600000:Common Stock, PS=750000 ,B=10: Class B Voting ',
+      COMPANY_NAME: ' Salt Bae Holdings, Inc. ',
+      PUBLIC_URL: 'https://shares.example.com/',
+    });
+    expect(config.shareClasses).toEqual([
+      { code: 'CS', authorized: 2_600_000, name: 'Common Stock' },
+      { code: 'PS', authorized: 750_000 },
+      { code: 'B', authorized: 10, name: 'Class B Voting' },
+    ]);
+    expect(config.companyName).toBe('Salt Bae Holdings, Inc.');
+    expect(config.publicUrl).toBe('https://shares.example.com');
+    expect(loadConfig({})).toMatchObject({ companyName: 'Example Corporation', publicUrl: undefined });
   });
 
   it('remembers idempotency keys for 24 hours and the newest million by default, the same for the service and the audit', () => {

@@ -55,23 +55,26 @@ export function certificateId(shareClass: string, number: number): string {
 
 /** What a share class code is, wherever one is read: configuration, ids, the API document. */
 export const CLASS_CODE_PATTERN = '[A-Z]{1,16}';
-/** A certificate id: class code, dash, a number from 1 without leading zeros. */
-export const CERTIFICATE_ID_PATTERN = `^(${CLASS_CODE_PATTERN})-([1-9][0-9]{0,15})$`;
+/** A certificate number as ids spell it: from 1, no leading zeros, at most 15 digits (always a safe integer). */
+export const CERTIFICATE_NUMBER_PATTERN = '[1-9][0-9]{0,14}';
+/** A certificate id: class code, dash, number. */
+export const CERTIFICATE_ID_PATTERN = `^(${CLASS_CODE_PATTERN})-(${CERTIFICATE_NUMBER_PATTERN})$`;
 
 const ID = new RegExp(CERTIFICATE_ID_PATTERN);
 
 /** Splits `CS-12` into class and number; undefined when the text cannot be a certificate id. */
 export function parseCertificateId(id: string): { readonly class: string; readonly number: number } | undefined {
   const match = ID.exec(id);
-  const number = Number(match?.[2]);
-  if (!match || !Number.isSafeInteger(number)) return undefined;
-  return { class: match[1]!, number };
+  return match ? { class: match[1]!, number: Number(match[2]) } : undefined;
 }
 
 /** The longest `Idempotency-Key` taken (the length Stripe allows). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
-/** An idempotency key: 1 to 255 printable ASCII characters, so it reads and greps as-is in the trail. */
-export const IDEMPOTENCY_KEY_PATTERN = `^[\\x20-\\x7E]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`;
+/**
+ * An idempotency key: 1 to 255 printable ASCII characters, so it reads and greps as-is in the trail;
+ * no space first or last, because HTTP strips those from a header before the server sees it.
+ */
+export const IDEMPOTENCY_KEY_PATTERN = `^[\\x21-\\x7E](?:[\\x20-\\x7E]{0,${MAX_IDEMPOTENCY_KEY_LENGTH - 2}}[\\x21-\\x7E])?$`;
 
 const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 

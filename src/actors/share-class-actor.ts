@@ -9,6 +9,8 @@ import type { ActorObserver } from './observer.js';
 export interface ShareClassConfig {
   readonly code: string;
   readonly authorized: number;
+  /** What paper certificates call the class, e.g. Common Stock (src/paper/face.ts names it when absent). */
+  readonly name?: string;
 }
 
 export interface ActorOptions {

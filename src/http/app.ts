@@ -3,11 +3,16 @@ import Koa, { type Context } from 'koa';
 import type { Issuer } from '../actors/sequencers.js';
 import { DEFAULT_LOG_SAMPLE, type Logger } from '../logger.js';
 import { classChecks, type Readiness } from '../readiness.js';
+import { DEFAULT_COMPANY_NAME } from '../paper/face.js';
+import { printer, type Printer } from '../paper/printer.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import { errorHandler } from './errors.js';
 import { forwardRoutes, type ForwardedIssuer } from './forwarded.js';
+import { certificateRoutes } from './certificates.js';
+import { docsRoutes } from './docs.js';
 import { inventoryRoutes } from './inventory.js';
 import { observeRequests, type RequestMetrics } from './observe.js';
+import { apiDocument } from './openapi.js';
 import { operationsRoutes, type MetricsExporter } from './operations.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
@@ -23,6 +28,8 @@ export interface AppOptions {
   /** Request log; every 5xx is logged, and 1 in `logSample` other requests (default 100). */
   readonly logger?: Logger;
   readonly logSample?: number;
+  /** Paper certificates: the letterhead, the verification links' base URL, the PDF renderer (default: the default company). */
+  readonly paper?: Printer;
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
@@ -31,6 +38,12 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_0
 export function createApp(options: AppOptions): Koa {
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
   const { issuer, metrics, logger } = options;
+  const paper =
+    options.paper ??
+    printer(
+      DEFAULT_COMPANY_NAME,
+      issuer.classes.map((code) => ({ code })),
+    );
   const app = new Koa();
   const router = new Router();
 
@@ -45,8 +58,11 @@ export function createApp(options: AppOptions): Koa {
     ctx.body = certificate;
   });
   if (issuer.issueForwarded !== undefined) forwardRoutes(router, { issueForwarded: issuer.issueForwarded.bind(issuer) }, limits);
-  inventoryRoutes(router, issuer);
-  operationsRoutes(router, options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })), metrics);
+  const document = apiDocument(issuer.snapshots().map(({ class: code, authorized }) => ({ code, authorized })));
+  inventoryRoutes(router, issuer, paper.letterhead);
+  certificateRoutes(router, issuer, paper);
+  operationsRoutes(router, options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })), metrics, document);
+  docsRoutes(router);
 
   app.use(observeRequests({ metrics, logger, logSample: options.logSample ?? DEFAULT_LOG_SAMPLE }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));

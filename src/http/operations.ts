@@ -1,7 +1,6 @@
 import type Router from '@koa/router';
 import { CertificateError } from '../errors.js';
 import type { Readiness } from '../readiness.js';
-import { OPENAPI } from './openapi.js';
 
 export interface MetricsExporter {
   readonly contentType: string;
@@ -9,7 +8,12 @@ export interface MetricsExporter {
 }
 
 /** What an operator and an orchestrator ask of the service: liveness, readiness, metrics, the API document. */
-export function operationsRoutes(router: Router, readiness: () => Readiness, metrics: MetricsExporter | undefined): void {
+export function operationsRoutes(
+  router: Router,
+  readiness: () => Readiness,
+  metrics: MetricsExporter | undefined,
+  apiDocument: object,
+): void {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
@@ -31,6 +35,6 @@ export function operationsRoutes(router: Router, readiness: () => Readiness, met
   }
 
   router.get('/openapi.json', (ctx) => {
-    ctx.body = OPENAPI;
+    ctx.body = apiDocument;
   });
 }

@@ -2,6 +2,18 @@ import { isIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, type IssueRequest } from 
 import { CertificateError } from '../errors.js';
 
 export const MAX_NAME_LENGTH = 200;
+
+// JavaScript's whitespace, exactly what String.prototype.trim removes, spelled so that Python's and
+// ECMAScript's regular expressions read the pattern alike (\s differs between them).
+const SPACE = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+const CONTROL_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f';
+/**
+ * The name rule of parseIssueRequest as one regular expression, for the API document: after trimming,
+ * 1 to 200 characters, none of them a control character. (It cannot also say "no unpaired
+ * surrogate": schema validators such as Rust's regex have no way to name one; the document says it
+ * in words.) test/http/validate.test.ts proves the pattern and the parser agree.
+ */
+export const NAME_PATTERN = `^[${SPACE}]*[^${SPACE}${CONTROL_CHARACTERS}](?:[^${CONTROL_CHARACTERS}]{0,${MAX_NAME_LENGTH - 2}}[^${SPACE}${CONTROL_CHARACTERS}])?[${SPACE}]*$`;
 const FIELDS: ReadonlySet<string> = new Set(['name', 'amount', 'class']);
 // Control characters would corrupt the line-by-line audit trail; lone surrogates cannot round-trip UTF-8.
 const CONTROL = /\p{Cc}/u;
@@ -24,7 +36,7 @@ export function parseIdempotencyKey(raw: unknown): string | undefined {
     const length = typeof raw === 'string' ? `${raw.length} characters` : describe(raw);
     throw new CertificateError(
       'invalid_idempotency_key',
-      `Expected Idempotency-Key to be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters, got ${length}${
+      `Expected Idempotency-Key to be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters, not a space first or last, got ${length}${
         typeof raw === 'string' && raw.length > 0 && raw.length <= MAX_IDEMPOTENCY_KEY_LENGTH ? ' with others among them' : ''
       }`,
     );

@@ -31,8 +31,26 @@ describe('GET /classes and GET /certificates/:id against a real broker', () => {
       status: 200,
       body: {
         classes: [
-          { class: 'CS', authorized: 1000, sharesIssued: 15, remaining: 985, certificates: 2, nextId: 'CS-3', ready: true },
-          { class: 'PS', authorized: 500, sharesIssued: 0, remaining: 500, certificates: 0, nextId: 'PS-1', ready: true },
+          {
+            class: 'CS',
+            name: 'Common Stock',
+            authorized: 1000,
+            sharesIssued: 15,
+            remaining: 985,
+            certificates: 2,
+            nextId: 'CS-3',
+            ready: true,
+          },
+          {
+            class: 'PS',
+            name: 'Preferred Stock',
+            authorized: 500,
+            sharesIssued: 0,
+            remaining: 500,
+            certificates: 0,
+            nextId: 'PS-1',
+            ready: true,
+          },
         ],
       },
     });

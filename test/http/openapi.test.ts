@@ -2,11 +2,18 @@ import type Router from '@koa/router';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../src/actors/certificate.js';
-import { OPENAPI } from '../../src/http/openapi.js';
+import { apiDocument } from '../../src/http/openapi.js';
 import { STATUS_OF } from '../../src/http/status.js';
 import { useApp } from '../support/app.js';
 
-const app = useApp('openapi', [{ code: 'CS', authorized: 100 }]);
+const app = useApp('openapi', [
+  { code: 'CS', authorized: 100 },
+  { code: 'PSA', authorized: 50 },
+]);
+const OPENAPI = apiDocument([
+  { code: 'CS', authorized: 100 },
+  { code: 'PSA', authorized: 50 },
+]);
 
 type Operation = { responses: Record<string, unknown> };
 
@@ -48,7 +55,7 @@ describe('GET /openapi.json', () => {
       ...[...documented().values()].flatMap((operation) => Object.keys(operation.responses)),
       ...Object.keys(OPENAPI['x-any-path-responses']),
     ]);
-    const answered = new Set([200, 201, ...Object.values(STATUS_OF)].map(String));
+    const answered = new Set([200, 201, 304, ...Object.values(STATUS_OF)].map(String));
     expect([...answered].filter((status) => !described.has(status))).toEqual([]);
   });
 
@@ -72,5 +79,28 @@ describe('GET /openapi.json', () => {
     expect(post.responses['422']!.description).toContain('idempotency_key_reused');
     expect(STATUS_OF.idempotency_key_reused).toBe(422);
     expect(STATUS_OF.invalid_idempotency_key).toBe(400);
+  });
+
+  it('names the configured classes, and only them, wherever a class or an id is read', () => {
+    const schemas = OPENAPI.components.schemas;
+    expect(schemas.IssueRequest.properties.class.enum).toEqual(['CS', 'PSA']);
+    expect(schemas.IssueRequest.properties.amount.maximum).toBe(100);
+    const get = documented().get('GET /certificates/{id}') as unknown as { parameters: Array<{ schema: { pattern: string } }> };
+    const id = new RegExp(get.parameters[0]!.schema.pattern);
+    expect(['CS-1', 'PSA-42', 'CS-999999999999999'].filter((text) => !id.test(text))).toEqual([]);
+    expect(['PS-1', 'CS-0', 'CS-01', 'XCS-1', 'CS-1000000000000000', 'cs-1'].filter((text) => id.test(text))).toEqual([]);
+  });
+
+  it('documents the representations of a certificate and the verification of a digest', () => {
+    const get = documented().get('GET /certificates/{id}') as Operation & { responses: Record<string, { content?: object }> };
+    expect(Object.keys(get.responses['200']!.content!)).toEqual(['application/json', 'application/pdf', 'text/html']);
+    expect(Object.keys(get.responses)).toEqual(expect.arrayContaining(['304', '404', '406', '429']));
+    const verify = documented().get('GET /certificates/{id}/verify') as Operation & {
+      parameters: Array<{ name: string; required: boolean }>;
+    };
+    expect(verify.parameters.map(({ name, required }) => [name, required])).toEqual([
+      ['id', true],
+      ['digest', true],
+    ]);
   });
 });

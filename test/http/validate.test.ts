@@ -1,5 +1,16 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIdempotencyKey, parseIssueRequest } from '../../src/http/validate.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../src/actors/certificate.js';
+import { NAME_PATTERN, parseIdempotencyKey, parseIssueRequest } from '../../src/http/validate.js';
+
+function nameAccepted(name: string): boolean {
+  try {
+    parseIssueRequest({ name, amount: 1, class: 'CS' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('parseIssueRequest', () => {
   it('returns the request with the name trimmed', () => {
@@ -50,5 +61,67 @@ describe('parseIdempotencyKey', () => {
       class: 'CS',
       idempotencyKey: 'k-1',
     });
+  });
+});
+
+describe('the API document says exactly what the parser does', () => {
+  const pattern = new RegExp(NAME_PATTERN, 'u');
+  // Names made of the characters where the rules have edges: whitespace of every kind, control
+  // characters, letters beyond the BMP, and lengths around 200.
+  const edgy = fc.constantFrom(
+    ' ',
+    '\t',
+    '\n',
+    '\u00a0',
+    '\u2028',
+    '\ufeff',
+    '\u3000',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    '\u0085',
+    '\u009f',
+    'a',
+    'é',
+    '😀',
+    '\u180e',
+  );
+  const names = fc.oneof(
+    fc.array(edgy, { maxLength: 12 }).map((parts) => parts.join('')),
+    fc
+      .tuple(fc.array(edgy, { maxLength: 3 }), fc.integer({ min: 195, max: 205 }), fc.array(edgy, { maxLength: 3 }))
+      .map(([before, length, after]) => `${before.join('')}${'x'.repeat(length)}${after.join('')}`),
+    fc.string({ unit: 'grapheme', maxLength: 30 }),
+  );
+
+  it('a name matches NAME_PATTERN exactly when parseIssueRequest accepts it (unpaired surrogates aside, which the document states in words)', () => {
+    fc.assert(
+      fc.property(names, (name) => {
+        expect(pattern.test(name)).toBe(nameAccepted(name));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(nameAccepted('a\ud800')).toBe(false);
+  });
+
+  it('an Idempotency-Key matches IDEMPOTENCY_KEY_PATTERN exactly when it is taken, and no taken key starts or ends with a space', () => {
+    const key = new RegExp(IDEMPOTENCY_KEY_PATTERN);
+    const keys = fc.oneof(
+      fc.string({ unit: fc.constantFrom(' ', 'a', '~', '\t', '\u007f', 'é'), maxLength: 8 }),
+      fc.integer({ min: 250, max: 260 }).map((length) => 'k'.repeat(length)),
+    );
+    fc.assert(
+      fc.property(keys, (text) => {
+        let taken: boolean;
+        try {
+          taken = parseIdempotencyKey(text) === text;
+        } catch {
+          taken = false;
+        }
+        expect(key.test(text)).toBe(taken);
+        if (taken) expect(text.trim()).toBe(text);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { Certificate } from '../../src/actors/certificate.js';
 import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
-import { createApp } from '../../src/http/app.js';
+import { createApp, type AppOptions } from '../../src/http/app.js';
 import { startService, type Service, type ServiceSettings } from '../../src/service.js';
 import { afterAll, beforeAll } from 'vitest';
 import { broker, uniqueTopic } from './broker.js';
@@ -25,11 +25,12 @@ export async function startApp(
   topic: string,
   shareClasses: readonly ShareClassConfig[],
   settings: Partial<ServiceSettings> = {},
+  appOptions: Partial<AppOptions> = {},
 ): Promise<TestApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const service = await startService({ brokers: broker().brokers, topic, shareClasses, advertisedUrl: url, ...settings });
-  const app = createApp({ issuer: service.node, metrics: service.metrics, readiness: service.readiness });
+  const app = createApp({ issuer: service.node, metrics: service.metrics, readiness: service.readiness, ...appOptions });
   const server: Server = app.listen(port, '127.0.0.1');
   await once(server, 'listening');
   return {

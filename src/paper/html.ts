@@ -1,0 +1,96 @@
+import { certification, type CertificateFace } from './face.js';
+import { qrMatrix, qrSvg } from './qr.js';
+
+const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Every text from a request or the configuration passes here before it reaches a page. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => ENTITIES[character]!);
+}
+
+/** Pages carry no script and load nothing: the only style is inline and the QR code is inline SVG. */
+export const PAGE_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+const STYLE = `
+@page { size: letter landscape; margin: 0; }
+* { box-sizing: border-box; }
+html, body { margin: 0; background: #f3f1ea; color: #1f2a44; font-family: "DejaVu Serif", Georgia, "Times New Roman", serif; }
+.sheet { width: 11in; height: 8.5in; margin: 0 auto; padding: 0.33in; background: #fffdf6; }
+.frame { height: 100%; border: 4px solid #1f2a44; padding: 4px; }
+.inner { height: 100%; border: 1px solid #1f2a44; padding: 0.3in 0.45in; display: flex; flex-direction: column; }
+.top { display: flex; justify-content: space-between; font-weight: bold; }
+h1 { margin: 0.35in 0 0; text-align: center; font-size: 28pt; }
+.kind { text-align: center; letter-spacing: 0.3em; margin-top: 0.1in; }
+.class { text-align: center; font-style: italic; font-size: 15pt; margin-top: 0.05in; }
+.certifies { text-align: center; font-size: 12pt; line-height: 1.5; margin: 0.3in 0.5in 0.1in; }
+.holder { display: inline-block; font-size: 22pt; margin: 0.08in 0; }
+.shares { display: inline-block; font-size: 15pt; margin: 0.06in 0; }
+.issued { text-align: center; font-style: italic; }
+.bottom { margin-top: auto; display: flex; justify-content: space-between; align-items: flex-end; }
+.verify { display: flex; gap: 12px; align-items: flex-start; font-size: 9pt; max-width: 5in; }
+.verify svg { width: 1.25in; height: 1.25in; flex: none; }
+.verify code { font-size: 7.5pt; word-break: break-all; }
+.signatures { display: flex; gap: 20px; }
+.signature { width: 2in; border-top: 1px solid #1f2a44; text-align: center; font-size: 9pt; padding-top: 4px; }
+@media print { html, body { background: none; } .sheet { margin: 0; } }
+`;
+
+/** The certificate as a print-ready page: the same face as the PDF, one sheet of US Letter, landscape. */
+export function renderHtml(face: CertificateFace): string {
+  const e = escapeHtml;
+  const [lead, holder, middle, shares, tail] = certification(face);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(face.company)}: stock certificate ${e(face.id)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main class="sheet"><div class="frame"><div class="inner">
+<div class="top"><span>No. ${e(face.id)}</span><span>${e(face.sharesInFigures)} Shares</span></div>
+<h1>${e(face.company)}</h1>
+<div class="kind">STOCK CERTIFICATE</div>
+<div class="class">${e(face.className)}</div>
+<p class="certifies">${e(lead)}<br><strong class="holder">${e(holder)}</strong><br>${e(middle)}<br><strong class="shares">${e(shares)}</strong><br>${e(tail)}</p>
+<p class="issued">Issued <time datetime="${e(face.issuedAt)}">${e(face.issuedOn)}</time></p>
+<div class="bottom">
+<div class="verify">${qrSvg(qrMatrix(face.verifyUrl))}<div><strong>Verify this certificate</strong><br><code>${e(face.verifyUrl)}</code><br><br>Digest <span class="digest">${e(face.groupedDigest)}</span><br><small>SHA-256 of the record committed to the certificate log, ${e(face.issuedAt)}</small></div></div>
+<div class="signatures"><div class="signature">Secretary</div><div class="signature">President</div></div>
+</div>
+</div></div></main>
+</body>
+</html>
+`;
+}
+
+/** The answer a verification link gives a person: whether the paper's digest is the log's. */
+export function renderVerification(face: CertificateFace, claimed: string, matches: boolean): string {
+  const e = escapeHtml;
+  const verdict = matches
+    ? `<h1 class="ok">✓ Genuine</h1><p>The digest <code>${e(claimed)}</code> is that of certificate <strong>${e(face.id)}</strong> as committed to the certificate log.</p>`
+    : `<h1 class="bad">✗ Does not match</h1><p>The digest <code>${e(claimed)}</code> is not that of certificate <strong>${e(face.id)}</strong> in the certificate log. The paper was altered, or the digest was mistyped.</p>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Verification of ${e(face.id)}</title>
+<style>body { font-family: Georgia, serif; max-width: 40em; margin: 2em auto; padding: 0 1em; color: #1f2a44; } .ok { color: #1b6e3a; } .bad { color: #a11; } dt { font-weight: bold; margin-top: 0.5em; }</style>
+</head>
+<body>
+${verdict}
+<p>What the log holds for ${e(face.id)}:</p>
+<dl>
+<dt>Company</dt><dd>${e(face.company)}</dd>
+<dt>Class</dt><dd>${e(face.className)}</dd>
+<dt>Holder</dt><dd>${e(face.holder)}</dd>
+<dt>Shares</dt><dd>${e(face.sharesInFigures)} (${e(face.sharesInWords)})</dd>
+<dt>Issued</dt><dd><time datetime="${e(face.issuedAt)}">${e(face.issuedOn)}</time></dd>
+<dt>Digest</dt><dd><code>${e(face.groupedDigest)}</code></dd>
+</dl>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,185 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Certificate } from '../../src/actors/certificate.js';
+import { KafkaLedger } from '../../src/log/kafka-ledger.js';
+import { certificateDigest } from '../../src/paper/digest.js';
+import { printer, type Printer } from '../../src/paper/printer.js';
+import { startApp, type TestApp } from '../support/app.js';
+import { broker, uniqueTopic } from '../support/broker.js';
+import { issue } from '../support/http.js';
+import { readPdf } from '../support/paper-tools.js';
+
+const topic = uniqueTopic('paper');
+const classes = [
+  { code: 'CS', authorized: 10_000, name: 'Common Stock' },
+  { code: 'PS', authorized: 5_000 },
+];
+const PUBLIC_URL = 'https://shares.example.com';
+let paper: Printer;
+let app: TestApp;
+let holder: Certificate;
+
+function get(path: string, accept?: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${app.url}${path}`, { headers: { ...(accept === undefined ? {} : { Accept: accept }), ...headers } });
+}
+
+beforeAll(async () => {
+  paper = printer('Salt Bae Holdings, Inc.', classes, PUBLIC_URL);
+  app = await startApp(topic, classes, {}, { paper });
+  holder = (await issue(app.url, 'CS', 1250, 'Zoë <b>Ångström</b> & Sons')).body as unknown as Certificate;
+});
+
+afterAll(async () => {
+  await app.close();
+  await paper.close();
+});
+
+describe('GET /certificates/:id as JSON, PDF and HTML (real broker)', () => {
+  it('answers JSON by default and for */*, unchanged: the certificate as committed', async () => {
+    for (const accept of [undefined, '*/*', 'application/json']) {
+      const response = await get('/certificates/CS-1', accept);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await response.json()).toEqual(holder);
+    }
+  });
+
+  it('answers a printable one-page PDF for Accept: application/pdf, with the configured company, class name and PUBLIC_URL in its QR code', async () => {
+    const response = await get('/certificates/CS-1', 'application/pdf');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/pdf');
+    expect(response.headers.get('content-disposition')).toBe('inline; filename="CS-1.pdf"');
+    const digest = certificateDigest(holder);
+    const reading = readPdf(Buffer.from(await response.arrayBuffer()));
+    expect(reading.pages).toBe(1);
+    for (const text of [
+      'Salt Bae Holdings, Inc.',
+      'Common Stock',
+      'No. CS-1',
+      'Zoë <b>Ångström</b> & Sons',
+      'One Thousand Two Hundred Fifty (1,250)',
+    ]) {
+      expect(reading.text).toContain(text);
+    }
+    expect(reading.qrCodes).toEqual([`${PUBLIC_URL}/certificates/CS-1/verify?digest=${digest}`]);
+  });
+
+  it('answers a print-ready page for a browser, escaped and locked down by its Content-Security-Policy', async () => {
+    const response = await get('/certificates/CS-1', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await response.text();
+    expect(html).toContain('Zoë &lt;b&gt;Ångström&lt;/b&gt; &amp; Sons');
+    expect(html).not.toContain('<b>Ångström');
+    expect(html).toContain(`${PUBLIC_URL}/certificates/CS-1/verify?digest=${certificateDigest(holder)}`);
+  });
+
+  it('names a class without a configured name by its default (PS is Preferred Stock)', async () => {
+    await issue(app.url, 'PS', 10);
+    expect(await (await get('/certificates/PS-1', 'text/html')).text()).toContain('Preferred Stock');
+  });
+
+  it('is cacheable: one ETag per representation, Vary: Accept, and 304 for If-None-Match', async () => {
+    const tags = new Set<string>();
+    for (const accept of ['application/json', 'application/pdf', 'text/html']) {
+      const response = await get('/certificates/CS-1', accept);
+      await response.arrayBuffer();
+      expect(response.headers.get('vary')).toBe('Accept');
+      const etag = response.headers.get('etag')!;
+      tags.add(etag);
+      // fetch adds Cache-Control: no-cache to a conditional request unless told otherwise, and no-cache asks for the body.
+      const again = await get('/certificates/CS-1', accept, { 'If-None-Match': etag, 'Cache-Control': 'max-age=0' });
+      expect(again.status).toBe(304);
+    }
+    expect(tags.size).toBe(3);
+  });
+
+  it('answers 404 in every format for an unknown id and for a void record, and 406 for a format it cannot give', async () => {
+    // A record that claims CS-2 but states an offset where it did not land: void under the log's rule.
+    const stale = new KafkaLedger({ brokers: broker().brokers, topic });
+    await stale.connect();
+    await stale.append([{ ...holder, id: 'CS-2', number: 2, amount: 5, sharesIssued: 1255, offset: 0, request: 'stale:1' }]);
+    await stale.disconnect();
+    for (const id of ['CS-2', 'CS-99', 'XX-1']) {
+      for (const accept of ['application/json', 'application/pdf', 'text/html']) {
+        const response = await get(`/certificates/${id}`, accept);
+        expect({ id, accept, status: response.status }).toEqual({ id, accept, status: 404 });
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_found');
+      }
+    }
+    const png = await get('/certificates/CS-1', 'image/png');
+    expect(png.status).toBe(406);
+    expect(await png.json()).toMatchObject({
+      error: { code: 'not_acceptable', acceptable: ['application/json', 'application/pdf', 'text/html'] },
+    });
+    // The void record took no number: the next certificate is CS-2.
+    expect((await issue(app.url, 'CS', 1)).body.id).toBe('CS-2');
+  });
+});
+
+describe('GET /certificates/:id/verify (real broker)', () => {
+  it('says a printed digest matches, and shows what the log holds', async () => {
+    const digest = certificateDigest(holder);
+    const response = await get(`/certificates/CS-1/verify?digest=${digest.toUpperCase()}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ id: 'CS-1', matches: true, digest, certificate: holder });
+  });
+
+  it('says an altered paper does not match', async () => {
+    const forged = certificateDigest({ ...holder, amount: 12_500 });
+    expect(await (await get(`/certificates/CS-1/verify?digest=${forged}`)).json()).toMatchObject({
+      matches: false,
+      digest: certificateDigest(holder),
+    });
+    const page = await (await get(`/certificates/CS-1/verify?digest=${forged}`, 'text/html')).text();
+    expect(page).toContain('Does not match');
+    expect(page).toContain('1,250');
+  });
+
+  it('answers a phone that scanned the QR code with a page', async () => {
+    const response = await get(`/certificates/CS-1/verify?digest=${certificateDigest(holder)}`, 'text/html,*/*;q=0.8');
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await response.text()).toContain('Genuine');
+  });
+
+  it('refuses a missing or malformed digest as invalid_digest, and an unknown certificate as not_found', async () => {
+    for (const query of ['', '?digest=', '?digest=xyz', '?digest=0123456789abcdef0', '?digest=a&digest=b']) {
+      const response = await get(`/certificates/CS-1/verify${query}`);
+      expect({ query, status: response.status }).toEqual({ query, status: 400 });
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_digest');
+    }
+    expect((await get('/certificates/CS-99/verify?digest=0123456789abcdef')).status).toBe(404);
+  });
+});
+
+describe('GET /docs', () => {
+  it('serves the API document for people from local files, and Chromium renders it with no network but this server', async () => {
+    const page = await get('/docs');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('src="/docs/swagger-ui-bundle.js"');
+    expect(html).not.toMatch(/https?:\/\//);
+    for (const [asset, type] of [
+      ['swagger-ui-bundle.js', 'text/javascript'],
+      ['swagger-ui.css', 'text/css'],
+      ['start.js', 'text/javascript'],
+    ]) {
+      const response = await get(`/docs/${asset}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain(type);
+    }
+    expect((await get('/docs/..%2Fpackage.json')).status).toBe(404);
+    expect((await get('/docs/index.html')).status).toBe(404);
+
+    // Asynchronously: the server answering Chromium runs in this process.
+    const { stdout: dom } = await promisify(execFile)(
+      'chromium',
+      ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', `${app.url}/docs`],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(dom).toContain('Issue the next certificate of a class');
+    expect(dom).toContain('/certificates/{id}/verify');
+  });
+});

@@ -18,7 +18,7 @@ service still remembered it.
                        each must be a certificate in the log, with the same name and amount when given
 Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_TOPIC (certificates), SHARE_CLASSES (${DEFAULT_SHARE_CLASSES}),
 IDEMPOTENCY_WINDOW_MS and IDEMPOTENCY_MAX_KEYS (as the service has them), and the service's KAFKA_TLS_* and
-KAFKA_SASL_* settings for a cluster that wants them (docs/operator.md)
+KAFKA_SASL_* settings for a cluster that wants them (docs/operations.md)
 Exit status: 0 the log is sound, 1 violations found, 2 the audit could not run.`;
 
 const PROGRESS_EVERY_MS = 1000;

@@ -1,0 +1,78 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
+function anchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+function anchors(file: string): Set<string> {
+  const text = readFileSync(join(ROOT, file), 'utf8').replace(/```[\s\S]*?```/g, '');
+  return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((match) => anchor(match[1]!)));
+}
+
+/** Every relative link and image of a Markdown file, outside code blocks: [text](target). */
+function links(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8').replace(/```[\s\S]*?```/g, '');
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]!).filter((target) => !/^[a-z]+:/i.test(target));
+}
+
+describe('the documentation', () => {
+  it('has no relative link in README.md or docs/ that leads nowhere, to a file or to a heading', () => {
+    const broken: string[] = [];
+    for (const file of DOCS) {
+      for (const target of links(file)) {
+        const [path, fragment] = target.split('#') as [string, string | undefined];
+        const resolved = path === '' ? file : relative(ROOT, join(ROOT, dirname(file), path));
+        if (!existsSync(join(ROOT, resolved))) broken.push(`${file}: ${target} (no file ${resolved})`);
+        else if (fragment !== undefined && resolved.endsWith('.md') && !anchors(resolved).has(fragment)) {
+          broken.push(`${file}: ${target} (no heading #${fragment} in ${resolved})`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+    expect(DOCS).toEqual(
+      expect.arrayContaining([
+        'docs/api.md',
+        'docs/operations.md',
+        'docs/audit.md',
+        'docs/design.md',
+        'docs/testing.md',
+        'docs/benchmark.md',
+      ]),
+    );
+  });
+
+  it('documents in docs/operations.md every variable src/config.ts reads', () => {
+    const source = readFileSync(join(ROOT, 'src/config.ts'), 'utf8');
+    // Variables are read as env.NAME or passed by name to a reader: integer(env, 'NAME', …), pemFile(env, 'NAME').
+    const read = new Set([
+      ...[...source.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]!),
+      ...[...source.matchAll(/\(env, '([A-Z][A-Z0-9_]*)'/g)].map((match) => match[1]!),
+    ]);
+    expect(read.size).toBeGreaterThan(25);
+    const operations = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+    expect([...read].filter((name) => !operations.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it('keeps the README a front door: short, with the two commands and links into docs/', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme.split('\n').length).toBeLessThanOrEqual(120);
+    expect(readme).toContain('npm ci && npm start');
+    expect(readme).toContain('npm ci && npm test');
+  });
+});

@@ -49,9 +49,9 @@ function fire(spec: LoadSpec, bodies: readonly object[], seconds: number, sample
   });
 }
 
-/** Warms up (discarded), then measures for a fixed duration with a fixed number of connections. */
+/** Warms up (discarded; none for 0 s), then measures for a fixed duration with a fixed number of connections. */
 export async function measureLoad(spec: LoadSpec): Promise<LoadResult> {
-  await fire(spec, spec.warmupBodies ?? spec.bodies, spec.warmupSeconds);
+  if (spec.warmupSeconds > 0) await fire(spec, spec.warmupBodies ?? spec.bodies, spec.warmupSeconds);
   const samples: number[] = [];
   const result = await fire(spec, spec.bodies, spec.measureSeconds, samples);
   const statuses: Record<string, number> = {};

@@ -9,7 +9,7 @@ export interface Latency {
 }
 
 export interface ScenarioResult {
-  /** a, a', k, b-CS, b-PS, b-mixed, c, ab */
+  /** a, a', a'-many, ab-koa, k, b-CS, b-keyed, b-PS, b-mixed, b-many, c, ab */
   readonly id: string;
   readonly label: string;
   readonly tool: 'autocannon' | 'kafkajs' | 'ab';
@@ -22,7 +22,9 @@ export interface ScenarioResult {
   readonly errors: number;
   readonly timeouts: number;
   readonly serviceRssMaxMiB?: number;
-  /** This scenario's throughput over (a)'s and (a')'s, for the service scenarios. */
+  /** The bare-Koa scenario under the same load (connections, tool) this one is compared with: a', a'-many, ab-koa. */
+  readonly ceiling?: string;
+  /** This scenario's throughput over (a)'s and over its ceiling's, for the service scenarios. */
   readonly ratioToRaw?: number;
   readonly ratioToKoa?: number;
 }

@@ -6,6 +6,8 @@ export interface BenchOptions {
   readonly warmupSeconds: number;
   readonly measureSeconds: number;
   readonly connections: number;
+  /** The many-connections load (the brief's service level is stated at ~20; 1000 finds what breaks first). */
+  readonly manyConnections: number;
   /** Sequential produce round trips of the Kafka floor. */
   readonly floorSends: number;
   readonly abRequests: number;
@@ -51,6 +53,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     warmupSeconds: positive(flag(argv, 'warmup') ?? env.BENCH_WARMUP, quick ? 1 : 3, 'the warm-up in seconds'),
     measureSeconds: positive(flag(argv, 'duration') ?? env.BENCH_DURATION, quick ? 3 : 10, 'the measured duration in seconds'),
     connections: integer(positive(flag(argv, 'connections') ?? env.BENCH_CONNECTIONS, 20, 'the connection count')),
+    manyConnections: integer(positive(env.BENCH_MANY_CONNECTIONS, 1000, 'BENCH_MANY_CONNECTIONS')),
     floorSends: integer(positive(env.BENCH_FLOOR_SENDS, quick ? 300 : 2000, 'BENCH_FLOOR_SENDS')),
     abRequests: integer(positive(env.BENCH_AB_REQUESTS, quick ? 2000 : 10_000, 'BENCH_AB_REQUESTS')),
     kafkaPort: integer(positive(env.BENCH_KAFKA_PORT, 29492, 'BENCH_KAFKA_PORT')),

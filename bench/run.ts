@@ -51,7 +51,11 @@ class Bench {
     return `bench-${label}-${this.startedAt.replace(/[:.]/g, '-')}`;
   }
 
-  async baseline(id: string, label: string, script: string, port: number): Promise<void> {
+  /**
+   * A ceiling server under the usual load; with `heavy`, also under many connections and under ab,
+   * the loads the service is compared with its ceiling at.
+   */
+  async baseline(id: string, label: string, script: string, port: number, heavy = false): Promise<void> {
     say(`(${id}) ${label}`);
     const child = await startChild({
       name: id,
@@ -63,9 +67,29 @@ class Bench {
     try {
       const load = await measureLoad({ url: child.url, bodies: [issueBody('CS')], ...this.loadSettings() });
       this.scenarios.push({ id, label, tool: 'autocannon', ...load });
+      if (!heavy) return;
+      const many = this.options.manyConnections;
+      say(`(${id}-many) ${label}, ${many} connections`);
+      const loaded = await measureLoad({ url: child.url, bodies: [issueBody('CS')], ...this.loadSettings(many) });
+      this.scenarios.push({ id: `${id}-many`, label: `${label}, ${many} connections`, tool: 'autocannon', ...loaded });
+      if (this.wants('ab')) await this.ab('ab-koa', `${label}, under ab`, child.url);
     } finally {
       await child.stop();
     }
+  }
+
+  /** The brief's own tool: ab without keep-alive; skipped, and said, when ab is not installed. */
+  async ab(id: string, label: string, url: string, ceiling?: string): Promise<void> {
+    const { abRequests, connections } = this.options;
+    say(`(${id}) ab -n ${abRequests} -c ${connections}: ${label}`);
+    const ab = await runAb(url, issueBody('CS'), abRequests, connections);
+    if (ab === undefined) {
+      say('ab is not installed (Debian: apt-get install apache2-utils); skipped');
+      return;
+    }
+    const result = { ...ab, id, label: `${ab.label}: ${label}`, ...(ceiling === undefined ? {} : { ceiling }) };
+    this.scenarios.push(result);
+    this.check(result, ['2xx']);
   }
 
   async startService(label: string, port: number, shareClasses: string): Promise<Service> {
@@ -89,9 +113,16 @@ class Bench {
       bodies: scenario.bodies,
       warmupBodies: scenario.warmupBodies,
       keyed: scenario.keyed,
-      ...this.loadSettings(),
+      ...this.loadSettings(scenario.many ? this.options.manyConnections : undefined),
     });
-    const result: ScenarioResult = { id: scenario.id, label: scenario.label, tool: 'autocannon', ...load, serviceRssMaxMiB: rss.stop() };
+    const result: ScenarioResult = {
+      id: scenario.id,
+      label: scenario.many ? `${scenario.label}, ${this.options.manyConnections} connections` : scenario.label,
+      tool: 'autocannon',
+      ...load,
+      serviceRssMaxMiB: rss.stop(),
+      ceiling: scenario.ceiling ?? "a'",
+    };
     this.scenarios.push(result);
     return result;
   }
@@ -109,29 +140,39 @@ class Bench {
     if (audit.status !== 'clean') this.failures.push(`audit of ${audit.topic}: ${audit.status}\n${audit.tail}`);
   }
 
+  /**
+   * Fails the run on an unexpected status, and on socket errors or timeouts beyond what bare Koa had
+   * under the same load (many connections make some even there).
+   */
   check(result: ScenarioResult, allowedStatuses: readonly string[]): void {
     const unexpected = Object.entries(result.statuses).filter(([status]) => !allowedStatuses.includes(status));
-    if (result.errors > 0 || result.timeouts > 0 || unexpected.length > 0) {
+    const ceiling = result.ceiling === "a'" ? undefined : this.scenarios.find((scenario) => scenario.id === result.ceiling);
+    if (result.errors > (ceiling?.errors ?? 0) || result.timeouts > (ceiling?.timeouts ?? 0) || unexpected.length > 0) {
       this.failures.push(
         `${result.id}: ${result.errors} errors, ${result.timeouts} timeouts, unexpected statuses ${JSON.stringify(Object.fromEntries(unexpected))}`,
       );
     }
   }
 
-  private loadSettings(): { connections: number; warmupSeconds: number; measureSeconds: number } {
-    const { connections, warmupSeconds, measureSeconds } = this.options;
+  private loadSettings(connections = this.options.connections): { connections: number; warmupSeconds: number; measureSeconds: number } {
+    const { warmupSeconds, measureSeconds } = this.options;
     return { connections, warmupSeconds, measureSeconds };
   }
 }
 
+/** Each service scenario over raw node:http and over bare Koa under the same load. */
 function withRatios(scenarios: readonly ScenarioResult[]): ScenarioResult[] {
-  const raw = scenarios.find((s) => s.id === 'a')?.requestsPerSecond;
-  const koa = scenarios.find((s) => s.id === "a'")?.requestsPerSecond;
-  return scenarios.map((s) =>
-    s.tool === 'autocannon' && (s.id.startsWith('b') || s.id === 'c')
-      ? { ...s, ratioToRaw: raw ? s.requestsPerSecond / raw : undefined, ratioToKoa: koa ? s.requestsPerSecond / koa : undefined }
-      : s,
-  );
+  const rate = (id: string | undefined): number | undefined => scenarios.find((s) => s.id === id)?.requestsPerSecond;
+  const raw = rate('a');
+  return scenarios.map((s) => {
+    if (s.ceiling === undefined) return s;
+    const koa = rate(s.ceiling);
+    return {
+      ...s,
+      ratioToRaw: raw && s.tool === 'autocannon' ? s.requestsPerSecond / raw : undefined,
+      ratioToKoa: koa ? s.requestsPerSecond / koa : undefined,
+    };
+  });
 }
 
 async function main(): Promise<void> {
@@ -141,7 +182,7 @@ async function main(): Promise<void> {
   const port = options.basePort;
 
   if (bench.wants('a')) await bench.baseline('a', 'raw node:http, fixed 201', 'bench/servers/raw-http.ts', port);
-  if (bench.wants("a'")) await bench.baseline("a'", 'Koa + @koa/router, JSON body, 201', 'bench/servers/koa-hello.ts', port + 1);
+  if (bench.wants("a'")) await bench.baseline("a'", 'Koa + @koa/router, JSON body, 201', 'bench/servers/koa-hello.ts', port + 1, true);
   if (bench.wants('k')) {
     say(`(k) Kafka floor, ${options.floorSends} sequential produces`);
     bench.scenarios.push(await measureKafkaFloor([await bench.broker()], bench.topic('floor'), options.floorSends));
@@ -161,15 +202,7 @@ async function main(): Promise<void> {
         bench.check(result, ['201']);
         if (scenario.id === 'b-mixed') mixed = result.requestsPerSecond;
       }
-      if (bench.wants('ab')) {
-        say(`(ab) ab -n ${options.abRequests} -c ${options.connections}`);
-        const ab = await runAb(service.child.url, issueBody('CS'), options.abRequests, options.connections);
-        if (ab === undefined) say('ab is not installed (Debian: apt-get install apache2-utils); skipped');
-        else {
-          bench.scenarios.push(ab);
-          bench.check(ab, ['2xx']);
-        }
-      }
+      if (bench.wants('ab')) await bench.ab('ab', 'the service', service.child.url, 'ab-koa');
     } finally {
       await bench.finishService(service);
     }

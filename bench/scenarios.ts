@@ -7,6 +7,10 @@ export interface ServiceScenario {
   readonly id: string;
   readonly label: string;
   readonly bodies: readonly object[];
+  /** The bare-Koa scenario measured under the same load; the default is a' (the usual connections). */
+  readonly ceiling?: string;
+  /** Connections other than the usual: the many-connections run. */
+  readonly many?: boolean;
   /** What the warm-up sends, when it must not be what is measured. */
   readonly warmupBodies?: readonly object[];
   /** Every request carries an Idempotency-Key of its own, as the typed client sends. */
@@ -19,6 +23,7 @@ export const SERVICE_SCENARIOS: readonly ServiceScenario[] = [
   { id: 'b-keyed', label: 'service, class CS, a new Idempotency-Key each', bodies: [issueBody('CS')], keyed: true },
   { id: 'b-PS', label: 'service, class PS', bodies: [issueBody('PS')] },
   { id: 'b-mixed', label: 'service, CS and PS alternating', bodies: [issueBody('CS'), issueBody('PS')] },
+  { id: 'b-many', label: 'service, class CS', bodies: [issueBody('CS')], many: true, ceiling: "a'-many" },
 ];
 
 /** Large enough that no run of any length here exhausts a class, and a safe integer. */

@@ -1,31 +1,47 @@
 import { certificateId, type Certificate } from './certificate.js';
 
 const INITIAL_CAPACITY = 1024;
+const INITIAL_NAME_BYTES = 16 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * Every committed certificate of one class, by number. A class's certificates are contiguous
- * 1..count, so the index is columns indexed by number - 1 rather than a map: per certificate two
- * doubles (amount, running total), a pointer to the name and a pointer to `issuedAt`, which
- * consecutive certificates of one batch share. The id, class and number are derived.
+ * 1..count, so the index is columns indexed by number - 1 rather than a map of objects: 24 bytes
+ * per certificate plus its name's UTF-8 bytes, against ~70 bytes for a 14-character name as objects
+ * and strings:
+ * - the running total (a double; a certificate's amount is its total less the previous one's);
+ * - `issuedAt` as epoch milliseconds (a double), when the ISO text the record carried is exactly what
+ *   the milliseconds print as, which is what this service writes; other texts are kept as they came;
+ * - the holder's name as UTF-8 in one growing byte arena, found by its start (a double).
+ * The id, class and number are derived.
  */
 export class CertificateIndex {
   readonly shareClass: string;
-  private amounts = new Float64Array(INITIAL_CAPACITY);
+  private size = 0;
   private totals = new Float64Array(INITIAL_CAPACITY);
-  private readonly names: string[] = [];
-  private readonly issuedAts: string[] = [];
+  private issuedAtMs = new Float64Array(INITIAL_CAPACITY);
+  /** Where each name starts in `names`; entry `size` is where the next one will. */
+  private nameStarts = new Float64Array(INITIAL_CAPACITY + 1);
+  private names = new Uint8Array(INITIAL_NAME_BYTES);
+  /** `issuedAt` texts that milliseconds would not print back exactly, by number - 1. */
+  private readonly issuedAtTexts = new Map<number, string>();
+  /** The newest `issuedAt` read as milliseconds: a batch's certificates share it, so it is parsed once a batch. */
+  private lastIssuedAt = '';
+  private lastIssuedAtMs = Number.NaN;
 
   constructor(shareClass: string) {
     this.shareClass = shareClass;
   }
 
   get count(): number {
-    return this.names.length;
+    return this.size;
   }
 
   /** The class's running total of shares after the newest certificate. */
   get sharesIssued(): number {
-    return this.count === 0 ? 0 : this.totals[this.count - 1]!;
+    return this.size === 0 ? 0 : this.totals[this.size - 1]!;
   }
 
   /**
@@ -33,40 +49,76 @@ export class CertificateIndex {
    * anything else is a bug in this process, never a state of the log: fail loudly, keep what we had.
    */
   add(certificate: Certificate): void {
-    const expected = this.count + 1;
+    const expected = this.size + 1;
     if (certificate.class !== this.shareClass || certificate.number !== expected) {
       throw new Error(`Expected ${certificateId(this.shareClass, expected)} next in the index, got ${certificate.id}`);
     }
-    if (this.count === this.amounts.length) this.grow();
-    const at = this.count;
-    this.amounts[at] = certificate.amount;
+    const at = this.size;
+    if (at === this.totals.length) this.growColumns();
     this.totals[at] = certificate.sharesIssued;
-    this.names.push(certificate.name);
-    const previous = this.issuedAts[at - 1];
-    this.issuedAts.push(previous === certificate.issuedAt ? previous : certificate.issuedAt);
+    this.issuedAtMs[at] = this.milliseconds(certificate.issuedAt);
+    if (Number.isNaN(this.issuedAtMs[at])) this.issuedAtTexts.set(at, certificate.issuedAt);
+    this.appendName(at, certificate.name);
+    this.size += 1;
   }
 
   get(number: number): Certificate | undefined {
-    if (!Number.isSafeInteger(number) || number < 1 || number > this.count) return undefined;
+    if (!Number.isSafeInteger(number) || number < 1 || number > this.size) return undefined;
     const at = number - 1;
+    const sharesIssued = this.totals[at]!;
+    const ms = this.issuedAtMs[at]!;
     return {
       id: certificateId(this.shareClass, number),
       class: this.shareClass,
       number,
-      name: this.names[at]!,
-      amount: this.amounts[at]!,
-      issuedAt: this.issuedAts[at]!,
-      sharesIssued: this.totals[at]!,
+      name: decoder.decode(this.names.subarray(this.nameStarts[at]!, this.nameStarts[at + 1]!)),
+      amount: sharesIssued - (at === 0 ? 0 : this.totals[at - 1]!),
+      issuedAt: Number.isNaN(ms) ? this.issuedAtTexts.get(at)! : new Date(ms).toISOString(),
+      sharesIssued,
     };
   }
 
-  private grow(): void {
-    const capacity = this.amounts.length * 2;
-    const amounts = new Float64Array(capacity);
-    amounts.set(this.amounts);
-    const totals = new Float64Array(capacity);
-    totals.set(this.totals);
-    this.amounts = amounts;
-    this.totals = totals;
+  /** The text as epoch milliseconds if they print back as exactly that text, else NaN. */
+  private milliseconds(issuedAt: string): number {
+    if (issuedAt !== this.lastIssuedAt) {
+      const ms = Date.parse(issuedAt);
+      this.lastIssuedAt = issuedAt;
+      this.lastIssuedAtMs = Number.isFinite(ms) && new Date(ms).toISOString() === issuedAt ? ms : Number.NaN;
+    }
+    return this.lastIssuedAtMs;
+  }
+
+  private appendName(at: number, name: string): void {
+    const start = this.nameStarts[at]!;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: make room for the worst case, then write what it is.
+    const needed = start + name.length * 3;
+    if (needed > this.names.length) {
+      const names = new Uint8Array(Math.max(needed, this.names.length * 2));
+      names.set(this.names.subarray(0, start));
+      this.names = names;
+    }
+    // Most names are ASCII: copying the units is several times cheaper than the encoder's call.
+    let end = start;
+    for (let unit = 0; unit < name.length; unit++) {
+      const code = name.charCodeAt(unit);
+      if (code >= 0x80) {
+        end = start + encoder.encodeInto(name, this.names.subarray(start)).written;
+        break;
+      }
+      this.names[end++] = code;
+    }
+    this.nameStarts[at + 1] = end;
+  }
+
+  private growColumns(): void {
+    const capacity = this.totals.length * 2;
+    const grown = (column: Float64Array<ArrayBuffer>, length: number): Float64Array<ArrayBuffer> => {
+      const copy = new Float64Array(length);
+      copy.set(column);
+      return copy;
+    };
+    this.totals = grown(this.totals, capacity);
+    this.issuedAtMs = grown(this.issuedAtMs, capacity);
+    this.nameStarts = grown(this.nameStarts, capacity + 1);
   }
 }

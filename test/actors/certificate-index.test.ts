@@ -28,4 +28,23 @@ describe('CertificateIndex', () => {
     index.add(second!);
     expect(index.count).toBe(2);
   });
+
+  it('gives back names in any script and issuedAt texts exactly as the records carried them, whatever their form', () => {
+    const index = new CertificateIndex('CS');
+    const texts = [
+      '2026-11-24T15:31:08.369Z',
+      '2026-11-24T15:31:08.369Z',
+      '2026-11-24T15:31:08Z',
+      '2026-11-24T16:31:08.369+01:00',
+      '2026-11-24T15:31:08.370Z',
+    ];
+    const names = ['Salt Bae', 'Zoë Ångström-Łukasiewicz', '李雷', 'a 😀 b', 'Ω'];
+    let total = 0;
+    const added = texts.map((issuedAt, at) => {
+      total += at + 1;
+      return { id: `CS-${at + 1}`, class: 'CS', number: at + 1, name: names[at]!, amount: at + 1, issuedAt, sharesIssued: total };
+    });
+    for (const certificate of added) index.add(certificate);
+    expect(added.map((certificate) => index.get(certificate.number))).toEqual(added);
+  });
 });

@@ -1,0 +1,124 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { join } from 'node:path';
+import { startEmbeddedBroker } from '../src/embedded-broker.js';
+import { KafkaLedger } from '../src/log/kafka-ledger.js';
+import { encodeValue } from '../src/log/record.js';
+import { runCommand, startChild } from './children.js';
+import { rssMiB } from './rss.js';
+
+/**
+ * Start-up at scale: fills a fresh topic with N valid certificates (one share each, CS first up to
+ * its 2,600,000 authorized, then PS: 3,350,000 is every authorized share of the default classes),
+ * then starts the built service on it and measures the time until it answers HTTP (it listens only
+ * once the log is read), its largest resident set from spawn on, and its resident set once settled.
+ *
+ *   npm run bench:scale -- --certificates=1000000
+ */
+const RESULTS = 'bench/results';
+const CLASSES: ReadonlyArray<readonly [string, number]> = [
+  ['CS', 2_600_000],
+  ['PS', 750_000],
+];
+// Records per produce request: under the broker's 1 MB message limit at ~230 bytes a record.
+const PER_SEND = 3000;
+// Certificates of one write share an issuedAt, as the service's batches do.
+const PER_BATCH = 100;
+
+const say = (message: string): void => console.error(`[scale] ${message}`);
+
+function certificatesWanted(argv: readonly string[]): number {
+  const raw = argv.find((arg) => arg.startsWith('--certificates='))?.split('=')[1] ?? '1000000';
+  const count = Number(raw);
+  const most = CLASSES.reduce((sum, [, authorized]) => sum + authorized, 0);
+  if (!Number.isSafeInteger(count) || count < 1 || count > most) throw new Error(`Expected --certificates from 1 to ${most}, got ${raw}`);
+  return count;
+}
+
+async function fill(brokers: string, topic: string, count: number): Promise<void> {
+  const ledger = new KafkaLedger({ brokers: [brokers], topic });
+  await ledger.connect();
+  await ledger.disconnect();
+  const producer = new Kafka({ clientId: 'bench-scale', brokers: [brokers], logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  const started = Date.now();
+  let offset = 0;
+  const issuedAt = new Date(Date.UTC(2026, 0, 1));
+  for (const [shareClass, authorized] of CLASSES) {
+    const here = Math.min(authorized, count - offset);
+    for (let first = 1; first <= here; first += PER_SEND) {
+      const messages = [];
+      for (let number = first; number < Math.min(first + PER_SEND, here + 1); number++) {
+        const at = new Date(issuedAt.getTime() + Math.floor(offset / PER_BATCH)).toISOString();
+        // Distinct 14-character holders: identical names would share one string and flatter the memory figure.
+        const name = `Holder ${String(offset).padStart(7, '0')}`;
+        const record = {
+          id: `${shareClass}-${number}`,
+          class: shareClass,
+          number,
+          name,
+          amount: 1,
+          issuedAt: at,
+          sharesIssued: number,
+          offset,
+          request: `scale-${offset}`,
+        };
+        messages.push({ key: shareClass, value: encodeValue(record) });
+        offset += 1;
+      }
+      await producer.send({ topic, acks: -1, messages });
+    }
+    if (offset >= count) break;
+  }
+  await producer.disconnect();
+  say(`wrote ${offset} certificates in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function main(): Promise<void> {
+  const count = certificatesWanted(process.argv.slice(2));
+  const brokers = process.env.BENCH_KAFKA_BROKERS ?? (await startEmbeddedBroker(Number(process.env.BENCH_KAFKA_PORT ?? 29492)));
+  const topic = `bench-scale-${count}-${Date.now()}`;
+  await fill(brokers, topic, count);
+  const build = await runCommand('npm', ['run', 'build']);
+  if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
+
+  const port = Number(process.env.BENCH_PORT ?? 29500) + 4;
+  const started = performance.now();
+  const service = await startChild({
+    name: 'scale',
+    args: ['dist/main.js'],
+    port,
+    env: { PORT: String(port), HOST: '127.0.0.1', KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic },
+    logFile: join(RESULTS, 'service-scale.log'),
+    readyTimeoutMs: 600_000,
+  });
+  const readyMs = performance.now() - started;
+  try {
+    const classes = (await (await fetch(`${service.url}classes`)).json()) as { classes: Array<{ class: string; certificates: number }> };
+    const issued = await fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Salt Bae', amount: 1, class: count >= CLASSES[0]![1] ? 'PS' : 'CS' }),
+    });
+    // At every authorized share issued, the next request is refused: 409 insufficient_shares.
+    const answer = (await issued.json()) as { id?: string; error?: { code: string } };
+    const next = answer.id ?? answer.error?.code;
+    // Settle: what the process holds once recovery's garbage can go.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const result = {
+      certificates: count,
+      readyMs: Math.round(readyMs),
+      peakRssMiB: rssMiB(service.pid).peak,
+      settledRssMiB: rssMiB(service.pid).now,
+      classes: Object.fromEntries(classes.classes.map((entry) => [entry.class, entry.certificates])),
+      next: `${issued.status} ${next}`,
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    await service.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('[scale] fatal:', error);
+  process.exit(1);
+});

@@ -78,6 +78,16 @@ export const IDEMPOTENCY_KEY_PATTERN = `^[\\x21-\\x7E](?:[\\x20-\\x7E]{0,${MAX_I
 
 const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 
+/** Whether a client may send this `Idempotency-Key`. */
 export function isIdempotencyKey(text: string): boolean {
   return IDEMPOTENCY_KEY.test(text);
+}
+
+// Records were first written when a key could start or end with a space; a log's verdicts must never
+// change, so a record's key is judged by that first, looser rule.
+const RECORDED_KEY = new RegExp(`^[\\x20-\\x7E]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`);
+
+/** Whether a record may carry this idempotency key (src/log/record.ts). */
+export function isRecordedIdempotencyKey(text: string): boolean {
+  return RECORDED_KEY.test(text);
 }

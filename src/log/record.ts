@@ -1,4 +1,4 @@
-import { certificateId, isIdempotencyKey, type CertificateRecord, type LoggedRecord } from '../actors/certificate.js';
+import { certificateId, isRecordedIdempotencyKey, type CertificateRecord, type LoggedRecord } from '../actors/certificate.js';
 
 /**
  * The audit trail's record format: key = class code, value = the certificate as one JSON object,
@@ -50,7 +50,7 @@ export function decodeRecord(key: string | null, value: string | null): Certific
     throw new MalformedRecord(`${String(id)}: offset ${JSON.stringify(offset)} is not an offset`);
   if (request !== undefined && (typeof request !== 'string' || request.length === 0))
     throw new MalformedRecord(`${String(id)}: request ${JSON.stringify(request)} is not a request id`);
-  if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && isIdempotencyKey(idempotencyKey)))
+  if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && isRecordedIdempotencyKey(idempotencyKey)))
     throw new MalformedRecord(`${String(id)}: idempotencyKey ${JSON.stringify(idempotencyKey)} is not an idempotency key`);
   return {
     id,

@@ -37,6 +37,11 @@ describe('record codec', () => {
     expect(encodeValue({ ...sample!, offset: 41 })).not.toContain('idempotencyKey');
   });
 
+  it('still reads a key with a space first or last, as records could carry before the API refused such keys: verdicts never change', () => {
+    const early = { ...sample!, offset: 41, request: 'a1-7', idempotencyKey: ' order 7 ' };
+    expect(decodeRecord('CS', encodeValue(early))).toEqual(early);
+  });
+
   it.each([
     ['a torn value', 'CS', '{"id":"CS-4","cla'],
     ['a key that is not the class', 'PS', encodeValue(sample!)],

@@ -17,6 +17,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-fund --no-audit && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# STATE_DIR's home in the image, the service's own: a volume mounted here starts out owned by it.
+RUN mkdir -p /var/lib/certificates && chown node:node /var/lib/certificates
 USER node
 EXPOSE 3000
 # The image has no curl; Node 20's fetch probes readiness.

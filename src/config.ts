@@ -38,6 +38,10 @@ export interface Config {
   readonly companyName: string;
   /** The base URL clients reach the service at, printed in verification links; undefined: the request's own origin. */
   readonly publicUrl: string | undefined;
+  /** Where this instance keeps snapshots of its log state (src/state/); undefined: none, read the whole log at start. */
+  readonly stateDir: string | undefined;
+  /** A snapshot is taken each time the state has moved this many records past the last one. */
+  readonly snapshotEveryRecords: number;
 }
 
 export const DEFAULT_SHARE_CLASSES = 'CS=2600000,PS=750000';
@@ -207,5 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logSample: integer(env, 'LOG_SAMPLE', DEFAULT_LOG_SAMPLE, 0, 1_000_000),
     companyName: companyName(env.COMPANY_NAME),
     publicUrl: env.PUBLIC_URL?.trim() ? httpUrl('PUBLIC_URL', env.PUBLIC_URL.trim()) : undefined,
+    stateDir: env.STATE_DIR?.trim() || undefined,
+    snapshotEveryRecords: integer(env, 'SNAPSHOT_EVERY_RECORDS', 100_000, 1000, 100_000_000),
   };
 }

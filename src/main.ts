@@ -52,6 +52,8 @@ async function main(): Promise<void> {
         minInsyncReplicas: config.minInsyncReplicas,
         replicationFactor: config.replicationFactor,
         flushEveryWrite: config.flushEveryWrite,
+        ...(config.stateDir === undefined ? {} : { stateDir: config.stateDir }),
+        snapshotEveryRecords: config.snapshotEveryRecords,
         logger,
       }),
     60_000,

@@ -11,6 +11,8 @@ import { KafkaLedger } from './log/kafka-ledger.js';
 import type { Logger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
 import { serviceReadiness, type Readiness } from './readiness.js';
+import { SnapshotFile } from './state/snapshot-file.js';
+import { Snapshots } from './state/snapshots.js';
 
 export interface ServiceSettings {
   readonly brokers: readonly string[];
@@ -26,6 +28,9 @@ export interface ServiceSettings {
   readonly minInsyncReplicas?: number;
   readonly replicationFactor?: number;
   readonly flushEveryWrite?: boolean;
+  /** Where to keep snapshots of the log state; without it the whole log is read at start. */
+  readonly stateDir?: string;
+  readonly snapshotEveryRecords?: number;
   readonly logger?: Logger;
 }
 
@@ -87,8 +92,29 @@ export async function startService(settings: ServiceSettings): Promise<Service> 
     },
     tailLag: (records) => metrics.tailLag(records),
   };
+  const snapshots =
+    settings.stateDir === undefined
+      ? undefined
+      : new Snapshots(new SnapshotFile(settings.stateDir, settings.topic), state, ledger, {
+          everyRecords: settings.snapshotEveryRecords ?? 100_000,
+          observer: {
+            restored: (outcome) =>
+              'end' in outcome
+                ? logger?.info({ end: outcome.end }, 'state restored from its snapshot; reading the log from there')
+                : logger?.info({ reason: outcome.reason }, 'no snapshot of this log to restore; reading the log from its start'),
+            saved: (end, bytes, ms) => logger?.info({ end, bytes, ms: Math.round(ms) }, 'state snapshot saved'),
+            failed: (error) => logger?.warn({ err: error }, 'state snapshot not saved; the previous one stays'),
+          },
+        });
   const node = new ClusterNode(
-    { ledger, state, writer, sequencers, forwarder: new Forwarder({ timeoutMs: commitTimeoutMs + 5000 }) },
+    {
+      ledger,
+      state,
+      writer,
+      sequencers,
+      forwarder: new Forwarder({ timeoutMs: commitTimeoutMs + 5000 }),
+      ...(snapshots === undefined ? {} : { snapshots }),
+    },
     { url: settings.advertisedUrl, writerWaitMs: settings.writerWaitMs ?? 10_000, observer },
   );
   const election = new WriterElection(ledger.client, {
@@ -111,6 +137,8 @@ export async function startService(settings: ServiceSettings): Promise<Service> 
     async close() {
       await sequencers.closeAll();
       await node.stop();
+      // The state is final now: the next start reads only what others write meanwhile.
+      await snapshots?.stop();
       await ledger.disconnect();
     },
   };

@@ -3,6 +3,16 @@ import { certificateId, type Certificate } from './certificate.js';
 const INITIAL_CAPACITY = 1024;
 const INITIAL_NAME_BYTES = 16 * 1024;
 
+/** An index's columns, trimmed to its certificates: what a state snapshot stores (src/state/). */
+export interface IndexColumns {
+  readonly totals: Float64Array<ArrayBuffer>;
+  readonly issuedAtMs: Float64Array<ArrayBuffer>;
+  /** count + 1 entries: where each name starts in `names`, and where the last one ends. */
+  readonly nameStarts: Float64Array<ArrayBuffer>;
+  readonly names: Uint8Array<ArrayBuffer>;
+  readonly issuedAtTexts: ReadonlyArray<readonly [number, string]>;
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -86,6 +96,45 @@ export class CertificateIndex {
       this.lastIssuedAtMs = Number.isFinite(ms) && new Date(ms).toISOString() === issuedAt ? ms : Number.NaN;
     }
     return this.lastIssuedAtMs;
+  }
+
+  /**
+   * The columns as they stand, for a snapshot: views, not copies. What a view shows never changes,
+   * so a snapshot can be written while certificates are added: entries below `count` are written
+   * once, and growing replaces the arrays instead of changing them.
+   */
+  columns(): IndexColumns {
+    return {
+      totals: this.totals.subarray(0, this.size),
+      issuedAtMs: this.issuedAtMs.subarray(0, this.size),
+      nameStarts: this.nameStarts.subarray(0, this.size + 1),
+      names: this.names.subarray(0, this.nameStarts[this.size]!),
+      issuedAtTexts: [...this.issuedAtTexts],
+    };
+  }
+
+  /** An index holding what `columns()` gave, taken over as they are. */
+  static fromColumns(shareClass: string, columns: IndexColumns): CertificateIndex {
+    const count = columns.totals.length;
+    if (
+      columns.issuedAtMs.length !== count ||
+      columns.nameStarts.length !== count + 1 ||
+      columns.nameStarts[count] !== columns.names.length
+    ) {
+      throw new Error(
+        `Expected ${shareClass}'s columns to hold ${count} certificates alike, got ${columns.issuedAtMs.length} times, ${columns.nameStarts.length - 1} names`,
+      );
+    }
+    const index = new CertificateIndex(shareClass);
+    index.size = count;
+    // Taken as they are: entries below `count` are never written again, and the next add grows
+    // every column into new arrays first (they are exactly full).
+    index.totals = count === 0 ? index.totals : columns.totals;
+    index.issuedAtMs = count === 0 ? index.issuedAtMs : columns.issuedAtMs;
+    index.nameStarts = count === 0 ? index.nameStarts : columns.nameStarts;
+    index.names = columns.names.length === 0 ? index.names : columns.names;
+    for (const [at, text] of columns.issuedAtTexts) index.issuedAtTexts.set(at, text);
+    return index;
   }
 
   private appendName(at: number, name: string): void {

@@ -1,12 +1,36 @@
 import type { Certificate, CertificateRecord, LoggedRecord } from './certificate.js';
-import { CertificateIndex } from './certificate-index.js';
-import { DEFAULT_KEY_WINDOW, RememberedKeys, type KeyWindow } from './remembered-keys.js';
+import { CertificateIndex, type IndexColumns } from './certificate-index.js';
+import { DEFAULT_KEY_WINDOW, RememberedKeys, type KeyedCertificate, type KeyWindow } from './remembered-keys.js';
 import type { ShareClassConfig } from './share-class-actor.js';
 import { ValidityRule, type ClassTail, type VoidReason } from './validity.js';
 
 export interface LogStateObserver {
   /** A record the rule found void (at start, in the tail, or after a write that landed elsewhere). */
   voidRecord(reason: VoidReason, offset: number, message: string): void;
+}
+
+/**
+ * Everything a LogState derived from the log up to `end`, with what it was derived under: a restart
+ * that finds one (src/state/) reads only the records after it. `anchor` is the newest record applied,
+ * so the snapshot can be checked against the topic before it is trusted.
+ */
+export interface StateSnapshot {
+  readonly classes: ReadonlyArray<{ readonly code: string; readonly authorized: number }>;
+  readonly keyWindow: KeyWindow;
+  readonly end: number;
+  readonly voids: number;
+  readonly progress: { readonly statesOffsets: boolean; readonly lastOffset: number };
+  readonly anchor: { readonly offset: number; readonly fingerprint: string } | undefined;
+  readonly indexes: ReadonlyArray<{ readonly code: string; readonly columns: IndexColumns }>;
+  readonly keys: ReadonlyArray<readonly [string, KeyedCertificate]>;
+}
+
+/** A record as read, as one text: equal for the same record however it reached the state (read, or written here). */
+export function fingerprint(entry: LoggedRecord): string {
+  const { offset, record, malformed } = entry;
+  if (record === undefined) return JSON.stringify([offset, malformed]);
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, request, idempotencyKey } = record;
+  return JSON.stringify([offset, id, shareClass, number, name, amount, issuedAt, sharesIssued, record.offset, request, idempotencyKey]);
 }
 
 /**
@@ -19,7 +43,13 @@ export class LogState {
   /** The offset after the last record applied: where the next record lands if nobody else writes. */
   private position = 0;
   private readonly rule: ValidityRule;
-  private readonly indexes: ReadonlyMap<string, CertificateIndex>;
+  private readonly indexes: Map<string, CertificateIndex>;
+  private readonly classes: ReadonlyArray<{ readonly code: string; readonly authorized: number }>;
+  private readonly keyWindow: KeyWindow;
+  /** The newest record applied: a snapshot's anchor (fingerprinted only when a snapshot is taken). */
+  private newest: LoggedRecord | undefined;
+  /** The anchor of the snapshot this state was restored from, until a record is applied. */
+  private restoredAnchor: StateSnapshot['anchor'];
   private readonly listeners = new Map<string, (record: CertificateRecord) => void>();
   private readonly keys: RememberedKeys;
   private voids = 0;
@@ -34,6 +64,8 @@ export class LogState {
     this.rule = new ValidityRule(new Map(shareClasses.map(({ code, authorized }) => [code, authorized])));
     this.indexes = new Map(shareClasses.map(({ code }) => [code, new CertificateIndex(code)]));
     this.keys = new RememberedKeys(keyWindow);
+    this.classes = shareClasses.map(({ code, authorized }) => ({ code, authorized }));
+    this.keyWindow = keyWindow;
   }
 
   get end(): number {
@@ -74,6 +106,7 @@ export class LogState {
     for (const entry of entries) {
       if (entry.offset < this.position) continue;
       this.position = entry.offset + 1;
+      this.newest = entry;
       const verdict = this.rule.judge(entry);
       if (!verdict.valid) {
         this.voids += 1;
@@ -112,6 +145,48 @@ export class LogState {
       tails.set(record.class, continues ? { number: record.number, sharesIssued: record.sharesIssued } : undefined);
       return continues;
     });
+  }
+
+  /** What this state holds, to be restored instead of read again (copies: the state goes on). */
+  snapshot(): StateSnapshot {
+    return {
+      classes: this.classes,
+      keyWindow: this.keyWindow,
+      end: this.position,
+      voids: this.voids,
+      progress: this.rule.progress,
+      anchor: this.newest === undefined ? this.restoredAnchor : { offset: this.newest.offset, fingerprint: fingerprint(this.newest) },
+      indexes: [...this.indexes].map(([code, index]) => ({ code, columns: index.columns() })),
+      keys: this.keys.entries(),
+    };
+  }
+
+  /**
+   * Takes over a snapshot into this state, which must have applied nothing yet. Returns false, and
+   * changes nothing, when the snapshot was derived under other classes, authorized totals or key
+   * window: the same records could then have had other verdicts, so they must be read again.
+   */
+  restore(snapshot: StateSnapshot): boolean {
+    if (this.position !== 0 || this.newest !== undefined)
+      throw new Error('Expected to restore a snapshot into a state that has read nothing');
+    const same =
+      JSON.stringify(snapshot.classes) === JSON.stringify(this.classes) &&
+      snapshot.keyWindow.windowMs === this.keyWindow.windowMs &&
+      snapshot.keyWindow.maxKeys === this.keyWindow.maxKeys &&
+      snapshot.indexes.every(({ code }) => this.indexes.has(code));
+    if (!same) return false;
+    const tails = new Map<string, ClassTail>();
+    for (const { code, columns } of snapshot.indexes) {
+      const index = CertificateIndex.fromColumns(code, columns);
+      this.indexes.set(code, index);
+      tails.set(code, { number: index.count, sharesIssued: index.sharesIssued });
+    }
+    this.rule.restore(tails, snapshot.progress);
+    this.keys.restore(snapshot.keys);
+    this.position = snapshot.end;
+    this.voids = snapshot.voids;
+    this.restoredAnchor = snapshot.anchor;
+    return true;
   }
 
   /** The log was read to `offset` (its end then): offsets below it without a record never will have one. */

@@ -44,6 +44,17 @@ export class RememberedKeys {
     }
   }
 
+  /** Every remembered key, oldest first: what a state snapshot stores. */
+  entries(): Array<[string, KeyedCertificate]> {
+    return [...this.keys];
+  }
+
+  /** Takes back what `entries()` gave, in its order, into an empty set of keys. */
+  restore(entries: Iterable<readonly [string, KeyedCertificate]>): void {
+    if (this.keys.size > 0) throw new Error('Expected to restore keys into an empty set');
+    for (const [key, entry] of entries) this.keys.set(key, entry);
+  }
+
   /** The certificate issued for `key`, if it is still remembered at `atMs`. */
   recall(key: string, atMs: number): KeyedCertificate | undefined {
     const entry = this.keys.get(key);

@@ -51,6 +51,19 @@ export class ValidityRule {
 
   constructor(private readonly authorized: ReadonlyMap<string, number>) {}
 
+  /** What the rule carries from one record to the next besides the class tails: for a snapshot. */
+  get progress(): { readonly statesOffsets: boolean; readonly lastOffset: number } {
+    return { statesOffsets: this.statesOffsets, lastOffset: this.lastOffset };
+  }
+
+  /** Continues as if it had judged a log whose certificates left these tails, with this progress. */
+  restore(tails: ReadonlyMap<string, ClassTail>, progress: { readonly statesOffsets: boolean; readonly lastOffset: number }): void {
+    if (this.lastOffset !== -1) throw new Error('Expected to restore a rule that has judged nothing');
+    for (const [shareClass, tail] of tails) if (tail.number > 0) this.tails.set(shareClass, tail);
+    this.statesOffsets = progress.statesOffsets;
+    this.lastOffset = progress.lastOffset;
+  }
+
   tail(shareClass: string): ClassTail {
     return this.tails.get(shareClass) ?? EMPTY;
   }

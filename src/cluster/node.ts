@@ -1,5 +1,5 @@
 import type { Certificate, IssueRequest, Issued } from '../actors/certificate.js';
-import type { Ledger, LogFollower } from '../actors/ledger.js';
+import type { Ledger, LogBounds, LogFollower } from '../actors/ledger.js';
 import type { LogState } from '../actors/log-state.js';
 import type { LogWriter } from '../actors/log-writer.js';
 import { unknownClass, type Issuer, type Sequencers } from '../actors/sequencers.js';
@@ -34,12 +34,21 @@ export interface NodeOptions {
   readonly observer?: NodeObserver;
 }
 
+/** Snapshots of the log state on this instance's disk (src/state/snapshots.ts). */
+export interface StateSnapshots {
+  /** Restores the state if the snapshot is of this log; resolves with where the log must be read from. */
+  restore(bounds: LogBounds): Promise<number>;
+  /** Takes snapshots from now on, as the state moves. */
+  start(): void;
+}
+
 export interface NodeParts {
   readonly ledger: Ledger;
   readonly state: LogState;
   readonly writer: LogWriter;
   readonly sequencers: Sequencers;
   readonly forwarder: Forwarder;
+  readonly snapshots?: StateSnapshots;
 }
 
 export interface NodeStatus {
@@ -88,13 +97,15 @@ export class ClusterNode implements Issuer {
     return { url: this.options.url, writingSince: this.writingSince, end: this.parts.state.end };
   }
 
-  /** Reads the whole log into the state, then follows it and joins the election. */
+  /** Reads the log into the state (from a snapshot's end when there is one of it), then follows it and joins the election. */
   async start(election: Election): Promise<void> {
-    const { ledger, state } = this.parts;
-    const { low, high } = await ledger.bounds();
-    await ledger.read(low, high, (records) => state.apply(records));
-    state.readTo(high);
+    const { ledger, state, snapshots } = this.parts;
+    const bounds = await ledger.bounds();
+    const from = snapshots === undefined ? bounds.low : await snapshots.restore(bounds);
+    await ledger.read(from, bounds.high, (records) => state.apply(records));
+    state.readTo(bounds.high);
     state.loaded = true;
+    snapshots?.start();
     this.election = election;
     this.follow();
     await election.start();

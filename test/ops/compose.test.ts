@@ -62,7 +62,7 @@ describe('docker-compose.yml', () => {
       KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
     });
     expect(kafka.volumes).toEqual(['kafka-data:/var/lib/kafka/data']);
-    expect(Object.keys(compose.volumes)).toEqual(['kafka-data']);
+    expect(Object.keys(compose.volumes)).toEqual(['kafka-data', 'state']);
     expect(kafka.healthcheck.test.join(' ')).toContain('kafka-broker-api-versions.sh --bootstrap-server localhost:9092');
   });
 
@@ -72,6 +72,12 @@ describe('docker-compose.yml', () => {
     expect(service.environment.KAFKA_BROKERS).toBe('kafka:9092');
     expect(service.ports).toEqual(['3000:3000']);
     expect(service.healthcheck.test.join(' ')).toContain('http://127.0.0.1:3000/readyz');
+  });
+
+  it('keeps state snapshots on a volume of their own, in the directory the image gives the service', () => {
+    expect(service.environment.STATE_DIR).toBe('/var/lib/certificates');
+    expect(service.volumes).toEqual(['state:/var/lib/certificates']);
+    expect(readFileSync(`${ROOT}Dockerfile`, 'utf8')).toContain('chown node:node /var/lib/certificates');
   });
 });
 

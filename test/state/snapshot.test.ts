@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CertificateRecord, LoggedRecord } from '../../src/actors/certificate.js';
+import { LogState } from '../../src/actors/log-state.js';
+import { SnapshotFile } from '../../src/state/snapshot-file.js';
+
+const CLASSES = [
+  { code: 'CS', authorized: 1_000_000 },
+  { code: 'PS', authorized: 500 },
+];
+const WINDOW = { windowMs: 60_000, maxKeys: 50 };
+const dir = mkdtempSync(join(tmpdir(), 'snapshot-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * A log with everything a state must carry over: certificates of two classes, names in several
+ * scripts, issue times the index keeps as numbers and ones it keeps as text, keys (more than the
+ * window keeps), misplaced records, malformed ones, and PS running out.
+ */
+function build(count: number): LoggedRecord[] {
+  const entries: LoggedRecord[] = [];
+  const tails: Record<string, { number: number; total: number }> = { CS: { number: 0, total: 0 }, PS: { number: 0, total: 0 } };
+  const names = ['Salt Bae', 'Zoë Ångström', '李雷', 'a 😀 b'];
+  for (let offset = 0; offset < count; offset++) {
+    if (offset % 17 === 5) {
+      entries.push({ offset, malformed: `offset ${offset}: value is not JSON` });
+      continue;
+    }
+    const shareClass = offset % 3 === 0 ? 'PS' : 'CS';
+    const tail = tails[shareClass]!;
+    const amount = (offset % 7) + 1;
+    const record: CertificateRecord = {
+      id: `${shareClass}-${tail.number + 1}`,
+      class: shareClass,
+      number: tail.number + 1,
+      name: names[offset % names.length]!,
+      amount,
+      issuedAt:
+        offset % 11 === 0
+          ? `2026-11-24T15:31:${String(offset % 60).padStart(2, '0')}Z`
+          : new Date(1_764_000_000_000 + offset * 1000).toISOString(),
+      sharesIssued: tail.total + amount,
+      // Every 13th record states another offset: misplaced, void, and its number taken again next.
+      offset: offset % 13 === 7 ? offset - 1 : offset,
+      request: `r-${offset}`,
+      ...(offset % 4 === 1 ? { idempotencyKey: `key-${offset % 200}` } : {}),
+    };
+    entries.push({ offset, record });
+    if (record.offset === offset && record.sharesIssued <= (shareClass === 'PS' ? 500 : 1_000_000)) {
+      tails[shareClass] = { number: record.number, total: record.sharesIssued };
+    }
+  }
+  return entries;
+}
+
+function describeState(state: LogState, probeKeys: readonly string[], atMs: number) {
+  const certificates = ['CS', 'PS'].flatMap((code) => {
+    const index = state.index(code)!;
+    return Array.from({ length: index.count }, (_, at) => index.get(at + 1));
+  });
+  return {
+    end: state.end,
+    voids: state.voidRecords,
+    keys: state.rememberedKeys,
+    certificates,
+    recalled: probeKeys.map((key) => state.recall(key, atMs)?.id ?? null),
+  };
+}
+
+describe('a state snapshot', () => {
+  const entries = build(3000);
+  const probeKeys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
+  const atMs = 1_764_000_000_000 + 2990 * 1000;
+
+  it('restored from its file, gives the same state as reading the log, and goes on alike with the records after it', async () => {
+    const read = new LogState(CLASSES, undefined, WINDOW);
+    read.apply(entries.slice(0, 2000));
+    const file = new SnapshotFile(dir, 'certificates');
+    await file.save(read.snapshot());
+    const loaded = await file.load();
+    expect(loaded.snapshot).toBeDefined();
+    const restored = new LogState(CLASSES, undefined, WINDOW);
+    expect(restored.restore(loaded.snapshot!)).toBe(true);
+    expect(describeState(restored, probeKeys, atMs)).toEqual(describeState(read, probeKeys, atMs));
+
+    read.apply(entries.slice(2000));
+    restored.apply(entries.slice(2000));
+    const after = describeState(read, probeKeys, atMs);
+    expect(describeState(restored, probeKeys, atMs)).toEqual(after);
+    expect(after.voids).toBeGreaterThan(100);
+    expect(after.keys).toBeGreaterThan(10);
+    expect(after.keys).toBeLessThanOrEqual(WINDOW.maxKeys);
+    const next = { ...after.certificates.at(-1)!, request: 'probe' } as CertificateRecord;
+    expect(restored.continuing([next])).toEqual(read.continuing([next]));
+  });
+
+  it('is refused for other classes, authorized totals or key window, since verdicts could differ', async () => {
+    const read = new LogState(CLASSES, undefined, WINDOW);
+    read.apply(entries.slice(0, 500));
+    const snapshot = read.snapshot();
+    expect(new LogState([CLASSES[0]!], undefined, WINDOW).restore(snapshot)).toBe(false);
+    expect(new LogState([CLASSES[0]!, { code: 'PS', authorized: 501 }], undefined, WINDOW).restore(snapshot)).toBe(false);
+    expect(new LogState(CLASSES, undefined, { ...WINDOW, maxKeys: 51 }).restore(snapshot)).toBe(false);
+  });
+
+  it('is not used when its file is damaged, truncated, of another topic or missing', async () => {
+    const read = new LogState(CLASSES, undefined, WINDOW);
+    read.apply(entries.slice(0, 300));
+    const file = new SnapshotFile(dir, 'damaged');
+    await file.save(read.snapshot());
+    const good = readFileSync(file.path);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length >> 1]! ^= 1;
+    writeFileSync(file.path, flipped);
+    expect(await file.load()).toEqual({ reason: 'damaged (digest differs)' });
+    writeFileSync(file.path, good.subarray(0, good.length - 10));
+    expect((await file.load()).snapshot).toBeUndefined();
+    writeFileSync(join(dir, 'other.state'), good);
+    expect(await new SnapshotFile(dir, 'other').load()).toEqual({ reason: 'written for topic damaged' });
+    expect(await new SnapshotFile(dir, 'missing').load()).toEqual({ reason: 'no snapshot yet' });
+  });
+});

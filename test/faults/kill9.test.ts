@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseShareClasses } from '../../src/config.js';
 import { auditTopic } from '../support/audit.js';
 import { uniqueTopic } from '../support/broker.js';
@@ -6,15 +9,25 @@ import { faultDose, Load, sleep, until } from '../support/load.js';
 import { startService, type RunningService } from '../support/service.js';
 
 const KILLS = faultDose('FAULT_KILLS', 10, 100);
+const SNAPSHOT_KILLS = faultDose('FAULT_SNAPSHOT_KILLS', 4, 40);
 const SHARE_CLASSES = 'CS=1000000000,PS=1000000000';
+const stateDir = mkdtempSync(join(tmpdir(), 'kill9-state-'));
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 describe('kill -9 under concurrent load', () => {
-  it(
-    `loses no acknowledged certificate and leaves no gap or duplicate across ${KILLS} kill -9s`,
-    async () => {
+  it.each([
+    { how: 'reading the whole log at each start', kills: KILLS, snapshots: false },
+    { how: 'restoring the snapshot the killed process left, then reading the rest', kills: SNAPSHOT_KILLS, snapshots: true },
+  ])(
+    'loses no acknowledged certificate and leaves no gap or duplicate across $kills kill -9s, $how',
+    async ({ kills: KILLS, snapshots }) => {
       const started = Date.now();
       const topic = uniqueTopic('kill9');
-      const env = { KAFKA_TOPIC: topic, SHARE_CLASSES };
+      const env = {
+        KAFKA_TOPIC: topic,
+        SHARE_CLASSES,
+        ...(snapshots ? { STATE_DIR: stateDir, SNAPSHOT_EVERY_RECORDS: '1000' } : {}),
+      };
       let service: RunningService = await startService(env);
       const port = service.port;
       const load = new Load(() => service.url, { concurrency: 16, classes: ['CS', 'PS'] }).start();
@@ -24,10 +37,13 @@ describe('kill -9 under concurrent load', () => {
         // Kill only a process that has acknowledged something, at a random moment while it is busy.
         const before = load.acknowledged.length;
         await until('the restarted service to acknowledge a certificate', () => load.acknowledged.length > before + 5);
+        // With snapshots, kill only once this life has saved one, so that the next one restores it.
+        if (snapshots) await until('a snapshot of this life', () => service.output().includes('state snapshot saved'));
         await sleep(Math.random() * 1000);
         inFlightAtKill.push(load.inFlight);
         expect(await service.stop('SIGKILL')).toBeNull();
         service = await startService(env, port);
+        if (snapshots) expect(service.output()).toContain('state restored from its snapshot');
       }
       const beforeEnd = load.acknowledged.length;
       await until('the last restart to acknowledge a certificate', () => load.acknowledged.length > beforeEnd + 5);
@@ -46,10 +62,10 @@ describe('kill -9 under concurrent load', () => {
       const issued = report.classes.reduce((sum, row) => sum + row.certificates, 0);
       expect(issued).toBeGreaterThanOrEqual(load.acknowledged.length);
       console.log(
-        `[kill9] ${KILLS} kill -9s, ${load.outcomes.length} requests (${JSON.stringify(load.tally())}), ` +
+        `[kill9] ${KILLS} kill -9s${snapshots ? ' (restoring snapshots)' : ''}, ${load.outcomes.length} requests (${JSON.stringify(load.tally())}), ` +
           `${load.acknowledged.length} acknowledged, ${issued} in the log, audit ok in ${Math.round((Date.now() - started) / 1000)} s`,
       );
     },
-    KILLS * 30_000 + 60_000,
+    Math.max(KILLS, SNAPSHOT_KILLS) * 30_000 + 60_000,
   );
 });

@@ -147,7 +147,10 @@ export class LogState {
     });
   }
 
-  /** What this state holds, to be restored instead of read again (copies: the state goes on). */
+  /**
+   * What this state holds, to be restored instead of read again: views of the index columns (what
+   * they show never changes) and copies of the rest.
+   */
   snapshot(): StateSnapshot {
     return {
       classes: this.classes,

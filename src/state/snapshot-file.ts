@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IndexColumns } from '../actors/certificate-index.js';
 import type { StateSnapshot } from '../actors/log-state.js';
@@ -136,9 +136,5 @@ export class SnapshotFile {
     } finally {
       await file.close();
     }
-  }
-
-  async remove(): Promise<void> {
-    await rm(this.path, { force: true });
   }
 }

@@ -5,6 +5,7 @@ import { DEFAULT_KEY_WINDOW, type KeyWindow } from './actors/remembered-keys.js'
 import type { ShareClassConfig } from './actors/share-class-actor.js';
 import { CertificateError } from './errors.js';
 import { DEFAULT_COMPANY_NAME } from './paper/face.js';
+import { DEFAULT_SNAPSHOT_EVERY_RECORDS } from './state/snapshots.js';
 import { SASL_MECHANISMS, type KafkaSecurity, type SaslMechanism } from './log/kafka-config.js';
 import { DEFAULT_LOG_SAMPLE, LOG_LEVELS, type LogLevel } from './logger.js';
 
@@ -212,6 +213,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     companyName: companyName(env.COMPANY_NAME),
     publicUrl: env.PUBLIC_URL?.trim() ? httpUrl('PUBLIC_URL', env.PUBLIC_URL.trim()) : undefined,
     stateDir: env.STATE_DIR?.trim() || undefined,
-    snapshotEveryRecords: integer(env, 'SNAPSHOT_EVERY_RECORDS', 100_000, 1000, 100_000_000),
+    snapshotEveryRecords: integer(env, 'SNAPSHOT_EVERY_RECORDS', DEFAULT_SNAPSHOT_EVERY_RECORDS, 1000, 100_000_000),
   };
 }

@@ -12,7 +12,7 @@ import type { Logger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
 import { serviceReadiness, type Readiness } from './readiness.js';
 import { SnapshotFile } from './state/snapshot-file.js';
-import { Snapshots } from './state/snapshots.js';
+import { DEFAULT_SNAPSHOT_EVERY_RECORDS, Snapshots } from './state/snapshots.js';
 
 export interface ServiceSettings {
   readonly brokers: readonly string[];
@@ -96,7 +96,7 @@ export async function startService(settings: ServiceSettings): Promise<Service> 
     settings.stateDir === undefined
       ? undefined
       : new Snapshots(new SnapshotFile(settings.stateDir, settings.topic), state, ledger, {
-          everyRecords: settings.snapshotEveryRecords ?? 100_000,
+          everyRecords: settings.snapshotEveryRecords ?? DEFAULT_SNAPSHOT_EVERY_RECORDS,
           observer: {
             restored: (outcome) =>
               'end' in outcome

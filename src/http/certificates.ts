@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { parseCertificateId, type Certificate } from '../actors/certificate.js';
 import type { Issuer } from '../actors/sequencers.js';
 import { CertificateError } from '../errors.js';
-import { isDigest } from '../paper/digest.js';
+import { certificateDigest, isDigest } from '../paper/digest.js';
 import { certificateFace, type CertificateFace } from '../paper/face.js';
 import { PAGE_SECURITY_POLICY, renderHtml, renderVerification } from '../paper/html.js';
 import type { Printer } from '../paper/printer.js';
@@ -47,13 +47,14 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
     const type = ctx.accepts(...REPRESENTATIONS);
     if (type === false) throw notAcceptable(ctx, REPRESENTATIONS);
     const certificate = await committed(issuer, ctx.params.id!);
-    const printed = face(ctx, certificate);
+    const digest = certificateDigest(certificate);
     // The body first: a PDF that cannot be rendered now must answer an error without these headers.
+    // Only paper needs the face (words, date, verification URL); a JSON lookup needs the digest alone.
     if (type === 'application/pdf') {
-      ctx.body = await paper.renderPdf(printed);
+      ctx.body = await paper.renderPdf(face(ctx, certificate));
       ctx.set('Content-Disposition', `inline; filename="${certificate.id}.pdf"`);
     } else if (type === 'text/html') {
-      ctx.body = renderHtml(printed);
+      ctx.body = renderHtml(face(ctx, certificate));
       ctx.set('Content-Security-Policy', PAGE_SECURITY_POLICY);
     } else {
       ctx.body = certificate;
@@ -61,7 +62,7 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
     ctx.type = type === 'text/html' ? 'text/html; charset=utf-8' : type;
     ctx.vary('Accept');
     ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.etag = `${printed.digest}.${type.slice(type.indexOf('/') + 1)}`;
+    ctx.etag = `${digest}.${type.slice(type.indexOf('/') + 1)}`;
     if (ctx.fresh) ctx.status = 304;
   });
 

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Issuer } from '../actors/sequencers.js';
-import type { Letterhead } from '../paper/face.js';
+import { className, type Letterhead } from '../paper/face.js';
 
 /** The classes with their names and counters. */
 export function inventoryRoutes(router: Router, issuer: Issuer, letterhead: Letterhead): void {
@@ -8,7 +8,7 @@ export function inventoryRoutes(router: Router, issuer: Issuer, letterhead: Lett
     ctx.body = {
       classes: issuer.snapshots().map(({ class: code, authorized, sharesIssued, remaining, certificates, nextId, ready }) => ({
         class: code,
-        name: letterhead.classNames[code] ?? code,
+        name: className(letterhead, code),
         authorized,
         sharesIssued,
         remaining,

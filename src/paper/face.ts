@@ -38,6 +38,11 @@ export function letterhead(companyName: string, classes: ReadonlyArray<{ readonl
   };
 }
 
+/** What the paper calls a class: its configured or default name, else its code. */
+export function className(letterhead: Letterhead, code: string): string {
+  return letterhead.classNames[code] ?? code;
+}
+
 const DATE = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' });
 
 /** The verification address of a certificate: its digest, checked by GET /certificates/{id}/verify. */
@@ -49,7 +54,7 @@ export function certificateFace(certificate: Certificate, letterhead: Letterhead
   const digest = certificateDigest(certificate);
   return {
     company: letterhead.companyName,
-    className: letterhead.classNames[certificate.class] ?? certificate.class,
+    className: className(letterhead, certificate.class),
     id: certificate.id,
     holder: certificate.name,
     sharesInFigures: numberInFigures(certificate.amount),

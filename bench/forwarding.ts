@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { runCommand, startChild, type Child } from './children.js';
+import { cpuSeconds } from './cpu.js';
 import { measureLoad } from './load.js';
 import { issueBody } from './scenarios.js';
 
@@ -16,15 +16,6 @@ import { issueBody } from './scenarios.js';
  */
 const RESULTS = 'bench/results';
 const say = (message: string): void => console.error(`[forwarding] ${message}`);
-const TICKS_PER_SECOND = 100;
-
-function cpuSeconds(pid: number): number {
-  // Fields 14 and 15 of /proc/PID/stat, after the command in parentheses: user and system ticks.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
-
 async function role(child: Child): Promise<string> {
   const body = (await (await fetch(`${child.url}readyz`)).json()) as { role?: string };
   return body.role ?? 'unknown';

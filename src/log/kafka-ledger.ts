@@ -1,4 +1,4 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { CertificateRecord, LoggedRecord } from '../actors/certificate.js';
 import type { WriteLimit } from '../actors/group-commit.js';
 import type { Ledger, LogBounds, LogFollower } from '../actors/ledger.js';
@@ -6,6 +6,8 @@ import { createKafka, type KafkaSettings } from './kafka-config.js';
 import { follow, readRange, type LogEntry } from './reader.js';
 import { encodeValue, readRecord } from './record.js';
 import { ensureTopic } from './topic.js';
+import { locateLeader } from './wire/metadata.js';
+import { PartitionProducer } from './wire/partition-producer.js';
 
 /**
  * Bytes one produce request may carry: below the broker's default `message.max.bytes` (1,048,588)
@@ -28,13 +30,12 @@ const toLogged = (entries: readonly LogEntry[]): LoggedRecord[] => entries.map((
 
 /**
  * The Ledger over a single-partition Kafka topic. Appends go out with acks=all, one produce request
- * per write, one write at a time. The producer is not idempotent: the log's rule already makes a
- * duplicate harmless (a retried batch that lands twice is void the second time, at an offset it did
- * not state), and kafkajs's idempotent producer asks the cluster for every topic's metadata when it
- * connects and fails while any partition anywhere has no leader, so one dead broker holding another
- * topic's only replica kept this service from writing at all (test/faults/replicated-cluster.test.ts).
- * After any failed or abandoned append the producer is still replaced, so that an abandoned request
- * can never be answered to a later write.
+ * per write, one write at a time, through this service's own produce path (src/log/wire/): kafkajs
+ * reads, follows, administers and elects, but its producer cost three times the CPU per write, and
+ * writing is what bounds this service's throughput. Nothing here makes a write idempotent: the log's
+ * rule already makes a duplicate harmless (a retried batch that lands twice is void the second time,
+ * at an offset it did not state). Whatever the produce path does, a write that is abandoned drops
+ * its connection, so that its answer can never be taken for a later write's.
  */
 export class KafkaLedger implements Ledger {
   readonly topic: string;
@@ -42,9 +43,7 @@ export class KafkaLedger implements Ledger {
   private readonly kafka: Kafka;
   private readonly settings: LedgerSettings;
   private readonly appendTimeoutMs: number;
-  private producer: Producer;
-  private producerConnected: Promise<void> | undefined;
-  private producerIsConnected = false;
+  private readonly producer: PartitionProducer;
   private admin: Promise<Admin> | undefined;
 
   constructor(settings: LedgerSettings) {
@@ -52,7 +51,25 @@ export class KafkaLedger implements Ledger {
     this.topic = settings.topic;
     this.appendTimeoutMs = settings.appendTimeoutMs ?? 5000;
     this.kafka = createKafka(settings);
-    this.producer = this.newProducer();
+    const connection = {
+      clientId: settings.clientId ?? 'certificates',
+      ...(settings.security === undefined ? {} : { security: settings.security }),
+      connectTimeoutMs: 3000,
+      requestTimeoutMs: this.appendTimeoutMs,
+    };
+    const bootstrap = settings.brokers.map((broker) => {
+      const at = broker.lastIndexOf(':');
+      return { host: broker.slice(0, at), port: Number(broker.slice(at + 1)) };
+    });
+    this.producer = new PartitionProducer({
+      ...connection,
+      topic: settings.topic,
+      partition: 0,
+      attempts: 4,
+      backoffMs: 100,
+      maxBackoffMs: 1000,
+      locateLeader: () => locateLeader(bootstrap, connection, settings.topic, 0),
+    });
   }
 
   /** The kafkajs client, for the parts of the service that speak Kafka beyond the log (the writer election). */
@@ -66,41 +83,26 @@ export class KafkaLedger implements Ledger {
   /** Creates the topic if needed and connects the producer; throws if the broker does not answer. */
   async connect(): Promise<void> {
     this.topicWarnings = await ensureTopic(this.kafka, this.settings);
-    await this.connectedProducer();
+    await this.producer.connect();
   }
 
-  /** True once the current producer has connected (false again after a failed append, until the next one connects). */
+  /** True while the connection appends go through is open (false after a failed append, until the next one connects). */
   get ready(): boolean {
-    return this.producerIsConnected;
+    return this.producer.ready;
   }
 
   async disconnect(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;
-    await Promise.all([this.producer.disconnect(), admin?.then((connected) => connected.disconnect()).catch(() => undefined)]);
+    this.producer.close();
+    await admin?.then((connected) => connected.disconnect()).catch(() => undefined);
   }
 
-  async append(records: readonly CertificateRecord[]): Promise<number> {
-    const producer = this.producer;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const sent = (await this.connectedProducer()).send({
-        topic: this.topic,
-        acks: -1,
-        messages: records.map((record) => ({ key: record.class, value: encodeValue(record) })),
-      });
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.appendTimeoutMs} ms`)), this.appendTimeoutMs);
-      });
-      const [metadata] = await Promise.race([sent, timeout]);
-      if (metadata?.baseOffset === undefined) throw new Error('the produce answer carried no offset');
-      return Number(metadata.baseOffset);
-    } catch (error) {
-      if (producer === this.producer) await this.replaceProducer();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+  append(records: readonly CertificateRecord[]): Promise<number> {
+    return this.producer.produce(
+      records.map((record) => ({ key: record.class, value: encodeValue(record) })),
+      this.appendTimeoutMs,
+    );
   }
 
   async bounds(): Promise<LogBounds> {
@@ -149,37 +151,5 @@ export class KafkaLedger implements Ledger {
       throw error;
     });
     return this.admin;
-  }
-
-  private async connectedProducer(): Promise<Producer> {
-    const producer = this.producer;
-    this.producerConnected ??= producer.connect().then(
-      () => {
-        if (producer === this.producer) this.producerIsConnected = true;
-      },
-      (error: unknown) => {
-        if (producer === this.producer) this.producerConnected = undefined;
-        throw error;
-      },
-    );
-    await this.producerConnected;
-    return producer;
-  }
-
-  private newProducer(): Producer {
-    return this.kafka.producer({
-      idempotent: false,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
-    });
-  }
-
-  private async replaceProducer(): Promise<void> {
-    const old = this.producer;
-    this.producer = this.newProducer();
-    this.producerConnected = undefined;
-    this.producerIsConnected = false;
-    await old.disconnect().catch(() => undefined);
   }
 }

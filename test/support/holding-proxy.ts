@@ -57,6 +57,16 @@ export class HoldingProxy {
     }
   }
 
+  /** Breaks the connections open now that carried a Kafka produce request, discarding what they held: a network that fails under a write. */
+  cutProducers(): void {
+    for (const pipe of this.pipes) {
+      if (!pipe.producer) continue;
+      pipe.held = undefined;
+      pipe.client.destroy();
+      pipe.upstream.destroy();
+    }
+  }
+
   async close(): Promise<void> {
     for (const pipe of this.pipes) {
       pipe.client.destroy();

@@ -12,7 +12,7 @@ export interface ScenarioResult {
   /** a, a', a'-many, ab-koa, k, b-CS, b-keyed, b-PS, b-mixed, b-many, c, ab */
   readonly id: string;
   readonly label: string;
-  readonly tool: 'autocannon' | 'kafkajs' | 'ab';
+  readonly tool: 'autocannon' | 'ledger' | 'ab';
   readonly requestsPerSecond: number;
   readonly latencyMs: Latency;
   readonly total: number;

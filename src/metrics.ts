@@ -16,6 +16,10 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
   private readonly registry = new Registry();
   private readonly requests: Counter<'route' | 'method' | 'status'>;
   private readonly requestSeconds: Histogram<'route' | 'method'>;
+  private readonly requestSeries = new Map<
+    string,
+    { readonly count: { inc(): void }; readonly seconds: { observe(value: number): void } }
+  >();
   private readonly batchSize: Histogram<'class'>;
   private readonly commitSeconds: Histogram<'class'>;
   private readonly commitFailures: Counter<'class'>;
@@ -144,8 +148,15 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
   }
 
   requestAnswered(route: string, method: string, status: number, seconds: number): void {
-    this.requests.inc({ route, method, status });
-    this.requestSeconds.observe({ route, method }, seconds);
+    // prom-client hashes a label object on every call; the few route × method × status series are looked up once.
+    const key = `${route} ${method} ${status}`;
+    let series = this.requestSeries.get(key);
+    if (series === undefined) {
+      series = { count: this.requests.labels({ route, method, status }), seconds: this.requestSeconds.labels({ route, method }) };
+      this.requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.seconds.observe(seconds);
   }
 
   batchCommitted(shareClass: string, certificates: number, ms: number): void {

@@ -35,7 +35,10 @@ const toLogged = (entries: readonly LogEntry[]): LoggedRecord[] => entries.map((
  * writing is what bounds this service's throughput. Nothing here makes a write idempotent: the log's
  * rule already makes a duplicate harmless (a retried batch that lands twice is void the second time,
  * at an offset it did not state). Whatever the produce path does, a write that is abandoned drops
- * its connection, so that its answer can never be taken for a later write's.
+ * its connection, so that its answer can never be taken for a later write's. It asks the cluster
+ * about this topic only: kafkajs's idempotent producer asked for every topic's metadata and failed
+ * while any partition anywhere had no leader (test/faults/replicated-cluster.test.ts keeps such
+ * bystander topics).
  */
 export class KafkaLedger implements Ledger {
   readonly topic: string;

@@ -147,6 +147,10 @@ export class BrokerConnection {
     while (this.buffered >= 4) {
       const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : Buffer.concat(this.chunks);
       const size = head.readInt32BE(0);
+      if (size < 4) {
+        this.fail(KafkaWireError.connection(`${this.name} sent a frame of ${size} bytes, too short for an answer`));
+        return;
+      }
       if (this.buffered < 4 + size) return;
       const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
       const frame = all.subarray(4, 4 + size);

@@ -1,3 +1,6 @@
+/** The code a broker answers for a topic or partition it does not have. */
+export const UNKNOWN_TOPIC_OR_PARTITION = 3;
+
 /**
  * The broker's error codes the produce path can meet, by name, with whether trying again can help
  * and whether the partition's leader must be looked up again first. A code not listed here is
@@ -6,7 +9,7 @@
 const KNOWN: ReadonlyMap<number, { readonly name: string; readonly retriable: boolean; readonly leader?: boolean }> = new Map([
   [-1, { name: 'UNKNOWN_SERVER_ERROR', retriable: false }],
   [2, { name: 'CORRUPT_MESSAGE', retriable: true }],
-  [3, { name: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true, leader: true }],
+  [UNKNOWN_TOPIC_OR_PARTITION, { name: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true, leader: true }],
   [5, { name: 'LEADER_NOT_AVAILABLE', retriable: true, leader: true }],
   [6, { name: 'NOT_LEADER_OR_FOLLOWER', retriable: true, leader: true }],
   [7, { name: 'REQUEST_TIMED_OUT', retriable: true }],

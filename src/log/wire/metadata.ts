@@ -1,6 +1,6 @@
 import { BrokerConnection, type BrokerAddress, type ConnectionOptions } from './broker-connection.js';
 import { ResponseReader, stringSize, writeString, type RequestBody } from './frame.js';
-import { KafkaWireError } from './kafka-error.js';
+import { KafkaWireError, UNKNOWN_TOPIC_OR_PARTITION } from './kafka-error.js';
 
 export const METADATA_API_KEY = 3;
 /** v4: the oldest version Kafka 4.x still answers (4.0 dropped v0-v3), non-flexible. */
@@ -62,7 +62,7 @@ export function partitionLeader(body: Buffer, topic: string, partition: number):
     }
     if (name === topic && topicError !== 0) throw KafkaWireError.fromCode(topicError, what);
   }
-  throw KafkaWireError.fromCode(3, what);
+  throw KafkaWireError.fromCode(UNKNOWN_TOPIC_OR_PARTITION, what);
 }
 
 /**

@@ -17,10 +17,14 @@ export function gracefulClose(server: Server): (timeoutMs: number) => Promise<vo
   const open = new Set<ServerResponse>();
   let closing = false;
 
+  // One listener for every response, not a closure per request: this runs on every request.
+  function answered(this: ServerResponse): void {
+    open.delete(this);
+  }
   server.on('request', (_request, response: ServerResponse) => {
     open.add(response);
     if (closing) response.setHeader('Connection', 'close');
-    response.once('close', () => open.delete(response));
+    response.on('close', answered);
   });
 
   return async (timeoutMs) => {

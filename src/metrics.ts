@@ -5,21 +5,17 @@ import type { ActorObserver } from './actors/observer.js';
 import type { ActorSnapshot } from './actors/share-class-actor.js';
 import type { VoidReason } from './actors/validity.js';
 import type { NodeObserver, NodeRole } from './cluster/node.js';
+import { RequestTally } from './request-tally.js';
 
 /**
- * The service's Prometheus metrics. Events on the request and commit paths cost one counter or
- * histogram update each; per-class state (mailbox depth, certificates and shares issued) is read
+ * The service's Prometheus metrics. A request costs a few additions (src/request-tally.ts), a commit
+ * one prom-client update per metric; per-class state (mailbox depth, certificates and shares issued) is read
  * from the actors' snapshots only when Prometheus scrapes, so it costs the hot path nothing.
  */
 export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterObserver, NodeObserver {
   readonly contentType: string;
   private readonly registry = new Registry();
-  private readonly requests: Counter<'route' | 'method' | 'status'>;
-  private readonly requestSeconds: Histogram<'route' | 'method'>;
-  private readonly requestSeries = new Map<
-    string,
-    { readonly count: { inc(): void }; readonly seconds: { observe(value: number): void } }
-  >();
+  private readonly requests = new RequestTally([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   private readonly batchSize: Histogram<'class'>;
   private readonly commitSeconds: Histogram<'class'>;
   private readonly commitFailures: Counter<'class'>;
@@ -39,19 +35,6 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
     const registers = [this.registry];
     this.contentType = this.registry.contentType;
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by matched route, method and status',
-      labelNames: ['route', 'method', 'status'],
-      registers,
-    });
-    this.requestSeconds = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time from receiving a request to its answer, by matched route and method',
-      labelNames: ['route', 'method'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
     this.batchSize = new Histogram({
       name: 'certificates_batch_size',
       help: 'Certificates per committed batch, by class',
@@ -148,15 +131,7 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
   }
 
   requestAnswered(route: string, method: string, status: number, seconds: number): void {
-    // prom-client hashes a label object on every call; the few route × method × status series are looked up once.
-    const key = `${route} ${method} ${status}`;
-    let series = this.requestSeries.get(key);
-    if (series === undefined) {
-      series = { count: this.requests.labels({ route, method, status }), seconds: this.requestSeconds.labels({ route, method }) };
-      this.requestSeries.set(key, series);
-    }
-    series.count.inc();
-    series.seconds.observe(seconds);
+    this.requests.answered(route, method, status, seconds);
   }
 
   batchCommitted(shareClass: string, certificates: number, ms: number): void {
@@ -191,7 +166,7 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
     this.lagGauge.set(records);
   }
 
-  render(): Promise<string> {
-    return this.registry.metrics();
+  async render(): Promise<string> {
+    return `${await this.registry.metrics()}\n${this.requests.exposition()}`;
   }
 }

@@ -143,13 +143,18 @@ export class ClusterNode implements Issuer {
     for (const wake of this.roleChange.splice(0)) wake();
   }
 
-  async issue(request: IssueRequest): Promise<Issued> {
+  issue(request: IssueRequest): Promise<Issued> {
+    // The writer's usual case without an async frame of its own: this runs on every request.
+    if (this.currentRole === 'writer') return this.parts.sequencers.issue(request);
+    return this.issueElsewhere(request);
+  }
+
+  /** Forwards to the writer, waiting up to writerWaitMs for one (or for this instance to become it). */
+  private async issueElsewhere(request: IssueRequest): Promise<Issued> {
     if (!this.classes.includes(request.class)) throw unknownClass(this.classes, request.class);
-    if (this.currentRole !== 'writer') {
-      // A retry whose certificate this instance has read is answered here, even while no writer is known.
-      const replayed = this.parts.sequencers.replayed(request);
-      if (replayed !== undefined) return replayed;
-    }
+    // A retry whose certificate this instance has read is answered here, even while no writer is known.
+    const replayed = this.parts.sequencers.replayed(request);
+    if (replayed !== undefined) return replayed;
     const deadline = Date.now() + this.options.writerWaitMs;
     for (;;) {
       if (this.currentRole === 'writer') return this.parts.sequencers.issue(request);

@@ -42,11 +42,16 @@ function readRaw(ctx: Context, limits: BodyLimits): Promise<Buffer> {
     const request = ctx.req;
     const chunks: Buffer[] = [];
     let received = 0;
+    let settled = false;
+    // Listeners stay on a body read in full: nothing follows its end, and taking them off cost a
+    // measurable share of a request's CPU. A client that aborts makes the request emit 'error'.
     const finish = (error?: CertificateError): void => {
+      if (settled) return;
+      settled = true;
       arriving.delete(expire);
-      request.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
       if (error) {
         // Stop reading, answer now, and drop the connection rather than drain a hostile body.
+        request.off('data', onData);
         ctx.set('Connection', 'close');
         request.pause();
         reject(error);
@@ -59,12 +64,12 @@ function readRaw(ctx: Context, limits: BodyLimits): Promise<Buffer> {
       if (received > limits.maxBytes) finish(tooLarge(limits.maxBytes));
       else chunks.push(chunk);
     };
-    const onEnd = (): void => finish();
-    const onError = (): void => finish(new CertificateError('invalid_body', 'The request body could not be read'));
-    const onAborted = (): void => finish(new CertificateError('invalid_body', 'The client aborted the request body'));
     const expire = (): void => finish(new CertificateError('request_timeout', `Expected the whole body within ${limits.timeoutMs} ms`));
     expireAt(Date.now() + limits.timeoutMs, expire);
-    request.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
+    request
+      .on('data', onData)
+      .on('end', () => finish())
+      .on('error', () => finish(new CertificateError('invalid_body', 'The request body could not be read')));
   });
 }
 

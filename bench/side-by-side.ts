@@ -1,0 +1,144 @@
+import { join } from 'node:path';
+import { startEmbeddedBroker } from '../src/embedded-broker.js';
+import { runCommand, startChild, type Child } from './children.js';
+import { cpuSeconds } from './cpu.js';
+import { measureLoad } from './load.js';
+import { issueBody, UNLIMITED_SHARE_CLASSES } from './scenarios.js';
+
+/**
+ * What a change costs or buys per request, on a machine whose speed drifts by a fifth from one
+ * minute to the next (two runs of one build differ by more than most changes do). Both servers run
+ * at once and take the same load in turn, in short alternating bursts, so drift falls on both
+ * alike. Per server: requests, CPU time per request (utime + stime of the server process, from
+ * /proc) over all bursts and as the median burst, the median burst's p99, and in how many rounds
+ * the second server was the cheaper.
+ *
+ *   npm run bench:side-by-side                                  # bare Koa against this build
+ *   npm run bench:side-by-side -- --a=/tmp/before/dist --b=dist  # another build's dist/ against this one
+ *   npm run bench:side-by-side -- --rounds=12 --seconds=3 --connections=20
+ */
+const RESULTS = 'bench/results';
+const say = (message: string): void => console.error(`[side-by-side] ${message}`);
+
+interface Options {
+  /** `koa` (bench/servers/koa-hello.ts) or a directory holding a build's main.js. */
+  readonly a: string;
+  readonly b: string;
+  readonly rounds: number;
+  readonly seconds: number;
+  readonly connections: number;
+}
+
+function parse(argv: readonly string[]): Options {
+  const value = (name: string, fallback: string): string =>
+    argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+  const count = (name: string, fallback: number): number => {
+    const parsed = Number(value(name, String(fallback)));
+    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`Expected --${name} to be a positive integer, got ${value(name, '')}`);
+    return parsed;
+  };
+  const stray = argv.filter((arg) => !/^--(a|b|rounds|seconds|connections)=/.test(arg));
+  if (stray.length > 0) throw new Error(`Unknown argument(s) ${stray.join(' ')}; known: --a= --b= --rounds= --seconds= --connections=`);
+  return {
+    a: value('a', 'koa'),
+    b: value('b', 'dist'),
+    rounds: count('rounds', 8),
+    seconds: count('seconds', 3),
+    connections: count('connections', 20),
+  };
+}
+
+interface Burst {
+  readonly requests: number;
+  readonly cpuPerRequestUs: number;
+  readonly p99Ms: number;
+  readonly unexpected: number;
+}
+
+const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[values.length >> 1]!;
+
+async function start(side: string, target: string, port: number, brokers: () => Promise<string>): Promise<Child> {
+  const logFile = join(RESULTS, `side-by-side-${side}.log`);
+  if (target === 'koa') {
+    return startChild({ name: side, args: ['--import', 'tsx', 'bench/servers/koa-hello.ts'], port, env: { PORT: String(port) }, logFile });
+  }
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    KAFKA_BROKERS: await brokers(),
+    KAFKA_TOPIC: `bench-side-by-side-${side}-${Date.now()}`,
+    SHARE_CLASSES: UNLIMITED_SHARE_CLASSES,
+  };
+  return startChild({ name: side, args: [join(target, 'main.js')], port, env, logFile });
+}
+
+async function burst(server: Child, options: Options, seconds = options.seconds): Promise<Burst> {
+  const before = cpuSeconds(server.pid);
+  const load = await measureLoad({
+    url: server.url,
+    bodies: [issueBody('CS')],
+    connections: options.connections,
+    warmupSeconds: 0,
+    measureSeconds: seconds,
+  });
+  const cpu = cpuSeconds(server.pid) - before;
+  const answered = load.statuses['201'] ?? 0;
+  return {
+    requests: load.total,
+    cpuPerRequestUs: (cpu / Math.max(1, load.total)) * 1e6,
+    p99Ms: load.latencyMs.p99,
+    unexpected: load.total - answered + load.errors,
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parse(process.argv.slice(2));
+  if ([options.a, options.b].includes('dist')) {
+    const build = await runCommand('npm', ['run', 'build']);
+    if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
+  }
+  let brokers: Promise<string> | undefined;
+  const broker = (): Promise<string> =>
+    (brokers ??= Promise.resolve(process.env.BENCH_KAFKA_BROKERS ?? startEmbeddedBroker(Number(process.env.BENCH_KAFKA_PORT ?? 29492))));
+  const port = Number(process.env.BENCH_PORT ?? 29500) + 10;
+  const servers: Child[] = [];
+  try {
+    servers.push(await start('a', options.a, port, broker), await start('b', options.b, port + 1, broker));
+    say(`warming both up, then ${options.rounds} rounds of ${options.seconds} s each, a then b`);
+    for (const server of servers) await burst(server, options, 3);
+    const bursts: Burst[][] = [[], []];
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [side, server] of servers.entries()) bursts[side]!.push(await burst(server, options));
+    }
+    const summary = ['a', 'b'].map((side, index) => {
+      const mine = bursts[index]!;
+      const requests = mine.reduce((sum, each) => sum + each.requests, 0);
+      return {
+        side,
+        target: index === 0 ? options.a : options.b,
+        requests,
+        cpuPerRequestUs: Math.round((mine.reduce((sum, each) => sum + each.cpuPerRequestUs * each.requests, 0) / requests) * 10) / 10,
+        medianCpuPerRequestUs: Math.round(median(mine.map((each) => each.cpuPerRequestUs)) * 10) / 10,
+        medianP99Ms: median(mine.map((each) => each.p99Ms)),
+        unexpected: mine.reduce((sum, each) => sum + each.unexpected, 0),
+      };
+    });
+    const bCheaper = bursts[1]!.filter((each, round) => each.cpuPerRequestUs < bursts[0]![round]!.cpuPerRequestUs).length;
+    for (const row of summary) {
+      say(
+        `${row.side} ${row.target}: ${row.requests} requests, ${row.cpuPerRequestUs} µs CPU per request ` +
+          `(median burst ${row.medianCpuPerRequestUs}), median p99 ${row.medianP99Ms} ms, ${row.unexpected} not 201`,
+      );
+    }
+    say(`b was cheaper per request in ${bCheaper} of ${options.rounds} rounds`);
+    console.log(JSON.stringify({ options, summary, bCheaperRounds: bCheaper, bursts }, null, 1));
+    if (summary.some((row) => row.unexpected > 0)) process.exitCode = 1;
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('[side-by-side] fatal:', error);
+  process.exit(1);
+});

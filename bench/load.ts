@@ -1,7 +1,13 @@
-import autocannon from 'autocannon';
-import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCommand } from './children.js';
+import type { FireJob, FireOutcome } from './fire.js';
 import type { ScenarioResult } from './model.js';
 import { summarise } from './stats.js';
+
+const FIRE = fileURLToPath(new URL('./fire.ts', import.meta.url));
 
 export interface LoadSpec {
   readonly url: string;
@@ -16,55 +22,39 @@ export interface LoadSpec {
 
 export type LoadResult = Omit<ScenarioResult, 'id' | 'label' | 'tool'>;
 
-/**
- * autocannon's own histogram keeps whole milliseconds, too coarse where the bars sit near 1 ms, so
- * every response time (any status: the 409s of the exhaustion run count too) is kept as measured.
- */
-function fire(spec: LoadSpec, bodies: readonly object[], seconds: number, samples: number[] = []): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: spec.url,
-        connections: spec.connections,
-        duration: seconds,
-        timeout: 10,
-        headers: { 'content-type': 'application/json' },
-        // Each connection cycles through the bodies, so two bodies alternate the classes request by request.
-        requests: bodies.map((body) => ({
-          method: 'POST',
-          body: JSON.stringify(body),
-          ...(spec.keyed
-            ? {
-                setupRequest: (request: autocannon.Request) => ({
-                  ...request,
-                  headers: { ...request.headers, 'idempotency-key': randomUUID() },
-                }),
-              }
-            : {}),
-        })),
-      },
-      (error, result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result)),
-    );
-    instance.on('response', (_client, _status, _bytes, responseTime) => samples.push(responseTime));
-  });
+/** Runs one burst in a fresh process (why: bench/fire.ts). */
+async function fire(spec: LoadSpec, bodies: readonly object[], seconds: number): Promise<FireOutcome> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-fire-'));
+  try {
+    const job: FireJob = {
+      url: spec.url,
+      connections: spec.connections,
+      seconds,
+      bodies,
+      keyed: spec.keyed === true,
+      outcomeFile: join(dir, 'outcome.json'),
+    };
+    const { code, output } = await runCommand(process.execPath, ['--import', 'tsx', FIRE, JSON.stringify(job)]);
+    if (code !== 0) throw new Error(`autocannon burst exited with code ${code}: ${output.slice(-500)}`);
+    return JSON.parse(await readFile(job.outcomeFile, 'utf8')) as FireOutcome;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Warms up (discarded; none for 0 s), then measures for a fixed duration with a fixed number of connections. */
 export async function measureLoad(spec: LoadSpec): Promise<LoadResult> {
   if (spec.warmupSeconds > 0) await fire(spec, spec.warmupBodies ?? spec.bodies, spec.warmupSeconds);
-  const samples: number[] = [];
-  const result = await fire(spec, spec.bodies, spec.measureSeconds, samples);
-  const statuses: Record<string, number> = {};
-  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[status] = count ?? 0;
-  const total = Object.values(statuses).reduce((sum, count) => sum + count, 0);
+  const outcome = await fire(spec, spec.bodies, spec.measureSeconds);
+  const total = Object.values(outcome.statuses).reduce((sum, count) => sum + count, 0);
   return {
     // Completed responses over the wall time: autocannon's per-second mean drops the partial last second.
-    requestsPerSecond: Math.round(total / result.duration),
-    latencyMs: summarise(samples),
+    requestsPerSecond: Math.round(total / outcome.duration),
+    latencyMs: summarise(outcome.samples),
     total,
-    statuses,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
+    statuses: outcome.statuses,
+    non2xx: outcome.non2xx,
+    errors: outcome.errors,
+    timeouts: outcome.timeouts,
   };
 }

@@ -20,7 +20,13 @@ export interface ServiceScenario {
 export const SERVICE_SCENARIOS: readonly ServiceScenario[] = [
   { id: 'b-CS', label: 'service, class CS', bodies: [issueBody('CS')] },
   // Beside b-CS, so the cost of remembering a key per certificate is read as a ratio of one run.
-  { id: 'b-keyed', label: 'service, class CS, a new Idempotency-Key each', bodies: [issueBody('CS')], keyed: true },
+  {
+    id: 'b-keyed',
+    label: 'service, class CS, a new Idempotency-Key each',
+    bodies: [issueBody('CS')],
+    keyed: true,
+    ceiling: "a'-keyed",
+  },
   { id: 'b-PS', label: 'service, class PS', bodies: [issueBody('PS')] },
   { id: 'b-mixed', label: 'service, CS and PS alternating', bodies: [issueBody('CS'), issueBody('PS')] },
   { id: 'b-many', label: 'service, class CS', bodies: [issueBody('CS')], many: true, ceiling: "a'-many" },

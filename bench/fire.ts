@@ -2,14 +2,13 @@ import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 
-/**
- * One burst of autocannon load, in a process of its own (bench/load.ts starts it). A burst that
- * follows another in the same process stalls: with 1000 connections, tens to hundreds of them got
- * no answer within the 10 s timeout, against bare Koa as much as against the service, and the
- * connections left working then saw shorter queues. In a fresh process per burst these stalls were
- * gone. The job comes as JSON in argv[2]; the outcome, every response time included, goes to the
- * file it names.
- */
+// One burst of autocannon load, in a process of its own (bench/load.ts starts it). A burst that
+// follows another in the same process stalls: with 1000 connections, tens to hundreds of them got
+// no answer within the 10 s timeout, against bare Koa as much as against the service, and the
+// connections left working then saw shorter queues. In a fresh process per burst these stalls were
+// gone (docs/benchmark.md, "One load generator, one burst").
+
+/** The burst, as JSON in argv[2]. */
 export interface FireJob {
   readonly url: string;
   readonly connections: number;
@@ -17,6 +16,7 @@ export interface FireJob {
   readonly bodies: readonly object[];
   /** Sends a new Idempotency-Key with every request. */
   readonly keyed: boolean;
+  /** Where the outcome goes, as JSON. */
   readonly outcomeFile: string;
 }
 

@@ -2,6 +2,7 @@ import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { createKafka } from '../src/log/kafka-config.js';
 import { ensureTopic } from '../src/log/topic.js';
+import { benchPlaces } from './options.js';
 import { measureProduces } from './produce-sample.js';
 
 /**
@@ -14,7 +15,8 @@ import { measureProduces } from './produce-sample.js';
 const SENDS = Number(process.env.BENCH_SPIKE_SENDS ?? 2000);
 
 async function main(): Promise<void> {
-  const brokers = process.env.BENCH_KAFKA_BROKERS ?? (await startEmbeddedBroker(Number(process.env.BENCH_KAFKA_PORT ?? 29492)));
+  const places = benchPlaces(process.env);
+  const brokers = places.kafkaBrokers ?? (await startEmbeddedBroker(places.kafkaPort));
   const topic = `bench-spike-${Date.now()}`;
   const kafka = createKafka({ brokers: [brokers], topic, clientId: 'bench-spike-kafkajs' });
   await ensureTopic(kafka, { topic });

@@ -3,6 +3,7 @@ import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { runCommand, startChild, type Child } from './children.js';
 import { cpuSeconds } from './cpu.js';
 import { measureLoad } from './load.js';
+import { benchPlaces } from './options.js';
 import { issueBody } from './scenarios.js';
 
 /**
@@ -51,11 +52,12 @@ async function measure(label: string, writer: Child, targets: readonly Child[], 
 
 async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_DURATION ?? 10);
-  const brokers = process.env.BENCH_KAFKA_BROKERS ?? (await startEmbeddedBroker(Number(process.env.BENCH_KAFKA_PORT ?? 29492)));
+  const places = benchPlaces(process.env);
+  const brokers = places.kafkaBrokers ?? (await startEmbeddedBroker(places.kafkaPort));
   const build = await runCommand('npm', ['run', 'build']);
   if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
   const topic = `bench-forwarding-${Date.now()}`;
-  const base = Number(process.env.BENCH_PORT ?? 29500) + 5;
+  const base = places.basePort + 5;
   const instances: Child[] = [];
   try {
     for (let i = 0; i < 3; i++) {

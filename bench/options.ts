@@ -42,23 +42,31 @@ function steps(raw: string | undefined): ReadonlySet<Step> {
   return new Set(chosen as Step[]);
 }
 
+const whole = (value: number): number => Math.max(1, Math.round(value));
+
+/** Where a bench's servers listen and which broker it uses: every bench script reads them here. */
+export function benchPlaces(env: NodeJS.ProcessEnv): Pick<BenchOptions, 'kafkaPort' | 'kafkaBrokers' | 'basePort'> {
+  return {
+    kafkaPort: whole(positive(env.BENCH_KAFKA_PORT, 29492, 'BENCH_KAFKA_PORT')),
+    kafkaBrokers: env.BENCH_KAFKA_BROKERS?.trim() || undefined,
+    basePort: whole(positive(env.BENCH_PORT, 29500, 'BENCH_PORT')),
+  };
+}
+
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
   const known = ['--quick', '--skip-audit', '--warmup=', '--duration=', '--connections=', '--only='];
   const stray = argv.filter((arg) => !known.some((prefix) => arg === prefix || (prefix.endsWith('=') && arg.startsWith(prefix))));
   if (stray.length > 0) throw new Error(`Unknown argument(s) ${stray.join(' ')}; known: ${known.join(' ')}`);
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
-  const integer = (value: number): number => Math.max(1, Math.round(value));
   return {
+    ...benchPlaces(env),
     quick,
     warmupSeconds: positive(flag(argv, 'warmup') ?? env.BENCH_WARMUP, quick ? 1 : 3, 'the warm-up in seconds'),
     measureSeconds: positive(flag(argv, 'duration') ?? env.BENCH_DURATION, quick ? 3 : 10, 'the measured duration in seconds'),
-    connections: integer(positive(flag(argv, 'connections') ?? env.BENCH_CONNECTIONS, 20, 'the connection count')),
-    manyConnections: integer(positive(env.BENCH_MANY_CONNECTIONS, 1000, 'BENCH_MANY_CONNECTIONS')),
-    floorSends: integer(positive(env.BENCH_FLOOR_SENDS, quick ? 300 : 2000, 'BENCH_FLOOR_SENDS')),
-    abRequests: integer(positive(env.BENCH_AB_REQUESTS, quick ? 2000 : 10_000, 'BENCH_AB_REQUESTS')),
-    kafkaPort: integer(positive(env.BENCH_KAFKA_PORT, 29492, 'BENCH_KAFKA_PORT')),
-    kafkaBrokers: env.BENCH_KAFKA_BROKERS?.trim() || undefined,
-    basePort: integer(positive(env.BENCH_PORT, 29500, 'BENCH_PORT')),
+    connections: whole(positive(flag(argv, 'connections') ?? env.BENCH_CONNECTIONS, 20, 'the connection count')),
+    manyConnections: whole(positive(env.BENCH_MANY_CONNECTIONS, 1000, 'BENCH_MANY_CONNECTIONS')),
+    floorSends: whole(positive(env.BENCH_FLOOR_SENDS, quick ? 300 : 2000, 'BENCH_FLOOR_SENDS')),
+    abRequests: whole(positive(env.BENCH_AB_REQUESTS, quick ? 2000 : 10_000, 'BENCH_AB_REQUESTS')),
     steps: steps(flag(argv, 'only') ?? env.BENCH_ONLY),
     skipAudit: argv.includes('--skip-audit') || env.BENCH_SKIP_AUDIT === '1',
   };

@@ -3,6 +3,7 @@ import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { KafkaLedger } from '../src/log/kafka-ledger.js';
 import { locateLeader } from '../src/log/wire/metadata.js';
 import { PartitionProducer } from '../src/log/wire/partition-producer.js';
+import { benchPlaces } from './options.js';
 import { measureProduces } from './produce-sample.js';
 
 /**
@@ -16,10 +17,10 @@ import { measureProduces } from './produce-sample.js';
 const SENDS = Number(process.env.BENCH_PRODUCE_SENDS ?? 2000);
 
 async function main(): Promise<void> {
-  const port = Number(process.env.BENCH_KAFKA_PORT ?? 29492);
-  const brokers = process.env.BENCH_KAFKA_BROKERS ?? (await startEmbeddedBroker(port));
-  const pidFile = `.kafka/broker-${port}/broker.pid`;
-  const brokerPid = process.env.BENCH_KAFKA_BROKERS === undefined ? Number(readFileSync(pidFile, 'utf8')) : undefined;
+  const { kafkaBrokers, kafkaPort } = benchPlaces(process.env);
+  const brokers = kafkaBrokers ?? (await startEmbeddedBroker(kafkaPort));
+  const pidFile = `.kafka/broker-${kafkaPort}/broker.pid`;
+  const brokerPid = kafkaBrokers === undefined ? Number(readFileSync(pidFile, 'utf8')) : undefined;
   const topic = `bench-produce-${Date.now()}`;
   const ledger = new KafkaLedger({ brokers: [brokers], topic, clientId: 'bench-produce' });
   await ledger.connect();

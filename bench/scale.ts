@@ -6,6 +6,7 @@ import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { KafkaLedger } from '../src/log/kafka-ledger.js';
 import { encodeValue } from '../src/log/record.js';
 import { runCommand, startChild } from './children.js';
+import { benchPlaces } from './options.js';
 import { rssMiB } from './rss.js';
 
 /**
@@ -77,13 +78,14 @@ async function fill(brokers: string, topic: string, count: number): Promise<void
 
 async function main(): Promise<void> {
   const count = certificatesWanted(process.argv.slice(2));
-  const brokers = process.env.BENCH_KAFKA_BROKERS ?? (await startEmbeddedBroker(Number(process.env.BENCH_KAFKA_PORT ?? 29492)));
+  const places = benchPlaces(process.env);
+  const brokers = places.kafkaBrokers ?? (await startEmbeddedBroker(places.kafkaPort));
   const topic = `bench-scale-${count}-${Date.now()}`;
   await fill(brokers, topic, count);
   const build = await runCommand('npm', ['run', 'build']);
   if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
 
-  const port = Number(process.env.BENCH_PORT ?? 29500) + 4;
+  const port = places.basePort + 4;
   // Each start gets a snapshot directory of its own, empty: the first reads the whole log and leaves
   // a snapshot at its stop; the second starts from it.
   const stateDir = await mkdtemp(join(tmpdir(), 'bench-scale-state-'));

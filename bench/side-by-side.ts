@@ -3,6 +3,7 @@ import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { runCommand, startChild, type Child } from './children.js';
 import { cpuSeconds } from './cpu.js';
 import { measureLoad } from './load.js';
+import { benchPlaces } from './options.js';
 import { issueBody, UNLIMITED_SHARE_CLASSES } from './scenarios.js';
 
 /**
@@ -97,10 +98,10 @@ async function main(): Promise<void> {
     const build = await runCommand('npm', ['run', 'build']);
     if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
   }
+  const places = benchPlaces(process.env);
   let brokers: Promise<string> | undefined;
-  const broker = (): Promise<string> =>
-    (brokers ??= Promise.resolve(process.env.BENCH_KAFKA_BROKERS ?? startEmbeddedBroker(Number(process.env.BENCH_KAFKA_PORT ?? 29492))));
-  const port = Number(process.env.BENCH_PORT ?? 29500) + 10;
+  const broker = (): Promise<string> => (brokers ??= Promise.resolve(places.kafkaBrokers ?? startEmbeddedBroker(places.kafkaPort)));
+  const port = places.basePort + 10;
   const servers: Child[] = [];
   try {
     servers.push(await start('a', options.a, port, broker), await start('b', options.b, port + 1, broker));

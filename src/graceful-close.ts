@@ -1,4 +1,9 @@
 import type { Server, ServerResponse } from 'node:http';
+import { SlotSet } from './slot-set.js';
+
+/** A response with the slot it holds in `open`, so that one listener serves every response. */
+const SLOT = Symbol('open slot');
+type Tracked = ServerResponse & { [SLOT]?: number };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -14,15 +19,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Call once, right after the server is created; returns the close function.
  */
 export function gracefulClose(server: Server): (timeoutMs: number) => Promise<void> {
-  const open = new Set<ServerResponse>();
+  const open = new SlotSet<Tracked>();
   let closing = false;
 
   // One listener for every response, not a closure per request: this runs on every request.
-  function answered(this: ServerResponse): void {
-    open.delete(this);
+  function answered(this: Tracked): void {
+    open.remove(this[SLOT]!, this);
   }
-  server.on('request', (_request, response: ServerResponse) => {
-    open.add(response);
+  server.on('request', (_request, response: Tracked) => {
+    response[SLOT] = open.add(response);
     if (closing) response.setHeader('Connection', 'close');
     response.on('close', answered);
   });
@@ -30,7 +35,9 @@ export function gracefulClose(server: Server): (timeoutMs: number) => Promise<vo
   return async (timeoutMs) => {
     const deadline = Date.now() + timeoutMs;
     closing = true;
-    for (const response of open) if (!response.headersSent) response.setHeader('Connection', 'close');
+    open.forEach((response) => {
+      if (!response.headersSent) response.setHeader('Connection', 'close');
+    });
     let closed = false;
     server.close(() => (closed = true));
     server.closeIdleConnections();

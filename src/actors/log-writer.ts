@@ -1,4 +1,4 @@
-import type { CertificateRecord } from './certificate.js';
+import { statedAt, type CertificateRecord } from './certificate.js';
 import { GroupCommit } from './group-commit.js';
 import type { Ledger } from './ledger.js';
 import type { LogState } from './log-state.js';
@@ -73,13 +73,13 @@ export class LogWriter {
     records = this.state.continuing(records);
     if (records.length === 0) return;
     const expected = this.state.end;
-    const stamped = records.map((record, index) => ({ ...record, offset: expected + index }));
+    const stamped = records.map((record, index) => statedAt(record, expected + index));
     let landed: number | undefined;
     try {
       landed = await this.ledger.append(stamped);
       this.appendFailure = undefined;
       if (landed === expected) {
-        this.state.apply(stamped.map((record) => ({ offset: record.offset, record })));
+        this.state.apply(stamped.map((record, index) => ({ offset: expected + index, record })));
         return;
       }
     } catch (error) {

@@ -60,6 +60,7 @@ export interface ActorSnapshot {
 // Unique per process start, so request ids of two instances or two lives of one never meet.
 const PROCESS_TAG = randomUUID().replaceAll('-', '').slice(0, 12);
 let requestCounter = 0;
+const NO_BATCH: ReadonlyMap<string, never> = new Map<string, never>();
 
 /**
  * The sequencer of one share class. It alone decides numbers for its class on this instance, so
@@ -80,8 +81,11 @@ export class ShareClassActor {
   private readonly now: () => Date;
   private readonly observer: ActorObserver | undefined;
   private readonly mailbox = new Mailbox<Waiting>();
-  /** The requests of the batch being committed, by request id. */
-  private readonly open = new Map<string, Waiting>();
+  /**
+   * The requests of the batch being committed, by request id. A new map per batch rather than one
+   * map emptied after each: a long-lived map keeps what it held alive past its time (src/slot-set.ts).
+   */
+  private open: ReadonlyMap<string, Waiting> = NO_BATCH;
   private draining = false;
   /** True while a batch has outlived ackTimeoutMs: new requests are refused at once instead of queueing. */
   private stalled = false;
@@ -161,12 +165,12 @@ export class ShareClassActor {
     const batch: InFlight = { waiting, answered: false };
     // One timer per batch, not per request: cheap at any load.
     const timer = setTimeout(() => this.stall(batch), this.ackTimeoutMs);
-    for (const entry of waiting) this.open.set(entry.id, entry);
+    this.open = new Map(waiting.map((entry) => [entry.id, entry]));
     try {
       await this.commit(batch);
     } finally {
       clearTimeout(timer);
-      for (const entry of waiting) this.open.delete(entry.id);
+      this.open = NO_BATCH;
       this.stalled = false;
     }
   }

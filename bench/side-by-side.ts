@@ -1,9 +1,11 @@
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { runCommand, startChild, type Child } from './children.js';
 import { cpuSeconds } from './cpu.js';
 import { measureLoad } from './load.js';
 import { benchPlaces } from './options.js';
+import { scavengeStats } from './scavenges.js';
 import { issueBody, UNLIMITED_SHARE_CLASSES } from './scenarios.js';
 
 /**
@@ -17,6 +19,7 @@ import { issueBody, UNLIMITED_SHARE_CLASSES } from './scenarios.js';
  *   npm run bench:side-by-side                                  # bare Koa against this build
  *   npm run bench:side-by-side -- --a=/tmp/before/dist --b=dist  # another build's dist/ against this one
  *   npm run bench:side-by-side -- --rounds=12 --seconds=3 --connections=20
+ *   npm run bench:side-by-side -- --gc     # both under node --trace-gc-nvp: their scavenges too
  */
 const RESULTS = 'bench/results';
 const say = (message: string): void => console.error(`[side-by-side] ${message}`);
@@ -28,6 +31,8 @@ interface Options {
   readonly rounds: number;
   readonly seconds: number;
   readonly connections: number;
+  /** Runs both servers under `node --trace-gc-nvp` and reports their scavenges over the rounds. */
+  readonly gc: boolean;
 }
 
 function parse(argv: readonly string[]): Options {
@@ -38,14 +43,16 @@ function parse(argv: readonly string[]): Options {
     if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`Expected --${name} to be a positive integer, got ${value(name, '')}`);
     return parsed;
   };
-  const stray = argv.filter((arg) => !/^--(a|b|rounds|seconds|connections)=/.test(arg));
-  if (stray.length > 0) throw new Error(`Unknown argument(s) ${stray.join(' ')}; known: --a= --b= --rounds= --seconds= --connections=`);
+  const stray = argv.filter((arg) => !/^--(a|b|rounds|seconds|connections)=/.test(arg) && arg !== '--gc');
+  if (stray.length > 0)
+    throw new Error(`Unknown argument(s) ${stray.join(' ')}; known: --a= --b= --rounds= --seconds= --connections= --gc`);
   return {
     a: value('a', 'koa'),
     b: value('b', 'dist'),
     rounds: count('rounds', 8),
     seconds: count('seconds', 3),
     connections: count('connections', 20),
+    gc: argv.includes('--gc'),
   };
 }
 
@@ -58,10 +65,17 @@ interface Burst {
 
 const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[values.length >> 1]!;
 
-async function start(side: string, target: string, port: number, brokers: () => Promise<string>): Promise<Child> {
+async function start(side: string, target: string, port: number, brokers: () => Promise<string>, gc: boolean): Promise<Child> {
   const logFile = join(RESULTS, `side-by-side-${side}.log`);
+  const node = gc ? ['--trace-gc-nvp'] : [];
   if (target === 'koa') {
-    return startChild({ name: side, args: ['--import', 'tsx', 'bench/servers/koa-hello.ts'], port, env: { PORT: String(port) }, logFile });
+    return startChild({
+      name: side,
+      args: [...node, '--import', 'tsx', 'bench/servers/koa-hello.ts'],
+      port,
+      env: { PORT: String(port) },
+      logFile,
+    });
   }
   const env = {
     PORT: String(port),
@@ -70,7 +84,7 @@ async function start(side: string, target: string, port: number, brokers: () => 
     KAFKA_TOPIC: `bench-side-by-side-${side}-${Date.now()}`,
     SHARE_CLASSES: UNLIMITED_SHARE_CLASSES,
   };
-  return startChild({ name: side, args: [join(target, 'main.js')], port, env, logFile });
+  return startChild({ name: side, args: [...node, join(target, 'main.js')], port, env, logFile });
 }
 
 async function burst(server: Child, options: Options, seconds = options.seconds): Promise<Burst> {
@@ -104,9 +118,11 @@ async function main(): Promise<void> {
   const port = places.basePort + 10;
   const servers: Child[] = [];
   try {
-    servers.push(await start('a', options.a, port, broker), await start('b', options.b, port + 1, broker));
+    servers.push(await start('a', options.a, port, broker, options.gc), await start('b', options.b, port + 1, broker, options.gc));
     say(`warming both up, then ${options.rounds} rounds of ${options.seconds} s each, a then b`);
     for (const server of servers) await burst(server, options, 3);
+    // The GC trace goes to each server's log: what the rounds add to it is theirs.
+    const traced = servers.map((server) => statSync(server.logFile).size);
     const bursts: Burst[][] = [[], []];
     for (let round = 0; round < options.rounds; round++) {
       for (const [side, server] of servers.entries()) bursts[side]!.push(await burst(server, options));
@@ -122,6 +138,9 @@ async function main(): Promise<void> {
         medianCpuPerRequestUs: Math.round(median(mine.map((each) => each.cpuPerRequestUs)) * 10) / 10,
         medianP99Ms: median(mine.map((each) => each.p99Ms)),
         unexpected: mine.reduce((sum, each) => sum + each.unexpected, 0),
+        ...(options.gc
+          ? { scavenges: scavengeStats(readFileSync(servers[index]!.logFile).subarray(traced[index]).toString('utf8'), requests) }
+          : {}),
       };
     });
     const bCheaper = bursts[1]!.filter((each, round) => each.cpuPerRequestUs < bursts[0]![round]!.cpuPerRequestUs).length;
@@ -130,6 +149,13 @@ async function main(): Promise<void> {
         `${row.side} ${row.target}: ${row.requests} requests, ${row.cpuPerRequestUs} µs CPU per request ` +
           `(median burst ${row.medianCpuPerRequestUs}), median p99 ${row.medianP99Ms} ms, ${row.unexpected} not 201`,
       );
+      if (row.scavenges !== undefined) {
+        const { scavenges, pauseMsPerScavenge, gcUsPerRequest, promotedMbPerScavenge } = row.scavenges;
+        say(
+          `${row.side} ${row.target}: ${scavenges} scavenges, ${pauseMsPerScavenge} ms each, ${gcUsPerRequest} µs per request, ` +
+            `${promotedMbPerScavenge} MB promoted per scavenge`,
+        );
+      }
     }
     say(`b was cheaper per request in ${bCheaper} of ${options.rounds} rounds`);
     console.log(JSON.stringify({ options, summary, bCheaperRounds: bCheaper, bursts }, null, 1));

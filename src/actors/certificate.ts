@@ -45,15 +45,21 @@ export function certificateOf(record: CertificateRecord): Certificate {
 }
 
 /**
- * The record as stated for `offset`: what a writer writes. Spelled out field by field rather than
+ * The record of a certificate, holding only the optional fields that are set: how a record is
+ * decoded, and how a writer states one at its offset. Spelled out field by field rather than as
  * `{ ...record, offset }`, for the garbage collector: in Node 20's V8 an object literal that starts
- * with a spread and then adds a property survives the scavenges though nothing refers to it (a
- * loop making 3 million and keeping none: 3.7 MB promoted per scavenge, against none for the same
- * object spelled out, for `{ ...record }` alone or for Object.assign). In this service those copies
- * were ~40% of everything the scavenges promoted (docs/benchmark.md).
+ * with a spread and then adds a property survives the scavenges though nothing refers to it (a loop
+ * making 3 million and keeping none: 3.7 MB promoted per scavenge, against none for the same object
+ * spelled out, for `{ ...record }` alone or for Object.assign). The writer's copies were ~40% of
+ * everything the service's scavenges promoted (docs/benchmark.md, "What the scavenges kept").
  */
-export function statedAt(record: CertificateRecord, offset: number): CertificateRecord {
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, request, idempotencyKey } = record;
+export function certificateRecord(
+  certificate: Certificate,
+  offset: number | undefined,
+  request: string | undefined,
+  idempotencyKey: string | undefined,
+): CertificateRecord {
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued } = certificate;
   return {
     id,
     class: shareClass,
@@ -62,8 +68,8 @@ export function statedAt(record: CertificateRecord, offset: number): Certificate
     amount,
     issuedAt,
     sharesIssued,
-    offset,
-    request,
+    ...(offset === undefined ? {} : { offset }),
+    ...(request === undefined ? {} : { request }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
   };
 }

@@ -1,4 +1,4 @@
-import { statedAt, type CertificateRecord } from './certificate.js';
+import { certificateRecord, type CertificateRecord } from './certificate.js';
 import { GroupCommit } from './group-commit.js';
 import type { Ledger } from './ledger.js';
 import type { LogState } from './log-state.js';
@@ -73,7 +73,7 @@ export class LogWriter {
     records = this.state.continuing(records);
     if (records.length === 0) return;
     const expected = this.state.end;
-    const stamped = records.map((record, index) => statedAt(record, expected + index));
+    const stamped = records.map((record, index) => certificateRecord(record, expected + index, record.request, record.idempotencyKey));
     let landed: number | undefined;
     try {
       landed = await this.ledger.append(stamped);

@@ -1,4 +1,11 @@
-import { certificateId, isRecordedIdempotencyKey, type CertificateRecord, type LoggedRecord } from '../actors/certificate.js';
+import {
+  certificateId,
+  certificateRecord,
+  isRecordedIdempotencyKey,
+  type Certificate,
+  type CertificateRecord,
+  type LoggedRecord,
+} from '../actors/certificate.js';
 
 /**
  * The audit trail's record format: key = class code, value = the certificate as one JSON object,
@@ -52,18 +59,13 @@ export function decodeRecord(key: string | null, value: string | null): Certific
     throw new MalformedRecord(`${String(id)}: request ${JSON.stringify(request)} is not a request id`);
   if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && isRecordedIdempotencyKey(idempotencyKey)))
     throw new MalformedRecord(`${String(id)}: idempotencyKey ${JSON.stringify(idempotencyKey)} is not an idempotency key`);
-  return {
-    id,
-    class: shareClass,
-    number,
-    name,
-    amount,
-    issuedAt,
-    sharesIssued,
-    ...(offset === undefined ? {} : { offset: offset as number }),
-    ...(request === undefined ? {} : { request: request as string }),
-    ...(idempotencyKey === undefined ? {} : { idempotencyKey: idempotencyKey as string }),
-  };
+  // Every field was checked above.
+  return certificateRecord(
+    record as unknown as Certificate,
+    offset as number | undefined,
+    request as string | undefined,
+    idempotencyKey as string | undefined,
+  );
 }
 
 /** A record read at `offset`, decoded or marked malformed: what every reader hands the validity rule. */

@@ -58,7 +58,13 @@ export class CertificateError extends Error {
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    // No stack: a CertificateError is an answer (a refusal, a bad request, the log being away), and
+    // its code and message say all of it; a fault it wraps keeps its own stack in `cause`. Capturing
+    // one was 11% of the CPU a 409 cost (docs/benchmark.md, "A refusal").
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'CertificateError';
     this.code = code;
     this.canRetry = RETRYABLE.has(code);

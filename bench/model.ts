@@ -44,6 +44,16 @@ export interface Machine {
   readonly kernel: string;
 }
 
+/** What the broker was given before any scenario, and how much faster it answered by the end. */
+export interface BrokerWarmup {
+  readonly produces: number;
+  readonly recordsPerProduce: number;
+  readonly seconds: number;
+  /** Mean round trip of the first and of the last 2,000 produces. */
+  readonly firstMsEach: number;
+  readonly lastMsEach: number;
+}
+
 export interface BenchRun {
   readonly startedAt: string;
   readonly machine: Machine;
@@ -52,6 +62,8 @@ export interface BenchRun {
     readonly warmupSeconds: number;
     readonly measureSeconds: number;
     readonly quick: boolean;
+    /** Absent when no scenario needed the broker or the warm-up was turned off. */
+    readonly brokerWarmup?: BrokerWarmup;
   };
   readonly scenarios: readonly ScenarioResult[];
   readonly audits: readonly AuditResult[];

@@ -8,6 +8,8 @@ export interface BenchOptions {
   readonly connections: number;
   /** The many-connections load (the brief's service level is stated at ~20; 1000 finds what breaks first). */
   readonly manyConnections: number;
+  /** Produces given to the broker before the first scenario (0: none), so no scenario meets a cold JVM. */
+  readonly brokerWarmupProduces: number;
   /** Sequential produce round trips of the Kafka floor. */
   readonly floorSends: number;
   readonly abRequests: number;
@@ -42,6 +44,14 @@ function steps(raw: string | undefined): ReadonlySet<Step> {
   return new Set(chosen as Step[]);
 }
 
+function count(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`Expected ${name} to be a whole number, 0 or more, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
 const whole = (value: number): number => Math.max(1, Math.round(value));
 
 /** Where a bench's servers listen and which broker it uses: every bench script reads them here. */
@@ -54,7 +64,7 @@ export function benchPlaces(env: NodeJS.ProcessEnv): Pick<BenchOptions, 'kafkaPo
 }
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
-  const known = ['--quick', '--skip-audit', '--warmup=', '--duration=', '--connections=', '--only='];
+  const known = ['--quick', '--skip-audit', '--warmup=', '--duration=', '--connections=', '--only=', '--broker-warmup='];
   const stray = argv.filter((arg) => !known.some((prefix) => arg === prefix || (prefix.endsWith('=') && arg.startsWith(prefix))));
   if (stray.length > 0) throw new Error(`Unknown argument(s) ${stray.join(' ')}; known: ${known.join(' ')}`);
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
@@ -65,6 +75,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     measureSeconds: positive(flag(argv, 'duration') ?? env.BENCH_DURATION, quick ? 3 : 10, 'the measured duration in seconds'),
     connections: whole(positive(flag(argv, 'connections') ?? env.BENCH_CONNECTIONS, 20, 'the connection count')),
     manyConnections: whole(positive(env.BENCH_MANY_CONNECTIONS, 1000, 'BENCH_MANY_CONNECTIONS')),
+    brokerWarmupProduces: count(
+      flag(argv, 'broker-warmup') ?? env.BENCH_BROKER_WARMUP,
+      quick ? 5000 : 40_000,
+      'the broker warm-up in produces',
+    ),
     floorSends: whole(positive(env.BENCH_FLOOR_SENDS, quick ? 300 : 2000, 'BENCH_FLOOR_SENDS')),
     abRequests: whole(positive(env.BENCH_AB_REQUESTS, quick ? 2000 : 10_000, 'BENCH_AB_REQUESTS')),
     steps: steps(flag(argv, 'only') ?? env.BENCH_ONLY),

@@ -70,7 +70,8 @@ export function machineLine(run: BenchRun): string {
   return (
     `${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.java}, Linux ${machine.kernel}; ` +
     `${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.measureSeconds} s measured per scenario` +
-    (settings.quick ? ' (quick)' : '')
+    (settings.quick ? ' (quick)' : '') +
+    (settings.brokerWarmup === undefined ? '' : `; broker warmed with ${settings.brokerWarmup.produces} produces`)
   );
 }
 

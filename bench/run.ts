@@ -4,10 +4,10 @@ import { runAudit } from './audit.js';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { renderChart } from './chart.js';
 import { runCommand, startChild, type Child } from './children.js';
-import { measureKafkaFloor } from './kafka-floor.js';
+import { measureKafkaFloor, warmBroker } from './kafka-floor.js';
 import { measureLoad } from './load.js';
 import { describeMachine } from './machine.js';
-import type { AuditResult, BenchRun, ScenarioResult } from './model.js';
+import type { AuditResult, BenchRun, BrokerWarmup, ScenarioResult } from './model.js';
 import { parseOptions, type BenchOptions, type Step } from './options.js';
 import { auditLines, consoleTable, machineLine, writeResults } from './report.js';
 import { sampleRss } from './rss.js';
@@ -186,6 +186,16 @@ async function main(): Promise<void> {
   const machine = await describeMachine();
   const port = options.basePort;
 
+  // Before the baselines too: they then run beside the same idle broker the service scenarios do,
+  // and the JIT compiler's threads are done before anything is measured.
+  let brokerWarmup: BrokerWarmup | undefined;
+  if (bench.wants('k', 'b', 'c', 'ab') && options.brokerWarmupProduces > 0) {
+    say(`broker warm-up: ${options.brokerWarmupProduces} produces of the service's usual batch`);
+    brokerWarmup = await warmBroker([await bench.broker()], bench.topic('warmup'), options.brokerWarmupProduces);
+    say(
+      `broker warm-up: ${brokerWarmup.seconds} s; first produces ${brokerWarmup.firstMsEach} ms each, last ${brokerWarmup.lastMsEach} ms`,
+    );
+  }
   if (bench.wants('a')) await bench.baseline('a', 'raw node:http, fixed 201', 'bench/servers/raw-http.ts', port);
   if (bench.wants("a'")) await bench.baseline("a'", 'Koa + @koa/router, JSON body, 201', 'bench/servers/koa-hello.ts', port + 1, true);
   if (bench.wants('k')) {
@@ -234,6 +244,7 @@ async function main(): Promise<void> {
       warmupSeconds: options.warmupSeconds,
       measureSeconds: options.measureSeconds,
       quick: options.quick,
+      ...(brokerWarmup === undefined ? {} : { brokerWarmup }),
     },
     scenarios: withRatios(bench.scenarios),
     audits: bench.audits,

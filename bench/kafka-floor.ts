@@ -29,9 +29,10 @@ async function withLedger<T>(brokers: readonly string[], topic: string, use: (le
 
 /**
  * Sequential produces of the service's usual batch, enough for the broker's JVM to compile its
- * produce path (40,000 by default, `--broker-warmup`). A freshly started broker spends ~1.4 ms of CPU on each of its first produces and ~0.2 ms
- * once ~30,000 have passed, and the service's bench load makes only ~700 produces a second: without
- * this, the first service scenarios measure the broker's JIT compiler on the cores they share.
+ * produce path (40,000 by default, `--broker-warmup`). A freshly started broker spends ~1.4 ms of
+ * CPU on each of its first produces and ~0.2 ms once ~30,000 have passed, and the service's bench
+ * load makes only ~700 produces a second: without this, the first service scenarios measure the
+ * broker's JIT compiler on the cores they share.
  */
 export function warmBroker(brokers: readonly string[], topic: string, produces: number): Promise<BrokerWarmup> {
   return withLedger(brokers, topic, async (ledger) => {

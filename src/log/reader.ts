@@ -10,7 +10,7 @@ export interface LogEntry {
 /**
  * Delivers the records with offsets in [from, to) in order, in chunks. kafkajs has no plain
  * "assign and read" API, so this joins a fresh consumer group (rejoining an old one can stall for
- * tens of seconds) and seeks, which kafkajs accepts only once `run` has been called.
+ * tens of seconds) and seeks each time the group is joined.
  */
 export async function readRange(
   kafka: Kafka,
@@ -42,6 +42,10 @@ export async function readRange(
         );
       };
       armStall();
+      // kafkajs accepts a seek only once `run` has made the group, and a restart after a crash makes a
+      // new one that forgets it: a seek right after `run` threw when a crash came first (a broker just
+      // back). On every join, then, from the first offset not yet delivered.
+      consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic, partition: 0, offset: String(next) }));
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         // A broker just back answers the group join "coordinator loading" for a while; kafkajs then
         // starts the consumer again. Waiting for that is right: the stall timeout still bounds the
@@ -74,7 +78,6 @@ export async function readRange(
             }
           },
         })
-        .then(() => consumer.seek({ topic, partition: 0, offset: String(from) }))
         .catch((error: unknown) => {
           clearTimeout(stall);
           reject(error instanceof Error ? error : new Error(String(error)));

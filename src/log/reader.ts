@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 
 export interface LogEntry {
   readonly offset: number;
   readonly key: string | null;
   readonly value: string | null;
+}
+
+/**
+ * Starts a fresh group's reading at `offset()` each time the group is joined. kafkajs accepts a seek
+ * only once `run` has made the group, and a restart after a crash makes a new one that forgets it: a
+ * seek right after `run` threw when a crash came first (a broker just back).
+ */
+function seekOnJoin(consumer: Consumer, topic: string, offset: () => number): void {
+  consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic, partition: 0, offset: String(offset()) }));
 }
 
 /**
@@ -42,10 +51,7 @@ export async function readRange(
         );
       };
       armStall();
-      // kafkajs accepts a seek only once `run` has made the group, and a restart after a crash makes a
-      // new one that forgets it: a seek right after `run` threw when a crash came first (a broker just
-      // back). On every join, then, from the first offset not yet delivered.
-      consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic, partition: 0, offset: String(next) }));
+      seekOnJoin(consumer, topic, () => next);
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         // A broker just back answers the group join "coordinator loading" for a while; kafkajs then
         // starts the consumer again. Waiting for that is right: the stall timeout still bounds the
@@ -119,6 +125,7 @@ export function follow(
     onError(error);
   };
   consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+  seekOnJoin(consumer, topic, () => next);
   const started = (async () => {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -137,7 +144,6 @@ export function follow(
         if (entries.length > 0) onChunk(entries, Number(batch.highWatermark));
       },
     });
-    consumer.seek({ topic, partition: 0, offset: String(from) });
   })().catch(fail);
   return {
     async stop() {

@@ -58,10 +58,12 @@ export class Cluster {
   /** Waits until every instance that runs agrees on one writer, which says it is the writer; returns its slot. */
   async settled(timeoutMs = 30_000): Promise<number> {
     let writer = -1;
+    let seen: (InstanceStatus | undefined)[] = [];
     await until(
-      'the instances to agree on one writer',
+      () => `the instances to agree on one writer; last seen, by slot: ${JSON.stringify(seen)}`,
       async () => {
         const statuses = await Promise.all(this.urls.map((url, slot) => (this.paused.has(slot) ? undefined : instanceStatus(url))));
+        seen = statuses;
         const writers = statuses.flatMap((status, slot) => (status?.role === 'writer' ? [slot] : []));
         if (writers.length !== 1) return false;
         writer = writers[0]!;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 
 export interface LogEntry {
   readonly offset: number;
@@ -8,9 +8,18 @@ export interface LogEntry {
 }
 
 /**
+ * Starts a fresh group's reading at `offset()` each time the group is joined. kafkajs accepts a seek
+ * only once `run` has made the group, and a restart after a crash makes a new one that forgets it: a
+ * seek right after `run` threw when a crash came first (a broker just back).
+ */
+function seekOnJoin(consumer: Consumer, topic: string, offset: () => number): void {
+  consumer.on(consumer.events.GROUP_JOIN, () => consumer.seek({ topic, partition: 0, offset: String(offset()) }));
+}
+
+/**
  * Delivers the records with offsets in [from, to) in order, in chunks. kafkajs has no plain
  * "assign and read" API, so this joins a fresh consumer group (rejoining an old one can stall for
- * tens of seconds) and seeks, which kafkajs accepts only once `run` has been called.
+ * tens of seconds) and seeks each time the group is joined.
  */
 export async function readRange(
   kafka: Kafka,
@@ -42,6 +51,7 @@ export async function readRange(
         );
       };
       armStall();
+      seekOnJoin(consumer, topic, () => next);
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         // A broker just back answers the group join "coordinator loading" for a while; kafkajs then
         // starts the consumer again. Waiting for that is right: the stall timeout still bounds the
@@ -74,7 +84,6 @@ export async function readRange(
             }
           },
         })
-        .then(() => consumer.seek({ topic, partition: 0, offset: String(from) }))
         .catch((error: unknown) => {
           clearTimeout(stall);
           reject(error instanceof Error ? error : new Error(String(error)));
@@ -116,6 +125,7 @@ export function follow(
     onError(error);
   };
   consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+  seekOnJoin(consumer, topic, () => next);
   const started = (async () => {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -134,7 +144,6 @@ export function follow(
         if (entries.length > 0) onChunk(entries, Number(batch.highWatermark));
       },
     });
-    consumer.seek({ topic, partition: 0, offset: String(from) });
   })().catch(fail);
   return {
     async stop() {

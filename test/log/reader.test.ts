@@ -1,0 +1,89 @@
+import type { EachBatchPayload, Kafka } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KafkaLedger } from '../../src/log/kafka-ledger.js';
+import { follow, readRange } from '../../src/log/reader.js';
+import { broker, uniqueTopic } from '../support/broker.js';
+
+const RECORDS = 2_000;
+const PER_WRITE = 10;
+const ledgers: KafkaLedger[] = [];
+
+/** A topic of RECORDS plain records, written PER_WRITE at a time (so Kafka keeps batches of PER_WRITE). */
+async function filledTopic(name: string): Promise<KafkaLedger> {
+  const ledger = new KafkaLedger({ brokers: broker().brokers, topic: uniqueTopic(name) });
+  ledgers.push(ledger);
+  await ledger.connect();
+  const producer = ledger.client.producer();
+  await producer.connect();
+  try {
+    for (let offset = 0; offset < RECORDS; offset += PER_WRITE) {
+      const messages = Array.from({ length: PER_WRITE }, (_, index) => ({ key: 'CS', value: `record ${offset + index}` }));
+      await producer.send({ topic: ledger.topic, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return ledger;
+}
+
+/**
+ * The client, with every batch its consumers are handed noted before the reader sees it: the
+ * offsets Kafka was asked for, which the reader's own filtering would hide.
+ */
+function watched(kafka: Kafka): { kafka: Kafka; fetched: number[] } {
+  const fetched: number[] = [];
+  const consumer: Kafka['consumer'] = (config) => {
+    const made = kafka.consumer(config);
+    const run = made.run.bind(made);
+    made.run = (options) =>
+      run({
+        ...options,
+        eachBatch: async (payload: EachBatchPayload) => {
+          fetched.push(...payload.batch.messages.map((message) => Number(message.offset)));
+          await options?.eachBatch?.(payload);
+        },
+      });
+    return made;
+  };
+  return { kafka: Object.assign(Object.create(kafka) as Kafka, { consumer }), fetched };
+}
+
+afterAll(async () => {
+  await Promise.all(ledgers.map((ledger) => ledger.disconnect()));
+});
+
+describe('reading the log from an offset (real broker)', () => {
+  it('fetches a range from its first offset, not from the topic beginning: a restart or a takeover reads only the tail', async () => {
+    const ledger = await filledTopic('reader-range');
+    const { kafka, fetched } = watched(ledger.client);
+    const delivered: number[] = [];
+    await readRange(kafka, ledger.topic, RECORDS - 15, RECORDS, (entries) => delivered.push(...entries.map((entry) => entry.offset)));
+    expect(delivered).toEqual(Array.from({ length: 15 }, (_, index) => RECORDS - 15 + index));
+    // Kafka answers from the start of the batch that holds the offset asked for, at most PER_WRITE earlier.
+    expect(Math.min(...fetched)).toBeGreaterThanOrEqual(RECORDS - 15 - PER_WRITE);
+  });
+
+  it('follows from its first offset, not from the topic beginning', async () => {
+    const ledger = await filledTopic('reader-follow');
+    const { kafka, fetched } = watched(ledger.client);
+    const delivered: number[] = [];
+    let failure: unknown;
+    const following = follow(
+      kafka,
+      ledger.topic,
+      RECORDS - 5,
+      (entries) => delivered.push(...entries.map((entry) => entry.offset)),
+      (error) => (failure = error),
+    );
+    try {
+      const deadline = Date.now() + 15_000;
+      while (delivered.length < 5 && failure === undefined && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(failure).toBeUndefined();
+      expect(delivered).toEqual([RECORDS - 5, RECORDS - 4, RECORDS - 3, RECORDS - 2, RECORDS - 1]);
+      expect(Math.min(...fetched)).toBeGreaterThanOrEqual(RECORDS - 5 - PER_WRITE);
+    } finally {
+      await following.stop();
+    }
+  });
+});

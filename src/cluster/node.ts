@@ -73,7 +73,10 @@ export class ClusterNode implements Issuer {
   readonly classes: readonly string[];
   private currentRole: NodeRole = 'unknown';
   private writingSince: number | undefined;
+  /** The writer's URL as last asked of the group, while a follower; the writer is itself. */
   private knownWriter: string | undefined;
+  /** Counts role assignments: an answer of the group asked for before the latest one is stale. */
+  private assignments = 0;
   private tail: LogFollower | undefined;
   private lag = 0;
   private roleChange: Array<() => void> = [];
@@ -123,6 +126,7 @@ export class ClusterNode implements Issuer {
   /** The group assigned a role (src/cluster/election.ts calls this after every rebalance). */
   assigned(role: Role, generation: number | undefined): void {
     const previous = this.currentRole;
+    this.assignments += 1;
     if (role === 'writer') {
       if (previous !== 'writer') {
         this.writingSince = Date.now();
@@ -131,7 +135,7 @@ export class ClusterNode implements Issuer {
         void this.tail?.stop();
         this.tail = undefined;
       }
-      this.knownWriter = this.options.url;
+      this.knownWriter = undefined;
     } else {
       this.writingSince = undefined;
       this.knownWriter = undefined;
@@ -139,7 +143,7 @@ export class ClusterNode implements Issuer {
       void this.writerUrl();
     }
     this.currentRole = role;
-    if (previous !== role) this.options.observer?.roleChanged(role, generation, this.knownWriter);
+    if (previous !== role) this.options.observer?.roleChanged(role, generation, this.writerUrlNow());
     for (const wake of this.roleChange.splice(0)) wake();
   }
 
@@ -164,7 +168,8 @@ export class ClusterNode implements Issuer {
           return await this.parts.forwarder.forward(writer, request);
         } catch (error) {
           if (!isNotWriter(error)) throw error;
-          this.knownWriter = undefined;
+          // Only the writer that refused is forgotten: the group may have named another meanwhile.
+          if (this.knownWriter === writer) this.knownWriter = undefined;
         }
       }
       const left = deadline - Date.now();
@@ -212,19 +217,28 @@ export class ClusterNode implements Issuer {
     return {
       role: this.currentRole,
       generation: this.election?.generation,
-      writerUrl: this.knownWriter,
+      writerUrl: this.writerUrlNow(),
       logEnd: this.parts.state.end,
       tailLag: this.tail === undefined ? 0 : this.lag,
       voidRecords: this.parts.state.voidRecords,
     };
   }
 
+  /** The writer's URL as far as this instance knows it now, without asking. */
+  private writerUrlNow(): string | undefined {
+    return this.currentRole === 'writer' ? this.options.url : this.knownWriter;
+  }
+
   /** The writer's URL, asked of the group when not known. */
   private async writerUrl(): Promise<string | undefined> {
-    if (this.knownWriter === undefined && this.election !== undefined) {
-      this.knownWriter = await this.election.writerUrl().catch(() => undefined);
+    if (this.currentRole !== 'writer' && this.knownWriter === undefined && this.election !== undefined) {
+      const asked = this.assignments;
+      const answer = await this.election.writerUrl().catch(() => undefined);
+      // A role assigned while the group was asked decides instead: the answer may name the writer
+      // before it (a writer then reported no URL of its own, and a follower a writer long gone).
+      if (asked === this.assignments) this.knownWriter = answer;
     }
-    return this.knownWriter;
+    return this.writerUrlNow();
   }
 
   private catchUp(): Promise<void> {

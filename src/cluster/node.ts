@@ -126,7 +126,10 @@ export class ClusterNode implements Issuer {
   /** The group assigned a role (src/cluster/election.ts calls this after every rebalance). */
   assigned(role: Role, generation: number | undefined): void {
     const previous = this.currentRole;
+    // The role first: asking the group who writes (below) is for followers only.
+    this.currentRole = role;
     this.assignments += 1;
+    this.knownWriter = undefined;
     if (role === 'writer') {
       if (previous !== 'writer') {
         this.writingSince = Date.now();
@@ -135,14 +138,11 @@ export class ClusterNode implements Issuer {
         void this.tail?.stop();
         this.tail = undefined;
       }
-      this.knownWriter = undefined;
     } else {
       this.writingSince = undefined;
-      this.knownWriter = undefined;
       this.follow();
       void this.writerUrl();
     }
-    this.currentRole = role;
     if (previous !== role) this.options.observer?.roleChanged(role, generation, this.writerUrlNow());
     for (const wake of this.roleChange.splice(0)) wake();
   }

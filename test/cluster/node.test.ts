@@ -8,6 +8,7 @@ import { FakeLedger, fakeInstance } from '../support/fake-ledger.js';
 
 const URL_OF_THIS = 'http://127.0.0.1:1';
 const FORMER_WRITER = 'http://127.0.0.1:2';
+const NEW_WRITER = 'http://127.0.0.1:3';
 
 /** The group as the node asks it, with each question answered when the test says. */
 class HeldElection implements Election {
@@ -72,10 +73,22 @@ describe('which writer an instance names', () => {
     node.assigned('follower', 1);
     node.assigned('follower', 2);
     expect(election.asked).toHaveLength(2);
-    election.asked[1]!('http://127.0.0.1:3');
+    election.asked[1]!(NEW_WRITER);
     election.asked[0]!(FORMER_WRITER);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(node.status()).toMatchObject({ role: 'follower', writerUrl: 'http://127.0.0.1:3' });
+    expect(node.status()).toMatchObject({ role: 'follower', writerUrl: NEW_WRITER });
+  });
+
+  it('asks the group who writes as soon as it stops being the writer, so a writer demoted while idle is ready as a follower', async () => {
+    const election = new HeldElection();
+    const node = await startedNode(election);
+    node.assigned('writer', 1);
+    expect(election.asked).toHaveLength(0);
+    node.assigned('follower', 2);
+    expect(election.asked).toHaveLength(1);
+    election.asked[0]!(NEW_WRITER);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(node.status()).toMatchObject({ role: 'follower', writerUrl: NEW_WRITER });
   });
 
   it('issues as the writer it became while a forward was refused by the former one, and still names itself', async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FORWARD_PATH } from '../../src/cluster/forward-protocol.js';
 import { Forwarder } from '../../src/cluster/forwarder.js';
 import { ClusterNode, type Election } from '../../src/cluster/node.js';
-import { FakeLedger, fakeInstance } from '../support/fake-ledger.js';
+import { FakeLedger, fakeInstance, nextTurn } from '../support/fake-ledger.js';
 
 const URL_OF_THIS = 'http://127.0.0.1:1';
 const FORMER_WRITER = 'http://127.0.0.1:2';
@@ -18,6 +18,11 @@ class HeldElection implements Election {
   async stop(): Promise<void> {}
   writerUrl(): Promise<string | undefined> {
     return new Promise((resolve) => this.asked.push(resolve));
+  }
+  /** Answers the `index`th question and lets the node take the answer in. */
+  async answer(index: number, url: string | undefined): Promise<void> {
+    this.asked[index]!(url);
+    await nextTurn();
   }
 }
 
@@ -62,8 +67,7 @@ describe('which writer an instance names', () => {
     expect(election.asked).toHaveLength(1);
     node.assigned('writer', 2);
     // The answer to the question asked as a follower: the partition was between owners then.
-    election.asked[0]!(undefined);
-    await new Promise((resolve) => setImmediate(resolve));
+    await election.answer(0, undefined);
     expect(node.status()).toMatchObject({ role: 'writer', writerUrl: URL_OF_THIS });
   });
 
@@ -73,9 +77,8 @@ describe('which writer an instance names', () => {
     node.assigned('follower', 1);
     node.assigned('follower', 2);
     expect(election.asked).toHaveLength(2);
-    election.asked[1]!(NEW_WRITER);
-    election.asked[0]!(FORMER_WRITER);
-    await new Promise((resolve) => setImmediate(resolve));
+    await election.answer(1, NEW_WRITER);
+    await election.answer(0, FORMER_WRITER);
     expect(node.status()).toMatchObject({ role: 'follower', writerUrl: NEW_WRITER });
   });
 
@@ -86,8 +89,7 @@ describe('which writer an instance names', () => {
     expect(election.asked).toHaveLength(0);
     node.assigned('follower', 2);
     expect(election.asked).toHaveLength(1);
-    election.asked[0]!(NEW_WRITER);
-    await new Promise((resolve) => setImmediate(resolve));
+    await election.answer(0, NEW_WRITER);
     expect(node.status()).toMatchObject({ role: 'follower', writerUrl: NEW_WRITER });
   });
 
@@ -96,8 +98,7 @@ describe('which writer an instance names', () => {
     const election = new HeldElection();
     const node = await startedNode(election);
     node.assigned('follower', 1);
-    election.asked[0]!(former);
-    await new Promise((resolve) => setImmediate(resolve));
+    await election.answer(0, former);
     const issued = node.issue({ class: 'CS', name: 'Salt Bae', amount: 10 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     node.assigned('writer', 2);

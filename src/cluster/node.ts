@@ -229,9 +229,9 @@ export class ClusterNode implements Issuer {
     return this.currentRole === 'writer' ? this.options.url : this.knownWriter;
   }
 
-  /** The writer's URL, asked of the group when not known. */
+  /** The writer's URL, asked of the group when not known (a follower's question: the writer knows). */
   private async writerUrl(): Promise<string | undefined> {
-    if (this.currentRole !== 'writer' && this.knownWriter === undefined && this.election !== undefined) {
+    if (this.knownWriter === undefined && this.election !== undefined) {
       const asked = this.assignments;
       const answer = await this.election.writerUrl().catch(() => undefined);
       // A role assigned while the group was asked decides instead: the answer may name the writer

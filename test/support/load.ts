@@ -3,8 +3,7 @@ import { issue } from './http.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until `condition` holds; throws with `what` after `timeoutMs`. */
-/** `what` may be a function, to say in the error what was seen last. */
+/** Polls until `condition` holds; throws with `what` after `timeoutMs` (a function, to say what was seen last). */
 export async function until(what: string | (() => string), condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

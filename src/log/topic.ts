@@ -103,7 +103,7 @@ async function topicExists(admin: Admin, topic: string): Promise<boolean> {
 }
 
 /** kafkajs's own waitForLeaders gives up on the "does not host this partition" a fresh topic answers at first. */
-async function waitForLeader(admin: Admin, topic: string, timeoutMs = 15_000): Promise<void> {
+export async function waitForLeader(admin: Admin, topic: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { waitForLeader } from '../../src/log/topic.js';
 import { brokerScript, LOCAL_TEST_PORT } from './broker-info.js';
 import { sleep, until } from './load.js';
 
@@ -109,6 +110,7 @@ export class KafkaCluster {
     try {
       await admin.connect();
       await admin.createTopics({
+        waitForLeaders: false,
         topics: [
           {
             topic,
@@ -119,6 +121,7 @@ export class KafkaCluster {
           },
         ],
       });
+      await waitForLeader(admin, topic);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

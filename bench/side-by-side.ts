@@ -1,9 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
+import { runAb } from './ab.js';
 import { runCommand, startChild, type Child } from './children.js';
 import { cpuSeconds } from './cpu.js';
-import { measureLoad } from './load.js';
+import { measureLoad, type LoadResult } from './load.js';
 import { benchPlaces } from './options.js';
 import { scavengeStats } from './scavenges.js';
 import { issueBody, UNLIMITED_SHARE_CLASSES } from './scenarios.js';
@@ -12,14 +13,17 @@ import { issueBody, UNLIMITED_SHARE_CLASSES } from './scenarios.js';
  * What a change costs or buys per request, on a machine whose speed drifts by a fifth from one
  * minute to the next (two runs of one build differ by more than most changes do). Both servers run
  * at once and take the same load in turn, in short alternating bursts, so drift falls on both
- * alike. Per server: requests, CPU time per request (utime + stime of the server process, from
- * /proc) over all bursts and as the median burst, the median burst's p99, and in how many rounds
- * the second server was the cheaper.
+ * alike. Per server: requests, the median burst's throughput, CPU time per request (utime + stime
+ * of the server process, from /proc) over all bursts and as the median burst, the broker's CPU per
+ * request when this tool started the broker, the median burst's p99, and in how many rounds the
+ * second server was the cheaper. With `--ab=N` each burst is `ab -n N` without keep-alive instead
+ * of autocannon for a fixed time.
  *
  *   npm run bench:side-by-side                                  # bare Koa against this build
  *   npm run bench:side-by-side -- --a=/tmp/before/dist --b=dist  # another build's dist/ against this one
  *   npm run bench:side-by-side -- --rounds=12 --seconds=3 --connections=20
  *   npm run bench:side-by-side -- --gc     # both under node --trace-gc-nvp: their scavenges too
+ *   npm run bench:side-by-side -- --ab=5000 --rounds=9          # bursts of ab -n 5000 -c 20 (no keep-alive)
  */
 const RESULTS = 'bench/results';
 const say = (message: string): void => console.error(`[side-by-side] ${message}`);
@@ -33,6 +37,8 @@ interface Options {
   readonly connections: number;
   /** Runs both servers under `node --trace-gc-nvp` and reports their scavenges over the rounds. */
   readonly gc: boolean;
+  /** Requests per burst of `ab` (a new connection per request); undefined: autocannon for `seconds`. */
+  readonly ab: number | undefined;
 }
 
 function parse(argv: readonly string[]): Options {
@@ -43,9 +49,9 @@ function parse(argv: readonly string[]): Options {
     if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`Expected --${name} to be a positive integer, got ${value(name, '')}`);
     return parsed;
   };
-  const stray = argv.filter((arg) => !/^--(a|b|rounds|seconds|connections)=/.test(arg) && arg !== '--gc');
+  const stray = argv.filter((arg) => !/^--(a|b|rounds|seconds|connections|ab)=/.test(arg) && arg !== '--gc');
   if (stray.length > 0)
-    throw new Error(`Unknown argument(s) ${stray.join(' ')}; known: --a= --b= --rounds= --seconds= --connections= --gc`);
+    throw new Error(`Unknown argument(s) ${stray.join(' ')}; known: --a= --b= --rounds= --seconds= --connections= --ab= --gc`);
   return {
     a: value('a', 'koa'),
     b: value('b', 'dist'),
@@ -53,12 +59,16 @@ function parse(argv: readonly string[]): Options {
     seconds: count('seconds', 3),
     connections: count('connections', 20),
     gc: argv.includes('--gc'),
+    ab: argv.some((arg) => arg.startsWith('--ab=')) ? count('ab', 0) : undefined,
   };
 }
 
 interface Burst {
   readonly requests: number;
+  readonly requestsPerSecond: number;
   readonly cpuPerRequestUs: number;
+  /** NaN when the broker is not this tool's (its process is unknown). */
+  readonly brokerCpuPerRequestUs: number;
   readonly p99Ms: number;
   readonly unexpected: number;
 }
@@ -87,23 +97,33 @@ async function start(side: string, target: string, port: number, brokers: () => 
   return startChild({ name: side, args: [...node, join(target, 'main.js')], port, env, logFile });
 }
 
-async function burst(server: Child, options: Options, seconds = options.seconds): Promise<Burst> {
+function load(server: Child, options: Options, seconds: number): Promise<LoadResult | undefined> {
+  if (options.ab !== undefined) return runAb(server.url, issueBody('CS'), options.ab, options.connections);
+  return measureLoad({ url: server.url, bodies: [issueBody('CS')], connections: options.connections, warmupSeconds: 0, measureSeconds: seconds });
+}
+
+async function burst(server: Child, options: Options, brokerPid: number | undefined, seconds = options.seconds): Promise<Burst> {
   const before = cpuSeconds(server.pid);
-  const load = await measureLoad({
-    url: server.url,
-    bodies: [issueBody('CS')],
-    connections: options.connections,
-    warmupSeconds: 0,
-    measureSeconds: seconds,
-  });
+  const brokerBefore = brokerPid === undefined ? Number.NaN : cpuSeconds(brokerPid);
+  const result = await load(server, options, seconds);
+  if (result === undefined) throw new Error('ab is not installed (Debian: apt-get install apache2-utils)');
   const cpu = cpuSeconds(server.pid) - before;
-  const answered = load.statuses['201'] ?? 0;
+  const brokerCpu = brokerPid === undefined ? Number.NaN : cpuSeconds(brokerPid) - brokerBefore;
+  const requests = Math.max(1, result.total);
   return {
-    requests: load.total,
-    cpuPerRequestUs: (cpu / Math.max(1, load.total)) * 1e6,
-    p99Ms: load.latencyMs.p99,
-    unexpected: load.total - answered + load.errors,
+    requests: result.total,
+    requestsPerSecond: result.requestsPerSecond,
+    cpuPerRequestUs: (cpu / requests) * 1e6,
+    brokerCpuPerRequestUs: (brokerCpu / requests) * 1e6,
+    p99Ms: result.latencyMs.p99,
+    unexpected: result.total - (result.statuses['2xx'] ?? result.statuses['201'] ?? 0) + result.errors,
   };
+}
+
+/** The broker's process when this tool started it (from scripts/kafka/kafka.sh's pid file), else undefined. */
+function brokerProcess(kafkaPort: number, kafkaBrokers: string | undefined): number | undefined {
+  const pidFile = `.kafka/broker-${kafkaPort}/broker.pid`;
+  return kafkaBrokers === undefined && existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined;
 }
 
 async function main(): Promise<void> {
@@ -119,13 +139,15 @@ async function main(): Promise<void> {
   const servers: Child[] = [];
   try {
     servers.push(await start('a', options.a, port, broker, options.gc), await start('b', options.b, port + 1, broker, options.gc));
-    say(`warming both up, then ${options.rounds} rounds of ${options.seconds} s each, a then b`);
-    for (const server of servers) await burst(server, options, 3);
+    const brokerPid = brokerProcess(places.kafkaPort, places.kafkaBrokers);
+    const each = options.ab === undefined ? `${options.seconds} s of autocannon` : `ab -n ${options.ab}`;
+    say(`warming both up, then ${options.rounds} rounds of ${each} -c ${options.connections}, a then b`);
+    for (const server of servers) await burst(server, options, brokerPid, 3);
     // The GC trace goes to each server's log: what the rounds add to it is theirs.
     const traced = servers.map((server) => statSync(server.logFile).size);
     const bursts: Burst[][] = [[], []];
     for (let round = 0; round < options.rounds; round++) {
-      for (const [side, server] of servers.entries()) bursts[side]!.push(await burst(server, options));
+      for (const [side, server] of servers.entries()) bursts[side]!.push(await burst(server, options, brokerPid));
     }
     const summary = ['a', 'b'].map((side, index) => {
       const mine = bursts[index]!;
@@ -134,8 +156,10 @@ async function main(): Promise<void> {
         side,
         target: index === 0 ? options.a : options.b,
         requests,
+        medianRequestsPerSecond: median(mine.map((each) => each.requestsPerSecond)),
         cpuPerRequestUs: Math.round((mine.reduce((sum, each) => sum + each.cpuPerRequestUs * each.requests, 0) / requests) * 10) / 10,
         medianCpuPerRequestUs: Math.round(median(mine.map((each) => each.cpuPerRequestUs)) * 10) / 10,
+        medianBrokerCpuPerRequestUs: Math.round(median(mine.map((each) => each.brokerCpuPerRequestUs)) * 10) / 10,
         medianP99Ms: median(mine.map((each) => each.p99Ms)),
         unexpected: mine.reduce((sum, each) => sum + each.unexpected, 0),
         ...(options.gc
@@ -145,9 +169,11 @@ async function main(): Promise<void> {
     });
     const bCheaper = bursts[1]!.filter((each, round) => each.cpuPerRequestUs < bursts[0]![round]!.cpuPerRequestUs).length;
     for (const row of summary) {
+      const broker = Number.isNaN(row.medianBrokerCpuPerRequestUs) ? '' : `, broker ${row.medianBrokerCpuPerRequestUs} µs`;
       say(
-        `${row.side} ${row.target}: ${row.requests} requests, ${row.cpuPerRequestUs} µs CPU per request ` +
-          `(median burst ${row.medianCpuPerRequestUs}), median p99 ${row.medianP99Ms} ms, ${row.unexpected} not 201`,
+        `${row.side} ${row.target}: ${row.requests} requests, median burst ${row.medianRequestsPerSecond} req/s, ` +
+          `${row.cpuPerRequestUs} µs CPU per request (median burst ${row.medianCpuPerRequestUs}${broker}), ` +
+          `median p99 ${row.medianP99Ms} ms, ${row.unexpected} not 201`,
       );
       if (row.scavenges !== undefined) {
         const { scavenges, pauseMsPerScavenge, gcUsPerRequest, promotedMbPerScavenge } = row.scavenges;
@@ -157,7 +183,8 @@ async function main(): Promise<void> {
         );
       }
     }
-    say(`b was cheaper per request in ${bCheaper} of ${options.rounds} rounds`);
+    const ratio = summary[1]!.medianRequestsPerSecond / summary[0]!.medianRequestsPerSecond;
+    say(`b was cheaper per request in ${bCheaper} of ${options.rounds} rounds; b's median throughput is ${ratio.toFixed(2)} of a's`);
     console.log(JSON.stringify({ options, summary, bCheaperRounds: bCheaper, bursts }, null, 1));
     if (summary.some((row) => row.unexpected > 0)) process.exitCode = 1;
   } finally {

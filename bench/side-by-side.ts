@@ -99,7 +99,13 @@ async function start(side: string, target: string, port: number, brokers: () => 
 
 function load(server: Child, options: Options, seconds: number): Promise<LoadResult | undefined> {
   if (options.ab !== undefined) return runAb(server.url, issueBody('CS'), options.ab, options.connections);
-  return measureLoad({ url: server.url, bodies: [issueBody('CS')], connections: options.connections, warmupSeconds: 0, measureSeconds: seconds });
+  return measureLoad({
+    url: server.url,
+    bodies: [issueBody('CS')],
+    connections: options.connections,
+    warmupSeconds: 0,
+    measureSeconds: seconds,
+  });
 }
 
 async function burst(server: Child, options: Options, brokerPid: number | undefined, seconds = options.seconds): Promise<Burst> {

@@ -8,15 +8,15 @@
  * would leave at once with only the other actor's batch, and the classes would take turns, one per
  * round trip, instead of sharing it.
  *
- * A write that would carry fewer than `SMALL_WRITE` items waits up to `MAX_TURNS` turns in all. A
- * write's fixed cost (a produce request: ~0.1 ms of this process's CPU and ~0.3 ms of the broker's)
- * is then shared by more certificates: what arrives meanwhile goes out in the next write, which
- * leaves later and fuller. A turn of a busy loop is a round of other work (connections accepted,
+ * A write that would carry fewer than `SMALL_WRITE` items waits up to `MAX_TURNS` turns in all, so
+ * that a write's fixed cost (a produce request: ~0.1 ms of this process's CPU and ~0.3 ms of the
+ * broker's) is shared by more certificates: the actors' next batches gather while it waits and
+ * travels, and go out together in the next write. A turn of a busy loop is a round of other work (connections accepted,
  * bodies read, answers sent), so the wait costs no idle time; an idle loop turns in microseconds.
  * Under `ab` (a new connection per request, so requests arrive one or two per turn) writes grew
- * from ~2.7 to ~6 certificates and throughput by ~25%; under keep-alive load, where writes carry ~9
- * anyway, it changes nothing measurable (docs/benchmark.md, "Under ab"). A timer would not do: a
- * 1 ms wait left the loop idle and cost throughput.
+ * from ~2.7 to ~6 certificates and throughput by ~30%; under keep-alive load, where writes carry ~9
+ * anyway, it changes nothing measurable (docs/benchmark.md, "Small writes wait a few turns"). A
+ * timer would not do: a 1 ms wait left the loop idle and cost throughput.
  *
  * A write carries whole submissions up to `maxWeight` (at least one): Kafka refuses a write above
  * its size limit, so what does not fit waits for the next write, in order.

@@ -11,8 +11,9 @@
  * A write that would carry fewer than `SMALL_WRITE` items waits up to `MAX_TURNS` turns in all, so
  * that a write's fixed cost (a produce request: ~0.1 ms of this process's CPU and ~0.3 ms of the
  * broker's) is shared by more certificates: the actors' next batches gather while it waits and
- * travels, and go out together in the next write. A turn of a busy loop is a round of other work (connections accepted,
- * bodies read, answers sent), so the wait costs no idle time; an idle loop turns in microseconds.
+ * travels, and go out together in the next write. A turn of a busy loop is a round of other work
+ * (connections accepted, bodies read, answers sent), so the wait costs no idle time; an idle loop
+ * turns in microseconds.
  * Under `ab` (a new connection per request, so requests arrive one or two per turn) writes grew
  * from ~2.7 to ~6 certificates and throughput by ~30%; under keep-alive load, where writes carry ~9
  * anyway, it changes nothing measurable (docs/benchmark.md, "Small writes wait a few turns"). A
@@ -78,7 +79,8 @@ export class GroupCommit<T> {
   private async flush(): Promise<void> {
     this.writing = true;
     while (this.pending.length > 0) {
-      for (let turn = 1; turn <= MAX_TURNS && (turn === 1 || this.pendingItems() < SMALL_WRITE); turn += 1) await nextTurn();
+      await nextTurn();
+      for (let turn = 2; turn <= MAX_TURNS && this.pendingItems() < SMALL_WRITE; turn += 1) await nextTurn();
       const group = this.takeGroup();
       try {
         await this.write(group.flatMap((entry) => entry.items));

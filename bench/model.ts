@@ -22,6 +22,11 @@ export interface ScenarioResult {
   readonly errors: number;
   readonly timeouts: number;
   readonly serviceRssMaxMiB?: number;
+  /**
+   * CPU time of the server's process (all threads, user and system) over the measured burst, per
+   * response: the figure that travels between machines, where throughput ratios do not.
+   */
+  readonly serverCpuUsPerRequest?: number;
   /** The bare-Koa scenario under the same load (connections, tool) this one is compared with: a', a'-many, ab-koa. */
   readonly ceiling?: string;
   /** This scenario's throughput over (a)'s and over its ceiling's, for the service scenarios. */

@@ -14,6 +14,7 @@ const HEADER = [
   'errors',
   'timeouts',
   'RSS MiB',
+  'CPU µs/req',
   '/a',
   "/a'",
 ];
@@ -40,6 +41,7 @@ function row(result: ScenarioResult): string[] {
     String(result.errors),
     String(result.timeouts),
     result.serviceRssMaxMiB === undefined ? '–' : result.serviceRssMaxMiB.toFixed(0),
+    result.serverCpuUsPerRequest === undefined ? '–' : result.serverCpuUsPerRequest.toFixed(1),
     result.ratioToRaw === undefined ? '–' : result.ratioToRaw.toFixed(2),
     result.ratioToKoa === undefined ? '–' : result.ratioToKoa.toFixed(2),
   ];

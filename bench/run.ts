@@ -5,7 +5,7 @@ import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { renderChart } from './chart.js';
 import { runCommand, startChild, type Child } from './children.js';
 import { measureKafkaFloor, warmBroker } from './kafka-floor.js';
-import { measureLoad } from './load.js';
+import { measureLoad, serverCpu } from './load.js';
 import { describeMachine } from './machine.js';
 import type { AuditResult, BenchRun, BrokerWarmup, ScenarioResult } from './model.js';
 import { parseOptions, type BenchOptions, type Step } from './options.js';
@@ -65,34 +65,47 @@ class Bench {
       logFile: join(RESULTS, `${id}.log`),
     });
     try {
-      const load = await measureLoad({ url: child.url, bodies: [issueBody('CS')], ...this.loadSettings() });
+      const load = await measureLoad({ url: child.url, serverPid: child.pid, bodies: [issueBody('CS')], ...this.loadSettings() });
       this.scenarios.push({ id, label, tool: 'autocannon', ...load });
       if (!heavy) return;
       // A new key per request costs the load generator a rebuilt request each time, ~10% of bare
       // Koa's throughput on a box the generator shares: b-keyed is compared under the same load.
       say(`(${id}-keyed) ${label}, a new Idempotency-Key each`);
-      const keyed = await measureLoad({ url: child.url, bodies: [issueBody('CS')], keyed: true, ...this.loadSettings() });
+      const keyed = await measureLoad({
+        url: child.url,
+        serverPid: child.pid,
+        bodies: [issueBody('CS')],
+        keyed: true,
+        ...this.loadSettings(),
+      });
       this.scenarios.push({ id: `${id}-keyed`, label: `${label}, a new Idempotency-Key each`, tool: 'autocannon', ...keyed });
       const many = this.options.manyConnections;
       say(`(${id}-many) ${label}, ${many} connections`);
-      const loaded = await measureLoad({ url: child.url, bodies: [issueBody('CS')], ...this.loadSettings(many) });
+      const loaded = await measureLoad({ url: child.url, serverPid: child.pid, bodies: [issueBody('CS')], ...this.loadSettings(many) });
       this.scenarios.push({ id: `${id}-many`, label: `${label}, ${many} connections`, tool: 'autocannon', ...loaded });
-      if (this.wants('ab')) await this.ab('ab-koa', `${label}, under ab`, child.url);
+      if (this.wants('ab')) await this.ab('ab-koa', `${label}, under ab`, child);
     } finally {
       await child.stop();
     }
   }
 
   /** The brief's own tool: ab without keep-alive; skipped, and said, when ab is not installed. */
-  async ab(id: string, label: string, url: string, ceiling?: string): Promise<void> {
+  async ab(id: string, label: string, server: Child, ceiling?: string): Promise<void> {
     const { abRequests, connections } = this.options;
     say(`(${id}) ab -n ${abRequests} -c ${connections}: ${label}`);
-    const ab = await runAb(url, issueBody('CS'), abRequests, connections);
+    const cpu = serverCpu(server.pid);
+    const ab = await runAb(server.url, issueBody('CS'), abRequests, connections);
     if (ab === undefined) {
       say('ab is not installed (Debian: apt-get install apache2-utils); skipped');
       return;
     }
-    const result = { ...ab, id, label: `${ab.label}: ${label}`, ...(ceiling === undefined ? {} : { ceiling }) };
+    const result = {
+      ...ab,
+      ...cpu.perRequest(ab.total),
+      id,
+      label: `${ab.label}: ${label}`,
+      ...(ceiling === undefined ? {} : { ceiling }),
+    };
     this.scenarios.push(result);
     this.check(result, ['2xx']);
   }
@@ -115,6 +128,7 @@ class Bench {
     const rss = sampleRss(service.child.pid);
     const load = await measureLoad({
       url: service.child.url,
+      serverPid: service.child.pid,
       bodies: scenario.bodies,
       warmupBodies: scenario.warmupBodies,
       keyed: scenario.keyed,
@@ -217,7 +231,7 @@ async function main(): Promise<void> {
         bench.check(result, ['201']);
         if (scenario.id === 'b-mixed') mixed = result.requestsPerSecond;
       }
-      if (bench.wants('ab')) await bench.ab('ab', 'the service', service.child.url, 'ab-koa');
+      if (bench.wants('ab')) await bench.ab('ab', 'the service', service.child, 'ab-koa');
     } finally {
       await bench.finishService(service);
     }

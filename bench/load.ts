@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from './children.js';
-import { cpuSeconds } from './cpu.js';
+import { cpuMeter } from './cpu.js';
 import type { FireJob, FireOutcome } from './fire.js';
 import type { ScenarioResult } from './model.js';
 import { summarise } from './stats.js';
@@ -45,25 +45,15 @@ async function fire(spec: LoadSpec, bodies: readonly object[], seconds: number):
   }
 }
 
-/** Starts counting a server's CPU time, to be divided by the responses it gave meanwhile. */
-export function serverCpu(pid: number | undefined): { perRequest(responses: number): { serverCpuUsPerRequest?: number } } {
-  const before = pid === undefined ? undefined : cpuSeconds(pid);
-  return {
-    perRequest(responses) {
-      if (pid === undefined || before === undefined || responses === 0) return {};
-      return { serverCpuUsPerRequest: ((cpuSeconds(pid) - before) * 1e6) / responses };
-    },
-  };
-}
-
 /** Warms up (discarded; none for 0 s), then measures for a fixed duration with a fixed number of connections. */
 export async function measureLoad(spec: LoadSpec): Promise<LoadResult> {
   if (spec.warmupSeconds > 0) await fire(spec, spec.warmupBodies ?? spec.bodies, spec.warmupSeconds);
-  const cpu = serverCpu(spec.serverPid);
+  const cpu = cpuMeter(spec.serverPid);
   const outcome = await fire(spec, spec.bodies, spec.measureSeconds);
   const total = Object.values(outcome.statuses).reduce((sum, count) => sum + count, 0);
+  const serverCpuUsPerRequest = cpu.perResponseUs(total);
   return {
-    ...cpu.perRequest(total),
+    ...(serverCpuUsPerRequest === undefined ? {} : { serverCpuUsPerRequest }),
     // Completed responses over the wall time: autocannon's per-second mean drops the partial last second.
     requestsPerSecond: Math.round(total / outcome.duration),
     latencyMs: summarise(outcome.samples),

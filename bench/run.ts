@@ -4,8 +4,9 @@ import { runAudit } from './audit.js';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { renderChart } from './chart.js';
 import { runCommand, startChild, type Child } from './children.js';
+import { cpuMeter } from './cpu.js';
 import { measureKafkaFloor, warmBroker } from './kafka-floor.js';
-import { measureLoad, serverCpu } from './load.js';
+import { measureLoad } from './load.js';
 import { describeMachine } from './machine.js';
 import type { AuditResult, BenchRun, BrokerWarmup, ScenarioResult } from './model.js';
 import { parseOptions, type BenchOptions, type Step } from './options.js';
@@ -93,15 +94,16 @@ class Bench {
   async ab(id: string, label: string, server: Child, ceiling?: string): Promise<void> {
     const { abRequests, connections } = this.options;
     say(`(${id}) ab -n ${abRequests} -c ${connections}: ${label}`);
-    const cpu = serverCpu(server.pid);
+    const cpu = cpuMeter(server.pid);
     const ab = await runAb(server.url, issueBody('CS'), abRequests, connections);
     if (ab === undefined) {
       say('ab is not installed (Debian: apt-get install apache2-utils); skipped');
       return;
     }
+    const serverCpuUsPerRequest = cpu.perResponseUs(ab.total);
     const result = {
       ...ab,
-      ...cpu.perRequest(ab.total),
+      ...(serverCpuUsPerRequest === undefined ? {} : { serverCpuUsPerRequest }),
       id,
       label: `${ab.label}: ${label}`,
       ...(ceiling === undefined ? {} : { ceiling }),

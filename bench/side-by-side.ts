@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { runAb } from './ab.js';
 import { runCommand, startChild, type Child } from './children.js';
-import { cpuSeconds } from './cpu.js';
+import { cpuMeter } from './cpu.js';
 import { measureLoad, type LoadResult } from './load.js';
 import { benchPlaces } from './options.js';
 import { scavengeStats } from './scavenges.js';
@@ -109,18 +109,15 @@ function load(server: Child, options: Options, seconds: number): Promise<LoadRes
 }
 
 async function burst(server: Child, options: Options, brokerPid: number | undefined, seconds = options.seconds): Promise<Burst> {
-  const before = cpuSeconds(server.pid);
-  const brokerBefore = brokerPid === undefined ? Number.NaN : cpuSeconds(brokerPid);
+  const cpu = cpuMeter(server.pid);
+  const brokerCpu = cpuMeter(brokerPid);
   const result = await load(server, options, seconds);
   if (result === undefined) throw new Error('ab is not installed (Debian: apt-get install apache2-utils)');
-  const cpu = cpuSeconds(server.pid) - before;
-  const brokerCpu = brokerPid === undefined ? Number.NaN : cpuSeconds(brokerPid) - brokerBefore;
-  const requests = Math.max(1, result.total);
   return {
     requests: result.total,
     requestsPerSecond: result.requestsPerSecond,
-    cpuPerRequestUs: (cpu / requests) * 1e6,
-    brokerCpuPerRequestUs: (brokerCpu / requests) * 1e6,
+    cpuPerRequestUs: cpu.perResponseUs(result.total) ?? Number.NaN,
+    brokerCpuPerRequestUs: brokerCpu.perResponseUs(result.total) ?? Number.NaN,
     p99Ms: result.latencyMs.p99,
     unexpected: result.total - (result.statuses['2xx'] ?? result.statuses['201'] ?? 0) + result.errors,
   };

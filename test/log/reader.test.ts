@@ -30,8 +30,9 @@ async function filledTopic(name: string): Promise<KafkaLedger> {
  * The client, with every batch its consumers are handed noted before the reader sees it: the
  * offsets Kafka was asked for, which the reader's own filtering would hide.
  */
-function watched(kafka: Kafka): { kafka: Kafka; fetched: number[] } {
+function watched(kafka: Kafka): { kafka: Kafka; fetched: number[]; batches: () => number } {
   const fetched: number[] = [];
+  let batches = 0;
   const consumer: Kafka['consumer'] = (config) => {
     const made = kafka.consumer(config);
     const run = made.run.bind(made);
@@ -39,13 +40,14 @@ function watched(kafka: Kafka): { kafka: Kafka; fetched: number[] } {
       run({
         ...options,
         eachBatch: async (payload: EachBatchPayload) => {
+          if (payload.batch.messages.length > 0) batches += 1;
           fetched.push(...payload.batch.messages.map((message) => Number(message.offset)));
           await options?.eachBatch?.(payload);
         },
       });
     return made;
   };
-  return { kafka: Object.assign(Object.create(kafka) as Kafka, { consumer }), fetched };
+  return { kafka: Object.assign(Object.create(kafka) as Kafka, { consumer }), fetched, batches: () => batches };
 }
 
 afterAll(async () => {
@@ -83,6 +85,49 @@ describe('reading the log from an offset (real broker)', () => {
       expect(delivered).toEqual([RECORDS - 5, RECORDS - 4, RECORDS - 3, RECORDS - 2, RECORDS - 1]);
       expect(Math.min(...fetched)).toBeGreaterThanOrEqual(RECORDS - 5 - PER_WRITE);
     } finally {
+      await following.stop();
+    }
+  });
+
+  it('gathers a burst of small writes into a few fetches, and still delivers a lone write within a fraction of a second', async () => {
+    const ledger = await filledTopic('reader-tail-batching');
+    const { kafka, batches } = watched(ledger.client);
+    const delivered: number[] = [];
+    let failure: unknown;
+    const following = follow(
+      kafka,
+      ledger.topic,
+      RECORDS,
+      (entries) => delivered.push(...entries.map((entry) => entry.offset)),
+      (error) => (failure = error),
+    );
+    const producer = ledger.client.producer();
+    await producer.connect();
+    const write = (value: string) => producer.send({ topic: ledger.topic, acks: -1, messages: [{ key: 'CS', value }] });
+    const deliveredWithin = async (count: number, withinMs: number): Promise<number> => {
+      const started = Date.now();
+      while (delivered.length < count && failure === undefined && Date.now() - started < withinMs)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(failure).toBeUndefined();
+      expect(delivered).toEqual(Array.from({ length: count }, (_, index) => RECORDS + index));
+      return Date.now() - started;
+    };
+    try {
+      // The tail has joined and delivered once before anything is measured.
+      await write('first');
+      await deliveredWithin(1, 15_000);
+      // A writer under load: one small write after another, each acknowledged before the next.
+      const BURST = 60;
+      const before = batches();
+      for (let index = 0; index < BURST; index += 1) await write(`burst ${index}`);
+      await deliveredWithin(1 + BURST, 5_000);
+      // Fetched at once, a tail takes about one fetch per write; it waits for company instead.
+      expect(batches() - before).toBeLessThanOrEqual(BURST / 4);
+      // A lone write waits for company no longer than the tail's wait (100 ms).
+      await write('lone');
+      expect(await deliveredWithin(2 + BURST, 5_000)).toBeLessThan(1_000);
+    } finally {
+      await producer.disconnect();
       await following.stop();
     }
   });

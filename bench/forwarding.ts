@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { FORWARD_PATH } from '../src/cluster/forward-protocol.js';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { runCommand, startChild, type Child } from './children.js';
 import { cpuSeconds } from './cpu.js';
@@ -9,9 +10,10 @@ import { issueBody } from './scenarios.js';
 /**
  * What one writer can carry when other instances take the HTTP: three instances on one topic; the
  * same load (autocannon, 20 connections) first straight at the writer, then split over the two
- * followers, which forward to it. The writer's CPU time per certificate in each case (utime + stime
- * from /proc) gives the projected ceiling of one writer fed by N edge instances: one core over its
- * CPU per forwarded certificate.
+ * followers, which forward to it; then the followers' calls sent by the load generator, since on a
+ * small machine the followers take the writer's cores. The writer's CPU time per certificate in each
+ * case (utime + stime from /proc) gives the projected ceiling of one writer fed by N edge instances:
+ * one core over its CPU per forwarded certificate.
  *
  *   npm run bench:forwarding
  */
@@ -22,21 +24,51 @@ async function role(child: Child): Promise<string> {
   return body.role ?? 'unknown';
 }
 
-async function measure(label: string, writer: Child, targets: readonly Child[], seconds: number) {
+/** A load and how to count the certificates in its answers. */
+interface Load {
+  readonly url: string;
+  readonly body: object;
+  readonly connections: number;
+  /** The status of an answered request, and the certificates one such answer carries. */
+  readonly status: '200' | '201';
+  readonly certificates: number;
+}
+
+/** The public POST at one instance: one certificate per 201. */
+const posts = (target: Child, connections: number): Load => ({
+  url: target.url,
+  body: issueBody('CS'),
+  connections,
+  status: '201',
+  certificates: 1,
+});
+
+/** Requests in one forwarding call: about what each follower sent under the forwarded load (4.9). */
+const CALL_SIZE = 5;
+
+/**
+ * The calls two followers make, one in flight each, sent by the load generator instead: the writer's
+ * cost per forwarded certificate with no follower taking the same cores. The classes are unlimited,
+ * so every result in a 200 is a certificate.
+ */
+const calls = (writer: Child): Load => ({
+  url: `${writer.url}${FORWARD_PATH.slice(1)}`,
+  body: { requests: Array.from({ length: CALL_SIZE }, () => issueBody('CS')) },
+  connections: 2,
+  status: '200',
+  certificates: CALL_SIZE,
+});
+
+async function measure(label: string, writer: Child, loads: readonly Load[], seconds: number) {
   const before = cpuSeconds(writer.pid);
-  const loads = await Promise.all(
-    targets.map((target) =>
-      measureLoad({
-        url: target.url,
-        bodies: [issueBody('CS')],
-        connections: Math.round(20 / targets.length),
-        warmupSeconds: 0,
-        measureSeconds: seconds,
-      }),
+  const results = await Promise.all(
+    loads.map((load) =>
+      measureLoad({ url: load.url, bodies: [load.body], connections: load.connections, warmupSeconds: 0, measureSeconds: seconds }),
     ),
   );
   const writerCpu = cpuSeconds(writer.pid) - before;
-  const certificates = loads.reduce((sum, load) => sum + (load.statuses['201'] ?? 0), 0);
+  const answered = results.map((result, index) => result.statuses[loads[index]!.status] ?? 0);
+  const certificates = answered.reduce((sum, count, index) => sum + count * loads[index]!.certificates, 0);
   const perCertificateUs = (writerCpu / certificates) * 1e6;
   const result = {
     label,
@@ -44,7 +76,7 @@ async function measure(label: string, writer: Child, targets: readonly Child[], 
     writerCpuSeconds: Math.round(writerCpu * 100) / 100,
     writerCpuPerCertificateUs: Math.round(perCertificateUs * 10) / 10,
     projectedWriterCeiling: Math.round(1e6 / perCertificateUs),
-    other: loads.reduce((sum, load) => sum + load.total - (load.statuses['201'] ?? 0) + load.errors, 0),
+    other: results.reduce((sum, result, index) => sum + result.total - answered[index]! + result.errors, 0),
   };
   say(JSON.stringify(result));
   return result;
@@ -88,11 +120,24 @@ async function main(): Promise<void> {
     if (writer === undefined) throw new Error(`no writer elected: ${roles.join(', ')}`);
     const followers = instances.filter((instance) => instance !== writer);
     // Warm every path up once, then measure each twice, interleaved, against the machine's drift.
-    await measure('warm-up', writer, [writer, ...followers], 3);
+    await measure(
+      'warm-up',
+      writer,
+      [writer, ...followers].map((target) => posts(target, 7)),
+      3,
+    );
     const results = [];
     for (let round = 0; round < 2; round++) {
-      results.push(await measure('direct: all load at the writer', writer, [writer], seconds));
-      results.push(await measure('forwarded: all load at the two followers', writer, followers, seconds));
+      results.push(await measure('direct: all load at the writer', writer, [posts(writer, 20)], seconds));
+      results.push(
+        await measure(
+          'forwarded: all load at the two followers',
+          writer,
+          followers.map((follower) => posts(follower, 10)),
+          seconds,
+        ),
+      );
+      results.push(await measure(`calls of ${CALL_SIZE} at the writer, as two followers send them`, writer, [calls(writer)], seconds));
     }
     console.log(JSON.stringify(results, null, 1));
   } finally {

@@ -50,6 +50,28 @@ function watched(kafka: Kafka): { kafka: Kafka; fetched: number[]; batches: () =
   return { kafka: Object.assign(Object.create(kafka) as Kafka, { consumer }), fetched, batches: () => batches };
 }
 
+/** A tail from `from` that keeps the offsets it delivers. */
+function tailFrom(kafka: Kafka, topic: string, from: number) {
+  const delivered: number[] = [];
+  let failure: unknown;
+  const following = follow(
+    kafka,
+    topic,
+    from,
+    (entries) => delivered.push(...entries.map((entry) => entry.offset)),
+    (error) => (failure = error),
+  );
+  /** Waits until `count` records were delivered (at most `withinMs`); resolves with how long that took. */
+  const delivery = async (count: number, withinMs: number): Promise<number> => {
+    const started = Date.now();
+    while (delivered.length < count && failure === undefined && Date.now() - started < withinMs)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(failure).toBeUndefined();
+    return Date.now() - started;
+  };
+  return { delivered, following, delivery };
+}
+
 afterAll(async () => {
   await Promise.all(ledgers.map((ledger) => ledger.disconnect()));
 });
@@ -68,67 +90,44 @@ describe('reading the log from an offset (real broker)', () => {
   it('follows from its first offset, not from the topic beginning', async () => {
     const ledger = await filledTopic('reader-follow');
     const { kafka, fetched } = watched(ledger.client);
-    const delivered: number[] = [];
-    let failure: unknown;
-    const following = follow(
-      kafka,
-      ledger.topic,
-      RECORDS - 5,
-      (entries) => delivered.push(...entries.map((entry) => entry.offset)),
-      (error) => (failure = error),
-    );
+    const tail = tailFrom(kafka, ledger.topic, RECORDS - 5);
     try {
-      const deadline = Date.now() + 15_000;
-      while (delivered.length < 5 && failure === undefined && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(failure).toBeUndefined();
-      expect(delivered).toEqual([RECORDS - 5, RECORDS - 4, RECORDS - 3, RECORDS - 2, RECORDS - 1]);
+      await tail.delivery(5, 15_000);
+      expect(tail.delivered).toEqual([RECORDS - 5, RECORDS - 4, RECORDS - 3, RECORDS - 2, RECORDS - 1]);
       expect(Math.min(...fetched)).toBeGreaterThanOrEqual(RECORDS - 5 - PER_WRITE);
     } finally {
-      await following.stop();
+      await tail.following.stop();
     }
   });
 
   it('gathers a burst of small writes into a few fetches, and still delivers a lone write within a fraction of a second', async () => {
     const ledger = await filledTopic('reader-tail-batching');
     const { kafka, batches } = watched(ledger.client);
-    const delivered: number[] = [];
-    let failure: unknown;
-    const following = follow(
-      kafka,
-      ledger.topic,
-      RECORDS,
-      (entries) => delivered.push(...entries.map((entry) => entry.offset)),
-      (error) => (failure = error),
-    );
+    const tail = tailFrom(kafka, ledger.topic, RECORDS);
     const producer = ledger.client.producer();
     await producer.connect();
     const write = (value: string) => producer.send({ topic: ledger.topic, acks: -1, messages: [{ key: 'CS', value }] });
-    const deliveredWithin = async (count: number, withinMs: number): Promise<number> => {
-      const started = Date.now();
-      while (delivered.length < count && failure === undefined && Date.now() - started < withinMs)
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(failure).toBeUndefined();
-      expect(delivered).toEqual(Array.from({ length: count }, (_, index) => RECORDS + index));
-      return Date.now() - started;
-    };
+    const fromRecords = (count: number): number[] => Array.from({ length: count }, (_, index) => RECORDS + index);
     try {
       // The tail has joined and delivered once before anything is measured.
       await write('first');
-      await deliveredWithin(1, 15_000);
+      await tail.delivery(1, 15_000);
+      expect(tail.delivered).toEqual(fromRecords(1));
       // A writer under load: one small write after another, each acknowledged before the next.
       const BURST = 60;
       const before = batches();
       for (let index = 0; index < BURST; index += 1) await write(`burst ${index}`);
-      await deliveredWithin(1 + BURST, 5_000);
+      await tail.delivery(1 + BURST, 5_000);
+      expect(tail.delivered).toEqual(fromRecords(1 + BURST));
       // Fetched at once, a tail takes about one fetch per write; it waits for company instead.
       expect(batches() - before).toBeLessThanOrEqual(BURST / 4);
       // A lone write waits for company no longer than the tail's wait (100 ms).
       await write('lone');
-      expect(await deliveredWithin(2 + BURST, 5_000)).toBeLessThan(1_000);
+      expect(await tail.delivery(2 + BURST, 5_000)).toBeLessThan(1_000);
+      expect(tail.delivered).toEqual(fromRecords(2 + BURST));
     } finally {
       await producer.disconnect();
-      await following.stop();
+      await tail.following.stop();
     }
   });
 });

@@ -102,7 +102,8 @@ export interface Following {
  * A follower's tail fetch waits for this much (or `TAIL_WAIT_MS`): fetched at once, each follower
  * fetched after nearly every write, a few records each time, and on a 2-core box with three
  * instances the broker spent ~45% of a core answering them. Waiting costs only freshness: a lookup
- * that misses, a replay and a new writer's first write read the log's end first.
+ * past the tail asks the log's end, a retry the follower has not read yet goes to the writer, and a
+ * new writer reads to the log's end before its first write.
  */
 const TAIL_MIN_BYTES = 64 * 1024;
 const TAIL_WAIT_MS = 100;

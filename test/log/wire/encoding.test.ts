@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../../src/log/wire/crc32c.js';
 import { ResponseReader } from '../../../src/log/wire/frame.js';
@@ -31,6 +32,17 @@ describe('the produce path encodes what Kafka reads', () => {
   it('computes CRC-32C: the standard check value of "123456789" is e3069283', () => {
     expect(crc32c(Buffer.from('123456789')).toString(16)).toBe('e3069283');
     expect(crc32c(Buffer.alloc(0))).toBe(0);
+  });
+
+  it('computes CRC-32C eight bytes at a time exactly as kafkajs does byte by byte, for any length and any slice of a buffer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+        const start = a % (bytes.length + 1);
+        const end = start + (b % (bytes.length - start + 1));
+        expect(crc32c(bytes, start, end)).toBe(kafkajsCrc(Buffer.from(bytes.subarray(start, end))));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('writes a record batch that kafkajs decodes back to the same keys, values and offsets, with a correct checksum, across varint widths', async () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { FORWARD_PATH } from '../src/cluster/forward-protocol.js';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { runCommand, startChild, type Child } from './children.js';
-import { cpuSeconds } from './cpu.js';
+import { cpuMeter } from './cpu.js';
 import { measureLoad } from './load.js';
 import { benchPlaces } from './options.js';
 import { issueBody } from './scenarios.js';
@@ -60,20 +60,19 @@ const calls = (writer: Child): Load => ({
 });
 
 async function measure(label: string, writer: Child, loads: readonly Load[], seconds: number) {
-  const before = cpuSeconds(writer.pid);
+  const writerCpu = cpuMeter(writer.pid);
   const results = await Promise.all(
     loads.map((load) =>
       measureLoad({ url: load.url, bodies: [load.body], connections: load.connections, warmupSeconds: 0, measureSeconds: seconds }),
     ),
   );
-  const writerCpu = cpuSeconds(writer.pid) - before;
   const answered = results.map((result, index) => result.statuses[loads[index]!.status] ?? 0);
   const certificates = answered.reduce((sum, count, index) => sum + count * loads[index]!.certificates, 0);
-  const perCertificateUs = (writerCpu / certificates) * 1e6;
+  const perCertificateUs = writerCpu.perResponseUs(certificates) ?? Number.NaN;
   const result = {
     label,
     certificatesPerSecond: Math.round(certificates / seconds),
-    writerCpuSeconds: Math.round(writerCpu * 100) / 100,
+    writerCpuSeconds: Math.round((perCertificateUs * certificates) / 1e4) / 100,
     writerCpuPerCertificateUs: Math.round(perCertificateUs * 10) / 10,
     projectedWriterCeiling: Math.round(1e6 / perCertificateUs),
     other: results.reduce((sum, result, index) => sum + result.total - answered[index]! + result.errors, 0),

@@ -1,3 +1,5 @@
+import type { Load } from './scenarios.js';
+
 /** The shape of one bench run, as printed, charted and written to bench/results/*.json. */
 export interface Latency {
   readonly p50: number;
@@ -9,7 +11,7 @@ export interface Latency {
 }
 
 export interface ScenarioResult {
-  /** a, a', a'-many, ab-koa, k, b-CS, b-keyed, b-PS, b-mixed, b-many, c, ab */
+  /** a, a', a'-keyed, a'-many, ab-koa, d, d-keyed, d-many, ab-d, k, b-CS, b-keyed, b-PS, b-mixed, b-many, c, ab */
   readonly id: string;
   readonly label: string;
   readonly tool: 'autocannon' | 'ledger' | 'ab';
@@ -27,11 +29,12 @@ export interface ScenarioResult {
    * response: the figure that travels between machines, where throughput ratios do not.
    */
   readonly serverCpuUsPerRequest?: number;
-  /** The bare-Koa scenario under the same load (connections, tool) this one is compared with: a', a'-many, ab-koa. */
-  readonly ceiling?: string;
-  /** This scenario's throughput over (a)'s and over its ceiling's, for the service scenarios. */
+  /** For a service scenario: the load it ran under, which names the baselines it is compared with (BASELINES). */
+  readonly load?: Load;
+  /** A service scenario's throughput over (a)'s, and over bare Koa's and durable Koa's under the same load. */
   readonly ratioToRaw?: number;
   readonly ratioToKoa?: number;
+  readonly ratioToDurable?: number;
 }
 
 export interface AuditResult {

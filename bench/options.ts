@@ -1,5 +1,5 @@
 /** Everything a bench run can be told, from flags first and environment second. */
-export const STEPS = ['a', "a'", 'k', 'b', 'c', 'ab'] as const;
+export const STEPS = ['a', "a'", 'd', 'k', 'b', 'c', 'ab'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface BenchOptions {
@@ -16,7 +16,7 @@ export interface BenchOptions {
   readonly kafkaPort: number;
   /** An already running broker or cluster to use instead of starting the bench's own. */
   readonly kafkaBrokers: string | undefined;
-  /** First of four consecutive ports: raw, Koa, service, exhaustion service. */
+  /** First of five consecutive ports: raw, Koa, service, exhaustion service, durable Koa. */
   readonly basePort: number;
   readonly steps: ReadonlySet<Step>;
   /** Without the audit a run cannot claim gap-free numbers, so skipping it must be asked for. */

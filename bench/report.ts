@@ -17,6 +17,7 @@ const HEADER = [
   'CPU µs/req',
   '/a',
   "/a'",
+  '/d',
 ];
 
 function ms(value: number | undefined): string {
@@ -44,6 +45,7 @@ function row(result: ScenarioResult): string[] {
     result.serverCpuUsPerRequest === undefined ? '–' : result.serverCpuUsPerRequest.toFixed(1),
     result.ratioToRaw === undefined ? '–' : result.ratioToRaw.toFixed(2),
     result.ratioToKoa === undefined ? '–' : result.ratioToKoa.toFixed(2),
+    result.ratioToDurable === undefined ? '–' : result.ratioToDurable.toFixed(2),
   ];
 }
 

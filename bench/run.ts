@@ -13,11 +13,14 @@ import { parseOptions, type BenchOptions, type Step } from './options.js';
 import { auditLines, consoleTable, machineLine, writeResults } from './report.js';
 import { sampleRss } from './rss.js';
 import {
+  BASELINES,
   EXHAUSTION_SCENARIO,
   exhaustionShareClasses,
   issueBody,
+  loadOf,
   SERVICE_SCENARIOS,
   UNLIMITED_SHARE_CLASSES,
+  type Load,
   type ServiceScenario,
 } from './scenarios.js';
 
@@ -53,45 +56,52 @@ class Bench {
   }
 
   /**
-   * A ceiling server under the usual load; with `heavy`, also with a new Idempotency-Key per
-   * request, under many connections and under ab: the loads the service is compared with its ceiling at.
+   * A baseline server under each load it has an id for: the usual one; a new Idempotency-Key per
+   * request (which costs the load generator a rebuilt request each time, ~10% of bare Koa's
+   * throughput on a box the generator shares); many connections; ab.
    */
-  async baseline(id: string, label: string, script: string, port: number, heavy = false): Promise<void> {
-    say(`(${id}) ${label}`);
+  async baseline(
+    ids: Partial<Record<Load, string>> & { readonly usual: string },
+    label: string,
+    script: string,
+    port: number,
+    env: Readonly<Record<string, string>> = {},
+  ): Promise<void> {
     const child = await startChild({
-      name: id,
+      name: ids.usual,
       args: ['--import', 'tsx', script],
       port,
-      env: { PORT: String(port) },
-      logFile: join(RESULTS, `${id}.log`),
+      env: { PORT: String(port), ...env },
+      logFile: join(RESULTS, `${ids.usual}.log`),
     });
+    const loads: ReadonlyArray<readonly [Load, string, { keyed?: boolean; connections?: number }]> = [
+      ['usual', label, {}],
+      ['keyed', `${label}, a new Idempotency-Key each`, { keyed: true }],
+      ['many', `${label}, ${this.options.manyConnections} connections`, { connections: this.options.manyConnections }],
+    ];
     try {
-      const load = await measureLoad({ url: child.url, serverPid: child.pid, bodies: [issueBody('CS')], ...this.loadSettings() });
-      this.scenarios.push({ id, label, tool: 'autocannon', ...load });
-      if (!heavy) return;
-      // A new key per request costs the load generator a rebuilt request each time, ~10% of bare
-      // Koa's throughput on a box the generator shares: b-keyed is compared under the same load.
-      say(`(${id}-keyed) ${label}, a new Idempotency-Key each`);
-      const keyed = await measureLoad({
-        url: child.url,
-        serverPid: child.pid,
-        bodies: [issueBody('CS')],
-        keyed: true,
-        ...this.loadSettings(),
-      });
-      this.scenarios.push({ id: `${id}-keyed`, label: `${label}, a new Idempotency-Key each`, tool: 'autocannon', ...keyed });
-      const many = this.options.manyConnections;
-      say(`(${id}-many) ${label}, ${many} connections`);
-      const loaded = await measureLoad({ url: child.url, serverPid: child.pid, bodies: [issueBody('CS')], ...this.loadSettings(many) });
-      this.scenarios.push({ id: `${id}-many`, label: `${label}, ${many} connections`, tool: 'autocannon', ...loaded });
-      if (this.wants('ab')) await this.ab('ab-koa', `${label}, under ab`, child);
+      for (const [load, described, { keyed, connections }] of loads) {
+        const id = ids[load];
+        if (id === undefined) continue;
+        say(`(${id}) ${described}`);
+        const measured = await measureLoad({
+          url: child.url,
+          serverPid: child.pid,
+          bodies: [issueBody('CS')],
+          keyed,
+          ...this.loadSettings(connections),
+        });
+        this.scenarios.push({ id, label: described, tool: 'autocannon', ...measured });
+      }
+      if (ids.ab !== undefined && this.wants('ab')) await this.ab(ids.ab, `${label}, under ab`, child);
     } finally {
       await child.stop();
     }
   }
 
   /** The brief's own tool: ab without keep-alive; skipped, and said, when ab is not installed. */
-  async ab(id: string, label: string, server: Child, ceiling?: string): Promise<void> {
+  /** With `compared`, the result is read over the baselines' own ab runs. */
+  async ab(id: string, label: string, server: Child, compared = false): Promise<void> {
     const { abRequests, connections } = this.options;
     say(`(${id}) ab -n ${abRequests} -c ${connections}: ${label}`);
     const cpu = cpuMeter(server.pid);
@@ -106,7 +116,7 @@ class Bench {
       ...(serverCpuUsPerRequest === undefined ? {} : { serverCpuUsPerRequest }),
       id,
       label: `${ab.label}: ${label}`,
-      ...(ceiling === undefined ? {} : { ceiling }),
+      ...(compared ? { load: 'ab' as const } : {}),
     };
     this.scenarios.push(result);
     this.check(result, ['2xx']);
@@ -142,7 +152,7 @@ class Bench {
       tool: 'autocannon',
       ...load,
       serviceRssMaxMiB: rss.stop(),
-      ceiling: scenario.ceiling ?? "a'",
+      load: loadOf(scenario),
     };
     this.scenarios.push(result);
     return result;
@@ -167,7 +177,7 @@ class Bench {
    */
   check(result: ScenarioResult, allowedStatuses: readonly string[]): void {
     const unexpected = Object.entries(result.statuses).filter(([status]) => !allowedStatuses.includes(status));
-    const ceiling = this.scenarios.find((scenario) => scenario.id === result.ceiling);
+    const ceiling = result.load === undefined ? undefined : this.scenarios.find((scenario) => scenario.id === BASELINES.koa[result.load!]);
     if (result.errors > (ceiling?.errors ?? 0) || result.timeouts > (ceiling?.timeouts ?? 0) || unexpected.length > 0) {
       this.failures.push(
         `${result.id}: ${result.errors} errors, ${result.timeouts} timeouts, unexpected statuses ${JSON.stringify(Object.fromEntries(unexpected))}`,
@@ -181,17 +191,19 @@ class Bench {
   }
 }
 
-/** Each service scenario over raw node:http and over bare Koa under the same load. */
+/** Each service scenario over raw node:http, and over bare Koa and durable Koa under the same load. */
 function withRatios(scenarios: readonly ScenarioResult[]): ScenarioResult[] {
-  const rate = (id: string | undefined): number | undefined => scenarios.find((s) => s.id === id)?.requestsPerSecond;
-  const raw = rate('a');
+  const over = (result: ScenarioResult, id: string | undefined): number | undefined => {
+    const baseline = scenarios.find((s) => s.id === id)?.requestsPerSecond;
+    return baseline ? result.requestsPerSecond / baseline : undefined;
+  };
   return scenarios.map((s) => {
-    if (s.ceiling === undefined) return s;
-    const koa = rate(s.ceiling);
+    if (s.load === undefined) return s;
     return {
       ...s,
-      ratioToRaw: raw && s.tool === 'autocannon' ? s.requestsPerSecond / raw : undefined,
-      ratioToKoa: koa ? s.requestsPerSecond / koa : undefined,
+      ratioToRaw: s.tool === 'autocannon' ? over(s, 'a') : undefined,
+      ratioToKoa: over(s, BASELINES.koa[s.load]),
+      ratioToDurable: over(s, BASELINES.durable[s.load]),
     };
   });
 }
@@ -205,15 +217,19 @@ async function main(): Promise<void> {
   // Before the baselines too: they then run beside the same idle broker the service scenarios do,
   // and the JIT compiler's threads are done before anything is measured.
   let brokerWarmup: BrokerWarmup | undefined;
-  if (bench.wants('k', 'b', 'c', 'ab') && options.brokerWarmupProduces > 0) {
+  if (bench.wants('d', 'k', 'b', 'c', 'ab') && options.brokerWarmupProduces > 0) {
     say(`broker warm-up: ${options.brokerWarmupProduces} produces of the service's usual batch`);
     brokerWarmup = await warmBroker([await bench.broker()], bench.topic('warmup'), options.brokerWarmupProduces);
     say(
       `broker warm-up: ${brokerWarmup.seconds} s; first produces ${brokerWarmup.firstMsEach} ms each, last ${brokerWarmup.lastMsEach} ms`,
     );
   }
-  if (bench.wants('a')) await bench.baseline('a', 'raw node:http, fixed 201', 'bench/servers/raw-http.ts', port);
-  if (bench.wants("a'")) await bench.baseline("a'", 'Koa + @koa/router, JSON body, 201', 'bench/servers/koa-hello.ts', port + 1, true);
+  if (bench.wants('a')) await bench.baseline({ usual: 'a' }, 'raw node:http, fixed 201', 'bench/servers/raw-http.ts', port);
+  if (bench.wants("a'")) await bench.baseline(BASELINES.koa, 'Koa + @koa/router, JSON body, 201', 'bench/servers/koa-hello.ts', port + 1);
+  if (bench.wants('d')) {
+    const env = { KAFKA_BROKERS: await bench.broker(), KAFKA_TOPIC: bench.topic('durable') };
+    await bench.baseline(BASELINES.durable, "a' answering after a Kafka commit", 'bench/servers/koa-durable.ts', port + 4, env);
+  }
   if (bench.wants('k')) {
     say(`(k) Kafka floor, ${options.floorSends} sequential produces`);
     bench.scenarios.push(await measureKafkaFloor([await bench.broker()], bench.topic('floor'), options.floorSends));
@@ -233,7 +249,7 @@ async function main(): Promise<void> {
         bench.check(result, ['201']);
         if (scenario.id === 'b-mixed') mixed = result.requestsPerSecond;
       }
-      if (bench.wants('ab')) await bench.ab('ab', 'the service', service.child, 'ab-koa');
+      if (bench.wants('ab')) await bench.ab('ab', 'the service', service.child, true);
     } finally {
       await bench.finishService(service);
     }

@@ -20,6 +20,7 @@ import { issueBody, UNLIMITED_SHARE_CLASSES } from './scenarios.js';
  * of autocannon for a fixed time.
  *
  *   npm run bench:side-by-side                                  # bare Koa against this build
+ *   npm run bench:side-by-side -- --a=durable                   # bare Koa answering after a Kafka commit, against this build
  *   npm run bench:side-by-side -- --a=/tmp/before/dist --b=dist  # another build's dist/ against this one
  *   npm run bench:side-by-side -- --rounds=12 --seconds=3 --connections=20
  *   npm run bench:side-by-side -- --gc     # both under node --trace-gc-nvp: their scavenges too
@@ -29,7 +30,7 @@ const RESULTS = 'bench/results';
 const say = (message: string): void => console.error(`[side-by-side] ${message}`);
 
 interface Options {
-  /** `koa` (bench/servers/koa-hello.ts) or a directory holding a build's main.js. */
+  /** `koa` (bench/servers/koa-hello.ts), `durable` (bench/servers/koa-durable.ts) or a directory holding a build's main.js. */
   readonly a: string;
   readonly b: string;
   readonly rounds: number;
@@ -94,7 +95,8 @@ async function start(side: string, target: string, port: number, brokers: () => 
     KAFKA_TOPIC: `bench-side-by-side-${side}-${Date.now()}`,
     SHARE_CLASSES: UNLIMITED_SHARE_CLASSES,
   };
-  return startChild({ name: side, args: [...node, join(target, 'main.js')], port, env, logFile });
+  const script = target === 'durable' ? ['--import', 'tsx', 'bench/servers/koa-durable.ts'] : [join(target, 'main.js')];
+  return startChild({ name: side, args: [...node, ...script], port, env, logFile });
 }
 
 function load(server: Child, options: Options, seconds: number): Promise<LoadResult | undefined> {

@@ -1,0 +1,23 @@
+import { certificateRecord, type CertificateRecord } from '../../src/actors/certificate.js';
+import { GroupCommit } from '../../src/actors/group-commit.js';
+import { KafkaLedger } from '../../src/log/kafka-ledger.js';
+import { serveKoa } from './koa-app.js';
+
+// Bare Koa that answers only once the request's record is in Kafka, written as the service writes:
+// its group commit (one write in flight, small writes wait a few turns) and its own produce path,
+// acks=all. No actor, no numbering, no validation, no state: what the durable write alone costs an
+// edge on this machine, so that the service's own cost is read beside it.
+const brokers = process.env.KAFKA_BROKERS;
+const topic = process.env.KAFKA_TOPIC;
+if (!brokers || !topic) throw new Error(`Expected KAFKA_BROKERS and KAFKA_TOPIC, got ${JSON.stringify({ brokers, topic })}`);
+
+const ledger = new KafkaLedger({ brokers: brokers.split(','), topic });
+await ledger.connect();
+const commits = new GroupCommit<CertificateRecord>(async (records) => {
+  await ledger.append(records);
+}, ledger.writeLimit);
+let written = 0;
+serveKoa((answer) => {
+  written += 1;
+  return commits.submit([certificateRecord(answer, written, `durable-${written}`, undefined)]);
+});

@@ -22,6 +22,14 @@ function text(x: number, y: number, content: string, attributes = ''): string {
   return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}"${attributes && ` ${attributes}`}>${escape(content)}</text>`;
 }
 
+/** Characters of a scenario's name that fit left of the bars at 12 px. */
+const LABEL_CHARS = 56;
+
+function scenarioName(scenario: ScenarioResult): string {
+  const name = `${scenario.id}  ${scenario.label}`;
+  return name.length <= LABEL_CHARS ? name : `${name.slice(0, LABEL_CHARS - 1)}…`;
+}
+
 function rect(x: number, y: number, width: number, height: number, fill: string): string {
   return `<rect x="${x}" y="${y}" width="${Math.max(0, width).toFixed(1)}" height="${height}" fill="${fill}"/>`;
 }
@@ -32,8 +40,9 @@ function throughputPanel(scenarios: readonly ScenarioResult[], top: number): { s
   scenarios.forEach((scenario, index) => {
     const y = top + 28 + index * ROW;
     const width = (scenario.requestsPerSecond / max) * PLOT_WIDTH;
-    svg.push(text(0, y + 13, `${scenario.id}  ${scenario.label}`));
-    svg.push(rect(LABEL_WIDTH, y + 2, width, ROW - 6, scenario.id.startsWith('b') || scenario.id === 'c' ? '#e6550d' : '#969696'));
+    svg.push(text(0, y + 13, scenarioName(scenario)));
+    // The service's own scenarios are the ones read over a baseline's load.
+    svg.push(rect(LABEL_WIDTH, y + 2, width, ROW - 6, scenario.load === undefined ? '#969696' : '#e6550d'));
     svg.push(text(LABEL_WIDTH + width + 6, y + 13, scenario.requestsPerSecond.toLocaleString('en-US')));
   });
   return { svg, height: 36 + scenarios.length * ROW };
@@ -63,7 +72,7 @@ function latencyPanel(scenarios: readonly ScenarioResult[], top: number): { svg:
   }
   scenarios.forEach((scenario, index) => {
     const y = plotTop + index * rowHeight;
-    svg.push(text(0, y + rowHeight / 2 + 4, `${scenario.id}  ${scenario.label}`));
+    svg.push(text(0, y + rowHeight / 2 + 4, scenarioName(scenario)));
     PERCENTILES.forEach(({ key, colour }, bar) => {
       const value = scenario.latencyMs[key];
       if (value !== undefined && !Number.isNaN(value))

@@ -99,8 +99,10 @@ class Bench {
     }
   }
 
-  /** The brief's own tool: ab without keep-alive; skipped, and said, when ab is not installed. */
-  /** With `compared`, the result is read over the baselines' own ab runs. */
+  /**
+   * The brief's own tool: ab without keep-alive; skipped, and said, when ab is not installed. With
+   * `compared`, the result is read over the baselines' own ab runs.
+   */
   async ab(id: string, label: string, server: Child, compared = false): Promise<void> {
     const { abRequests, connections } = this.options;
     say(`(${id}) ab -n ${abRequests} -c ${connections}: ${label}`);
@@ -177,7 +179,8 @@ class Bench {
    */
   check(result: ScenarioResult, allowedStatuses: readonly string[]): void {
     const unexpected = Object.entries(result.statuses).filter(([status]) => !allowedStatuses.includes(status));
-    const ceiling = result.load === undefined ? undefined : this.scenarios.find((scenario) => scenario.id === BASELINES.koa[result.load!]);
+    const koa = result.load === undefined ? undefined : BASELINES.koa[result.load];
+    const ceiling = this.scenarios.find((scenario) => scenario.id === koa);
     if (result.errors > (ceiling?.errors ?? 0) || result.timeouts > (ceiling?.timeouts ?? 0) || unexpected.length > 0) {
       this.failures.push(
         `${result.id}: ${result.errors} errors, ${result.timeouts} timeouts, unexpected statuses ${JSON.stringify(Object.fromEntries(unexpected))}`,

@@ -3,7 +3,7 @@ export function issueBody(shareClass: string, amount = 1): { name: string; amoun
   return { name: 'Salt Bae', amount, class: shareClass };
 }
 
-/** The loads a service scenario is measured under; each baseline with `heavy` is measured under every one. */
+/** The loads a service scenario is measured under; a baseline is measured under each load it has a scenario for. */
 export type Load = 'usual' | 'keyed' | 'many' | 'ab';
 
 /**

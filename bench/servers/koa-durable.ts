@@ -16,8 +16,10 @@ await ledger.connect();
 const commits = new GroupCommit<CertificateRecord>(async (records) => {
   await ledger.append(records);
 }, ledger.writeLimit);
+// Each record states the offset it lands at while this is the topic's only writer, as the service's do.
 let written = 0;
 serveKoa((answer) => {
+  const offset = written;
   written += 1;
-  return commits.submit([certificateRecord(answer, written, `durable-${written}`, undefined)]);
+  return commits.submit([certificateRecord(answer, offset, `durable-${offset}`, undefined)]);
 });

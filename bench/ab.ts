@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from './children.js';
 import type { ScenarioResult } from './model.js';
+import { median } from './stats.js';
 
 function field(output: string, label: string): number {
   const match = new RegExp(`^${label}:\\s+([\\d.]+)`, 'm').exec(output);
@@ -55,4 +56,29 @@ export async function runAb(url: string, body: object, requests: number, connect
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Several ab runs of one scenario as one result: their requests over their summed times. ab reports
+ * percentiles, not each response's time, so each percentile is the median of the runs'.
+ */
+export function combineAbRuns(runs: readonly ScenarioResult[]): Omit<ScenarioResult, 'id' | 'label' | 'tool'> {
+  const total = runs.reduce((sum, run) => sum + run.total, 0);
+  const seconds = runs.reduce((sum, run) => sum + run.total / run.requestsPerSecond, 0);
+  const non2xx = runs.reduce((sum, run) => sum + run.non2xx, 0);
+  const percentile = (field: 'p50' | 'p90' | 'p99' | 'max'): number => median(runs.map((run) => run.latencyMs[field]));
+  return {
+    requestsPerSecond: Math.round(total / seconds),
+    latencyMs: {
+      p50: percentile('p50'),
+      p90: percentile('p90'),
+      p99: percentile('p99'),
+      max: Math.max(...runs.map((run) => run.latencyMs.max)),
+    },
+    total,
+    statuses: { '2xx': total - non2xx, ...(non2xx > 0 ? { 'non-2xx': non2xx } : {}) },
+    non2xx,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    timeouts: 0,
+  };
 }

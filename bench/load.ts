@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from './children.js';
-import { cpuMeter } from './cpu.js';
+import { cpuSeconds } from './cpu.js';
 import type { FireJob, FireOutcome } from './fire.js';
 import type { ScenarioResult } from './model.js';
 import { summarise } from './stats.js';
@@ -45,22 +45,51 @@ async function fire(spec: LoadSpec, bodies: readonly object[], seconds: number):
   }
 }
 
-/** Warms up (discarded; none for 0 s), then measures for a fixed duration with a fixed number of connections. */
-export async function measureLoad(spec: LoadSpec): Promise<LoadResult> {
+/** One measured burst: what autocannon saw, and the server's CPU time over it when its process was given. */
+export interface Burst extends Omit<FireOutcome, 'samples'> {
+  readonly samples: readonly number[];
+  readonly cpuSeconds?: number;
+}
+
+/** The discarded warm-up (none for 0 s). */
+export async function warmUp(spec: LoadSpec): Promise<void> {
   if (spec.warmupSeconds > 0) await fire(spec, spec.warmupBodies ?? spec.bodies, spec.warmupSeconds);
-  const cpu = cpuMeter(spec.serverPid);
-  const outcome = await fire(spec, spec.bodies, spec.measureSeconds);
-  const total = Object.values(outcome.statuses).reduce((sum, count) => sum + count, 0);
-  const serverCpuUsPerRequest = cpu.perResponseUs(total);
+}
+
+/** One burst of `seconds`, measured. */
+export async function measureBurst(spec: LoadSpec, seconds: number): Promise<Burst> {
+  const before = spec.serverPid === undefined ? undefined : cpuSeconds(spec.serverPid);
+  const outcome = await fire(spec, spec.bodies, seconds);
+  return { ...outcome, ...(before === undefined ? {} : { cpuSeconds: cpuSeconds(spec.serverPid!) - before }) };
+}
+
+/** Bursts of one scenario as one result: responses over their summed durations, exact percentiles over every response. */
+export function combineBursts(bursts: readonly Burst[]): LoadResult {
+  const statuses: Record<string, number> = {};
+  let duration = 0;
+  let cpu: number | undefined = 0;
+  for (const burst of bursts) {
+    for (const [status, count] of Object.entries(burst.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+    duration += burst.duration;
+    cpu = cpu === undefined || burst.cpuSeconds === undefined ? undefined : cpu + burst.cpuSeconds;
+  }
+  const total = Object.values(statuses).reduce((sum, count) => sum + count, 0);
+  const sum = (field: 'non2xx' | 'errors' | 'timeouts'): number => bursts.reduce((all, burst) => all + burst[field], 0);
   return {
-    ...(serverCpuUsPerRequest === undefined ? {} : { serverCpuUsPerRequest }),
+    ...(cpu === undefined || total === 0 ? {} : { serverCpuUsPerRequest: (cpu * 1e6) / total }),
     // Completed responses over the wall time: autocannon's per-second mean drops the partial last second.
-    requestsPerSecond: Math.round(total / outcome.duration),
-    latencyMs: summarise(outcome.samples),
+    requestsPerSecond: Math.round(total / duration),
+    latencyMs: summarise(bursts.flatMap((burst) => burst.samples)),
     total,
-    statuses: outcome.statuses,
-    non2xx: outcome.non2xx,
-    errors: outcome.errors,
-    timeouts: outcome.timeouts,
+    statuses,
+    non2xx: sum('non2xx'),
+    errors: sum('errors'),
+    timeouts: sum('timeouts'),
   };
+}
+
+/** Warms up (discarded; none for 0 s), then measures one burst of a fixed duration with a fixed number of connections. */
+export async function measureLoad(spec: LoadSpec): Promise<LoadResult> {
+  await warmUp(spec);
+  return combineBursts([await measureBurst(spec, spec.measureSeconds)]);
 }

@@ -68,7 +68,10 @@ export interface BenchRun {
   readonly settings: {
     readonly connections: number;
     readonly warmupSeconds: number;
+    /** In all per scenario, over `rounds` bursts taking turns with the other scenarios under the same load. */
     readonly measureSeconds: number;
+    /** Absent in runs from before the scenarios took turns (one burst each). */
+    readonly rounds?: number;
     readonly quick: boolean;
     /** Absent when no scenario needed the broker or the warm-up was turned off. */
     readonly brokerWarmup?: BrokerWarmup;

@@ -4,7 +4,13 @@ export type Step = (typeof STEPS)[number];
 
 export interface BenchOptions {
   readonly warmupSeconds: number;
+  /** Measured seconds per scenario in all, split evenly over `rounds` bursts. */
   readonly measureSeconds: number;
+  /**
+   * Bursts per scenario. Scenarios under the same load take turns, one burst each per round, with
+   * every server up at once, so the machine's drift falls on all of them alike.
+   */
+  readonly rounds: number;
   readonly connections: number;
   /** The many-connections load (the brief's service level is stated at ~20; 1000 finds what breaks first). */
   readonly manyConnections: number;
@@ -21,6 +27,8 @@ export interface BenchOptions {
   readonly steps: ReadonlySet<Step>;
   /** Without the audit a run cannot claim gap-free numbers, so skipping it must be asked for. */
   readonly skipAudit: boolean;
+  /** Leave the run's topics on the broker (for reading them afterwards); by default they are deleted once audited. */
+  readonly keepTopics: boolean;
   readonly quick: boolean;
 }
 
@@ -64,7 +72,17 @@ export function benchPlaces(env: NodeJS.ProcessEnv): Pick<BenchOptions, 'kafkaPo
 }
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
-  const known = ['--quick', '--skip-audit', '--warmup=', '--duration=', '--connections=', '--only=', '--broker-warmup='];
+  const known = [
+    '--quick',
+    '--skip-audit',
+    '--keep-topics',
+    '--warmup=',
+    '--duration=',
+    '--connections=',
+    '--only=',
+    '--broker-warmup=',
+    '--rounds=',
+  ];
   const stray = argv.filter((arg) => !known.some((prefix) => arg === prefix || (prefix.endsWith('=') && arg.startsWith(prefix))));
   if (stray.length > 0) throw new Error(`Unknown argument(s) ${stray.join(' ')}; known: ${known.join(' ')}`);
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
@@ -73,6 +91,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     quick,
     warmupSeconds: positive(flag(argv, 'warmup') ?? env.BENCH_WARMUP, quick ? 1 : 3, 'the warm-up in seconds'),
     measureSeconds: positive(flag(argv, 'duration') ?? env.BENCH_DURATION, quick ? 3 : 10, 'the measured duration in seconds'),
+    rounds: whole(positive(flag(argv, 'rounds') ?? env.BENCH_ROUNDS, 3, 'the rounds per scenario')),
     connections: whole(positive(flag(argv, 'connections') ?? env.BENCH_CONNECTIONS, 20, 'the connection count')),
     manyConnections: whole(positive(env.BENCH_MANY_CONNECTIONS, 1000, 'BENCH_MANY_CONNECTIONS')),
     brokerWarmupProduces: count(
@@ -84,5 +103,6 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     abRequests: whole(positive(env.BENCH_AB_REQUESTS, quick ? 2000 : 10_000, 'BENCH_AB_REQUESTS')),
     steps: steps(flag(argv, 'only') ?? env.BENCH_ONLY),
     skipAudit: argv.includes('--skip-audit') || env.BENCH_SKIP_AUDIT === '1',
+    keepTopics: argv.includes('--keep-topics') || env.BENCH_KEEP_TOPICS === '1',
   };
 }

@@ -74,6 +74,7 @@ export function machineLine(run: BenchRun): string {
   return (
     `${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.java}, Linux ${machine.kernel}; ` +
     `${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.measureSeconds} s measured per scenario` +
+    (settings.rounds === undefined ? '' : ` in ${settings.rounds} alternating rounds`) +
     (settings.quick ? ' (quick)' : '') +
     (settings.brokerWarmup === undefined ? '' : `; broker warmed with ${settings.brokerWarmup.produces} produces`)
   );

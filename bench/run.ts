@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { runAb } from './ab.js';
+import { combineAbRuns, runAb } from './ab.js';
 import { runAudit } from './audit.js';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
+import { createKafka } from '../src/log/kafka-config.js';
 import { renderChart } from './chart.js';
 import { runCommand, startChild, type Child } from './children.js';
-import { cpuMeter } from './cpu.js';
+import { cpuSeconds } from './cpu.js';
 import { measureKafkaFloor, warmBroker } from './kafka-floor.js';
-import { measureLoad } from './load.js';
+import { combineBursts, measureBurst, warmUp, type Burst } from './load.js';
 import { describeMachine } from './machine.js';
 import type { AuditResult, BenchRun, BrokerWarmup, ScenarioResult } from './model.js';
 import { parseOptions, type BenchOptions, type Step } from './options.js';
@@ -33,12 +34,38 @@ interface Service {
   readonly shareClasses: string;
 }
 
+/** The bench's servers, up at once while the scenarios take turns. */
+interface Servers {
+  readonly raw?: Child;
+  readonly koa?: Child;
+  readonly durable?: Child;
+  readonly service?: Service;
+}
+
+/** One scenario, measured in bursts that take turns with the other scenarios under its load. */
+interface Entry {
+  readonly id: string;
+  readonly label: string;
+  readonly server: Child;
+  readonly load: Load;
+  readonly bodies: readonly object[];
+  readonly keyed?: boolean;
+  /** A service scenario: read over the baselines, its resident set sampled, every answer a 201. */
+  readonly service: boolean;
+  readonly bursts: Burst[];
+  readonly abRuns: Array<{ readonly run: ScenarioResult; readonly cpuSeconds: number }>;
+  rssMiB: number;
+}
+
+const ORDER: readonly Load[] = ['usual', 'keyed', 'many', 'ab'];
+
 class Bench {
   readonly scenarios: ScenarioResult[] = [];
   readonly audits: AuditResult[] = [];
   readonly failures: string[] = [];
   readonly startedAt = new Date().toISOString();
   private brokers: string | undefined;
+  private readonly topics = new Set<string>();
 
   constructor(private readonly options: BenchOptions) {}
 
@@ -52,76 +79,42 @@ class Bench {
   }
 
   topic(label: string): string {
-    return `bench-${label}-${this.startedAt.replace(/[:.]/g, '-')}`;
+    const topic = `bench-${label}-${this.startedAt.replace(/[:.]/g, '-')}`;
+    this.topics.add(topic);
+    return topic;
   }
 
   /**
-   * A baseline server under each load it has an id for: the usual one; a new Idempotency-Key per
-   * request (which costs the load generator a rebuilt request each time, ~10% of bare Koa's
-   * throughput on a box the generator shares); many connections; ab.
+   * Deletes the run's topics once they are audited: the bench's broker keeps its data directory from
+   * run to run, and a run leaves ~200 MB (the warm-up alone writes 40,000 batches). A failed run
+   * keeps them, as the evidence to read.
    */
-  async baseline(
-    ids: Partial<Record<Load, string>> & { readonly usual: string },
-    label: string,
-    script: string,
-    port: number,
-    env: Readonly<Record<string, string>> = {},
-  ): Promise<void> {
-    const child = await startChild({
-      name: ids.usual,
+  async dropTopics(): Promise<void> {
+    if (this.brokers === undefined || this.topics.size === 0) return;
+    if (this.options.keepTopics || this.failures.length > 0) {
+      say(`kept this run's topics (${this.options.keepTopics ? '--keep-topics' : 'the run failed'}): ${[...this.topics].join(', ')}`);
+      return;
+    }
+    const admin = createKafka({ brokers: this.brokers.split(','), topic: '', clientId: 'bench-cleanup' }).admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const topics = [...this.topics].filter((topic) => existing.has(topic));
+      if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+      say(`deleted ${topics.length} topics of this run`);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async startBaseline(name: string, script: string, port: number, env: Readonly<Record<string, string>> = {}): Promise<Child> {
+    return startChild({
+      name,
       args: ['--import', 'tsx', script],
       port,
       env: { PORT: String(port), ...env },
-      logFile: join(RESULTS, `${ids.usual}.log`),
+      logFile: join(RESULTS, `${name}.log`),
     });
-    const loads: ReadonlyArray<readonly [Load, string, { keyed?: boolean; connections?: number }]> = [
-      ['usual', label, {}],
-      ['keyed', `${label}, a new Idempotency-Key each`, { keyed: true }],
-      ['many', `${label}, ${this.options.manyConnections} connections`, { connections: this.options.manyConnections }],
-    ];
-    try {
-      for (const [load, described, { keyed, connections }] of loads) {
-        const id = ids[load];
-        if (id === undefined) continue;
-        say(`(${id}) ${described}`);
-        const measured = await measureLoad({
-          url: child.url,
-          serverPid: child.pid,
-          bodies: [issueBody('CS')],
-          keyed,
-          ...this.loadSettings(connections),
-        });
-        this.scenarios.push({ id, label: described, tool: 'autocannon', ...measured });
-      }
-      if (ids.ab !== undefined && this.wants('ab')) await this.ab(ids.ab, `${label}, under ab`, child);
-    } finally {
-      await child.stop();
-    }
-  }
-
-  /**
-   * The brief's own tool: ab without keep-alive; skipped, and said, when ab is not installed. With
-   * `compared`, the result is read over the baselines' own ab runs.
-   */
-  async ab(id: string, label: string, server: Child, compared = false): Promise<void> {
-    const { abRequests, connections } = this.options;
-    say(`(${id}) ab -n ${abRequests} -c ${connections}: ${label}`);
-    const cpu = cpuMeter(server.pid);
-    const ab = await runAb(server.url, issueBody('CS'), abRequests, connections);
-    if (ab === undefined) {
-      say('ab is not installed (Debian: apt-get install apache2-utils); skipped');
-      return;
-    }
-    const serverCpuUsPerRequest = cpu.perResponseUs(ab.total);
-    const result = {
-      ...ab,
-      ...(serverCpuUsPerRequest === undefined ? {} : { serverCpuUsPerRequest }),
-      id,
-      label: `${ab.label}: ${label}`,
-      ...(compared ? { load: 'ab' as const } : {}),
-    };
-    this.scenarios.push(result);
-    this.check(result, ['2xx']);
   }
 
   async startService(label: string, port: number, shareClasses: string): Promise<Service> {
@@ -137,22 +130,127 @@ class Bench {
     return { child, topic, shareClasses };
   }
 
+  /**
+   * Every scenario of the servers that are up, in the order they are reported: each baseline under
+   * each load it has an id for (the usual one; a new Idempotency-Key per request, which costs the
+   * load generator a rebuilt request each time; many connections; ab), then the service's.
+   */
+  entries(servers: Servers): Entry[] {
+    const entries: Entry[] = [];
+    const add = (id: string, label: string, server: Child, load: Load, more: Partial<Pick<Entry, 'bodies' | 'keyed' | 'service'>> = {}) =>
+      entries.push({ id, label, server, load, bodies: [issueBody('CS')], service: false, bursts: [], abRuns: [], rssMiB: 0, ...more });
+    const { raw, koa, durable, service } = servers;
+    const { manyConnections } = this.options;
+    if (raw !== undefined) add('a', 'raw node:http, fixed 201', raw, 'usual');
+    for (const [baseline, server, label] of [
+      ['koa', koa, 'Koa + @koa/router, JSON body, 201'],
+      ['durable', durable, "a' answering after a Kafka commit"],
+    ] as const) {
+      if (server === undefined) continue;
+      const ids = BASELINES[baseline];
+      add(ids.usual, label, server, 'usual');
+      add(ids.keyed, `${label}, a new Idempotency-Key each`, server, 'keyed', { keyed: true });
+      add(ids.many, `${label}, ${manyConnections} connections`, server, 'many');
+      if (this.wants('ab')) add(ids.ab, `${label}, under ab`, server, 'ab');
+    }
+    if (service === undefined) return entries;
+    for (const scenario of this.wants('b') ? SERVICE_SCENARIOS : []) {
+      const label = scenario.many ? `${scenario.label}, ${manyConnections} connections` : scenario.label;
+      add(scenario.id, label, service.child, loadOf(scenario), { bodies: scenario.bodies, keyed: scenario.keyed === true, service: true });
+    }
+    if (this.wants('ab')) add('ab', 'the service', service.child, 'ab', { service: true });
+    return entries;
+  }
+
+  /** The scenarios under one load: each server warmed once, then `rounds` rounds of one burst each. */
+  async measureLoad(load: Load, entries: readonly Entry[]): Promise<void> {
+    const { rounds, warmupSeconds, measureSeconds, abRequests } = this.options;
+    const connections = load === 'many' ? this.options.manyConnections : this.options.connections;
+    const spec = (entry: Entry) => ({
+      url: entry.server.url,
+      serverPid: entry.server.pid,
+      bodies: entry.bodies,
+      keyed: entry.keyed,
+      connections,
+      warmupSeconds,
+      measureSeconds,
+    });
+    const warmed = new Set<Child>();
+    for (const entry of load === 'ab' ? [] : entries) {
+      if (warmed.has(entry.server)) continue;
+      warmed.add(entry.server);
+      say(`(${entry.id}) warm-up, ${warmupSeconds} s`);
+      await warmUp(spec(entry));
+    }
+    for (let round = 1; round <= rounds; round++) {
+      for (const entry of entries) {
+        if (load !== 'ab') {
+          say(`(${entry.id}) round ${round} of ${rounds}: ${entry.label}`);
+          const rss = entry.service ? sampleRss(entry.server.pid) : undefined;
+          entry.bursts.push(await measureBurst(spec(entry), measureSeconds / rounds));
+          entry.rssMiB = Math.max(entry.rssMiB, rss?.stop() ?? 0);
+          continue;
+        }
+        const requests = Math.ceil(abRequests / rounds);
+        say(`(${entry.id}) round ${round} of ${rounds}: ab -n ${requests} -c ${connections}, ${entry.label}`);
+        const before = cpuSeconds(entry.server.pid);
+        const run = await runAb(entry.server.url, issueBody('CS'), requests, connections);
+        if (run === undefined) throw new AbMissing();
+        entry.abRuns.push({ run, cpuSeconds: cpuSeconds(entry.server.pid) - before });
+      }
+    }
+  }
+
+  /** An entry's bursts as one scenario result, checked when it is the service's or ab's. */
+  result(entry: Entry): ScenarioResult {
+    const { id, label, load, service } = entry;
+    const compared = service ? { load } : {};
+    if (load !== 'ab') {
+      const result: ScenarioResult = {
+        id,
+        label,
+        tool: 'autocannon',
+        ...combineBursts(entry.bursts),
+        ...(service ? { serviceRssMaxMiB: entry.rssMiB } : {}),
+        ...compared,
+      };
+      if (service) this.check(result, ['201']);
+      return result;
+    }
+    const runs = entry.abRuns.map(({ run }) => run);
+    const combined = combineAbRuns(runs);
+    const cpu = entry.abRuns.reduce((sum, { cpuSeconds: seconds }) => sum + seconds, 0);
+    const result: ScenarioResult = {
+      id,
+      label: `ab -n ${combined.total} -c ${this.options.connections} (no keep-alive) in ${runs.length} runs: ${label}`,
+      tool: 'ab',
+      ...combined,
+      ...(combined.total > 0 ? { serverCpuUsPerRequest: (cpu * 1e6) / combined.total } : {}),
+      ...compared,
+    };
+    this.check(result, ['2xx']);
+    return result;
+  }
+
   async serviceScenario(service: Service, scenario: ServiceScenario): Promise<ScenarioResult> {
     say(`(${scenario.id}) ${scenario.label}`);
     const rss = sampleRss(service.child.pid);
-    const load = await measureLoad({
+    const { warmupSeconds, measureSeconds, connections } = this.options;
+    const spec = {
       url: service.child.url,
       serverPid: service.child.pid,
       bodies: scenario.bodies,
       warmupBodies: scenario.warmupBodies,
-      keyed: scenario.keyed,
-      ...this.loadSettings(scenario.many ? this.options.manyConnections : undefined),
-    });
+      connections,
+      warmupSeconds,
+      measureSeconds,
+    };
+    await warmUp(spec);
     const result: ScenarioResult = {
       id: scenario.id,
-      label: scenario.many ? `${scenario.label}, ${this.options.manyConnections} connections` : scenario.label,
+      label: scenario.label,
       tool: 'autocannon',
-      ...load,
+      ...combineBursts([await measureBurst(spec, measureSeconds)]),
       serviceRssMaxMiB: rss.stop(),
       load: loadOf(scenario),
     };
@@ -187,12 +285,10 @@ class Bench {
       );
     }
   }
-
-  private loadSettings(connections = this.options.connections): { connections: number; warmupSeconds: number; measureSeconds: number } {
-    const { warmupSeconds, measureSeconds } = this.options;
-    return { connections, warmupSeconds, measureSeconds };
-  }
 }
+
+/** ab is not installed: the ab scenarios are skipped, and said. */
+class AbMissing extends Error {}
 
 /** Each service scenario over raw node:http, and over bare Koa and durable Koa under the same load. */
 function withRatios(scenarios: readonly ScenarioResult[]): ScenarioResult[] {
@@ -227,15 +323,10 @@ async function main(): Promise<void> {
       `broker warm-up: ${brokerWarmup.seconds} s; first produces ${brokerWarmup.firstMsEach} ms each, last ${brokerWarmup.lastMsEach} ms`,
     );
   }
-  if (bench.wants('a')) await bench.baseline({ usual: 'a' }, 'raw node:http, fixed 201', 'bench/servers/raw-http.ts', port);
-  if (bench.wants("a'")) await bench.baseline(BASELINES.koa, 'Koa + @koa/router, JSON body, 201', 'bench/servers/koa-hello.ts', port + 1);
-  if (bench.wants('d')) {
-    const env = { KAFKA_BROKERS: await bench.broker(), KAFKA_TOPIC: bench.topic('durable') };
-    await bench.baseline(BASELINES.durable, "a' answering after a Kafka commit", 'bench/servers/koa-durable.ts', port + 4, env);
-  }
+  let floor: ScenarioResult | undefined;
   if (bench.wants('k')) {
     say(`(k) Kafka floor, ${options.floorSends} sequential produces`);
-    bench.scenarios.push(await measureKafkaFloor([await bench.broker()], bench.topic('floor'), options.floorSends));
+    floor = await measureKafkaFloor([await bench.broker()], bench.topic('floor'), options.floorSends);
   }
   if (bench.wants('b', 'c', 'ab')) {
     say('building the service');
@@ -243,31 +334,62 @@ async function main(): Promise<void> {
     if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
   }
 
+  const started: Child[] = [];
+  const up = async (child: Promise<Child>): Promise<Child> => {
+    started.push(await child);
+    return started.at(-1)!;
+  };
+  let service: Service | undefined;
   let mixed: number | undefined;
-  if (bench.wants('b', 'ab')) {
-    const service = await bench.startService('unlimited', port + 2, UNLIMITED_SHARE_CLASSES);
-    try {
-      for (const scenario of bench.wants('b') ? SERVICE_SCENARIOS : []) {
-        const result = await bench.serviceScenario(service, scenario);
-        bench.check(result, ['201']);
-        if (scenario.id === 'b-mixed') mixed = result.requestsPerSecond;
+  try {
+    const servers: Servers = {
+      ...(bench.wants('a') ? { raw: await up(bench.startBaseline('a', 'bench/servers/raw-http.ts', port)) } : {}),
+      ...(bench.wants("a'") ? { koa: await up(bench.startBaseline("a'", 'bench/servers/koa-hello.ts', port + 1)) } : {}),
+      ...(bench.wants('d')
+        ? {
+            durable: await up(
+              bench.startBaseline('d', 'bench/servers/koa-durable.ts', port + 4, {
+                KAFKA_BROKERS: await bench.broker(),
+                KAFKA_TOPIC: bench.topic('durable'),
+              }),
+            ),
+          }
+        : {}),
+    };
+    if (bench.wants('b', 'ab')) service = await bench.startService('unlimited', port + 2, UNLIMITED_SHARE_CLASSES);
+    const entries = bench.entries({ ...servers, ...(service === undefined ? {} : { service }) });
+    const measured = new Set<Entry>();
+    for (const load of ORDER) {
+      const under = entries.filter((entry) => entry.load === load);
+      if (under.length === 0) continue;
+      try {
+        await bench.measureLoad(load, under);
+        for (const entry of under) measured.add(entry);
+      } catch (error) {
+        if (!(error instanceof AbMissing)) throw error;
+        say('ab is not installed (Debian: apt-get install apache2-utils); skipped');
       }
-      if (bench.wants('ab')) await bench.ab('ab', 'the service', service.child, true);
-    } finally {
-      await bench.finishService(service);
     }
+    const results = entries.filter((entry) => measured.has(entry));
+    for (const entry of results.filter((each) => !each.service)) bench.scenarios.push(bench.result(entry));
+    if (floor !== undefined) bench.scenarios.push(floor);
+    for (const entry of results.filter((each) => each.service)) bench.scenarios.push(bench.result(entry));
+    mixed = bench.scenarios.find((scenario) => scenario.id === 'b-mixed')?.requestsPerSecond;
+  } finally {
+    await Promise.all(started.map((child) => child.stop()));
+    if (service !== undefined) await bench.finishService(service);
   }
 
   if (bench.wants('c')) {
     const shareClasses = exhaustionShareClasses(mixed, options.measureSeconds);
-    const service = await bench.startService('exhaustion', port + 3, shareClasses);
+    const exhaustion = await bench.startService('exhaustion', port + 3, shareClasses);
     try {
       say(`(c) authorized ${shareClasses}`);
-      const result = await bench.serviceScenario(service, EXHAUSTION_SCENARIO);
+      const result = await bench.serviceScenario(exhaustion, EXHAUSTION_SCENARIO);
       bench.check(result, ['201', '409']);
       if (!result.statuses['409']) say('warning: (c) never ran out of shares; its numbers are all-201');
     } finally {
-      await bench.finishService(service);
+      await bench.finishService(exhaustion);
     }
   }
 
@@ -278,6 +400,7 @@ async function main(): Promise<void> {
       connections: options.connections,
       warmupSeconds: options.warmupSeconds,
       measureSeconds: options.measureSeconds,
+      rounds: options.rounds,
       quick: options.quick,
       ...(brokerWarmup === undefined ? {} : { brokerWarmup }),
     },
@@ -285,6 +408,7 @@ async function main(): Promise<void> {
     audits: bench.audits,
     failures: bench.failures,
   };
+  await bench.dropTopics();
   const file = await writeResults(RESULTS, run, renderChart(run, machineLine(run)));
   console.log(`${machineLine(run)}\n\n${consoleTable(run)}\n\n${auditLines(run)}\n\nresults: ${file}, ${RESULTS}/latest.svg`);
   if (run.failures.length > 0) {

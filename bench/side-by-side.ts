@@ -7,6 +7,7 @@ import { cpuMeter } from './cpu.js';
 import { measureLoad, type LoadResult } from './load.js';
 import { benchPlaces } from './options.js';
 import { scavengeStats } from './scavenges.js';
+import { median } from './stats.js';
 import { issueBody, UNLIMITED_SHARE_CLASSES } from './scenarios.js';
 
 /**
@@ -73,8 +74,6 @@ interface Burst {
   readonly p99Ms: number;
   readonly unexpected: number;
 }
-
-const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[values.length >> 1]!;
 
 async function start(side: string, target: string, port: number, brokers: () => Promise<string>, gc: boolean): Promise<Child> {
   const logFile = join(RESULTS, `side-by-side-${side}.log`);

@@ -17,3 +17,6 @@ export function summarise(samples: readonly number[]): Latency {
     max: round(values[values.length - 1] ?? Number.NaN),
   };
 }
+
+/** The middle value (the upper of the two middle ones for an even count). */
+export const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[values.length >> 1]!;

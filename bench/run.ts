@@ -223,7 +223,7 @@ class Bench {
     const cpu = entry.abRuns.reduce((sum, { cpuSeconds: seconds }) => sum + seconds, 0);
     const result: ScenarioResult = {
       id,
-      label: `ab -n ${combined.total} -c ${this.options.connections} (no keep-alive) in ${runs.length} runs: ${label}`,
+      label: `${runs.length} × ab -n ${this.options.abRequests} -c ${this.options.connections} (no keep-alive): ${label}`,
       tool: 'ab',
       ...combined,
       ...(combined.total > 0 ? { serverCpuUsPerRequest: (cpu * 1e6) / combined.total } : {}),

@@ -86,10 +86,17 @@ function latencyPanel(scenarios: readonly ScenarioResult[], top: number): { svg:
 
 /** A dependency-free SVG: throughput bars, then latency percentile bars, one row per scenario. */
 export function renderChart(run: BenchRun, machine: string): string {
-  const title = [text(0, 18, `npm run bench, ${run.startedAt}`, 'font-weight="bold" font-size="15"'), text(0, 36, machine, 'fill="#555"')];
-  const throughput = throughputPanel(run.scenarios, 50);
-  const latency = latencyPanel(run.scenarios, 50 + throughput.height + 10);
-  const height = 50 + throughput.height + 10 + latency.height;
+  // The machine, then the run's settings, each on a line of its own: as one line it ran off the chart.
+  const lines = machine.split('; ');
+  const subtitle = [lines[0]!, lines.slice(1).join('; ')].filter((line) => line !== '');
+  const title = [
+    text(0, 18, `npm run bench, ${run.startedAt}`, 'font-weight="bold" font-size="15"'),
+    ...subtitle.map((line, index) => text(0, 36 + index * 16, line, 'fill="#555"')),
+  ];
+  const top = 36 + subtitle.length * 16;
+  const throughput = throughputPanel(run.scenarios, top);
+  const latency = latencyPanel(run.scenarios, top + throughput.height + 10);
+  const height = top + throughput.height + 10 + latency.height;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,

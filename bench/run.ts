@@ -151,14 +151,14 @@ class Bench {
       add(ids.usual, label, server, 'usual');
       add(ids.keyed, `${label}, a new Idempotency-Key each`, server, 'keyed', { keyed: true });
       add(ids.many, `${label}, ${manyConnections} connections`, server, 'many');
-      if (this.wants('ab')) add(ids.ab, `${label}, under ab`, server, 'ab');
+      if (this.wants('ab')) add(ids.ab, label, server, 'ab');
     }
     if (service === undefined) return entries;
     for (const scenario of this.wants('b') ? SERVICE_SCENARIOS : []) {
       const label = scenario.many ? `${scenario.label}, ${manyConnections} connections` : scenario.label;
       add(scenario.id, label, service.child, loadOf(scenario), { bodies: scenario.bodies, keyed: scenario.keyed === true, service: true });
     }
-    if (this.wants('ab')) add('ab', 'the service', service.child, 'ab', { service: true });
+    if (this.wants('ab')) add('ab', 'service, class CS', service.child, 'ab', { service: true });
     return entries;
   }
 
@@ -223,7 +223,7 @@ class Bench {
     const cpu = entry.abRuns.reduce((sum, { cpuSeconds: seconds }) => sum + seconds, 0);
     const result: ScenarioResult = {
       id,
-      label: `${runs.length} × ab -n ${this.options.abRequests} -c ${this.options.connections} (no keep-alive): ${label}`,
+      label: `${label}, under ${runs.length} × ab -n ${this.options.abRequests} -c ${this.options.connections} (no keep-alive)`,
       tool: 'ab',
       ...combined,
       ...(combined.total > 0 ? { serverCpuUsPerRequest: (cpu * 1e6) / combined.total } : {}),

@@ -7,7 +7,7 @@ import { renderChart } from './chart.js';
 import { runCommand, startChild, type Child } from './children.js';
 import { cpuSeconds } from './cpu.js';
 import { measureKafkaFloor, warmBroker } from './kafka-floor.js';
-import { combineBursts, measureBurst, warmUp, type Burst } from './load.js';
+import { combineBursts, measureBurst, measureLoad, warmUp, type Burst } from './load.js';
 import { describeMachine } from './machine.js';
 import type { AuditResult, BenchRun, BrokerWarmup, ScenarioResult } from './model.js';
 import { parseOptions, type BenchOptions, type Step } from './options.js';
@@ -163,7 +163,7 @@ class Bench {
   }
 
   /** The scenarios under one load: each server warmed once, then `rounds` rounds of one burst each. */
-  async measureLoad(load: Load, entries: readonly Entry[]): Promise<void> {
+  async measureInTurns(load: Load, entries: readonly Entry[]): Promise<void> {
     const { rounds, warmupSeconds, measureSeconds, abRequests } = this.options;
     const connections = load === 'many' ? this.options.manyConnections : this.options.connections;
     const spec = (entry: Entry) => ({
@@ -237,7 +237,7 @@ class Bench {
     say(`(${scenario.id}) ${scenario.label}`);
     const rss = sampleRss(service.child.pid);
     const { warmupSeconds, measureSeconds, connections } = this.options;
-    const spec = {
+    const load = await measureLoad({
       url: service.child.url,
       serverPid: service.child.pid,
       bodies: scenario.bodies,
@@ -245,13 +245,12 @@ class Bench {
       connections,
       warmupSeconds,
       measureSeconds,
-    };
-    await warmUp(spec);
+    });
     const result: ScenarioResult = {
       id: scenario.id,
       label: scenario.label,
       tool: 'autocannon',
-      ...combineBursts([await measureBurst(spec, measureSeconds)]),
+      ...load,
       serviceRssMaxMiB: rss.stop(),
       load: loadOf(scenario),
     };
@@ -364,7 +363,7 @@ async function main(): Promise<void> {
       const under = entries.filter((entry) => entry.load === load);
       if (under.length === 0) continue;
       try {
-        await bench.measureLoad(load, under);
+        await bench.measureInTurns(load, under);
         for (const entry of under) measured.add(entry);
       } catch (error) {
         if (!(error instanceof AbMissing)) throw error;

@@ -2,12 +2,14 @@
 # Runs Apache Kafka (KRaft, combined broker + controller nodes) from jars fetched off Maven Central,
 # on the installed Java: how tests, CI and `npm start` get a real broker where no Docker engine runs.
 #
-#   kafka.sh start | stop [NODE...] | status | console [kafka-console-consumer args...]
+#   kafka.sh start [NODE...] | stop [NODE...] | status [NODE...] | console [kafka-console-consumer args...]
 #
 # Environment: KAFKA_NODES (1): how many nodes; node i (from 1) listens on KAFKA_PORT (9092) + 2(i-1)
 # and its controller on the port after it, with its data in .kafka/broker-<its port>. `start` starts
-# the nodes that are down and waits until the whole cluster accepts a produce with acks=all; `stop`
-# stops every node, or the ones named. KAFKA_CONTROLLER_PORT and KAFKA_DATA_DIR (one node only),
+# the nodes that are down (every node, or the ones named) and waits until the nodes running accept a
+# produce with acks=all; `stop` stops every node, or the ones named. A named node needs no
+# KAFKA_NODES: its port and data dir follow from its number, and `start` takes the cluster's size
+# from the node's last server.properties. KAFKA_CONTROLLER_PORT and KAFKA_DATA_DIR (one node only),
 # KAFKA_HEAP (512m per node), KAFKA_START_TIMEOUT (90 seconds).
 # KAFKA_EXTRA_LISTENERS (e.g. SASL_SSL://127.0.0.1:9094), KAFKA_EXTRA_CONFIG (a properties file
 # appended to each node's server.properties) and KAFKA_FORMAT_ARGS (added to `kafka-storage format`,
@@ -21,27 +23,68 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 base_port="${KAFKA_PORT:-9092}"
+nodes_given="${KAFKA_NODES:+yes}"
 nodes="${KAFKA_NODES:-1}"
 libs="$root/.kafka/libs"
 heap="${KAFKA_HEAP:-512m}"
 start_timeout="${KAFKA_START_TIMEOUT:-90}"
 
 if ! [[ "$nodes" =~ ^[1-9]$ ]]; then echo "[kafka] Expected KAFKA_NODES to be 1 to 9, got \"$nodes\"" >&2; exit 2; fi
-if [ "$nodes" -gt 1 ] && [ -n "${KAFKA_PROXIED_PORT:-}${KAFKA_CONTROLLER_PORT:-}${KAFKA_DATA_DIR:-}" ]; then
-  echo "[kafka] KAFKA_PROXIED_PORT, KAFKA_CONTROLLER_PORT and KAFKA_DATA_DIR apply to one node only (KAFKA_NODES=$nodes)" >&2
-  exit 2
-fi
+one_node_only() {
+  if [ "$nodes" -gt 1 ] && [ -n "${KAFKA_PROXIED_PORT:-}${KAFKA_CONTROLLER_PORT:-}${KAFKA_DATA_DIR:-}" ]; then
+    echo "[kafka] KAFKA_PROXIED_PORT, KAFKA_CONTROLLER_PORT and KAFKA_DATA_DIR apply to one node only (a cluster of $nodes)" >&2
+    exit 2
+  fi
+}
+one_node_only
 
 node_port() { echo $((base_port + 2 * ($1 - 1))); }
-controller_port() { if [ "$nodes" -eq 1 ]; then echo "${KAFKA_CONTROLLER_PORT:-$((base_port + 1))}"; else echo $(($(node_port "$1") + 1)); fi; }
-data_dir() { if [ "$nodes" -eq 1 ]; then echo "${KAFKA_DATA_DIR:-$root/.kafka/broker-$base_port}"; else echo "$root/.kafka/broker-$(node_port "$1")"; fi; }
+# Only node 1 can be moved by KAFKA_CONTROLLER_PORT and KAFKA_DATA_DIR (refused in a cluster), so a
+# node's ports and data dir follow from its number alone and `stop 2` finds node 2 without KAFKA_NODES.
+controller_port() { if [ "$1" -eq 1 ]; then echo "${KAFKA_CONTROLLER_PORT:-$((base_port + 1))}"; else echo $(($(node_port "$1") + 1)); fi; }
+data_dir() { if [ "$1" -eq 1 ]; then echo "${KAFKA_DATA_DIR:-$root/.kafka/broker-$base_port}"; else echo "$root/.kafka/broker-$(node_port "$1")"; fi; }
 all_nodes() { seq 1 "$nodes"; }
-brokers() { local list=() i; for i in $(all_nodes); do list+=("127.0.0.1:$(node_port "$i")"); done; (IFS=,; echo "${list[*]}"); }
+brokers_of() { local list=() i; for i in "$@"; do list+=("127.0.0.1:$(node_port "$i")"); done; (IFS=,; echo "${list[*]}"); }
+brokers() { brokers_of $(all_nodes); }
 # Replicated internal topics need that many nodes; three copies at most, two in sync.
 replicas() { echo $((nodes < 3 ? nodes : 3)); }
 min_isr() { echo $((nodes < 2 ? 1 : 2)); }
 
 say() { echo "[kafka] $*" >&2; }
+
+# Node ids are 1 to 9, as KAFKA_NODES is: 0 would put node 1's neighbour below KAFKA_PORT.
+check_nodes() {
+  local node
+  for node in "$@"; do
+    if ! [[ "$node" =~ ^[1-9]$ ]]; then say "Expected a node number from 1 to 9 (node i listens on KAFKA_PORT + 2(i-1)), got \"$node\""; exit 2; fi
+  done
+}
+
+# How many voters a node was last started with: the size of its cluster when KAFKA_NODES is not given.
+recorded_nodes() {
+  local props; props="$(data_dir "$1")/server.properties"
+  [ -f "$props" ] || return 1
+  sed -n 's/^controller.quorum.voters=//p' "$props" | tr ',' '\n' | grep -c '@'
+}
+
+# Starting a named node rewrites its server.properties, whose voters must be the whole cluster's.
+size_cluster_of() {
+  local node known=""
+  if [ -z "$nodes_given" ]; then
+    for node in "$@"; do known="$(recorded_nodes "$node")" && break; known=""; done
+    if [ -n "$known" ]; then
+      nodes="$known"
+    else
+      for node in "$@"; do
+        if [ "$node" -gt 1 ]; then say "node $node has never been started on port $(node_port "$node"): set KAFKA_NODES to the size of its cluster"; exit 2; fi
+      done
+    fi
+  fi
+  for node in "$@"; do
+    if [ "$node" -gt "$nodes" ]; then say "node $node is not in a cluster of $nodes (KAFKA_NODES)"; exit 2; fi
+  done
+  one_node_only
+}
 
 ensure_tools() {
   local missing=()
@@ -145,16 +188,19 @@ start_node() {
 }
 
 start() {
+  local id pids=() up=() node targets=("$@")
+  if [ ${#targets[@]} -gt 0 ]; then check_nodes "${targets[@]}"; size_cluster_of "${targets[@]}"; else mapfile -t targets < <(all_nodes); fi
   ensure_libs
   ensure_tools
-  local id pids=() node
   id="$(cluster_id)"
   # All at once: a KRaft quorum of several nodes elects its controller only once a majority runs.
-  for node in $(all_nodes); do start_node "$node" "$id"; pids+=("$(cat "$(data_dir "$node")/broker.pid")"); done
-  # "Started" means the cluster acknowledged a produce with acks=all and every node registered, not merely that ports listen.
-  if ! node "$here/probe.mjs" "$(brokers)" "$start_timeout" "$(IFS=,; echo "${pids[*]}")" "$nodes"; then
-    say "the cluster did not accept a produce; last log lines of each node:"
-    for node in $(all_nodes); do tail -n 15 "$(data_dir "$node")/broker.log" >&2 || true; done
+  for node in "${targets[@]}"; do start_node "$node" "$id"; pids+=("$(cat "$(data_dir "$node")/broker.pid")"); done
+  for node in $(all_nodes); do running_pid "$node" >/dev/null && up+=("$node"); done
+  # "Started" means the nodes running acknowledged a produce with acks=all and each registered, not
+  # merely that ports listen; nodes left stopped on purpose are not waited for.
+  if ! node "$here/probe.mjs" "$(brokers_of "${up[@]}")" "$start_timeout" "$(IFS=,; echo "${pids[*]}")" "${#up[@]}"; then
+    say "the cluster did not accept a produce; last log lines of each node started:"
+    for node in "${targets[@]}"; do tail -n 15 "$(data_dir "$node")/broker.log" >&2 || true; done
     exit 1
   fi
 }
@@ -171,25 +217,23 @@ stop_node() {
 
 stop() {
   local node targets=("$@")
-  [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(all_nodes)
-  for node in "${targets[@]}"; do
-    if ! [[ "$node" =~ ^[1-9]$ ]] || [ "$node" -gt "$nodes" ]; then say "Expected a node from 1 to $nodes, got \"$node\""; exit 2; fi
-  done
+  if [ ${#targets[@]} -gt 0 ]; then check_nodes "${targets[@]}"; else mapfile -t targets < <(all_nodes); fi
   # Several nodes stop together: one by one, the last ones would wait for a quorum that is gone.
   for node in "${targets[@]}"; do stop_node "$node" & done
   wait
 }
 
 status() {
-  local node pid down=0
-  for node in $(all_nodes); do
+  local node pid down=0 targets=("$@")
+  if [ ${#targets[@]} -gt 0 ]; then check_nodes "${targets[@]}"; else mapfile -t targets < <(all_nodes); fi
+  for node in "${targets[@]}"; do
     if pid="$(running_pid "$node")"; then
       echo "node $node running pid=$pid port=$(node_port "$node") data=$(data_dir "$node") log=$(data_dir "$node")/broker.log"
     else
       echo "node $node stopped port=$(node_port "$node") data=$(data_dir "$node")"; down=1
     fi
   done
-  echo "KAFKA_BROKERS=$(brokers)"
+  echo "KAFKA_BROKERS=$(brokers_of "${targets[@]}")"
   [ "$down" -eq 0 ] || return 3
 }
 
@@ -200,10 +244,10 @@ console() {
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
-  status) status ;;
+  status) shift; status "$@" ;;
   console) shift; console "$@" ;;
   fetch) ensure_libs ;;
-  *) echo "usage: $0 start|stop [NODE...]|status|fetch|console [args]" >&2; exit 2 ;;
+  *) echo "usage: $0 start [NODE...]|stop [NODE...]|status [NODE...]|fetch|console [args]" >&2; exit 2 ;;
 esac

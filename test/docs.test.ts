@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../src/errors.js';
+import { STATUS_OF } from '../src/http/status.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOCS = [
@@ -67,6 +69,24 @@ describe('the documentation', () => {
     expect(read.size).toBeGreaterThan(25);
     const operations = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
     expect([...read].filter((name) => !operations.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it("lists every error code of src/errors.ts in docs/api.md's error table, with the status src/http/status.ts gives it", () => {
+    const api = readFileSync(join(ROOT, 'docs/api.md'), 'utf8');
+    const section = api.slice(api.indexOf('## Errors and what to do'));
+    const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| status')));
+    const statusInTable = new Map<string, string>();
+    for (const row of table.split('\n').filter((line) => line.startsWith('| '))) {
+      const [status, codes] = row
+        .split('|')
+        .slice(1, 3)
+        .map((cell) => cell.trim()) as [string, string];
+      for (const [, code] of codes.matchAll(/`([a-z_]+)`/g)) statusInTable.set(code!, status);
+    }
+    const wrong = ERROR_CODES.filter((code) => statusInTable.get(code) !== String(STATUS_OF[code])).map(
+      (code) => `${code}: ${statusInTable.get(code) ?? 'missing'}, not ${STATUS_OF[code]}`,
+    );
+    expect(wrong).toEqual([]);
   });
 
   it('keeps the README a front door: short, with the two commands and links into docs/', () => {

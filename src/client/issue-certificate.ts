@@ -25,7 +25,10 @@ export interface IssueOptions {
   readonly maxDelayMs?: number;
   /** An attempt not answered within this long is abandoned and retried (default 20,000 ms). */
   readonly attemptTimeoutMs?: number;
-  /** Stops retrying; the request's outcome is then unknown, and the key still finds it. */
+  /**
+   * Stops the attempt in flight or the wait between attempts: the call then throws an IssueError
+   * `aborted` with `canRetry` and the key, since the outcome is unknown and the key still finds it.
+   */
   readonly signal?: AbortSignal;
   /** Told before each retry why it retries and how long it waits. */
   readonly onRetry?: (retry: { readonly attempt: number; readonly reason: string; readonly delayMs: number }) => void;
@@ -41,8 +44,9 @@ export interface IssueResult {
 
 /**
  * The request failed for good, or could not get an answer in the attempts allowed. `code` is the
- * service's error code (docs/api.md), or `unreachable` when the last attempt got no HTTP answer.
- * When `canRetry` is true the outcome is unknown: retry later with the same `idempotencyKey`.
+ * service's error code (docs/api.md), `unreachable` when the last attempt got no HTTP answer, or
+ * `aborted` when the caller's `signal` stopped it (its reason is the `cause`). When `canRetry` is
+ * true the outcome is unknown: retry later with the same `idempotencyKey`.
  */
 export class IssueError extends Error {
   constructor(
@@ -72,8 +76,10 @@ interface Attempt {
   readonly failure?: unknown;
 }
 
+/** Rejects with the signal's reason when it aborts, also when it already has. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
     const timer = setTimeout(done, ms);
     function done(): void {
       signal?.removeEventListener('abort', aborted);
@@ -129,9 +135,29 @@ export async function issueCertificate(request: CertificateRequest, options: Iss
   const maxAttempts = options.maxAttempts ?? 10;
   const baseDelayMs = options.baseDelayMs ?? 100;
   const maxDelayMs = options.maxDelayMs ?? 5000;
+  const { signal } = options;
+  // A bare AbortError would lose the key, and a caller who let the client make it could no longer retry.
+  const aborted = (attempts: number): IssueError =>
+    new IssueError(
+      'aborted',
+      `Aborted after ${attempts} attempt${attempts === 1 ? '' : 's'}; the outcome is unknown, retry later with Idempotency-Key ${key}`,
+      undefined,
+      true,
+      key,
+      attempts,
+      {},
+      { cause: signal?.reason },
+    );
   for (let attempts = 1; ; attempts++) {
+    if (signal?.aborted) throw aborted(attempts - 1);
     const url = urls[(attempts - 1) % urls.length]!;
-    const answer = await attempt(url, request, key, options.attemptTimeoutMs ?? 20_000, options.signal);
+    let answer: Attempt;
+    try {
+      answer = await attempt(url, request, key, options.attemptTimeoutMs ?? 20_000, signal);
+    } catch (failure) {
+      if (signal?.aborted) throw aborted(attempts);
+      throw failure;
+    }
     if (answer.status === 201 && answer.body !== undefined) {
       return { certificate: answer.body as unknown as Certificate, replayed: answer.replayed === true, idempotencyKey: key, attempts };
     }
@@ -157,6 +183,11 @@ export async function issueCertificate(request: CertificateRequest, options: Iss
     const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempts - 1));
     const delayMs = Math.round(Math.min(maxDelayMs, Math.max(Math.random() * ceiling, answer.retryAfterMs ?? 0)));
     options.onRetry?.({ attempt: attempts, reason, delayMs });
-    await sleep(delayMs, options.signal);
+    try {
+      await sleep(delayMs, signal);
+    } catch (failure) {
+      if (signal?.aborted) throw aborted(attempts);
+      throw failure;
+    }
   }
 }

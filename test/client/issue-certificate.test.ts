@@ -103,6 +103,46 @@ describe('issueCertificate (the typed client)', () => {
     expect(delays).toEqual([1000]);
   });
 
+  it('when the signal aborts an attempt in flight, throws a retryable IssueError with the key it made, the attempts and the reason', async () => {
+    const server = await scripted(['hang']);
+    const controller = new AbortController();
+    const reason = new Error('the order was cancelled');
+    const call = issueCertificate(ASK, { baseUrl: server.url, ...FAST, signal: controller.signal }).catch((thrown: unknown) => thrown);
+    while (server.keys.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort(reason);
+    const error = (await call) as IssueError;
+    expect(error).toBeInstanceOf(IssueError);
+    expect(error).toMatchObject({ code: 'aborted', status: undefined, canRetry: true, attempts: 1, idempotencyKey: server.keys[0] });
+    expect(error.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.cause).toBe(reason);
+    expect(error.message).toContain(`Idempotency-Key ${server.keys[0]}`);
+  });
+
+  it('when the signal aborts the wait between attempts, throws at once a retryable IssueError with the key it made and the attempts made', async () => {
+    const server = await scripted([{ ...unavailable, headers: { 'retry-after': '5' } }, unavailable]);
+    const controller = new AbortController();
+    const reason = new Error('shutting down');
+    const waits: number[] = [];
+    const started = Date.now();
+    const error = (await issueCertificate(ASK, {
+      baseUrl: server.url,
+      baseDelayMs: 1,
+      maxDelayMs: 10_000,
+      signal: controller.signal,
+      onRetry: ({ delayMs }) => {
+        waits.push(delayMs);
+        setTimeout(() => controller.abort(reason), 50);
+      },
+    }).catch((thrown: unknown) => thrown)) as IssueError;
+    expect(waits).toEqual([5000]);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error).toBeInstanceOf(IssueError);
+    expect(error).toMatchObject({ code: 'aborted', canRetry: true, attempts: 1, idempotencyKey: server.keys[0] });
+    expect(error.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.cause).toBe(reason);
+    expect(server.keys).toHaveLength(1);
+  });
+
   it('goes round the instances it is given, one per attempt', async () => {
     const [down, up] = [await scripted([unavailable]), await scripted([{ status: 201, body: CERTIFICATE }])];
     const result = await issueCertificate(ASK, { baseUrl: [down.url, up.url], ...FAST });

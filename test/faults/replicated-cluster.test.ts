@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseShareClasses } from '../../src/config.js';
 import { auditTopic } from '../support/audit.js';
-import { canRestartBroker, uniqueTopic } from '../support/broker.js';
+import { skipsWithoutOwnBroker, uniqueTopic } from '../support/broker.js';
 import { acknowledgedTwice, Cluster, median } from '../support/cluster.js';
 import { KafkaCluster } from '../support/kafka-cluster.js';
 import { faultDose, Load, until } from '../support/load.js';
@@ -38,7 +38,7 @@ function unmount(dir: string): void {
   }
 }
 
-describe.skipIf(!canRestartBroker())('a 3-node replicated Kafka cluster under load, its brokers dying', () => {
+describe.skipIf(skipsWithoutOwnBroker(import.meta.url))('a 3-node replicated Kafka cluster under load, its brokers dying', () => {
   let diskMounted = false;
 
   beforeAll(async () => {

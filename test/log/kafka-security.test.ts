@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKafkaSecurity } from '../../src/config.js';
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
-import { canRestartBroker, uniqueTopic } from '../support/broker.js';
+import { skipsWithoutOwnBroker, uniqueTopic } from '../support/broker.js';
 import { brokerScript, LOCAL_TEST_PORT } from '../support/broker-info.js';
 import { certificates } from '../support/certificates.js';
 import { issue } from '../support/http.js';
@@ -53,7 +53,7 @@ async function roundTrip(broker: string, settings: Record<string, string>): Prom
   }
 }
 
-describe.skipIf(!canRestartBroker())('Kafka over TLS and SASL (a self-signed certificate made by the test)', () => {
+describe.skipIf(skipsWithoutOwnBroker(import.meta.url))('Kafka over TLS and SASL (a self-signed certificate made by the test)', () => {
   beforeAll(async () => {
     // One self-signed certificate for 127.0.0.1: the broker's identity, and the CA the client trusts.
     execFileSync('openssl', [

@@ -14,10 +14,41 @@ export const PROXY_PORT = LOCAL_TEST_PORT + 3;
 export const brokerScript = fileURLToPath(new URL('../../scripts/kafka/kafka.sh', import.meta.url));
 
 export interface BrokerInfo {
-  /** `local`: started from scripts/kafka, so tests may stop and restart it. */
-  readonly mode: 'external' | 'container' | 'local';
+  /** `local`: started from scripts/kafka, so tests may stop and restart it; `external`: KAFKA_BROKERS. */
+  readonly mode: 'external' | 'local';
   readonly brokers: string[];
   readonly port?: number;
   /** Local mode only: where a proxy must listen and forward to for clients to stay behind it. */
   readonly proxied?: { readonly listener: string; readonly proxyPort: number };
 }
+
+/**
+ * The suites that run only against the broker the suite starts itself, and why: against
+ * KAFKA_BROKERS they are skipped, and said to be, by the global setup at the start and by each
+ * suite (test/support/broker.ts, skipsWithoutOwnBroker). A suite not listed here cannot ask to skip.
+ */
+export const OWN_BROKER_SUITES: Readonly<Record<string, { readonly suite: string; readonly why: string }>> = {
+  'test/log/kafka-security.test.ts': {
+    suite: 'Kafka over TLS and SASL',
+    why: 'starts a broker of its own with TLS and SASL listeners from scripts/kafka',
+  },
+  'test/log/wire/partition-producer.test.ts': {
+    suite: 'PartitionProducer through a proxy',
+    why: "needs the local broker's proxied listener",
+  },
+  'test/log/kafka-ledger.test.ts': {
+    suite: 'keeps acknowledged records across a broker restart',
+    why: 'stops and starts the broker',
+  },
+  'test/service/broker-outage.test.ts': { suite: 'when the broker goes away', why: 'stops and starts the broker' },
+  'test/faults/broker-outage.test.ts': { suite: 'broker outage under load', why: 'stops and starts the broker' },
+  'test/faults/replicated-cluster.test.ts': {
+    suite: 'a 3-node replicated Kafka cluster',
+    why: 'starts, kills and fills a three-node cluster of its own from scripts/kafka',
+  },
+  'test/faults/late-write.test.ts': { suite: 'a write delivered late', why: "needs the local broker's proxied listener" },
+  'test/cluster/idempotent-retry.test.ts': {
+    suite: 'Idempotency-Key across three instances',
+    why: "needs the local broker's proxied listener",
+  },
+};

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
-import { brokerScript, type BrokerInfo } from './broker-info.js';
+import { brokerScript, OWN_BROKER_SUITES, type BrokerInfo } from './broker-info.js';
 
 const run = promisify(execFile);
 
@@ -10,9 +12,23 @@ export function broker(): BrokerInfo {
   return inject('broker');
 }
 
-/** Broker stop/start is only ours to do when the project's scripts started it. */
-export function canRestartBroker(): boolean {
-  return broker().mode === 'local';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * For `describe.skipIf`/`it.skipIf` in a suite listed in OWN_BROKER_SUITES, given its
+ * `import.meta.url`: true against KAFKA_BROKERS, with a warning naming the suite and why, so a
+ * skipped proof is counted as skipped and seen, never taken for a pass.
+ */
+export function skipsWithoutOwnBroker(fileUrl: string): boolean {
+  const file = relative(ROOT, fileURLToPath(fileUrl));
+  const listed = OWN_BROKER_SUITES[file];
+  if (listed === undefined) throw new Error(`${file} is not in OWN_BROKER_SUITES (test/support/broker-info.ts)`);
+  const info = broker();
+  if (info.mode === 'local') return false;
+  console.warn(
+    `[broker] SKIPPED ${file} (${listed.suite}): it ${listed.why}, and KAFKA_BROKERS=${info.brokers.join(',')} is set; unset it to run it`,
+  );
+  return true;
 }
 
 async function script(command: 'start' | 'stop'): Promise<void> {

@@ -1,17 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { readFileSync } from 'node:fs';
-import { brokerScript, LOCAL_TEST_PORT, PROXIED_LISTENER_PORT, PROXY_PORT, type BrokerInfo } from './broker-info.js';
+import { brokerScript, LOCAL_TEST_PORT, OWN_BROKER_SUITES, PROXIED_LISTENER_PORT, PROXY_PORT, type BrokerInfo } from './broker-info.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     broker: BrokerInfo;
   }
-}
-
-function dockerAnswers(): boolean {
-  const probe = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 5000, encoding: 'utf8' });
-  return probe.status === 0 && probe.stdout.trim().length > 0;
 }
 
 function hasProxiedListener(env: NodeJS.ProcessEnv): boolean {
@@ -27,26 +22,20 @@ function hasProxiedListener(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * Finds a real broker for the suite, in this order: KAFKA_BROKERS if set; a testcontainers Kafka if
- * a Docker engine answers; else the project's own scripts start Apache Kafka locally.
+ * The suite's broker: the project's own Apache Kafka (scripts/kafka, the version the service is
+ * built for), started here unless KAFKA_BROKERS names one; then the suites that need a broker of
+ * their own skip, and this says which at the start.
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default function setup(project: TestProject): () => void {
   const external = process.env.KAFKA_BROKERS?.trim();
   if (external) {
     console.log(`[broker] using KAFKA_BROKERS=${external}`);
+    const skipping = Object.entries(OWN_BROKER_SUITES).map(([file, { suite }]) => `${file} (${suite})`);
+    console.warn(
+      `[broker] KAFKA_BROKERS is set: ${skipping.length} suites will SKIP, as they need the broker the suite starts itself: ${skipping.join(', ')}`,
+    );
     project.provide('broker', { mode: 'external', brokers: external.split(',') });
-    return async () => undefined;
-  }
-
-  if (dockerAnswers()) {
-    const { KafkaContainer } = await import('@testcontainers/kafka');
-    const container = await new KafkaContainer('confluentinc/cp-kafka:7.9.0').withKraft().withExposedPorts(9093).start();
-    const brokers = [`${container.getHost()}:${container.getMappedPort(9093)}`];
-    console.log(`[broker] testcontainers Kafka at ${brokers[0]}`);
-    project.provide('broker', { mode: 'container', brokers });
-    return async () => {
-      await container.stop();
-    };
+    return () => undefined;
   }
 
   const env = {
@@ -72,7 +61,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     port: LOCAL_TEST_PORT,
     proxied: { listener: `127.0.0.1:${PROXIED_LISTENER_PORT}`, proxyPort: PROXY_PORT },
   });
-  return async () => {
+  return () => {
     if (!wasRunning) execFileSync(brokerScript, ['stop'], { env, stdio: 'inherit' });
   };
 }

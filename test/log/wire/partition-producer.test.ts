@@ -3,7 +3,7 @@ import { KafkaLedger } from '../../../src/log/kafka-ledger.js';
 import { readRange } from '../../../src/log/reader.js';
 import { locateLeader } from '../../../src/log/wire/metadata.js';
 import { PartitionProducer } from '../../../src/log/wire/partition-producer.js';
-import { broker, uniqueTopic } from '../../support/broker.js';
+import { broker, skipsWithoutOwnBroker, uniqueTopic } from '../../support/broker.js';
 import { HoldingProxy } from '../../support/holding-proxy.js';
 
 const proxied = broker().proxied;
@@ -48,7 +48,7 @@ async function values(ledger: KafkaLedger): Promise<string[]> {
   return seen;
 }
 
-describe.skipIf(proxied === undefined)('PartitionProducer against a real broker, through a proxy', () => {
+describe.skipIf(skipsWithoutOwnBroker(import.meta.url))('PartitionProducer against a real broker, through a proxy', () => {
   it('tries a write again on a new connection when its connection breaks under it, and the batch lands once', async () => {
     const { producer, proxy, ledger } = await throughProxy('wire-cut');
     expect(await producer.produce(records(2, 'first'), 3000)).toBe(0);

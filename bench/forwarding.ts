@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { FORWARD_PATH } from '../src/cluster/forward-protocol.js';
-import { startEmbeddedBroker } from '../src/embedded-broker.js';
-import { runCommand, startChild, type Child } from './children.js';
-import { cpuMeter } from './cpu.js';
-import { measureLoad } from './load.js';
-import { benchPlaces } from './options.js';
-import { issueBody } from './scenarios.js';
+import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
+import { runCommand, startChild, type Child } from './lib/children.js';
+import { cpuMeter } from './lib/cpu.js';
+import { measureLoad } from './lib/load.js';
+import { benchPlaces } from './lib/options.js';
+import { issueBody } from './lib/scenarios.js';
 
 /**
  * What one writer can carry when other instances take the HTTP: three instances on one topic; the

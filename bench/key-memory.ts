@@ -4,8 +4,8 @@
  * Run: node --expose-gc --import tsx bench/key-memory.ts [N]   (default 200,000)
  */
 import { randomUUID } from 'node:crypto';
-import { LogState } from '../src/actors/log-state.js';
-import type { LoggedRecord } from '../src/actors/certificate.js';
+import { LogState } from '../src/core/log-state.js';
+import type { LoggedRecord } from '../src/core/certificate.js';
 import { encodeValue, readRecord } from '../src/log/record.js';
 
 const count = Number(process.argv[2] ?? 200_000);
@@ -18,7 +18,7 @@ const CHUNK = 1000;
 function heldBytes(keyed: boolean): { bytes: number; remembered: number } {
   collect();
   const before = process.memoryUsage().heapUsed;
-  const state = new LogState([{ code: 'CS', authorized: Number.MAX_SAFE_INTEGER }], undefined, {
+  const state = new LogState([{ code: 'CS', authorized: Number.MAX_SAFE_INTEGER }], {
     windowMs: 365 * 86_400_000,
     maxKeys: count,
   });

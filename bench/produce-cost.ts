@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { startEmbeddedBroker } from '../src/embedded-broker.js';
-import { KafkaLedger } from '../src/log/kafka-ledger.js';
+import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
+import { benchLedger } from './lib/kafka.js';
 import { locateLeader } from '../src/log/wire/metadata.js';
 import { PartitionProducer } from '../src/log/wire/partition-producer.js';
-import { benchPlaces } from './options.js';
-import { measureProduces } from './produce-sample.js';
+import { benchPlaces } from './lib/options.js';
+import { measureProduces } from './lib/produce-sample.js';
 
 /**
  * What one write costs, by the client that makes it: kafkajs's producer (what the service used
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const pidFile = `.kafka/broker-${kafkaPort}/broker.pid`;
   const brokerPid = kafkaBrokers === undefined ? Number(readFileSync(pidFile, 'utf8')) : undefined;
   const topic = `bench-produce-${Date.now()}`;
-  const ledger = new KafkaLedger({ brokers: [brokers], topic, clientId: 'bench-produce' });
+  const ledger = benchLedger(brokers, topic, 'bench-produce');
   await ledger.connect();
   const kafkajs = ledger.client.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await kafkajs.connect();

@@ -1,18 +1,19 @@
 import { join } from 'node:path';
-import { combineAbRuns, runAb } from './ab.js';
-import { runAudit } from './audit.js';
-import { startEmbeddedBroker } from '../src/embedded-broker.js';
+import { combineAbRuns, runAb } from './lib/ab.js';
+import { runAudit } from './lib/audit.js';
+import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
 import { createKafka } from '../src/log/kafka-config.js';
-import { renderChart } from './chart.js';
-import { runCommand, startChild, type Child } from './children.js';
-import { cpuSeconds } from './cpu.js';
-import { measureKafkaFloor, warmBroker } from './kafka-floor.js';
-import { combineBursts, measureBurst, measureLoad, warmUp, type Burst } from './load.js';
-import { describeMachine } from './machine.js';
-import type { AuditResult, BenchRun, BrokerWarmup, ScenarioResult } from './model.js';
-import { parseOptions, type BenchOptions, type Step } from './options.js';
-import { auditLines, consoleTable, machineLine, writeResults } from './report.js';
-import { sampleRss } from './rss.js';
+import { benchConnection } from './lib/kafka.js';
+import { renderChart } from './lib/chart.js';
+import { runCommand, startChild, type Child } from './lib/children.js';
+import { cpuSeconds } from './lib/cpu.js';
+import { measureKafkaFloor, warmBroker } from './lib/kafka-floor.js';
+import { combineBursts, measureBurst, measureLoad, warmUp, type Burst } from './lib/load.js';
+import { describeMachine } from './lib/machine.js';
+import type { AuditResult, BenchRun, BrokerWarmup, ScenarioResult } from './lib/model.js';
+import { parseOptions, type BenchOptions, type Step } from './lib/options.js';
+import { auditLines, consoleTable, machineLine, writeResults } from './lib/report.js';
+import { sampleRss } from './lib/rss.js';
 import {
   BASELINES,
   EXHAUSTION_SCENARIO,
@@ -23,7 +24,7 @@ import {
   UNLIMITED_SHARE_CLASSES,
   type Load,
   type ServiceScenario,
-} from './scenarios.js';
+} from './lib/scenarios.js';
 
 const RESULTS = 'bench/results';
 const say = (message: string): void => console.error(`[bench] ${message}`);
@@ -95,7 +96,7 @@ class Bench {
       say(`kept this run's topics (${this.options.keepTopics ? '--keep-topics' : 'the run failed'}): ${[...this.topics].join(', ')}`);
       return;
     }
-    const admin = createKafka({ brokers: this.brokers.split(','), topic: '', clientId: 'bench-cleanup' }).admin();
+    const admin = createKafka(benchConnection(this.brokers), 'bench-cleanup').admin();
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());

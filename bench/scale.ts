@@ -2,12 +2,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedBroker } from '../src/embedded-broker.js';
-import { KafkaLedger } from '../src/log/kafka-ledger.js';
+import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
+import { benchLedger } from './lib/kafka.js';
 import { encodeValue } from '../src/log/record.js';
-import { runCommand, startChild } from './children.js';
-import { benchPlaces } from './options.js';
-import { rssMiB } from './rss.js';
+import { runCommand, startChild } from './lib/children.js';
+import { benchPlaces } from './lib/options.js';
+import { rssMiB } from './lib/rss.js';
 
 /**
  * Start-up at scale: fills a fresh topic with N valid certificates (one share each, CS first up to
@@ -38,7 +38,7 @@ function certificatesWanted(argv: readonly string[]): number {
 }
 
 async function fill(brokers: string, topic: string, count: number): Promise<void> {
-  const ledger = new KafkaLedger({ brokers: [brokers], topic });
+  const ledger = benchLedger(brokers, topic, 'bench-scale');
   await ledger.connect();
   await ledger.disconnect();
   const producer = new Kafka({ clientId: 'bench-scale', brokers: [brokers], logLevel: logLevel.NOTHING }).producer();

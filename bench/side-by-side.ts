@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmbeddedBroker } from '../src/embedded-broker.js';
-import { runAb } from './ab.js';
-import { runCommand, startChild, type Child } from './children.js';
-import { cpuMeter } from './cpu.js';
-import { measureLoad, type LoadResult } from './load.js';
-import { benchPlaces } from './options.js';
-import { scavengeStats } from './scavenges.js';
-import { median } from './stats.js';
-import { issueBody, UNLIMITED_SHARE_CLASSES } from './scenarios.js';
+import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
+import { runAb } from './lib/ab.js';
+import { runCommand, startChild, type Child } from './lib/children.js';
+import { cpuMeter } from './lib/cpu.js';
+import { measureLoad, type LoadResult } from './lib/load.js';
+import { benchPlaces } from './lib/options.js';
+import { scavengeStats } from './lib/scavenges.js';
+import { median } from './lib/stats.js';
+import { issueBody, UNLIMITED_SHARE_CLASSES } from './lib/scenarios.js';
 
 /**
  * What a change costs or buys per request, on a machine whose speed drifts by a fifth from one

@@ -1,51 +1,68 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { CLASS_CODE_PATTERN } from './actors/certificate.js';
-import { DEFAULT_KEY_WINDOW, type KeyWindow } from './actors/remembered-keys.js';
-import type { ShareClassConfig } from './actors/share-class-actor.js';
-import { CertificateError } from './errors.js';
-import { DEFAULT_COMPANY_NAME } from './paper/face.js';
-import { DEFAULT_SNAPSHOT_EVERY_RECORDS } from './state/snapshots.js';
-import { SASL_MECHANISMS, type KafkaSecurity, type SaslMechanism } from './log/kafka-config.js';
-import { DEFAULT_LOG_SAMPLE, LOG_LEVELS, type LogLevel } from './logger.js';
+import type { ClusterSettings } from './cluster/settings.js';
+import { CLASS_CODE_PATTERN } from './core/certificate.js';
+import { CertificateError } from './core/errors.js';
+import type { KeyWindow } from './core/remembered-keys.js';
+import type { ShareClassConfig } from './core/share-class.js';
+import { SASL_MECHANISMS, type KafkaConnection, type KafkaSecurity, type SaslMechanism } from './log/kafka-config.js';
+import type { TopicSettings } from './log/topic.js';
+import { LOG_LEVELS, type LoggingSettings, type LogLevel } from './monitoring/logger.js';
+import type { PaperSettings } from './paper/printer.js';
+import type { IssuingSettings } from './service.js';
+import type { StateSettings } from './state/snapshots.js';
 
-export interface Config {
+/** Where this instance answers HTTP (PORT, HOST). */
+export interface HttpSettings {
   readonly port: number;
   readonly host: string;
-  /** Undefined: start the embedded local broker from scripts/kafka. */
-  readonly kafkaBrokers: readonly string[] | undefined;
-  /** TLS and SASL towards the brokers; empty for a plaintext cluster. */
-  readonly kafkaSecurity: KafkaSecurity;
-  readonly topic: string;
-  readonly shareClasses: readonly ShareClassConfig[];
-  readonly minInsyncReplicas: number;
-  readonly replicationFactor: number;
-  readonly commitTimeoutMs: number;
-  /** The URL other instances reach this one at (forwarded POSTs go to the writer's). */
-  readonly advertisedUrl: string;
-  /** The consumer group that elects the writer. */
-  readonly writerGroup: string;
-  /** A writer that stops heartbeating is replaced after this long. */
-  readonly writerSessionTimeoutMs: number;
-  /** How long a POST waits for a writer to be known before `503 no_writer`. */
-  readonly writerWaitMs: number;
-  /** How long and how many idempotency keys are remembered (src/actors/remembered-keys.ts). */
-  readonly keyWindow: KeyWindow;
-  readonly flushEveryWrite: boolean;
-  readonly logLevel: LogLevel;
-  /** Log 1 in this many requests answered below 500 (0: none); every 5xx is logged. */
-  readonly logSample: number;
-  /** The issuing company, printed on paper certificates. */
-  readonly companyName: string;
-  /** The base URL clients reach the service at, printed in verification links; undefined: the request's own origin. */
-  readonly publicUrl: string | undefined;
-  /** Where this instance keeps snapshots of its log state (src/state/); undefined: none, read the whole log at start. */
-  readonly stateDir: string | undefined;
-  /** A snapshot is taken each time the state has moved this many records past the last one. */
-  readonly snapshotEveryRecords: number;
 }
 
-export const DEFAULT_SHARE_CLASSES = 'CS=2600000,PS=750000';
+/** How to reach Kafka; without brokers, the local broker is started on `localPort` (KAFKA_PORT). */
+export interface KafkaSettings extends Omit<KafkaConnection, 'brokers'> {
+  readonly brokers: readonly string[] | undefined;
+  readonly localPort: number;
+}
+
+/** The whole configuration, by concern: each part goes whole to the part of the service that acts on it. */
+export interface Config {
+  readonly http: HttpSettings;
+  readonly kafka: KafkaSettings;
+  readonly topic: TopicSettings;
+  readonly issuing: IssuingSettings;
+  readonly cluster: ClusterSettings;
+  readonly paper: PaperSettings;
+  readonly state: StateSettings;
+  readonly logging: LoggingSettings;
+}
+
+/** Every default, in one place. */
+export const DEFAULTS = {
+  port: 3000,
+  host: '0.0.0.0',
+  /** The local broker's port, and the brokers `npm run audit` reads when KAFKA_BROKERS is unset. */
+  kafkaPort: 9092,
+  topic: 'certificates',
+  shareClasses: 'CS=2600000,PS=750000',
+  replicationFactor: 1,
+  minInsyncReplicas: 1,
+  flushEveryWrite: false,
+  commitTimeoutMs: 5000,
+  writerSessionTimeoutMs: 6000,
+  writerWaitMs: 10_000,
+  /** A day, as Stripe keeps keys, and a million keys (about 150 MiB: docs/operations.md gives the measurement). */
+  keyWindow: { windowMs: 24 * 60 * 60 * 1000, maxKeys: 1_000_000 } satisfies KeyWindow,
+  companyName: 'Example Corporation',
+  /** At ~7 µs a record, under a second of reading after a restart. */
+  snapshotEveryRecords: 100_000,
+  logLevel: 'info' satisfies LogLevel,
+  /** Log 1 in this many requests answered below 500; every 5xx is logged. */
+  logSample: 100,
+} as const;
+
+/** The writer election's group unless WRITER_GROUP names another: one group per topic. */
+export const writerGroupOf = (topic: string): string => `${topic}.writer`;
+
 // CODE=AUTHORIZED, optionally :Display Name (printable, no comma: the list's separator).
 const SHARE_CLASS = new RegExp(`^\\s*(${CLASS_CODE_PATTERN})\\s*=\\s*(\\d{1,16})\\s*(?::\\s*([^,\\p{Cc}]{1,100}?))?\\s*$`, 'u');
 
@@ -61,6 +78,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw invalid(name, `an integer from ${min} to ${max}`, raw);
   }
   return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  return integer(env, name, fallback ? 1 : 0, 0, 1) === 1;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
 }
 
 export function parseShareClasses(raw: string): ShareClassConfig[] {
@@ -79,22 +104,23 @@ export function parseShareClasses(raw: string): ShareClassConfig[] {
   return classes;
 }
 
-/** `KAFKA_BROKERS`; undefined when unset (the service then starts the embedded broker). */
-export function parseBrokers(raw: string | undefined): string[] | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
+/** `KAFKA_BROKERS`; undefined when unset (the service then starts the local broker). */
+function brokers(env: NodeJS.ProcessEnv): string[] | undefined {
+  const raw = text(env, 'KAFKA_BROKERS');
+  if (raw === undefined) return undefined;
   const list = raw.split(',').map((broker) => broker.trim());
   if (list.some((broker) => !/^[^\s:]+:\d{1,5}$/.test(broker))) throw invalid('KAFKA_BROKERS', 'a comma-separated list of host:port', raw);
   return list;
 }
 
-function logLevel(raw: string | undefined): LogLevel {
-  const level = raw?.trim() || 'info';
+function logLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const level = text(env, 'LOG_LEVEL') ?? DEFAULTS.logLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw invalid('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, level);
   return level as LogLevel;
 }
 
-export function parseTopic(raw: string | undefined): string {
-  const topic = raw?.trim() || 'certificates';
+function topicName(env: NodeJS.ProcessEnv): string {
+  const topic = text(env, 'KAFKA_TOPIC') ?? DEFAULTS.topic;
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) throw invalid('KAFKA_TOPIC', 'a Kafka topic name (letters, digits, . _ -)', topic);
   return topic;
 }
@@ -104,24 +130,11 @@ function httpUrl(name: string, url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-function advertisedUrl(raw: string | undefined, host: string, port: number): string {
-  const fallback = `http://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${port}`;
-  return httpUrl('ADVERTISED_URL', raw?.trim() || fallback);
-}
-
-function companyName(raw: string | undefined): string {
-  const name = raw?.trim() || DEFAULT_COMPANY_NAME;
+function companyName(env: NodeJS.ProcessEnv): string {
+  const name = text(env, 'COMPANY_NAME') ?? DEFAULTS.companyName;
   if ([...name].length > 120 || /\p{Cc}/u.test(name))
     throw invalid('COMPANY_NAME', 'up to 120 characters without control characters', name);
   return name;
-}
-
-/** `IDEMPOTENCY_WINDOW_MS` and `IDEMPOTENCY_MAX_KEYS`: the service and the audit must read the same. */
-export function parseKeyWindow(env: NodeJS.ProcessEnv): KeyWindow {
-  return {
-    windowMs: integer(env, 'IDEMPOTENCY_WINDOW_MS', DEFAULT_KEY_WINDOW.windowMs, 1000, 365 * 24 * 60 * 60 * 1000),
-    maxKeys: integer(env, 'IDEMPOTENCY_MAX_KEYS', DEFAULT_KEY_WINDOW.maxKeys, 1, 100_000_000),
-  };
 }
 
 /** The text of the file a variable names; a missing or unreadable file stops the service naming the variable. */
@@ -134,21 +147,17 @@ function readNamedFile(name: string, path: string, expected: string): string {
 }
 
 function pemFile(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const path = env[name]?.trim();
-  if (!path) return undefined;
-  const text = readNamedFile(name, path, 'a readable PEM file');
-  if (!text.includes('-----BEGIN ')) throw invalid(name, 'a PEM file (-----BEGIN ...)', path);
-  return text;
-}
-
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  return integer(env, name, fallback ? 1 : 0, 0, 1) === 1;
+  const path = text(env, name);
+  if (path === undefined) return undefined;
+  const pem = readNamedFile(name, path, 'a readable PEM file');
+  if (!pem.includes('-----BEGIN ')) throw invalid(name, 'a PEM file (-----BEGIN ...)', path);
+  return pem;
 }
 
 /**
  * TLS (`KAFKA_TLS`, `KAFKA_TLS_CA_FILE`, `KAFKA_TLS_CERT_FILE`, `KAFKA_TLS_KEY_FILE`,
  * `KAFKA_TLS_REJECT_UNAUTHORIZED`) and SASL (`KAFKA_SASL_MECHANISM`, `KAFKA_SASL_USERNAME`,
- * `KAFKA_SASL_PASSWORD` or `KAFKA_SASL_PASSWORD_FILE`): the service and the audit read the same.
+ * `KAFKA_SASL_PASSWORD` or `KAFKA_SASL_PASSWORD_FILE`).
  */
 export function parseKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
   const ca = pemFile(env, 'KAFKA_TLS_CA_FILE');
@@ -169,50 +178,80 @@ export function parseKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
         ...(cert === undefined || key === undefined ? {} : { cert, key }),
       }
     : undefined;
-  const rawMechanism = env.KAFKA_SASL_MECHANISM?.trim().toLowerCase();
+  const mechanism = text(env, 'KAFKA_SASL_MECHANISM')?.toLowerCase();
   let sasl: KafkaSecurity['sasl'];
-  if (rawMechanism) {
-    if (!(SASL_MECHANISMS as readonly string[]).includes(rawMechanism)) {
+  if (mechanism !== undefined) {
+    if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
       throw invalid('KAFKA_SASL_MECHANISM', SASL_MECHANISMS.join(', '), env.KAFKA_SASL_MECHANISM ?? '');
     }
-    const username = env.KAFKA_SASL_USERNAME?.trim();
-    if (!username) throw invalid('KAFKA_SASL_USERNAME', `a user name (KAFKA_SASL_MECHANISM is ${rawMechanism})`, '');
-    const passwordFile = env.KAFKA_SASL_PASSWORD_FILE?.trim();
+    const username = text(env, 'KAFKA_SASL_USERNAME');
+    if (username === undefined) throw invalid('KAFKA_SASL_USERNAME', `a user name (KAFKA_SASL_MECHANISM is ${mechanism})`, '');
+    const passwordFile = text(env, 'KAFKA_SASL_PASSWORD_FILE');
     let password = env.KAFKA_SASL_PASSWORD;
-    if (passwordFile) password = readNamedFile('KAFKA_SASL_PASSWORD_FILE', passwordFile, 'a readable file').replace(/\r?\n$/, '');
+    if (passwordFile !== undefined)
+      password = readNamedFile('KAFKA_SASL_PASSWORD_FILE', passwordFile, 'a readable file').replace(/\r?\n$/, '');
     if (!password)
-      throw invalid('KAFKA_SASL_PASSWORD', `a password, or KAFKA_SASL_PASSWORD_FILE (KAFKA_SASL_MECHANISM is ${rawMechanism})`, '');
-    sasl = { mechanism: rawMechanism as SaslMechanism, username, password };
+      throw invalid('KAFKA_SASL_PASSWORD', `a password, or KAFKA_SASL_PASSWORD_FILE (KAFKA_SASL_MECHANISM is ${mechanism})`, '');
+    sasl = { mechanism: mechanism as SaslMechanism, username, password };
   }
   return { ...(tls === undefined ? {} : { tls }), ...(sasl === undefined ? {} : { sasl }) };
 }
 
-/** Reads and validates the whole configuration once, at start; a bad value stops the service with a clear message. */
+/**
+ * Reads and validates the whole configuration once, at start; a bad value stops the service with a
+ * clear message. The only place that reads the environment (test/config.test.ts holds it to that).
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const port = integer(env, 'PORT', 3000, 0, 65535);
-  const host = env.HOST?.trim() || '0.0.0.0';
-  const topic = parseTopic(env.KAFKA_TOPIC);
+  const port = integer(env, 'PORT', DEFAULTS.port, 0, 65535);
+  const host = text(env, 'HOST') ?? DEFAULTS.host;
+  const topic = topicName(env);
+  const publicUrl = text(env, 'PUBLIC_URL');
+  const advertised = text(env, 'ADVERTISED_URL') ?? `http://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${port}`;
   return {
-    port,
-    host,
-    kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
-    kafkaSecurity: parseKafkaSecurity(env),
-    topic,
-    shareClasses: parseShareClasses(env.SHARE_CLASSES?.trim() || DEFAULT_SHARE_CLASSES),
-    minInsyncReplicas: integer(env, 'KAFKA_MIN_INSYNC_REPLICAS', 1, 1, 100),
-    replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 100),
-    commitTimeoutMs: integer(env, 'COMMIT_TIMEOUT_MS', 5000, 100, 60_000),
-    advertisedUrl: advertisedUrl(env.ADVERTISED_URL, host, port),
-    writerGroup: env.WRITER_GROUP?.trim() || `${topic}.writer`,
-    writerSessionTimeoutMs: integer(env, 'WRITER_SESSION_TIMEOUT_MS', 6000, 1000, 300_000),
-    writerWaitMs: integer(env, 'WRITER_WAIT_MS', 10_000, 0, 120_000),
-    keyWindow: parseKeyWindow(env),
-    flushEveryWrite: integer(env, 'KAFKA_FLUSH_EVERY_WRITE', 0, 0, 1) === 1,
-    logLevel: logLevel(env.LOG_LEVEL),
-    logSample: integer(env, 'LOG_SAMPLE', DEFAULT_LOG_SAMPLE, 0, 1_000_000),
-    companyName: companyName(env.COMPANY_NAME),
-    publicUrl: env.PUBLIC_URL?.trim() ? httpUrl('PUBLIC_URL', env.PUBLIC_URL.trim()) : undefined,
-    stateDir: env.STATE_DIR?.trim() || undefined,
-    snapshotEveryRecords: integer(env, 'SNAPSHOT_EVERY_RECORDS', DEFAULT_SNAPSHOT_EVERY_RECORDS, 1000, 100_000_000),
+    http: { port, host },
+    kafka: {
+      brokers: brokers(env),
+      localPort: integer(env, 'KAFKA_PORT', DEFAULTS.kafkaPort, 1, 65535),
+      security: parseKafkaSecurity(env),
+      debug: text(env, 'KAFKAJS_DEBUG') !== undefined,
+    },
+    topic: {
+      name: topic,
+      replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', DEFAULTS.replicationFactor, 1, 100),
+      minInsyncReplicas: integer(env, 'KAFKA_MIN_INSYNC_REPLICAS', DEFAULTS.minInsyncReplicas, 1, 100),
+      flushEveryWrite: flag(env, 'KAFKA_FLUSH_EVERY_WRITE', DEFAULTS.flushEveryWrite),
+    },
+    issuing: {
+      shareClasses: parseShareClasses(text(env, 'SHARE_CLASSES') ?? DEFAULTS.shareClasses),
+      keyWindow: {
+        windowMs: integer(env, 'IDEMPOTENCY_WINDOW_MS', DEFAULTS.keyWindow.windowMs, 1000, 365 * 24 * 60 * 60 * 1000),
+        maxKeys: integer(env, 'IDEMPOTENCY_MAX_KEYS', DEFAULTS.keyWindow.maxKeys, 1, 100_000_000),
+      },
+      commitTimeoutMs: integer(env, 'COMMIT_TIMEOUT_MS', DEFAULTS.commitTimeoutMs, 100, 60_000),
+    },
+    cluster: {
+      advertisedUrl: httpUrl('ADVERTISED_URL', advertised),
+      writerGroup: text(env, 'WRITER_GROUP') ?? writerGroupOf(topic),
+      writerSessionTimeoutMs: integer(env, 'WRITER_SESSION_TIMEOUT_MS', DEFAULTS.writerSessionTimeoutMs, 1000, 300_000),
+      writerWaitMs: integer(env, 'WRITER_WAIT_MS', DEFAULTS.writerWaitMs, 0, 120_000),
+    },
+    paper: {
+      companyName: companyName(env),
+      publicUrl: publicUrl === undefined ? undefined : httpUrl('PUBLIC_URL', publicUrl),
+    },
+    state: {
+      dir: text(env, 'STATE_DIR'),
+      everyRecords: integer(env, 'SNAPSHOT_EVERY_RECORDS', DEFAULTS.snapshotEveryRecords, 1000, 100_000_000),
+    },
+    logging: {
+      level: logLevel(env),
+      sample: integer(env, 'LOG_SAMPLE', DEFAULTS.logSample, 0, 1_000_000),
+    },
   };
+}
+
+/** The settings `npm run audit` reads: the service's, with the local broker's address when KAFKA_BROKERS is unset. */
+export function loadAuditConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'topic' | 'issuing'> & { kafka: KafkaConnection } {
+  const { kafka, topic, issuing } = loadConfig(env);
+  return { kafka: { ...kafka, brokers: kafka.brokers ?? [`127.0.0.1:${kafka.localPort}`] }, topic, issuing };
 }

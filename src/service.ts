@@ -1,37 +1,37 @@
-import { LogState } from './actors/log-state.js';
 import { LogWriter } from './actors/log-writer.js';
-import type { KeyWindow } from './actors/remembered-keys.js';
 import { Sequencers } from './actors/sequencers.js';
-import type { ShareClassConfig } from './actors/share-class-actor.js';
 import { WriterElection } from './cluster/election.js';
 import { Forwarder } from './cluster/forwarder.js';
 import { ClusterNode, type NodeObserver } from './cluster/node.js';
-import type { KafkaSecurity } from './log/kafka-config.js';
+import type { ClusterSettings } from './cluster/settings.js';
+import { LogState } from './core/log-state.js';
+import type { KeyWindow } from './core/remembered-keys.js';
+import type { ShareClassConfig } from './core/share-class.js';
+import type { KafkaConnection } from './log/kafka-config.js';
 import { KafkaLedger } from './log/kafka-ledger.js';
-import type { Logger } from './logger.js';
-import { ServiceMetrics } from './metrics.js';
-import { serviceReadiness, type Readiness } from './readiness.js';
+import type { TopicSettings } from './log/topic.js';
+import type { Logger } from './monitoring/logger.js';
+import { ServiceMetrics } from './monitoring/metrics.js';
+import { serviceReadiness, type Readiness } from './monitoring/readiness.js';
 import { SnapshotFile } from './state/snapshot-file.js';
-import { DEFAULT_SNAPSHOT_EVERY_RECORDS, Snapshots } from './state/snapshots.js';
+import { Snapshots, type StateSettings } from './state/snapshots.js';
 
-export interface ServiceSettings {
-  readonly brokers: readonly string[];
-  readonly security?: KafkaSecurity;
-  readonly topic: string;
+/** What is issued and how (SHARE_CLASSES, IDEMPOTENCY_*, COMMIT_TIMEOUT_MS). */
+export interface IssuingSettings {
   readonly shareClasses: readonly ShareClassConfig[];
-  readonly advertisedUrl: string;
-  readonly writerGroup?: string;
-  readonly writerSessionTimeoutMs?: number;
-  readonly writerWaitMs?: number;
-  readonly keyWindow?: KeyWindow;
-  readonly commitTimeoutMs?: number;
-  readonly minInsyncReplicas?: number;
-  readonly replicationFactor?: number;
-  readonly flushEveryWrite?: boolean;
-  /** Where to keep snapshots of the log state; without it the whole log is read at start. */
-  readonly stateDir?: string;
-  readonly snapshotEveryRecords?: number;
-  readonly logger?: Logger;
+  /** How long and how many idempotency keys are remembered (src/core/remembered-keys.ts). */
+  readonly keyWindow: KeyWindow;
+  /** A write not acknowledged within this long is abandoned, and its requests answered `503 log_unavailable`. */
+  readonly commitTimeoutMs: number;
+}
+
+/** Everything one instance needs, by concern; the brokers are known (the embedded one was started if none was named). */
+export interface ServiceSettings {
+  readonly kafka: KafkaConnection;
+  readonly topic: TopicSettings;
+  readonly issuing: IssuingSettings;
+  readonly cluster: ClusterSettings;
+  readonly state: StateSettings;
 }
 
 export interface Service {
@@ -44,36 +44,26 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/** A forwarded call waits for the writer's own commit timeout, and this much more for the way there and back. */
+const FORWARD_MARGIN_MS = 5000;
+
 /**
  * Wires one instance: the log, the state read from it, the writer and actors, the forwarder, and
  * the election that decides which of writing or forwarding this instance does. Resolves once the
  * log has been read and the instance has joined the group.
  */
-export async function startService(settings: ServiceSettings): Promise<Service> {
-  const { logger } = settings;
-  const commitTimeoutMs = settings.commitTimeoutMs ?? 5000;
+export async function startService(settings: ServiceSettings, logger?: Logger): Promise<Service> {
+  const { issuing, topic } = settings;
   const metrics = new ServiceMetrics();
-  const ledger = new KafkaLedger({
-    brokers: settings.brokers,
-    topic: settings.topic,
-    ...(settings.security === undefined ? {} : { security: settings.security }),
-    appendTimeoutMs: commitTimeoutMs,
-    ...(settings.minInsyncReplicas === undefined ? {} : { minInsyncReplicas: settings.minInsyncReplicas }),
-    ...(settings.replicationFactor === undefined ? {} : { replicationFactor: settings.replicationFactor }),
-    ...(settings.flushEveryWrite === undefined ? {} : { flushEveryWrite: settings.flushEveryWrite }),
-  });
+  const ledger = new KafkaLedger(settings.kafka, topic, { appendTimeoutMs: issuing.commitTimeoutMs });
   await ledger.connect();
-  for (const warning of ledger.topicWarnings) logger?.warn({ topic: settings.topic }, warning);
-  const state = new LogState(
-    settings.shareClasses,
-    {
-      voidRecord(reason, offset, message) {
-        metrics.voidRecord(reason);
-        logger?.warn({ reason, offset }, `void record: ${message}`);
-      },
+  for (const warning of ledger.topicWarnings) logger?.warn({ topic: topic.name }, warning);
+  const state = new LogState(issuing.shareClasses, issuing.keyWindow, {
+    voidRecord(reason, offset, message) {
+      metrics.voidRecord(reason);
+      logger?.warn({ reason, offset }, `void record: ${message}`);
     },
-    settings.keyWindow,
-  );
+  });
   const writer = new LogWriter(ledger, state, {
     resynced(reason, where) {
       metrics.resynced(reason);
@@ -82,21 +72,26 @@ export async function startService(settings: ServiceSettings): Promise<Service> 
       if (reason === 'landed_elsewhere') logger?.warn(where, 'a write landed elsewhere than stated; read the log again');
     },
   });
-  const sequencers = new Sequencers(settings.shareClasses, state, writer, { ackTimeoutMs: commitTimeoutMs, observer: metrics });
+  const sequencers = new Sequencers(issuing.shareClasses, state, writer, {
+    ackTimeoutMs: issuing.commitTimeoutMs,
+    now: () => new Date(),
+    observer: metrics,
+  });
   metrics.collectClasses(() => sequencers.snapshots());
   metrics.collectKeys(() => state.rememberedKeys);
   const observer: NodeObserver = {
-    roleChanged(role, generation, writerUrl) {
-      metrics.roleChanged(role, generation);
-      logger?.info({ role, generation, writerUrl, logEnd: state.end }, `role: ${role}`);
+    roleChanged(role, writerUrl) {
+      metrics.roleChanged(role);
+      logger?.info({ role, writerUrl, logEnd: state.end }, `role: ${role}`);
     },
+    generation: (generation) => metrics.generation(generation),
     tailLag: (records) => metrics.tailLag(records),
   };
   const snapshots =
-    settings.stateDir === undefined
+    settings.state.dir === undefined
       ? undefined
-      : new Snapshots(new SnapshotFile(settings.stateDir, settings.topic), state, ledger, {
-          everyRecords: settings.snapshotEveryRecords ?? DEFAULT_SNAPSHOT_EVERY_RECORDS,
+      : new Snapshots(new SnapshotFile(settings.state.dir, topic.name), state, ledger, {
+          everyRecords: settings.state.everyRecords,
           observer: {
             restored: (outcome) =>
               'end' in outcome
@@ -112,17 +107,16 @@ export async function startService(settings: ServiceSettings): Promise<Service> 
       state,
       writer,
       sequencers,
-      forwarder: new Forwarder({ timeoutMs: commitTimeoutMs + 5000 }),
+      forwarder: new Forwarder({ timeoutMs: issuing.commitTimeoutMs + FORWARD_MARGIN_MS }),
       ...(snapshots === undefined ? {} : { snapshots }),
     },
-    { url: settings.advertisedUrl, writerWaitMs: settings.writerWaitMs ?? 10_000, observer },
+    settings.cluster,
+    observer,
   );
-  const election = new WriterElection(ledger.client, {
-    groupId: settings.writerGroup ?? `${settings.topic}.writer`,
-    topic: settings.topic,
-    sessionTimeoutMs: settings.writerSessionTimeoutMs ?? 6000,
+  const election = new WriterElection(ledger.client, topic.name, settings.cluster, {
     candidate: () => node.candidate(),
-    onRole: (role, generation) => node.assigned(role, generation),
+    onRole: (role) => node.assigned(role),
+    onGeneration: (generation) => node.generationMoved(generation),
     // The role stays until the group assigns one again: a writer cut off from the group writes only
     // what the log's rule judges, and while the broker is unreachable nobody else can write anyway.
     onLost: (error) => logger?.warn({ err: error }, 'writer election membership lost; rejoining'),

@@ -1,36 +1,57 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseKafkaSecurity, parseKeyWindow, parseShareClasses } from '../src/config.js';
+import { loadConfig, parseKafkaSecurity, parseShareClasses, type Config } from '../src/config.js';
+import { startInstance, type Instance } from '../src/instance.js';
+import { createLogger } from '../src/monitoring/logger.js';
+import { broker, skipsWithoutOwnBroker, uniqueTopic } from './support/broker.js';
+import { issue, issueWithKey } from './support/http.js';
+import { freePort } from './support/service.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'config-'));
+const pem = join(dir, 'ca.pem');
+writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+const passwordFile = join(dir, 'password');
+writeFileSync(passwordFile, 's3cret\n');
 
 describe('configuration', () => {
-  it('defaults to the original authorized totals, port 3000, topic certificates and the embedded broker', () => {
+  it('defaults to the original authorized totals, port 3000, topic certificates and the local broker', () => {
     expect(loadConfig({})).toMatchObject({
-      port: 3000,
-      topic: 'certificates',
-      kafkaBrokers: undefined,
-      shareClasses: [
-        { code: 'CS', authorized: 2_600_000 },
-        { code: 'PS', authorized: 750_000 },
-      ],
+      http: { port: 3000, host: '0.0.0.0' },
+      kafka: { brokers: undefined, localPort: 9092, security: {}, debug: false },
+      topic: { name: 'certificates', replicationFactor: 1, minInsyncReplicas: 1, flushEveryWrite: false },
+      issuing: {
+        shareClasses: [
+          { code: 'CS', authorized: 2_600_000 },
+          { code: 'PS', authorized: 750_000 },
+        ],
+        commitTimeoutMs: 5000,
+      },
+      cluster: { writerGroup: 'certificates.writer', writerSessionTimeoutMs: 6000, writerWaitMs: 10_000 },
+      state: { dir: undefined, everyRecords: 100_000 },
+      logging: { level: 'info', sample: 100 },
     });
   });
 
-  it('reads brokers and any uppercase class codes', () => {
-    const config = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', SHARE_CLASSES: 'CS=10,PREF=5,B=1' });
-    expect(config.kafkaBrokers).toEqual(['a:9092', 'b:9093']);
-    expect(config.shareClasses.map((shareClass) => shareClass.code)).toEqual(['CS', 'PREF', 'B']);
+  it('reads brokers and any uppercase class codes, and names the writer group after the topic', () => {
+    const config = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', SHARE_CLASSES: 'CS=10,PREF=5,B=1', KAFKA_TOPIC: 'shares' });
+    expect(config.kafka.brokers).toEqual(['a:9092', 'b:9093']);
+    expect(config.issuing.shareClasses.map((shareClass) => shareClass.code)).toEqual(['CS', 'PREF', 'B']);
+    expect(config.cluster.writerGroup).toBe('shares.writer');
   });
 
   it.each([
     ['PORT', 'abc', 'Expected `PORT` to be an integer from 0 to 65535, got "abc"'],
     ['PORT', '70000', 'Expected `PORT` to be an integer from 0 to 65535'],
+    ['KAFKA_PORT', '0', 'Expected `KAFKA_PORT` to be an integer from 1 to 65535, got "0"'],
     ['SHARE_CLASSES', 'cs=10', 'Expected `SHARE_CLASSES` to be a comma-separated list of CODE=AUTHORIZED'],
     ['SHARE_CLASSES', 'CS=0', 'Expected `SHARE_CLASSES`'],
     ['SHARE_CLASSES', 'CS=10,CS=20', 'each code once'],
     ['KAFKA_BROKERS', 'localhost', 'Expected `KAFKA_BROKERS` to be a comma-separated list of host:port'],
     ['KAFKA_TOPIC', 'bad topic!', 'Expected `KAFKA_TOPIC` to be a Kafka topic name'],
+    ['KAFKA_FLUSH_EVERY_WRITE', 'yes', 'Expected `KAFKA_FLUSH_EVERY_WRITE` to be an integer from 0 to 1, got "yes"'],
     ['IDEMPOTENCY_WINDOW_MS', '999', 'Expected `IDEMPOTENCY_WINDOW_MS` to be an integer from 1000 to 31536000000, got "999"'],
     ['IDEMPOTENCY_MAX_KEYS', '0', 'Expected `IDEMPOTENCY_MAX_KEYS` to be an integer from 1 to 100000000, got "0"'],
     ['SHARE_CLASSES', `CS=10:${'x'.repeat(101)}`, 'names up to 100 characters'],
@@ -38,6 +59,7 @@ describe('configuration', () => {
     ['COMPANY_NAME', 'x'.repeat(121), 'Expected `COMPANY_NAME` to be up to 120 characters without control characters'],
     ['COMPANY_NAME', 'Salt\nBae', 'Expected `COMPANY_NAME`'],
     ['PUBLIC_URL', 'shares.example.com', 'Expected `PUBLIC_URL` to be an http:// or https:// URL, got "shares.example.com"'],
+    ['LOG_LEVEL', 'loud', 'Expected `LOG_LEVEL` to be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
   ])('refuses %s=%s with a clear message', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
@@ -55,34 +77,26 @@ describe('configuration', () => {
       COMPANY_NAME: ' Salt Bae Holdings, Inc. ',
       PUBLIC_URL: 'https://shares.example.com/',
     });
-    expect(config.shareClasses).toEqual([
+    expect(config.issuing.shareClasses).toEqual([
       { code: 'CS', authorized: 2_600_000, name: 'Common Stock' },
       { code: 'PS', authorized: 750_000 },
       { code: 'B', authorized: 10, name: 'Class B Voting' },
     ]);
-    expect(config.companyName).toBe('Salt Bae Holdings, Inc.');
-    expect(config.publicUrl).toBe('https://shares.example.com');
-    expect(loadConfig({})).toMatchObject({ companyName: 'Example Corporation', publicUrl: undefined });
+    expect(config.paper).toEqual({ companyName: 'Salt Bae Holdings, Inc.', publicUrl: 'https://shares.example.com' });
+    expect(loadConfig({}).paper).toEqual({ companyName: 'Example Corporation', publicUrl: undefined });
   });
 
-  it('remembers idempotency keys for 24 hours and the newest million by default, the same for the service and the audit', () => {
-    expect(loadConfig({}).keyWindow).toEqual({ windowMs: 86_400_000, maxKeys: 1_000_000 });
+  it('remembers idempotency keys for 24 hours and the newest million by default', () => {
+    expect(loadConfig({}).issuing.keyWindow).toEqual({ windowMs: 86_400_000, maxKeys: 1_000_000 });
     const env = { IDEMPOTENCY_WINDOW_MS: '3600000', IDEMPOTENCY_MAX_KEYS: '5000' };
-    expect(loadConfig(env).keyWindow).toEqual({ windowMs: 3_600_000, maxKeys: 5000 });
-    expect(parseKeyWindow(env)).toEqual(loadConfig(env).keyWindow);
+    expect(loadConfig(env).issuing.keyWindow).toEqual({ windowMs: 3_600_000, maxKeys: 5000 });
   });
 });
 
 describe('Kafka TLS and SASL settings', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'config-'));
-  const pem = join(dir, 'ca.pem');
-  writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-  const passwordFile = join(dir, 'password');
-  writeFileSync(passwordFile, 's3cret\n');
-
   it('is plaintext without any setting, as before', () => {
     expect(parseKafkaSecurity({})).toEqual({});
-    expect(loadConfig({}).kafkaSecurity).toEqual({});
+    expect(loadConfig({}).kafka.security).toEqual({});
   });
 
   it('turns TLS on with a CA file (trusted instead of the system CAs) or with KAFKA_TLS=1 alone, checking the broker by default', () => {
@@ -128,4 +142,165 @@ describe('Kafka TLS and SASL settings', () => {
     expect(() => loadConfig(env)).toThrow(message);
     expect(() => loadConfig(env)).toThrow(detail);
   });
+});
+
+/** The service's variables, as docs/operations.md's tables list them (the local broker's own table apart: scripts/kafka reads those). */
+function documentedVariables(): string[] {
+  const operations = readFileSync(fileURLToPath(new URL('../docs/operations.md', import.meta.url)), 'utf8');
+  const service = operations.slice(0, operations.indexOf('## The local broker'));
+  // A row's first cell names one variable or several: `KAFKA_TLS_CERT_FILE`, `KAFKA_TLS_KEY_FILE`.
+  const firstCells = [...service.matchAll(/^\| (`[^|]+)\|/gm)].map((match) => match[1]!);
+  return [...new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((match) => match[1]!)))];
+}
+
+/**
+ * For each variable, a value other than its default, and the other variables it needs beside it
+ * (`with`): what it is parsed into is what differs between the configurations with and without it.
+ */
+const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>; readonly value: string }>> = {
+  PORT: { value: '4000' },
+  HOST: { value: '127.0.0.2' },
+  KAFKA_BROKERS: { value: 'a:1,b:2' },
+  KAFKA_PORT: { value: '19092' },
+  KAFKA_TOPIC: { value: 'shares' },
+  SHARE_CLASSES: { value: 'CS=10' },
+  KAFKA_REPLICATION_FACTOR: { value: '3' },
+  KAFKA_MIN_INSYNC_REPLICAS: { value: '2' },
+  KAFKA_FLUSH_EVERY_WRITE: { value: '1' },
+  COMMIT_TIMEOUT_MS: { value: '7000' },
+  ADVERTISED_URL: { value: 'http://elsewhere:1' },
+  WRITER_GROUP: { value: 'elected' },
+  WRITER_SESSION_TIMEOUT_MS: { value: '7000' },
+  WRITER_WAIT_MS: { value: '3000' },
+  IDEMPOTENCY_WINDOW_MS: { value: '60000' },
+  IDEMPOTENCY_MAX_KEYS: { value: '10' },
+  COMPANY_NAME: { value: 'Salt Bae Holdings, Inc.' },
+  PUBLIC_URL: { value: 'https://shares.example.com' },
+  STATE_DIR: { value: '/var/lib/certificates' },
+  SNAPSHOT_EVERY_RECORDS: { value: '5000' },
+  LOG_LEVEL: { value: 'debug' },
+  LOG_SAMPLE: { value: '7' },
+  KAFKAJS_DEBUG: { value: '1' },
+  KAFKA_TLS: { value: '1' },
+  KAFKA_TLS_CA_FILE: { value: pem },
+  KAFKA_TLS_CERT_FILE: { with: { KAFKA_TLS_KEY_FILE: pem }, value: pem },
+  KAFKA_TLS_KEY_FILE: { with: { KAFKA_TLS_CERT_FILE: pem }, value: pem },
+  KAFKA_TLS_REJECT_UNAUTHORIZED: { with: { KAFKA_TLS: '1' }, value: '0' },
+  KAFKA_SASL_MECHANISM: { with: { KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: 'p' }, value: 'plain' },
+  KAFKA_SASL_USERNAME: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_PASSWORD: 'p' }, value: 'alice' },
+  KAFKA_SASL_PASSWORD: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' }, value: 'p' },
+  KAFKA_SASL_PASSWORD_FILE: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' }, value: passwordFile },
+};
+
+type Leaves = Map<string, unknown>;
+
+/** Every leaf of a configuration by its path (`topic.flushEveryWrite`); an empty object is a leaf. */
+function leaves(value: unknown, path = '', into: Leaves = new Map()): Leaves {
+  const entries = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+  if (entries.length === 0) into.set(path, JSON.stringify(value));
+  for (const [key, inner] of entries) leaves(inner, path === '' ? key : `${path}.${key}`, into);
+  return into;
+}
+
+/** The leaves a variable changes: what it is parsed into. */
+function parsedInto(variable: string): string[] {
+  const sample = SAMPLES[variable];
+  if (sample === undefined) throw new Error(`Expected a sample value for ${variable} in test/config.test.ts`);
+  const before = leaves(loadConfig({}));
+  const after = leaves(loadConfig({ ...sample.with, [variable]: sample.value }));
+  return [...new Set([...before.keys(), ...after.keys()])].filter((path) => before.get(path) !== after.get(path));
+}
+
+/** The configuration, with every property read anywhere in it recorded by its path, found or not. */
+function tracked<T extends object>(value: T, read: Set<string>, path = ''): T {
+  return new Proxy(value, {
+    get(target, key, receiver) {
+      const inner: unknown = Reflect.get(target, key, receiver);
+      if (typeof key !== 'string') return inner;
+      const at = path === '' ? key : `${path}.${key}`;
+      read.add(at);
+      return inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? tracked(inner, read, at) : inner;
+    },
+  });
+}
+
+/** A leaf is read when its path, or the part of it that a reader looked for and found absent, was read. */
+function wasRead(leaf: string, read: ReadonlySet<string>, running: Leaves): boolean {
+  const parts = leaf.split('.');
+  return parts.some((_, at) => {
+    const prefix = parts.slice(0, at + 1).join('.');
+    return read.has(prefix) && (prefix === leaf || ![...running.keys()].some((path) => path === prefix || path.startsWith(`${prefix}.`)));
+  });
+}
+
+describe('every setting docs/operations.md documents', () => {
+  it('is parsed into the configuration: each variable changes what the service is given', () => {
+    const variables = documentedVariables();
+    expect(variables.length).toBeGreaterThan(30);
+    expect(variables.filter((variable) => SAMPLES[variable] === undefined)).toEqual([]);
+    expect(variables.filter((variable) => parsedInto(variable).length === 0)).toEqual([]);
+  });
+
+  it.skipIf(skipsWithoutOwnBroker(import.meta.url))(
+    'reaches a part of the running service that reads it: two instances, every setting away from its default, a write forwarded, a key replayed',
+    async () => {
+      const topic = uniqueTopic('settings');
+      const stateDir = mkdtempSync(join(tmpdir(), 'settings-state-'));
+      const read = new Set<string>();
+      const instances: Instance[] = [];
+      const configs: Config[] = [];
+      const logger = createLogger('silent');
+      try {
+        for (let slot = 0; slot < 2; slot++) {
+          const port = await freePort();
+          const config = loadConfig({
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            ADVERTISED_URL: `http://127.0.0.1:${port}`,
+            // No KAFKA_BROKERS: the instance starts the local broker on KAFKA_PORT, which is the suite's, already running.
+            KAFKA_PORT: String(broker().port),
+            KAFKA_TOPIC: topic,
+            SHARE_CLASSES: 'CS=1000:Common Stock',
+            KAFKA_REPLICATION_FACTOR: '1',
+            KAFKA_MIN_INSYNC_REPLICAS: '1',
+            KAFKA_FLUSH_EVERY_WRITE: '1',
+            COMMIT_TIMEOUT_MS: '4000',
+            WRITER_GROUP: `${topic}.elected`,
+            WRITER_SESSION_TIMEOUT_MS: '6000',
+            WRITER_WAIT_MS: '9000',
+            IDEMPOTENCY_WINDOW_MS: '3600000',
+            IDEMPOTENCY_MAX_KEYS: '100',
+            COMPANY_NAME: 'Salt Bae Holdings, Inc.',
+            PUBLIC_URL: 'https://shares.example.com',
+            STATE_DIR: stateDir,
+            SNAPSHOT_EVERY_RECORDS: '1000',
+            LOG_LEVEL: 'silent',
+            LOG_SAMPLE: '1',
+            KAFKAJS_DEBUG: '',
+          });
+          configs.push(config);
+          instances.push(await startInstance(tracked(config, read), logger));
+        }
+        const [first, second] = configs.map((config) => `http://127.0.0.1:${config.http.port}`) as [string, string];
+        await expect.poll(async () => (await fetch(`${second}/readyz`)).status, { timeout: 30_000 }).toBe(200);
+        // Each instance takes one: one issues, the other forwards to it; a key is replayed.
+        for (const url of [first, second]) expect((await issue(url, 'CS', 1)).status).toBe(201);
+        for (let time = 0; time < 2; time++)
+          expect((await issueWithKey(second, 'settings-key', { class: 'CS', amount: 1, name: 'Ada' })).status).toBe(201);
+        expect((await fetch(`${first}/certificates/CS-1`, { headers: { accept: 'text/html' } })).status).toBe(200);
+        // The snapshot check runs every 5 s.
+        await new Promise((resolve) => setTimeout(resolve, 5500));
+      } finally {
+        for (const instance of instances) await instance.close();
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+      const running = leaves(configs[0]);
+      const unread = documentedVariables().flatMap((variable) => {
+        const into = parsedInto(variable);
+        return into.some((leaf) => wasRead(leaf, read, running)) ? [] : [`${variable} → ${into.join(', ')}`];
+      });
+      expect(unread).toEqual([]);
+    },
+    90_000,
+  );
 });

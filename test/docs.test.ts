@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../src/errors.js';
+import { ERROR_CODES } from '../src/core/errors.js';
 import { STATUS_OF } from '../src/http/status.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -12,6 +12,13 @@ const DOCS = [
     .filter((name) => name.endsWith('.md'))
     .map((name) => `docs/${name}`),
 ];
+
+/** Every TypeScript file under `dir`. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
 function anchor(heading: string): string {
@@ -59,16 +66,23 @@ describe('the documentation', () => {
     );
   });
 
-  it('documents in docs/operations.md every variable src/config.ts reads', () => {
-    const source = readFileSync(join(ROOT, 'src/config.ts'), 'utf8');
-    // Variables are read as env.NAME or passed by name to a reader: integer(env, 'NAME', …), pemFile(env, 'NAME').
-    const read = new Set([
-      ...[...source.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]!),
-      ...[...source.matchAll(/\(env, '([A-Z][A-Z0-9_]*)'/g)].map((match) => match[1]!),
-    ]);
-    expect(read.size).toBeGreaterThan(25);
+  it('documents in docs/operations.md every variable the service reads, and only src/config.ts reads the environment', () => {
+    const sources = sourceFiles(join(ROOT, 'src'));
+    // Variables are read as env.NAME, process.env.NAME, or passed by name to a reader: integer(env, 'NAME', …), text(env, 'NAME').
+    const readers = new Map<string, Set<string>>();
+    for (const file of sources) {
+      const source = readFileSync(file, 'utf8');
+      const names = [
+        ...source.matchAll(/\b(?:process\.)?env\.([A-Z][A-Z0-9_]*)/g),
+        ...source.matchAll(/\(env, '([A-Z][A-Z0-9_]*)'/g),
+        ...source.matchAll(/process\.env\[['"]([A-Z][A-Z0-9_]*)['"]\]/g),
+      ].map((match) => match[1]!);
+      for (const name of names) readers.set(name, (readers.get(name) ?? new Set()).add(relative(ROOT, file)));
+    }
+    expect(readers.size).toBeGreaterThan(25);
+    expect([...readers].filter(([, files]) => [...files].some((file) => file !== 'src/config.ts'))).toEqual([]);
     const operations = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
-    expect([...read].filter((name) => !operations.includes(`\`${name}\``))).toEqual([]);
+    expect([...readers.keys()].filter((name) => !operations.includes(`\`${name}\``))).toEqual([]);
   });
 
   it("lists every error code of src/errors.ts in docs/api.md's error table, with the status src/http/status.ts gives it", () => {

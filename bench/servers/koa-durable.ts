@@ -1,6 +1,7 @@
-import { certificateRecord, type CertificateRecord } from '../../src/actors/certificate.js';
-import { GroupCommit } from '../../src/actors/group-commit.js';
-import { KafkaLedger } from '../../src/log/kafka-ledger.js';
+import { Batcher } from '../../src/actors/batcher.js';
+import { groupCommit } from '../../src/actors/log-writer.js';
+import { certificateRecord, type CertificateRecord } from '../../src/core/certificate.js';
+import { benchLedger } from '../lib/kafka.js';
 import { serveKoa } from './koa-app.js';
 
 // Bare Koa that answers only once the request's record is in Kafka, written as the service writes:
@@ -11,15 +12,18 @@ const brokers = process.env.KAFKA_BROKERS;
 const topic = process.env.KAFKA_TOPIC;
 if (!brokers || !topic) throw new Error(`Expected KAFKA_BROKERS and KAFKA_TOPIC, got ${JSON.stringify({ brokers, topic })}`);
 
-const ledger = new KafkaLedger({ brokers: brokers.split(','), topic });
+const ledger = benchLedger(brokers, topic, 'bench-durable');
 await ledger.connect();
-const commits = new GroupCommit<CertificateRecord>(async (records) => {
-  await ledger.append(records);
-}, ledger.writeLimit);
+const commits = new Batcher<readonly CertificateRecord[], readonly CertificateRecord[]>(
+  groupCommit(ledger.writeLimit, async (submissions) => {
+    await ledger.append(submissions.flat());
+    return submissions;
+  }),
+);
 // Each record states the offset it lands at while this is the topic's only writer, as the service's do.
 let written = 0;
 serveKoa((answer) => {
   const offset = written;
   written += 1;
-  return commits.submit([certificateRecord(answer, offset, `durable-${offset}`, undefined)]);
+  return commits.add([certificateRecord(answer, offset, `durable-${offset}`, undefined)]).then(() => undefined);
 });

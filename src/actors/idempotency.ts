@@ -1,5 +1,5 @@
-import { CertificateError } from '../errors.js';
-import type { Certificate, IssueRequest, Issued } from './certificate.js';
+import { CertificateError } from '../core/errors.js';
+import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
 
 type Asked = Pick<IssueRequest, 'class' | 'name' | 'amount'>;
 

@@ -14,9 +14,15 @@ export class Mailbox<T> {
     this.items.push(item);
   }
 
-  /** Removes and returns up to `max` items, oldest first. */
-  take(max: number): T[] {
-    const end = Math.min(this.items.length, this.head + max);
+  /** What waits, oldest first, without taking it. */
+  *view(): Generator<T> {
+    for (let at = this.head; at < this.items.length; at += 1) yield this.items[at]!;
+  }
+
+  /** Removes and returns items from the front, oldest first, while `more(item, taken so far)` says so. */
+  takeWhile(more: (item: T, taken: number) => boolean): T[] {
+    let end = this.head;
+    while (end < this.items.length && more(this.items[end]!, end - this.head)) end += 1;
     const taken = this.items.slice(this.head, end);
     this.head = end;
     if (this.head === this.items.length) {

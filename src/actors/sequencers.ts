@@ -1,27 +1,9 @@
-import { CertificateError } from '../errors.js';
-import type { Certificate, IssueRequest, Issued } from './certificate.js';
+import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
+import type { LogState } from '../core/log-state.js';
+import { unknownClass, type ShareClassConfig } from '../core/share-class.js';
 import { KeyedRequests } from './idempotency.js';
-import type { LogState } from './log-state.js';
 import type { LogWriter } from './log-writer.js';
-import { ShareClassActor, type ActorOptions, type ActorSnapshot, type ShareClassConfig } from './share-class-actor.js';
-
-/**
- * What the HTTP edge sees of the service: issue a certificate (here, or through the writer), look
- * one up, list the classes and their state.
- */
-export interface Issuer {
-  readonly classes: readonly string[];
-  issue(request: IssueRequest): Promise<Issued>;
-  /** The certificate, undefined if the log holds none; throws a retryable error while that cannot be told. */
-  find(shareClass: string, number: number): Promise<Certificate | undefined>;
-  snapshots(): ActorSnapshot[];
-}
-
-export function unknownClass(classes: readonly string[], got: string): CertificateError {
-  return new CertificateError('unknown_class', `Expected \`class\` to be one of ${classes.join(', ')}, got ${JSON.stringify(got)}`, {
-    details: { classes },
-  });
-}
+import { ShareClassActor, type ActorOptions, type ActorSnapshot } from './share-class-actor.js';
 
 /** One actor per class over the shared log state and writer; classes never wait on one another. */
 export class Sequencers {
@@ -29,11 +11,10 @@ export class Sequencers {
   private readonly actors: ReadonlyMap<string, ShareClassActor>;
   private readonly keyed: KeyedRequests;
 
-  constructor(shareClasses: readonly ShareClassConfig[], state: LogState, writer: LogWriter, options: ActorOptions = {}) {
+  constructor(shareClasses: readonly ShareClassConfig[], state: LogState, writer: LogWriter, options: ActorOptions) {
     this.actors = new Map(shareClasses.map((shareClass) => [shareClass.code, new ShareClassActor(shareClass, state, writer, options)]));
     this.classes = [...this.actors.keys()];
-    const now = options.now ?? (() => new Date());
-    this.keyed = new KeyedRequests((key) => state.recall(key, now().getTime()));
+    this.keyed = new KeyedRequests((key) => state.recall(key, options.now().getTime()));
   }
 
   issue(request: IssueRequest): Promise<Issued> {
@@ -50,6 +31,17 @@ export class Sequencers {
   /** What this instance has read of the log; a miss may still be in the log past that. */
   find(shareClass: string, number: number): Certificate | undefined {
     return this.actors.get(shareClass)?.find(number);
+  }
+
+  /** True while no actor has a request waiting or a batch being committed. */
+  get idle(): boolean {
+    for (const actor of this.actors.values()) if (!actor.idle) return false;
+    return true;
+  }
+
+  /** Resolves once no actor has a request waiting or a batch being committed. */
+  async whenIdle(): Promise<void> {
+    await Promise.all([...this.actors.values()].map((actor) => actor.whenIdle()));
   }
 
   closeAll(): Promise<void> {

@@ -1,48 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { CertificateError, logUnavailable } from '../errors.js';
-import { certificateId, certificateOf, type Certificate, type CertificateRecord, type IssueRequest, type Issued } from './certificate.js';
-import type { LogState } from './log-state.js';
+import { certificateId, certificateOf, type Certificate, type IssueRequest, type Issued } from '../core/certificate.js';
+import { CertificateError, logUnavailable } from '../core/errors.js';
+import type { LogState } from '../core/log-state.js';
+import { numberBatch, type PendingRequest } from '../core/numbering.js';
+import type { ShareClassConfig } from '../core/share-class.js';
+import { Batcher, type BatchTicket } from './batcher.js';
 import type { LogWriter } from './log-writer.js';
-import { Mailbox } from './mailbox.js';
 import type { ActorObserver } from './observer.js';
 
-export interface ShareClassConfig {
-  readonly code: string;
-  readonly authorized: number;
-  /** What paper certificates call the class, e.g. Common Stock (src/paper/face.ts names it when absent). */
-  readonly name?: string;
-}
+/** An actor's limits, in one place. */
+export const ACTOR_LIMITS = {
+  /** Certificates per commit: even the largest certificates then fit one Kafka write. */
+  maxBatch: 500,
+  /** How many times a request is numbered before it is answered `log_unavailable`. */
+  maxAttempts: 5,
+} as const;
 
 export interface ActorOptions {
-  /** Upper bound on certificates per commit (default 500): even the largest certificates then fit one Kafka write. */
-  readonly maxBatch?: number;
   /**
    * How long a batch may wait on the log before its requests, and everything queued behind it, are
-   * answered `log_unavailable` (default 5000 ms).
+   * answered `log_unavailable` (COMMIT_TIMEOUT_MS).
    */
-  readonly ackTimeoutMs?: number;
-  /** How many times a request is numbered before it is answered `log_unavailable` (default 5). */
-  readonly maxAttempts?: number;
-  readonly now?: () => Date;
+  readonly ackTimeoutMs: number;
+  /** The clock certificates are issued by. */
+  readonly now: () => Date;
   readonly observer?: ActorObserver;
-}
-
-interface Waiting {
-  readonly request: IssueRequest;
-  /** Names the request in every record written for it, so a write that landed is recognised as its answer. */
-  readonly id: string;
-  readonly resolve: (issued: Issued) => void;
-  readonly reject: (error: CertificateError) => void;
-  /** The valid certificate that answers it, once the log holds one. */
-  certificate?: Certificate;
-  /** The certificate was issued for an earlier request with the same idempotency key. */
-  replayed?: boolean;
-}
-
-/** A batch taken from the mailbox; `answered` once its requests got a reply (on time or not). */
-interface InFlight {
-  readonly waiting: Waiting[];
-  answered: boolean;
+  /** Lower limits than ACTOR_LIMITS, for tests that try small batches and few attempts. */
+  readonly maxBatch?: number;
+  readonly maxAttempts?: number;
 }
 
 export interface ActorSnapshot {
@@ -60,54 +45,38 @@ export interface ActorSnapshot {
 // Unique per process start, so request ids of two instances or two lives of one never meet.
 const PROCESS_TAG = randomUUID().replaceAll('-', '').slice(0, 12);
 let requestCounter = 0;
-const NO_BATCH: ReadonlyMap<string, never> = new Map<string, never>();
+
+type Answer = Issued | CertificateError;
 
 /**
  * The sequencer of one share class. It alone decides numbers for its class on this instance, so
- * numbering needs no lock: requests wait in its mailbox, and one drain loop takes everything
- * waiting, checks each request against the shares remaining in arrival order, numbers the accepted
- * ones contiguously after the class's last certificate in the log, commits them in one write and
- * answers only once the log holds them as certificates. If the write was void (another writer came
- * first, or it failed and did not land in place) the same requests are numbered again after what
- * the log now holds, a bounded number of times. While a commit is in flight the next batch gathers
- * by itself: batches grow with load, and the log round trip is paid once per batch.
+ * numbering needs no lock: requests wait in its mailbox, and each batch taken from it is numbered
+ * (src/core/numbering.ts) contiguously after the class's last certificate in the log, in arrival
+ * order against the shares remaining, committed in one write, and answered only once the log holds
+ * the certificates. If the write was void (another writer came first, or it failed and did not land
+ * in place) the requests still open are numbered again after what the log now holds, a bounded
+ * number of times. While a commit is in flight the next batch gathers by itself: batches grow with
+ * load, and the log round trip is paid once per batch.
  */
 export class ShareClassActor {
   readonly code: string;
   readonly authorized: number;
-  private readonly maxBatch: number;
-  private readonly ackTimeoutMs: number;
   private readonly maxAttempts: number;
-  private readonly now: () => Date;
-  private readonly observer: ActorObserver | undefined;
-  private readonly mailbox = new Mailbox<Waiting>();
-  /**
-   * The requests of the batch being committed, by request id. A new map per batch rather than one
-   * map emptied after each: a long-lived map keeps what it held alive past its time (src/slot-set.ts).
-   */
-  private open: ReadonlyMap<string, Waiting> = NO_BATCH;
-  private draining = false;
-  /** True while a batch has outlived ackTimeoutMs: new requests are refused at once instead of queueing. */
-  private stalled = false;
-  private closing = false;
-  private idle: Array<() => void> = [];
+  private readonly mailbox: Batcher<PendingRequest, Issued>;
 
   constructor(
-    shareClass: ShareClassConfig,
+    private readonly shareClass: ShareClassConfig,
     private readonly state: LogState,
     private readonly writer: LogWriter,
-    options: ActorOptions = {},
+    private readonly options: ActorOptions,
   ) {
     this.code = shareClass.code;
     this.authorized = shareClass.authorized;
-    this.maxBatch = options.maxBatch ?? 500;
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 5000;
-    this.maxAttempts = options.maxAttempts ?? 5;
-    this.now = options.now ?? (() => new Date());
-    this.observer = options.observer;
-    state.onCertificate(this.code, (record) => {
-      const waiting = record.request === undefined ? undefined : this.open.get(record.request);
-      if (waiting !== undefined) waiting.certificate = certificateOf(record);
+    this.maxAttempts = options.maxAttempts ?? ACTOR_LIMITS.maxAttempts;
+    this.mailbox = new Batcher<PendingRequest, Issued>({
+      handle: (batch, ticket) => this.commit(batch, ticket),
+      maxWeight: options.maxBatch ?? ACTOR_LIMITS.maxBatch,
+      deadline: { ms: options.ackTimeoutMs, error: () => this.notAnswering() },
     });
   }
 
@@ -117,22 +86,25 @@ export class ShareClassActor {
   }
 
   issue(request: IssueRequest): Promise<Issued> {
-    if (this.closing) {
-      return Promise.reject(new CertificateError('shutting_down', 'The service is shutting down; retry on another instance or later'));
-    }
-    if (this.stalled) return Promise.reject(this.notAnswering());
-    return new Promise<Issued>((resolve, reject) => {
-      requestCounter += 1;
-      this.mailbox.push({ request, id: `${PROCESS_TAG}-${requestCounter.toString(36)}`, resolve, reject });
-      if (!this.draining) void this.drain();
-    });
+    requestCounter += 1;
+    return this.mailbox.add({ request, id: `${PROCESS_TAG}-${requestCounter.toString(36)}` });
+  }
+
+  /** True while no request waits and no batch is being committed. */
+  get idle(): boolean {
+    return this.mailbox.idle;
+  }
+
+  /** Resolves once no request waits and no batch is being committed. */
+  whenIdle(): Promise<void> {
+    return this.mailbox.whenIdle();
   }
 
   /** Stops taking requests and resolves once every request already taken has been answered. */
   close(): Promise<void> {
-    this.closing = true;
-    if (!this.draining && this.mailbox.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    return this.mailbox.close(
+      () => new CertificateError('shutting_down', 'The service is shutting down; retry on another instance or later'),
+    );
   }
 
   snapshot(): ActorSnapshot {
@@ -145,142 +117,78 @@ export class ShareClassActor {
       certificates,
       nextId: certificateId(this.code, certificates + 1),
       ready: this.state.loaded,
-      mailboxDepth: this.mailbox.size,
+      mailboxDepth: this.mailbox.waiting,
     };
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.mailbox.size > 0) {
-        await this.process(this.mailbox.take(this.maxBatch));
-      }
-    } finally {
-      this.draining = false;
-      if (this.closing) for (const resolve of this.idle.splice(0)) resolve();
-    }
-  }
-
-  private async process(waiting: Waiting[]): Promise<void> {
-    const batch: InFlight = { waiting, answered: false };
-    // One timer per batch, not per request: cheap at any load.
-    const timer = setTimeout(() => this.stall(batch), this.ackTimeoutMs);
-    this.open = new Map(waiting.map((entry) => [entry.id, entry]));
-    try {
-      await this.commit(batch);
-    } finally {
-      clearTimeout(timer);
-      this.open = NO_BATCH;
-      this.stalled = false;
-    }
-  }
-
-  /** The log has not answered in time: answer this batch and everything queued behind it now. */
-  private stall(batch: InFlight): void {
-    this.stalled = true;
-    const error = this.notAnswering();
-    this.fail(batch, error);
-    for (const queued of this.mailbox.take(Infinity)) queued.reject(error);
-  }
-
-  private fail(batch: InFlight, error: CertificateError): void {
-    if (batch.answered) return;
-    batch.answered = true;
-    for (const waiting of batch.waiting) waiting.reject(error);
-  }
-
-  private async commit(batch: InFlight): Promise<void> {
-    let refused: Array<{ waiting: Waiting; remaining: number }> = [];
-    for (let attempt = 1; !batch.answered; attempt += 1) {
-      const numbered = this.number(batch.waiting.filter((waiting) => waiting.certificate === undefined));
-      refused = numbered.refused;
-      if (numbered.accepted.length === 0) break;
-      if (attempt > this.maxAttempts) {
-        // Appends that failed are read back and numbered again like lost races; say which it was.
-        const failure = this.writer.lastAppendFailure;
-        this.fail(
-          batch,
-          failure === undefined
-            ? new CertificateError(
-                'log_unavailable',
-                `Other writers took the numbers ${this.code} requests were given ${this.maxAttempts} times in a row; retry later`,
-              )
-            : logUnavailable(failure, `writing ${numbered.accepted.length} ${this.code} certificates, ${this.maxAttempts} attempts`),
-        );
-        return;
-      }
-      if (attempt > 1) this.observer?.renumbered(this.code, numbered.accepted.length);
+  /** One batch from the mailbox: numbered, committed, numbered again while the log voids its writes. */
+  private async commit(batch: readonly PendingRequest[], ticket: BatchTicket): Promise<Answer[]> {
+    const answers = new Array<Answer | undefined>(batch.length);
+    // Positions in `batch` of the requests not yet settled.
+    let open = batch.map((_, position) => position);
+    let refused: Array<{ readonly position: number; readonly remaining: number }> = [];
+    for (let attempt = 1; !ticket.expired; attempt += 1) {
+      const numbered = numberBatch(
+        this.state,
+        this.shareClass,
+        open.map((position) => batch[position]!),
+        this.options.now(),
+      );
+      for (const { position, certificate } of numbered.replayed) answers[open[position]!] = { certificate, replayed: true };
+      refused = numbered.refused.map(({ position, remaining }) => ({ position: open[position]!, remaining }));
+      if (numbered.records.length === 0) break;
+      if (attempt > this.maxAttempts) return this.fill(answers, this.exhausted(numbered.records.length));
+      if (attempt > 1) this.options.observer?.renumbered(this.code, numbered.records.length);
       const started = performance.now();
+      let settlement;
       try {
-        await this.writer.commit(numbered.accepted);
+        settlement = await this.writer.commit(numbered.records);
       } catch (error) {
         // Whether the write landed is unknown until the log can be read; a landing is recognised then.
-        this.observer?.commitFailed(this.code);
-        this.fail(batch, logUnavailable(error, `committing ${numbered.accepted.length} ${this.code} certificates`));
-        return;
+        this.options.observer?.commitFailed(this.code);
+        return this.fill(answers, logUnavailable(error, `committing ${numbered.records.length} ${this.code} certificates`));
       }
-      const settled = numbered.accepted.filter((record) => this.open.get(record.request!)?.certificate !== undefined).length;
-      if (settled > 0) this.observer?.batchCommitted(this.code, settled, performance.now() - started);
+      let settled = 0;
+      numbered.positions.forEach((position, index) => {
+        const certificate = settlement[index];
+        if (certificate === undefined) return;
+        answers[open[position]!] = { certificate: certificateOf(certificate), replayed: false };
+        settled += 1;
+      });
+      if (settled > 0) this.options.observer?.batchCommitted(this.code, settled, performance.now() - started);
       // The usual case: everything landed and nothing was refused, so there is nothing to number again.
-      if (settled === numbered.accepted.length && refused.length === 0) break;
+      if (settled === numbered.records.length && refused.length === 0) break;
+      open = open.filter((position) => answers[position] === undefined);
     }
-    if (batch.answered) return;
     // Every accepted request now holds a valid certificate, so the refusals were judged on real numbers.
-    batch.answered = true;
-    for (const waiting of batch.waiting) {
-      if (waiting.certificate !== undefined) waiting.resolve({ certificate: waiting.certificate, replayed: waiting.replayed === true });
-    }
-    for (const { waiting, remaining } of refused) waiting.reject(this.insufficient(waiting.request.amount, remaining));
+    for (const { position, remaining } of refused) answers[position] = this.insufficient(batch[position]!.request.amount, remaining);
+    // Only a batch past its deadline (answered by the mailbox already) can leave a request open here.
+    return this.fill(answers, this.notAnswering());
   }
 
-  /**
-   * Numbers the requests, in order, after the class's newest certificate; refuses those the remaining
-   * shares cannot cover. A request whose idempotency key the log has answered meanwhile (another
-   * instance, an earlier life of this one, a write whose answer was lost) is settled with that
-   * certificate instead: it takes no number and no shares.
-   */
-  private number(waiting: readonly Waiting[]): {
-    accepted: CertificateRecord[];
-    refused: Array<{ waiting: Waiting; remaining: number }>;
-  } {
-    const now = this.now();
-    const issuedAt = now.toISOString();
-    const index = this.state.index(this.code)!;
-    let { count: lastNumber, sharesIssued } = index;
-    const accepted: CertificateRecord[] = [];
-    const refused: Array<{ waiting: Waiting; remaining: number }> = [];
-    for (const entry of waiting) {
-      const { amount, name, idempotencyKey } = entry.request;
-      const earlier = idempotencyKey === undefined ? undefined : this.state.recall(idempotencyKey, now.getTime());
-      if (earlier !== undefined) {
-        entry.certificate = earlier;
-        entry.replayed = true;
-        continue;
-      }
-      const remaining = this.authorized - sharesIssued;
-      if (amount > remaining) {
-        refused.push({ waiting: entry, remaining });
-        continue;
-      }
-      lastNumber += 1;
-      sharesIssued += amount;
-      accepted.push({
-        id: certificateId(this.code, lastNumber),
-        class: this.code,
-        number: lastNumber,
-        name,
-        amount,
-        issuedAt,
-        sharesIssued,
-        request: entry.id,
-        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-      });
-    }
-    return { accepted, refused };
+  /** The answers, with `error` for every request still open. */
+  private fill(answers: Array<Answer | undefined>, error: CertificateError): Answer[] {
+    for (let position = 0; position < answers.length; position += 1) answers[position] ??= error;
+    return answers as Answer[];
+  }
+
+  /** Numbered `maxAttempts` times and still void: say whether the log failed or other writers kept winning. */
+  private exhausted(requests: number): CertificateError {
+    // Appends that failed are read back and numbered again like lost races; say which it was.
+    const failure = this.writer.lastAppendFailure;
+    return failure === undefined
+      ? new CertificateError(
+          'log_unavailable',
+          `Other writers took the numbers ${this.code} requests were given ${this.maxAttempts} times in a row; retry later`,
+        )
+      : logUnavailable(failure, `writing ${requests} ${this.code} certificates, ${this.maxAttempts} attempts`);
   }
 
   private notAnswering(): CertificateError {
-    return new CertificateError('log_unavailable', `The certificate log has not answered within ${this.ackTimeoutMs} ms; retry later`);
+    return new CertificateError(
+      'log_unavailable',
+      `The certificate log has not answered within ${this.options.ackTimeoutMs} ms; retry later`,
+    );
   }
 
   private insufficient(requested: number, remaining: number): CertificateError {

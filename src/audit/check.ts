@@ -1,7 +1,7 @@
-import { parseCertificateId, type LoggedRecord } from '../actors/certificate.js';
-import type { ShareClassConfig } from '../actors/share-class-actor.js';
-import { DEFAULT_KEY_WINDOW, RememberedKeys, type KeyWindow } from '../actors/remembered-keys.js';
-import { HARMLESS_VOID, ValidityRule, type VoidReason } from '../actors/validity.js';
+import { parseCertificateId, type LoggedRecord } from '../core/certificate.js';
+import { RememberedKeys, type KeyWindow } from '../core/remembered-keys.js';
+import type { ShareClassConfig } from '../core/share-class.js';
+import { HARMLESS_VOID, ValidityRule, type VoidReason } from '../core/validity.js';
 
 /** What a client was told in a 201: the audit proves the log holds exactly this. */
 export interface Acknowledged {
@@ -76,12 +76,12 @@ export class LogAudit {
 
   constructor(
     shareClasses: readonly ShareClassConfig[],
+    keyWindow: KeyWindow,
     acknowledged: Iterable<Acknowledged> = [],
     private readonly maxViolations = 20,
-    keyWindow: KeyWindow = DEFAULT_KEY_WINDOW,
   ) {
     this.authorized = new Map(shareClasses.map(({ code, authorized }) => [code, authorized]));
-    this.rule = new ValidityRule(this.authorized);
+    this.rule = new ValidityRule(shareClasses);
     this.keys = new RememberedKeys(keyWindow);
     for (const ack of acknowledged) {
       const earlier = this.pending.get(ack.id);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SHARE_CLASSES, parseBrokers, parseKafkaSecurity, parseKeyWindow, parseShareClasses, parseTopic } from '../config.js';
-import { isCertificateError } from '../errors.js';
+import { DEFAULTS, loadAuditConfig } from '../config.js';
+import { isCertificateError } from '../core/errors.js';
 import { KafkaLedger } from '../log/kafka-ledger.js';
 import { formatReport, LogAudit, parseAcknowledged, type Acknowledged } from './check.js';
 
@@ -16,7 +16,7 @@ service still remembered it.
 
   --acknowledged FILE  one certificate per line (an ID such as CS-17, or the JSON body of the 201);
                        each must be a certificate in the log, with the same name and amount when given
-Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_TOPIC (certificates), SHARE_CLASSES (${DEFAULT_SHARE_CLASSES}),
+Environment: KAFKA_BROKERS (127.0.0.1:${DEFAULTS.kafkaPort}), KAFKA_TOPIC (${DEFAULTS.topic}), SHARE_CLASSES (${DEFAULTS.shareClasses}),
 IDEMPOTENCY_WINDOW_MS and IDEMPOTENCY_MAX_KEYS (as the service has them), and the service's KAFKA_TLS_* and
 KAFKA_SASL_* settings for a cluster that wants them (docs/operations.md)
 Exit status: 0 the log is sound, 1 violations found, 2 the audit could not run.`;
@@ -40,16 +40,14 @@ async function main(): Promise<void> {
     return;
   }
 
-  let shareClasses, brokers, topic, keyWindow, security;
+  let config: ReturnType<typeof loadAuditConfig>;
   try {
-    keyWindow = parseKeyWindow(process.env);
-    security = parseKafkaSecurity(process.env);
-    shareClasses = parseShareClasses(process.env.SHARE_CLASSES?.trim() || DEFAULT_SHARE_CLASSES);
-    brokers = parseBrokers(process.env.KAFKA_BROKERS) ?? ['127.0.0.1:9092'];
-    topic = parseTopic(process.env.KAFKA_TOPIC);
+    config = loadAuditConfig();
   } catch (error) {
     fail(isCertificateError(error) ? error.message : String(error));
   }
+  const { kafka, topic, issuing } = config;
+  const brokers = kafka.brokers;
   let acknowledged: Acknowledged[] = [];
   if (values.acknowledged !== undefined) {
     try {
@@ -59,9 +57,9 @@ async function main(): Promise<void> {
     }
   }
 
-  const audit = new LogAudit(shareClasses, acknowledged, 20, keyWindow);
+  const audit = new LogAudit(issuing.shareClasses, issuing.keyWindow, acknowledged);
   // Never connect(): that would create a missing topic, and an audit must not change what it audits.
-  const ledger = new KafkaLedger({ brokers, topic, security, clientId: 'certificates-audit' });
+  const ledger = new KafkaLedger(kafka, topic, { appendTimeoutMs: issuing.commitTimeoutMs, clientId: 'certificates-audit' });
   const started = Date.now();
   let lastProgress = started;
   try {
@@ -75,13 +73,13 @@ async function main(): Promise<void> {
       },
     );
   } catch (error) {
-    fail(`cannot read topic ${topic} from ${brokers.join(',')}: ${(error as Error).message}`);
+    fail(`cannot read topic ${topic.name} from ${brokers.join(',')}: ${(error as Error).message}`);
   } finally {
     await ledger.disconnect().catch(() => undefined);
   }
 
   const report = audit.report();
-  console.log(`topic ${topic} on ${brokers.join(',')}: ${report.records} records read in ${Date.now() - started} ms`);
+  console.log(`topic ${topic.name} on ${brokers.join(',')}: ${report.records} records read in ${Date.now() - started} ms`);
   console.log(formatReport(report, { acknowledgedFile: values.acknowledged !== undefined }));
   if (!report.ok) process.exitCode = 1;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Certificate } from '../actors/certificate.js';
+import type { Certificate } from '../core/certificate.js';
 
 /** What to issue: the body of `POST /certificates`. */
 export interface CertificateRequest {

@@ -1,4 +1,5 @@
 import { AssignerProtocol, type Admin, type Assigner, type Consumer, type GroupMember, type Kafka } from 'kafkajs';
+import type { ClusterSettings } from './settings.js';
 
 /** What each instance tells the group about itself when it joins. */
 export interface Candidate {
@@ -12,13 +13,12 @@ export interface Candidate {
 
 export type Role = 'writer' | 'follower';
 
-export interface ElectionOptions {
-  readonly groupId: string;
-  readonly topic: string;
-  /** A writer that stops heartbeating is replaced after this long (Kafka's floor is 6000 by default). */
-  readonly sessionTimeoutMs: number;
+export interface ElectionCallbacks {
   readonly candidate: () => Candidate;
-  readonly onRole: (role: Role, generation: number | undefined) => void;
+  /** After every rebalance: the role this member was assigned. */
+  readonly onRole: (role: Role) => void;
+  /** The group's generation, each time it moves (told by the first heartbeat of a new generation). */
+  readonly onGeneration: (generation: number) => void;
   /** The group membership failed; kafkajs rejoins by itself, and the next assignment gives the role. */
   readonly onLost: (error: unknown) => void;
 }
@@ -59,21 +59,21 @@ export function chooseWriter(members: ReadonlyArray<{ readonly memberId: string;
 export class WriterElection {
   private consumer: Consumer | undefined;
   private admin: Promise<Admin> | undefined;
-  private generationId: number | undefined;
+  private generation: number | undefined;
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly options: ElectionOptions,
+    private readonly topic: string,
+    private readonly settings: ClusterSettings,
+    private readonly callbacks: ElectionCallbacks,
   ) {}
 
-  get generation(): number | undefined {
-    return this.generationId;
-  }
-
   async start(): Promise<void> {
-    const { groupId, topic, sessionTimeoutMs } = this.options;
+    const { topic } = this;
+    // A writer that stops heartbeating is replaced after this long (Kafka's floor is 6000 by default).
+    const sessionTimeoutMs = this.settings.writerSessionTimeoutMs;
     const consumer = this.kafka.consumer({
-      groupId,
+      groupId: this.settings.writerGroup,
       sessionTimeout: sessionTimeoutMs,
       rebalanceTimeout: sessionTimeoutMs + 4000,
       heartbeatInterval: Math.max(100, Math.floor(sessionTimeoutMs / 12)),
@@ -84,15 +84,18 @@ export class WriterElection {
       retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
     });
     this.consumer = consumer;
+    // kafkajs tells the generation only with heartbeats, the first ~1/12 of a session after a join.
     consumer.on(consumer.events.HEARTBEAT, ({ payload }) => {
-      this.generationId = payload.groupGenerationId;
+      if (payload.groupGenerationId === this.generation) return;
+      this.generation = payload.groupGenerationId;
+      this.callbacks.onGeneration(payload.groupGenerationId);
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const writer = (payload.memberAssignment[topic] ?? []).includes(0);
       if (writer) consumer.pause([{ topic }]);
-      this.options.onRole(writer ? 'writer' : 'follower', this.generationId);
+      this.callbacks.onRole(writer ? 'writer' : 'follower');
     });
-    consumer.on(consumer.events.CRASH, ({ payload }) => this.options.onLost(payload.error));
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.callbacks.onLost(payload.error));
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: false });
     await consumer.run({ autoCommit: false, eachBatch: async () => undefined });
@@ -107,7 +110,8 @@ export class WriterElection {
 
   /** The writer's URL as the group describes it now; undefined while no member holds the partition. */
   async writerUrl(): Promise<string | undefined> {
-    const { groupId, topic } = this.options;
+    const { topic } = this;
+    const groupId = this.settings.writerGroup;
     this.admin ??= (async () => {
       const admin = this.kafka.admin();
       await admin.connect();
@@ -130,7 +134,8 @@ export class WriterElection {
   }
 
   private assigner(): Assigner {
-    const { topic, candidate } = this.options;
+    const { topic } = this;
+    const { candidate } = this.callbacks;
     return {
       name: ASSIGNER,
       version: 1,

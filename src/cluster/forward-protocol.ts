@@ -1,9 +1,13 @@
-import type { Certificate, IssueRequest, Issued } from '../actors/certificate.js';
-import { CertificateError, ERROR_CODES, type ErrorCode } from '../errors.js';
+import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
+import { CertificateError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 
 /** Where a follower sends the requests it forwards, many in one call. */
 export const FORWARD_PATH = '/internal/issue';
 
+/** Requests in one forwarded call, at most: an actor's batch. */
+export const MAX_FORWARDED_REQUESTS = 500;
+
+/** A forwarded call's body: each request is the client's body with its `Idempotency-Key`, if it had one, as `idempotencyKey`. */
 export interface ForwardBody {
   readonly requests: readonly IssueRequest[];
 }

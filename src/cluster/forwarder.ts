@@ -1,17 +1,10 @@
 import { Agent, request as httpRequest } from 'node:http';
-import type { IssueRequest, Issued } from '../actors/certificate.js';
-import { CertificateError } from '../errors.js';
-import { decodeResult, FORWARD_PATH, type ForwardResult } from './forward-protocol.js';
-
-interface Queued {
-  readonly request: IssueRequest;
-  readonly resolve: (issued: Issued) => void;
-  readonly reject: (error: unknown) => void;
-}
+import { Batcher } from '../actors/batcher.js';
+import type { IssueRequest, Issued } from '../core/certificate.js';
+import { CertificateError } from '../core/errors.js';
+import { decodeResult, FORWARD_PATH, MAX_FORWARDED_REQUESTS, type ForwardBody, type ForwardResult } from './forward-protocol.js';
 
 export interface ForwarderOptions {
-  /** Requests per call (default 500, an actor batch). */
-  readonly maxBatch?: number;
   /**
    * Calls in flight to the writer at once (default 1): like the group commit, one call out and the
    * next gathering behind it makes larger calls, and a forwarded certificate then costs the writer
@@ -33,14 +26,12 @@ export function isNotWriter(error: unknown): boolean {
  * so a forwarded certificate costs it less than a direct one.
  */
 export class Forwarder {
-  private readonly queues = new Map<string, Queued[]>();
-  private readonly inFlight = new Map<string, number>();
+  /** One batcher per writer URL; the writer changes seldom, and an idle one is dropped when another is made. */
+  private readonly calls = new Map<string, Batcher<IssueRequest, Issued>>();
   private readonly agent: Agent;
-  private readonly maxBatch: number;
   private readonly maxInFlight: number;
 
   constructor(private readonly options: ForwarderOptions) {
-    this.maxBatch = options.maxBatch ?? 500;
     this.maxInFlight = options.maxInFlight ?? 1;
     // Idle sockets close well before the writer's keep-alive timeout (65 s), so a call never goes out
     // on a socket the writer is closing: that would fail after sending, with an unknown outcome.
@@ -48,49 +39,26 @@ export class Forwarder {
   }
 
   forward(writerUrl: string, request: IssueRequest): Promise<Issued> {
-    return new Promise((resolve, reject) => {
-      let queue = this.queues.get(writerUrl);
-      if (queue === undefined) this.queues.set(writerUrl, (queue = []));
-      queue.push({ request, resolve, reject });
-      this.flush(writerUrl);
-    });
+    let calls = this.calls.get(writerUrl);
+    if (calls === undefined) {
+      for (const [url, idle] of this.calls) if (idle.idle) this.calls.delete(url);
+      calls = new Batcher<IssueRequest, Issued>({
+        handle: async (requests) => (await this.post(writerUrl, requests)).map(decodeResult),
+        maxWeight: MAX_FORWARDED_REQUESTS,
+        maxInFlight: this.maxInFlight,
+      });
+      this.calls.set(writerUrl, calls);
+    }
+    return calls.add(request);
   }
 
   close(): void {
     this.agent.destroy();
   }
 
-  private flush(url: string): void {
-    const queue = this.queues.get(url);
-    while (queue !== undefined && queue.length > 0 && (this.inFlight.get(url) ?? 0) < this.maxInFlight) {
-      const batch = queue.splice(0, this.maxBatch);
-      this.inFlight.set(url, (this.inFlight.get(url) ?? 0) + 1);
-      void this.call(url, batch).finally(() => {
-        this.inFlight.set(url, this.inFlight.get(url)! - 1);
-        if (queue.length === 0 && this.inFlight.get(url) === 0) this.queues.delete(url);
-        else this.flush(url);
-      });
-    }
-  }
-
-  private async call(url: string, batch: Queued[]): Promise<void> {
-    try {
-      const results = await this.post(
-        url,
-        batch.map((queued) => queued.request),
-      );
-      batch.forEach((queued, index) => {
-        const outcome = decodeResult(results[index]!);
-        if (outcome instanceof CertificateError) queued.reject(outcome);
-        else queued.resolve(outcome);
-      });
-    } catch (error) {
-      for (const queued of batch) queued.reject(error);
-    }
-  }
-
   private post(url: string, requests: readonly IssueRequest[]): Promise<ForwardResult[]> {
-    const body = JSON.stringify({ requests });
+    const forwarded: ForwardBody = { requests };
+    const body = JSON.stringify(forwarded);
     return new Promise((resolve, reject) => {
       let sent = false;
       const call = httpRequest(new URL(FORWARD_PATH, url), {

@@ -1,38 +1,36 @@
-import type { Certificate, IssueRequest, Issued } from '../actors/certificate.js';
-import type { Ledger, LogBounds, LogFollower } from '../actors/ledger.js';
-import type { LogState } from '../actors/log-state.js';
+import { Batcher } from '../actors/batcher.js';
 import type { LogWriter } from '../actors/log-writer.js';
-import { unknownClass, type Issuer, type Sequencers } from '../actors/sequencers.js';
+import type { Sequencers } from '../actors/sequencers.js';
 import type { ActorSnapshot } from '../actors/share-class-actor.js';
-import { CertificateError, isCertificateError, logUnavailable } from '../errors.js';
+import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
+import { CertificateError, isCertificateError, logUnavailable } from '../core/errors.js';
+import type { Ledger, LogBounds, LogFollower } from '../core/ledger.js';
+import type { LogState } from '../core/log-state.js';
+import { unknownClass } from '../core/share-class.js';
 import type { Candidate, Role } from './election.js';
 import { isNotWriter, type Forwarder } from './forwarder.js';
+import type { ClusterSettings } from './settings.js';
 
 export type NodeRole = Role | 'unknown';
 
 /** The group membership as the node needs it: src/cluster/election.ts over Kafka. */
 export interface Election {
-  readonly generation: number | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   writerUrl(): Promise<string | undefined>;
 }
 
 export interface NodeObserver {
-  roleChanged(role: NodeRole, generation: number | undefined, writerUrl: string | undefined): void;
-  /** How far the follower's tail is behind the log's end. */
+  /** The role changed; a follower's is told once it knows the writer's URL (or learned that none is known). */
+  roleChanged(role: NodeRole, writerUrl: string | undefined): void;
+  /** The election group's generation moved (a rebalance). */
+  generation(generation: number): void;
+  /** How far the follower's tail is behind the log's end (0 while this instance writes). */
   tailLag(records: number): void;
 }
 
-export interface NodeOptions {
-  /** This instance's advertised URL. */
-  readonly url: string;
-  /** How long a POST waits for a writer to be known before `503 no_writer`. */
-  readonly writerWaitMs: number;
-  /** How long a lookup past the tail waits for the tail before reading the log itself. */
-  readonly tailWaitMs?: number;
-  readonly observer?: NodeObserver;
-}
+/** How long a lookup past the tail waits for the tail before reading the log itself. */
+const TAIL_WAIT_MS = 1000;
 
 /** Snapshots of the log state on this instance's disk (src/state/snapshots.ts). */
 export interface StateSnapshots {
@@ -69,7 +67,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * the role: a writer that no longer holds the seat (paused, partitioned) writes only what the log's
  * rule will void, so a role is dropped as soon as the group says so, not fenced beforehand.
  */
-export class ClusterNode implements Issuer {
+export class ClusterNode {
   readonly classes: readonly string[];
   private currentRole: NodeRole = 'unknown';
   private writingSince: number | undefined;
@@ -79,14 +77,28 @@ export class ClusterNode implements Issuer {
   private assignments = 0;
   private tail: LogFollower | undefined;
   private lag = 0;
+  private generationNow: number | undefined;
   private roleChange: Array<() => void> = [];
-  private catchingUp: Promise<void> | undefined;
+  /**
+   * Lookups that missed wait for a catch-up begun after them: one that began earlier read the log's
+   * end before their certificate may have been acknowledged, and would deny it.
+   */
+  private readonly catchUps = new Batcher<void, void>({
+    handle: async (lookups) => {
+      await this.catchUp();
+      return lookups;
+    },
+    maxWeight: Number.POSITIVE_INFINITY,
+  });
   private election: Election | undefined;
   private stopped = false;
+  /** The tail waits for the actors to finish what they took as writer. */
+  private awaitingIdle = false;
 
   constructor(
     private readonly parts: NodeParts,
-    private readonly options: NodeOptions,
+    private readonly settings: ClusterSettings,
+    private readonly observer?: NodeObserver,
   ) {
     this.classes = parts.sequencers.classes;
   }
@@ -97,7 +109,7 @@ export class ClusterNode implements Issuer {
 
   /** What this instance tells the group when it joins (src/cluster/election.ts). */
   candidate(): Candidate {
-    return { url: this.options.url, writingSince: this.writingSince, end: this.parts.state.end };
+    return { url: this.settings.advertisedUrl, writingSince: this.writingSince, end: this.parts.state.end };
   }
 
   /** Reads the log into the state (from a snapshot's end when there is one of it), then follows it and joins the election. */
@@ -124,7 +136,7 @@ export class ClusterNode implements Issuer {
   }
 
   /** The group assigned a role (src/cluster/election.ts calls this after every rebalance). */
-  assigned(role: Role, generation: number | undefined): void {
+  assigned(role: Role): void {
     const previous = this.currentRole;
     // The role first: asking the group who writes (below) is for followers only.
     this.currentRole = role;
@@ -137,14 +149,25 @@ export class ClusterNode implements Issuer {
         this.parts.writer.forget();
         void this.tail?.stop();
         this.tail = undefined;
+        this.lag = 0;
+        this.observer?.tailLag(0);
+        this.observer?.roleChanged(role, this.settings.advertisedUrl);
       }
     } else {
       this.writingSince = undefined;
       this.follow();
-      void this.writerUrl();
+      const asked = this.assignments;
+      void this.writerUrl().then((writerUrl) => {
+        if (previous !== role && asked === this.assignments) this.observer?.roleChanged(role, writerUrl);
+      });
     }
-    if (previous !== role) this.options.observer?.roleChanged(role, generation, this.writerUrlNow());
     for (const wake of this.roleChange.splice(0)) wake();
+  }
+
+  /** The election group's generation moved (src/cluster/election.ts tells each new one). */
+  generationMoved(generation: number): void {
+    this.generationNow = generation;
+    this.observer?.generation(generation);
   }
 
   issue(request: IssueRequest): Promise<Issued> {
@@ -159,11 +182,11 @@ export class ClusterNode implements Issuer {
     // A retry whose certificate this instance has read is answered here, even while no writer is known.
     const replayed = this.parts.sequencers.replayed(request);
     if (replayed !== undefined) return replayed;
-    const deadline = Date.now() + this.options.writerWaitMs;
+    const deadline = Date.now() + this.settings.writerWaitMs;
     for (;;) {
       if (this.currentRole === 'writer') return this.parts.sequencers.issue(request);
       const writer = this.currentRole === 'follower' ? await this.writerUrl() : undefined;
-      if (writer !== undefined && writer !== this.options.url) {
+      if (writer !== undefined && writer !== this.settings.advertisedUrl) {
         try {
           return await this.parts.forwarder.forward(writer, request);
         } catch (error) {
@@ -174,7 +197,7 @@ export class ClusterNode implements Issuer {
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new CertificateError('no_writer', `No writer was elected within ${this.options.writerWaitMs} ms; nothing was issued`);
+        throw new CertificateError('no_writer', `No writer was elected within ${this.settings.writerWaitMs} ms; nothing was issued`);
       }
       await Promise.race([new Promise<void>((resolve) => this.roleChange.push(resolve)), sleep(Math.min(left, 250))]);
     }
@@ -183,7 +206,7 @@ export class ClusterNode implements Issuer {
   /** Requests a follower forwarded; refused whole unless this instance is the writer. */
   issueForwarded(requests: readonly IssueRequest[]): Promise<Array<Issued | CertificateError>> {
     if (this.currentRole !== 'writer') {
-      return Promise.reject(new CertificateError('not_writer', `${this.options.url} is not the writer; nothing was issued`));
+      return Promise.reject(new CertificateError('not_writer', `${this.settings.advertisedUrl} is not the writer; nothing was issued`));
     }
     return Promise.all(
       requests.map((request) =>
@@ -195,14 +218,16 @@ export class ClusterNode implements Issuer {
   }
 
   /**
-   * The certificate from this instance's state; on a miss, the log's end is asked first, so a
-   * certificate another instance acknowledged is found even if this one has not read it yet.
+   * The certificate from this instance's state; on a miss, the state is first brought to the log's
+   * end as of a moment after the lookup began, so a certificate any instance acknowledged before the
+   * lookup is found even if this one had not read it yet. When the log cannot be read, the answer
+   * is the retryable `log_unavailable`, never a denial.
    */
   async find(shareClass: string, number: number): Promise<Certificate | undefined> {
     const found = this.parts.sequencers.find(shareClass, number);
     if (found !== undefined || !this.classes.includes(shareClass)) return found;
     try {
-      await this.catchUp();
+      await this.catchUps.add();
     } catch (error) {
       throw logUnavailable(error, `reading the log for ${shareClass}-${number}`);
     }
@@ -216,7 +241,7 @@ export class ClusterNode implements Issuer {
   status(): NodeStatus {
     return {
       role: this.currentRole,
-      generation: this.election?.generation,
+      generation: this.generationNow,
       writerUrl: this.writerUrlNow(),
       logEnd: this.parts.state.end,
       tailLag: this.tail === undefined ? 0 : this.lag,
@@ -226,7 +251,7 @@ export class ClusterNode implements Issuer {
 
   /** The writer's URL as far as this instance knows it now, without asking. */
   private writerUrlNow(): string | undefined {
-    return this.currentRole === 'writer' ? this.options.url : this.knownWriter;
+    return this.currentRole === 'writer' ? this.settings.advertisedUrl : this.knownWriter;
   }
 
   /** The writer's URL, asked of the group when not known (a follower's question: the writer knows). */
@@ -241,26 +266,35 @@ export class ClusterNode implements Issuer {
     return this.writerUrlNow();
   }
 
-  private catchUp(): Promise<void> {
-    this.catchingUp ??= (async () => {
-      const { ledger, state, writer } = this.parts;
-      const { high } = await ledger.bounds();
-      const deadline = Date.now() + (this.options.tailWaitMs ?? 1000);
-      while (this.tail !== undefined && state.end < high && Date.now() < deadline) await sleep(10);
-      if (state.end < high) await writer.sync();
-    })().finally(() => (this.catchingUp = undefined));
-    return this.catchingUp;
+  /** Brings the state to the log's end as of now: the tail's way if it gets there soon, else by reading. */
+  private async catchUp(): Promise<void> {
+    const { ledger, state, writer } = this.parts;
+    const { high } = await ledger.bounds();
+    const deadline = Date.now() + TAIL_WAIT_MS;
+    while (this.tail !== undefined && state.end < high && Date.now() < deadline) await sleep(10);
+    if (state.end < high) await writer.sync();
   }
 
   private follow(): void {
-    if (this.tail !== undefined || this.stopped) return;
+    if (this.tail !== undefined || this.stopped || this.currentRole === 'writer' || this.awaitingIdle) return;
+    const { sequencers } = this.parts;
+    if (!sequencers.idle) {
+      // While the actors still commit what they took as writer, only their writes may move the state
+      // (src/actors/log-writer.ts): the tail starts once they are idle.
+      this.awaitingIdle = true;
+      void sequencers.whenIdle().then(() => {
+        this.awaitingIdle = false;
+        this.follow();
+      });
+      return;
+    }
     const { ledger, state } = this.parts;
     const tail = ledger.follow(
       state.end,
       (records, highWatermark) => {
         state.apply(records);
         this.lag = Math.max(0, highWatermark - state.end);
-        this.options.observer?.tailLag(this.lag);
+        this.observer?.tailLag(this.lag);
       },
       () => {
         // Follow again from where the state ends, unless this instance became the writer meanwhile.

@@ -1,10 +1,9 @@
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
-import type { Issuer } from '../actors/sequencers.js';
-import { DEFAULT_LOG_SAMPLE, type Logger } from '../logger.js';
-import { classChecks, type Readiness } from '../readiness.js';
-import { DEFAULT_COMPANY_NAME } from '../paper/face.js';
-import { printer, type Printer } from '../paper/printer.js';
+import type { Issuer } from './issuer.js';
+import type { Logger } from '../monitoring/logger.js';
+import { classChecks, type Readiness } from '../monitoring/readiness.js';
+import type { Printer } from '../paper/printer.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import { errorHandler } from './errors.js';
 import { forwardRoutes, type ForwardedIssuer } from './forwarded.js';
@@ -25,11 +24,11 @@ export interface AppOptions {
   readonly readiness?: () => Readiness;
   /** Request metrics and the `/metrics` exposition; no `/metrics` route without it. */
   readonly metrics?: RequestMetrics & MetricsExporter;
-  /** Request log; every 5xx is logged, and 1 in `logSample` other requests (default 100). */
+  /** Request log; every 5xx is logged, and 1 in `logSample` other requests (LOG_SAMPLE). */
   readonly logger?: Logger;
-  readonly logSample?: number;
-  /** Paper certificates: the letterhead, the verification links' base URL, the PDF renderer (default: the default company). */
-  readonly paper?: Printer;
+  readonly logSample: number;
+  /** Paper certificates: the letterhead, the verification links' base URL, the PDF renderer. */
+  readonly paper: Printer;
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
@@ -37,13 +36,7 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_0
 /** The Koa edge: parse and validate, hand the request to the sequencers, map their answer to HTTP. */
 export function createApp(options: AppOptions): Koa {
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
-  const { issuer, metrics, logger } = options;
-  const paper =
-    options.paper ??
-    printer(
-      DEFAULT_COMPANY_NAME,
-      issuer.classes.map((code) => ({ code })),
-    );
+  const { issuer, metrics, logger, paper } = options;
   const app = new Koa();
   const router = new Router();
 
@@ -64,7 +57,7 @@ export function createApp(options: AppOptions): Koa {
   operationsRoutes(router, options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })), metrics, document);
   docsRoutes(router);
 
-  app.use(observeRequests({ metrics, logger, logSample: options.logSample ?? DEFAULT_LOG_SAMPLE }));
+  app.use(observeRequests({ metrics, logger, logSample: options.logSample }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
-import { CertificateError } from '../errors.js';
+import { CertificateError } from '../core/errors.js';
 
 export interface BodyLimits {
   /** Largest accepted body in bytes. */

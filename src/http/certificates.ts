@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { parseCertificateId, type Certificate } from '../actors/certificate.js';
-import type { Issuer } from '../actors/sequencers.js';
-import { CertificateError } from '../errors.js';
+import { parseCertificateId, type Certificate } from '../core/certificate.js';
+import type { Issuer } from './issuer.js';
+import { CertificateError } from '../core/errors.js';
 import { certificateDigest, isDigest } from '../paper/digest.js';
 import { certificateFace, type CertificateFace } from '../paper/face.js';
 import { PAGE_SECURITY_POLICY, renderHtml, renderVerification } from '../paper/html.js';

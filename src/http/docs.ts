@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { CertificateError } from '../errors.js';
+import { CertificateError } from '../core/errors.js';
 
 const swaggerUi = createRequire(import.meta.url)
   .resolve('swagger-ui-dist/package.json')

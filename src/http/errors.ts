@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { CertificateError, isCertificateError } from '../errors.js';
+import { CertificateError, isCertificateError } from '../core/errors.js';
 import { RETRY_AFTER_SECONDS, STATUS_OF } from './status.js';
 
 export interface ErrorBody {

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
-import type { IssueRequest, Issued } from '../actors/certificate.js';
-import { encodeResult, FORWARD_PATH } from '../cluster/forward-protocol.js';
-import { CertificateError, isCertificateError } from '../errors.js';
+import type { IssueRequest, Issued } from '../core/certificate.js';
+import { encodeResult, FORWARD_PATH, MAX_FORWARDED_REQUESTS, type ForwardBody } from '../cluster/forward-protocol.js';
+import { CertificateError, isCertificateError } from '../core/errors.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
@@ -18,9 +18,8 @@ function parseForwarded(item: unknown): IssueRequest {
   return parseIssueRequest(fields, parseIdempotencyKey(idempotencyKey));
 }
 
-/** Forwarded requests may carry a whole actor batch: room for 500 of the largest requests. */
-const FORWARD_MAX_BYTES = 2_500_000;
-const MAX_FORWARDED = 500;
+/** Forwarded requests may carry a whole call: room for that many of the largest requests. */
+const FORWARD_MAX_BYTES = MAX_FORWARDED_REQUESTS * 5000;
 
 /**
  * The writer's side of forwarding: many requests in one call, each validated here as if it came
@@ -29,10 +28,13 @@ const MAX_FORWARDED = 500;
  */
 export function forwardRoutes(router: Router, issuer: ForwardedIssuer, limits: BodyLimits): void {
   router.post(FORWARD_PATH, async (ctx) => {
-    const body = (await readJsonBody(ctx, { ...limits, maxBytes: FORWARD_MAX_BYTES })) as { requests?: unknown } | null;
+    // Unchecked until each request is parsed below: a writer trusts no one's validation.
+    const body = (await readJsonBody(ctx, { ...limits, maxBytes: FORWARD_MAX_BYTES })) as Partial<
+      Record<keyof ForwardBody, unknown>
+    > | null;
     const items = body?.requests;
-    if (!Array.isArray(items) || items.length === 0 || items.length > MAX_FORWARDED) {
-      throw new CertificateError('invalid_body', `Expected {"requests":[…]} with 1 to ${MAX_FORWARDED} issue requests`);
+    if (!Array.isArray(items) || items.length === 0 || items.length > MAX_FORWARDED_REQUESTS) {
+      throw new CertificateError('invalid_body', `Expected {"requests":[…]} with 1 to ${MAX_FORWARDED_REQUESTS} issue requests`);
     }
     const parsed = items.map((item: unknown) => {
       try {

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { Issuer } from '../actors/sequencers.js';
+import type { Issuer } from './issuer.js';
 import { className, type Letterhead } from '../paper/face.js';
 
 /** The classes with their names and counters. */

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../monitoring/logger.js';
 
 /** Where request measurements go; src/metrics.ts implements it over prom-client. */
 export interface RequestMetrics {

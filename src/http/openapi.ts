@@ -1,6 +1,7 @@
-import { CERTIFICATE_NUMBER_PATTERN, IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH } from '../actors/certificate.js';
-import type { ShareClassConfig } from '../actors/share-class-actor.js';
-import { ERROR_CODES } from '../errors.js';
+import { CERTIFICATE_NUMBER_PATTERN, IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH } from '../core/certificate.js';
+import { MAX_FORWARDED_REQUESTS } from '../cluster/forward-protocol.js';
+import type { ShareClassConfig } from '../core/share-class.js';
+import { ERROR_CODES } from '../core/errors.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
 import { DOCS_ASSETS } from './docs.js';
 import { NAME_PATTERN } from './validate.js';
@@ -101,7 +102,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
           requests: {
             type: 'array',
             minItems: 1,
-            maxItems: 500,
+            maxItems: MAX_FORWARDED_REQUESTS,
             // Any value: each is validated on its own, and a bad one is answered with its error in
             // `results` rather than failing the requests forwarded beside it.
             items: {
@@ -132,7 +133,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
           },
         },
       }),
-      '400': error('invalid_json or invalid_body: not {"requests":[…]} with 1 to 500 items'),
+      '400': error(`invalid_json or invalid_body: not {"requests":[…]} with 1 to ${MAX_FORWARDED_REQUESTS} items`),
       '408': retryable('request_timeout'),
       '413': error('payload_too_large'),
       '415': error('unsupported_media_type'),

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
-import { CertificateError } from '../errors.js';
-import type { Readiness } from '../readiness.js';
+import { CertificateError } from '../core/errors.js';
+import type { Readiness } from '../monitoring/readiness.js';
 
 export interface MetricsExporter {
   readonly contentType: string;

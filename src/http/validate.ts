@@ -1,5 +1,5 @@
-import { isIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, type IssueRequest } from '../actors/certificate.js';
-import { CertificateError } from '../errors.js';
+import { isIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, type IssueRequest } from '../core/certificate.js';
+import { CertificateError } from '../core/errors.js';
 
 export const MAX_NAME_LENGTH = 200;
 

@@ -16,27 +16,24 @@ export interface KafkaSecurity {
   readonly sasl?: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string };
 }
 
-export interface KafkaSettings {
+/** How to reach the Kafka cluster (KAFKA_BROKERS, KAFKA_TLS_*, KAFKA_SASL_*, KAFKAJS_DEBUG). */
+export interface KafkaConnection {
   readonly brokers: readonly string[];
-  readonly topic: string;
-  readonly clientId?: string;
-  readonly security?: KafkaSecurity;
-  /** Topic setting used only when this service creates the topic (default 1). */
-  readonly minInsyncReplicas?: number;
-  readonly replicationFactor?: number;
-  /** Topic setting used only when this service creates the topic: fsync each write (see TopicSpec). */
-  readonly flushEveryWrite?: boolean;
+  /** TLS and SASL towards the brokers; empty for a plaintext cluster. */
+  readonly security: KafkaSecurity;
+  /** Print kafkajs's own log lines (debug level and up) to stderr. */
+  readonly debug: boolean;
 }
 
 /**
  * One Kafka client for the service. Timeouts are short on purpose: a client waiting on a dead
  * broker should get a 503 in seconds, not hang for kafkajs's 30 s defaults.
  */
-export function createKafka(settings: KafkaSettings): Kafka {
-  const { tls, sasl } = settings.security ?? {};
+export function createKafka(connection: KafkaConnection, clientId = 'certificates'): Kafka {
+  const { tls, sasl } = connection.security;
   return new Kafka({
-    clientId: settings.clientId ?? 'certificates',
-    brokers: [...settings.brokers],
+    clientId,
+    brokers: [...connection.brokers],
     ...(tls === undefined
       ? {}
       : {
@@ -51,10 +48,8 @@ export function createKafka(settings: KafkaSettings): Kafka {
     connectionTimeout: 1000,
     requestTimeout: 5000,
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
-    logLevel: logLevel.ERROR,
-    logCreator: () => (entry: LogEntry) => {
-      // kafkajs logs every failed request at ERROR; our own errors already carry the cause.
-      if (process.env.KAFKAJS_DEBUG) console.error(JSON.stringify({ kafkajs: entry.namespace, ...entry.log }));
-    },
+    // kafkajs logs every failed request at ERROR; the service's own errors already carry the cause.
+    logLevel: connection.debug ? logLevel.DEBUG : logLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => console.error(JSON.stringify({ kafkajs: entry.namespace, level: entry.label, ...entry.log })),
   });
 }

@@ -1,11 +1,10 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { CertificateRecord, LoggedRecord } from '../actors/certificate.js';
-import type { WriteLimit } from '../actors/group-commit.js';
-import type { Ledger, LogBounds, LogFollower } from '../actors/ledger.js';
-import { createKafka, type KafkaSettings } from './kafka-config.js';
+import type { CertificateRecord, LoggedRecord } from '../core/certificate.js';
+import type { Ledger, LogBounds, LogFollower, WriteLimit } from '../core/ledger.js';
+import { createKafka, type KafkaConnection } from './kafka-config.js';
 import { follow, readRange, type LogEntry } from './reader.js';
 import { encodeValue, readRecord } from './record.js';
-import { ensureTopic } from './topic.js';
+import { ensureTopic, type TopicDurability, type TopicSettings } from './topic.js';
 import { locateLeader } from './wire/metadata.js';
 import { PartitionProducer } from './wire/partition-producer.js';
 
@@ -21,9 +20,11 @@ const MAX_WRITE_BYTES = 900_000;
  */
 const weigh = (record: CertificateRecord): number => 2 * (Buffer.byteLength(record.name) + (record.idempotencyKey?.length ?? 0)) + 256;
 
-export interface LedgerSettings extends KafkaSettings {
-  /** A write not acknowledged within this long is abandoned (default 5000 ms); its fate is read from the log. */
-  readonly appendTimeoutMs?: number;
+export interface LedgerOptions {
+  /** A write not acknowledged within this long is abandoned (COMMIT_TIMEOUT_MS); its fate is read from the log. */
+  readonly appendTimeoutMs: number;
+  /** Names this client to the brokers (default `certificates`). */
+  readonly clientId?: string;
 }
 
 const toLogged = (entries: readonly LogEntry[]): LoggedRecord[] => entries.map((entry) => readRecord(entry.offset, entry.key, entry.value));
@@ -44,34 +45,32 @@ export class KafkaLedger implements Ledger {
   readonly topic: string;
   readonly writeLimit: WriteLimit<CertificateRecord> = { maxWeight: MAX_WRITE_BYTES, weigh };
   private readonly kafka: Kafka;
-  private readonly settings: LedgerSettings;
   private readonly appendTimeoutMs: number;
   private readonly producer: PartitionProducer;
   private admin: Promise<Admin> | undefined;
 
-  constructor(settings: LedgerSettings) {
-    this.settings = settings;
-    this.topic = settings.topic;
-    this.appendTimeoutMs = settings.appendTimeoutMs ?? 5000;
-    this.kafka = createKafka(settings);
-    const connection = {
-      clientId: settings.clientId ?? 'certificates',
-      ...(settings.security === undefined ? {} : { security: settings.security }),
-      connectTimeoutMs: 3000,
-      requestTimeoutMs: this.appendTimeoutMs,
-    };
-    const bootstrap = settings.brokers.map((broker) => {
+  constructor(
+    connection: KafkaConnection,
+    private readonly topicSettings: TopicSettings,
+    options: LedgerOptions,
+  ) {
+    this.topic = topicSettings.name;
+    this.appendTimeoutMs = options.appendTimeoutMs;
+    const clientId = options.clientId ?? 'certificates';
+    this.kafka = createKafka(connection, clientId);
+    const wire = { clientId, security: connection.security, connectTimeoutMs: 3000, requestTimeoutMs: this.appendTimeoutMs };
+    const bootstrap = connection.brokers.map((broker) => {
       const at = broker.lastIndexOf(':');
       return { host: broker.slice(0, at), port: Number(broker.slice(at + 1)) };
     });
     this.producer = new PartitionProducer({
-      ...connection,
-      topic: settings.topic,
+      ...wire,
+      topic: this.topic,
       partition: 0,
       attempts: 4,
       backoffMs: 100,
       maxBackoffMs: 1000,
-      locateLeader: () => locateLeader(bootstrap, connection, settings.topic, 0),
+      locateLeader: () => locateLeader(bootstrap, wire, this.topic, 0),
     });
   }
 
@@ -80,12 +79,16 @@ export class KafkaLedger implements Ledger {
     return this.kafka;
   }
 
-  /** Where the topic's settings let acknowledged certificates be lost, as found by connect(). */
+  /** Where the topic's settings let acknowledged certificates be lost or fall short of the configured ones, as found by connect(). */
   topicWarnings: readonly string[] = [];
+  /** The topic's settings as the cluster reported them to connect(). */
+  durability: TopicDurability | undefined;
 
-  /** Creates the topic if needed and connects the producer; throws if the broker does not answer. */
+  /** Creates the topic if needed, reads its settings back, and connects the producer; throws if the broker does not answer. */
   async connect(): Promise<void> {
-    this.topicWarnings = await ensureTopic(this.kafka, this.settings);
+    const { durability, warnings } = await ensureTopic(this.kafka, this.topicSettings);
+    this.durability = durability;
+    this.topicWarnings = warnings;
     await this.producer.connect();
   }
 

@@ -5,7 +5,7 @@ import {
   type Certificate,
   type CertificateRecord,
   type LoggedRecord,
-} from '../actors/certificate.js';
+} from '../core/certificate.js';
 
 /**
  * The audit trail's record format: key = class code, value = the certificate as one JSON object,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Certificate } from '../actors/certificate.js';
+import type { Certificate } from '../core/certificate.js';
 
 /** Hex characters of SHA-256 kept on paper: 64 bits, short enough to read aloud, far too many to forge. */
 export const DIGEST_LENGTH = 16;

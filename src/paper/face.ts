@@ -1,4 +1,4 @@
-import type { Certificate } from '../actors/certificate.js';
+import type { Certificate } from '../core/certificate.js';
 import { certificateDigest, groupDigest } from './digest.js';
 import { numberInFigures, numberInWords } from './words.js';
 
@@ -26,7 +26,6 @@ export interface CertificateFace {
   readonly verifyUrl: string;
 }
 
-export const DEFAULT_COMPANY_NAME = 'Example Corporation';
 /** What CS and PS are called when SHARE_CLASSES gives them no name; any other class is called by its code. */
 export const DEFAULT_CLASS_NAMES: Readonly<Record<string, string>> = { CS: 'Common Stock', PS: 'Preferred Stock' };
 

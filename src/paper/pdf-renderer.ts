@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CertificateError } from '../errors.js';
+import { CertificateError } from '../core/errors.js';
 import type { CertificateFace } from './face.js';
 
 interface Pending {

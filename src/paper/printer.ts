@@ -1,6 +1,14 @@
-import type { ShareClassConfig } from '../actors/share-class-actor.js';
+import type { ShareClassConfig } from '../core/share-class.js';
 import { letterhead, type CertificateFace, type Letterhead } from './face.js';
 import { PdfRenderer } from './pdf-renderer.js';
+
+/** What paper certificates print (COMPANY_NAME, PUBLIC_URL). */
+export interface PaperSettings {
+  /** The issuing company. */
+  readonly companyName: string;
+  /** The base URL printed in verification links; undefined: the origin the request came to. */
+  readonly publicUrl: string | undefined;
+}
 
 /** What the paper representations need: who issues, where verification links point, how a PDF is made. */
 export interface Printer {
@@ -15,7 +23,8 @@ export interface Printer {
 /** Recently rendered PDFs kept: a certificate printed again, or fetched by several people, is not rendered again. */
 const RECENT_PDFS = 32;
 
-export function printer(companyName: string, classes: readonly Pick<ShareClassConfig, 'code' | 'name'>[], publicUrl?: string): Printer {
+export function printer(settings: PaperSettings, classes: readonly Pick<ShareClassConfig, 'code' | 'name'>[]): Printer {
+  const { companyName, publicUrl } = settings;
   const renderer = new PdfRenderer();
   // The face decides the bytes, so it is the key; a Map iterates oldest first, which makes it an LRU.
   const recent = new Map<string, Promise<Buffer>>();

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { IndexColumns } from '../actors/certificate-index.js';
-import type { StateSnapshot } from '../actors/log-state.js';
+import type { IndexColumns } from '../core/certificate-index.js';
+import type { StateSnapshot } from '../core/log-state.js';
 
 const MAGIC = Buffer.from('CERTIFICATES-STATE-1\n');
 const DIGEST_BYTES = 32;

@@ -1,6 +1,6 @@
-import type { LoggedRecord } from '../actors/certificate.js';
-import type { Ledger, LogBounds } from '../actors/ledger.js';
-import { fingerprint, type LogState, type StateSnapshot } from '../actors/log-state.js';
+import type { LoggedRecord } from '../core/certificate.js';
+import type { Ledger, LogBounds } from '../core/ledger.js';
+import { fingerprint, type LogState, type StateSnapshot } from '../core/log-state.js';
 import type { SnapshotFile } from './snapshot-file.js';
 
 export interface SnapshotObserver {
@@ -10,11 +10,15 @@ export interface SnapshotObserver {
   failed(error: unknown): void;
 }
 
-/** Records between two snapshots unless SNAPSHOT_EVERY_RECORDS says otherwise: at ~7 µs a record, under a second of reading. */
-export const DEFAULT_SNAPSHOT_EVERY_RECORDS = 100_000;
+/** Where and how often this instance keeps snapshots of its log state (STATE_DIR, SNAPSHOT_EVERY_RECORDS). */
+export interface StateSettings {
+  /** Undefined: no snapshots, the whole log is read at start. */
+  readonly dir: string | undefined;
+  /** A snapshot is taken once the state has moved this many records past the last one. */
+  readonly everyRecords: number;
+}
 
 export interface SnapshotOptions {
-  /** A snapshot is taken once the state has moved this many records past the last one. */
   readonly everyRecords: number;
   /** How often that is checked. */
   readonly checkEveryMs?: number;
@@ -55,8 +59,12 @@ export class Snapshots {
     return snapshot.end;
   }
 
-  /** Starts taking snapshots as the state moves on. */
+  /**
+   * Starts taking snapshots as the state moves on, the first at once if start-up read records past
+   * the last snapshot: the next start then reads only what comes after them.
+   */
   start(): void {
+    if (this.state.end > this.savedEnd) void this.save();
     this.timer = setInterval(() => {
       if (this.saving === undefined && this.state.end - this.savedEnd >= this.options.everyRecords) void this.save();
     }, this.options.checkEveryMs ?? 5000);

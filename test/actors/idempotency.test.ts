@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { IssueRequest } from '../../src/actors/certificate.js';
-import { LogState } from '../../src/actors/log-state.js';
+import type { IssueRequest } from '../../src/core/certificate.js';
+import { DEFAULTS } from '../../src/config.js';
+import { LogState } from '../../src/core/log-state.js';
 import { FakeLedger, fakeInstance, foreignRecord } from '../support/fake-ledger.js';
 
 // Within a day of the fake log's own certificates (2026-01-01T00:00:0N), so their keys are remembered.
@@ -18,11 +19,11 @@ const keyed = (key: string, amount = 10, name = 'Ada', shareClass = 'CS'): Issue
 const start = (ledger: FakeLedger) => fakeInstance(ledger, CLASSES, { now: NOW });
 /** The valid records of the log carrying `key`. */
 const withKey = (ledger: FakeLedger, key: string) => {
-  const state = new LogState(CLASSES);
-  const found: string[] = [];
-  for (const { code } of CLASSES) state.onCertificate(code, (record) => record.idempotencyKey === key && found.push(record.id));
-  state.apply(ledger.entries());
-  return found;
+  const state = new LogState(CLASSES, DEFAULTS.keyWindow);
+  return state
+    .apply(ledger.entries())
+    .filter((record) => record.idempotencyKey === key)
+    .map((record) => record.id);
 };
 
 describe('Idempotency-Key on the writer (pure sequencing logic, in-memory log)', { timeout: 5_000 }, () => {
@@ -128,7 +129,7 @@ describe('Idempotency-Key on the writer (pure sequencing logic, in-memory log)',
 
 describe('LogState.continuing with idempotency keys (what a correct writer may write)', () => {
   it('keeps out a record whose key the log answered, or that repeats a key earlier in the write, and what follows it in its class', () => {
-    const state = new LogState(CLASSES);
+    const state = new LogState(CLASSES, DEFAULTS.keyWindow);
     state.apply([{ offset: 0, record: foreignRecord('CS', 1, { offset: 0, idempotencyKey: 'done' }) }]);
     const next = (number: number, idempotencyKey?: string, shareClass = 'CS') =>
       foreignRecord(shareClass, number, { sharesIssued: number, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CertificateRecord } from '../../src/actors/certificate.js';
-import { LogState } from '../../src/actors/log-state.js';
-import { LogWriter } from '../../src/actors/log-writer.js';
+import { LogWriter, type Settlement } from '../../src/actors/log-writer.js';
+import { DEFAULTS } from '../../src/config.js';
+import type { CertificateRecord } from '../../src/core/certificate.js';
+import { LogState } from '../../src/core/log-state.js';
 import { FakeLedger, foreignRecord } from '../support/fake-ledger.js';
 
 const CLASSES = [
@@ -15,42 +16,54 @@ const numbered = (shareClass: string, number: number, request: string): Certific
   request,
 });
 
-/** A writer over the ledger with a fresh state, and what it tells: resyncs, and the requests whose certificates became valid. */
+/** A writer over the ledger with a fresh state, and the resyncs it tells of. */
 function writerOn(ledger: FakeLedger) {
-  const state = new LogState(CLASSES);
+  const state = new LogState(CLASSES, DEFAULTS.keyWindow);
   const resyncs: string[] = [];
-  const settled: string[] = [];
-  for (const { code } of CLASSES) state.onCertificate(code, (record) => settled.push(record.request ?? record.id));
   const writer = new LogWriter(ledger, state, { resynced: (reason) => resyncs.push(reason) });
-  return { state, writer, resyncs, settled };
+  return { state, writer, resyncs };
 }
+
+/** What a commit answered, record by record: the request its certificate answers, or null when the log holds none for it. */
+const answered = (settlement: Settlement): Array<string | null> => settlement.map((certificate) => certificate?.request ?? null);
 
 /** What the log holds, as `id@offset-it-sits-at/offset-stated`. */
 const layout = (ledger: FakeLedger) => ledger.records.map((record, offset) => `${record.id}@${offset}/${record.offset}`);
 
 describe('LogWriter', () => {
-  it('reads the log before its first write, then applies writes that land where stated from memory, with no read', async () => {
+  it('reads the log before its first write, then applies writes that land where stated from memory, with no read, answering each record its certificate', async () => {
     const ledger = new FakeLedger();
     ledger.inject([foreignRecord('CS', 1, { offset: 0 })]);
-    const { state, writer, resyncs, settled } = writerOn(ledger);
-    await writer.commit([numbered('CS', 2, 'r2')]);
+    const { state, writer, resyncs } = writerOn(ledger);
+    expect(answered(await writer.commit([numbered('CS', 2, 'r2')]))).toEqual(['r2']);
     expect(ledger.reads).toBe(1);
-    await writer.commit([numbered('CS', 3, 'r3'), numbered('PS', 1, 'p1')]);
-    await writer.commit([numbered('CS', 4, 'r4')]);
+    expect(answered(await writer.commit([numbered('CS', 3, 'r3'), numbered('PS', 1, 'p1')]))).toEqual(['r3', 'p1']);
+    const [cs4] = await writer.commit([numbered('CS', 4, 'r4')]);
+    expect(cs4).toMatchObject({ id: 'CS-4', offset: 4, request: 'r4' });
     expect(ledger.reads).toBe(1);
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1', 'CS-3@2/2', 'PS-1@3/3', 'CS-4@4/4']);
-    expect(settled).toEqual(['other-CS-1', 'r2', 'r3', 'p1', 'r4']);
     expect([state.end, state.voidRecords, resyncs]).toEqual([5, 0, []]);
   });
 
-  it('reads the log when its write landed past the stated offset, applying the other writer’s records and voiding its own', async () => {
+  it('answers the submissions that shared one write each their own records’ certificates', async () => {
     const ledger = new FakeLedger();
-    const { state, writer, resyncs, settled } = writerOn(ledger);
+    const { writer } = writerOn(ledger);
+    await writer.sync();
+    const [cs, ps] = await Promise.all([
+      writer.commit([numbered('CS', 1, 'c1'), numbered('CS', 2, 'c2')]),
+      writer.commit([numbered('PS', 1, 'p1')]),
+    ]);
+    expect([answered(cs), answered(ps), ledger.appends]).toEqual([['c1', 'c2'], ['p1'], [3]]);
+  });
+
+  it('reads the log when its write landed past the stated offset, applying the other writer’s records and answering none of its own', async () => {
+    const ledger = new FakeLedger();
+    const { state, writer, resyncs } = writerOn(ledger);
     await writer.commit([numbered('CS', 1, 'r1')]);
     ledger.inject([foreignRecord('CS', 2, { offset: 1 }), foreignRecord('PS', 1, { offset: 2 })]);
-    await writer.commit([numbered('CS', 2, 'r2')]);
+    expect(answered(await writer.commit([numbered('CS', 2, 'r2')]))).toEqual([null]);
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1', 'PS-1@2/2', 'CS-2@3/1']);
-    expect(settled).toEqual(['r1', 'other-CS-2', 'other-PS-1']);
+    expect(state.index('CS')!.get(2)!.name).toBe('Holder 2');
     expect([state.end, state.voidRecords, resyncs]).toEqual([4, 1, ['landed_elsewhere']]);
     // Its next write states the true end again, and lands where stated.
     await writer.commit([numbered('CS', 3, 'r3')]);
@@ -59,34 +72,43 @@ describe('LogWriter', () => {
 
   it('recognises on reading the log a write that landed in place although its acknowledgement was lost', async () => {
     const ledger = new FakeLedger();
-    const { state, writer, resyncs, settled } = writerOn(ledger);
+    const { state, writer, resyncs } = writerOn(ledger);
     ledger.failNext('lost-ack');
-    await writer.commit([numbered('CS', 1, 'r1')]);
-    expect(settled).toEqual(['r1']);
+    expect(answered(await writer.commit([numbered('CS', 1, 'r1')]))).toEqual(['r1']);
     expect([ledger.records.length, ledger.reads, state.voidRecords, resyncs]).toEqual([1, 2, 0, ['failed']]);
   });
 
   it('applies nothing of a write that failed without landing, and states the same offset on its next write', async () => {
     const ledger = new FakeLedger();
-    const { state, writer, resyncs, settled } = writerOn(ledger);
+    const { state, writer, resyncs } = writerOn(ledger);
     ledger.failNext('not-landed');
-    await writer.commit([numbered('CS', 1, 'r1')]);
-    expect([settled, state.end, ledger.records.length, resyncs]).toEqual([[], 0, 0, ['failed']]);
-    await writer.commit([numbered('CS', 1, 'r1-again')]);
-    expect(settled).toEqual(['r1-again']);
+    expect(answered(await writer.commit([numbered('CS', 1, 'r1')]))).toEqual([null]);
+    expect([state.end, ledger.records.length, resyncs]).toEqual([0, 0, ['failed']]);
+    expect(answered(await writer.commit([numbered('CS', 1, 'r1-again')]))).toEqual(['r1-again']);
     expect(layout(ledger)).toEqual(['CS-1@0/0']);
   });
 
-  it('recognises a write given up on that lands late where it was stated, when a later write finds its offset taken', async () => {
+  it('recognises a write given up on that lands late where it was stated, when a later write of the same request finds its offset taken', async () => {
     const ledger = new FakeLedger();
-    const { writer, settled } = writerOn(ledger);
+    const { writer } = writerOn(ledger);
+    ledger.failNext('late');
+    expect(answered(await writer.commit([numbered('CS', 1, 'r1')]))).toEqual([null]);
+    expect(ledger.deliverLate()).toBe(true);
+    // Numbered again for the same request: the log holds its first attempt, and that is its answer.
+    const [found] = await writer.commit([numbered('CS', 1, 'r1')]);
+    expect(found).toMatchObject({ id: 'CS-1', offset: 0, request: 'r1' });
+    expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-1@1/0']);
+  });
+
+  it('answers a request whose certificate a sync read in, though its record no longer continues its class and is not written', async () => {
+    const ledger = new FakeLedger();
+    const { writer } = writerOn(ledger);
     ledger.failNext('late');
     await writer.commit([numbered('CS', 1, 'r1')]);
-    expect(settled).toEqual([]);
-    expect(ledger.deliverLate()).toBe(true);
-    await writer.commit([numbered('CS', 1, 'r1-again')]);
-    expect(settled).toEqual(['r1']);
-    expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-1@1/0']);
+    ledger.deliverLate();
+    const [found] = await Promise.all([writer.commit([numbered('CS', 1, 'r1')]), writer.sync()]);
+    expect(answered(found)).toEqual(['r1']);
+    expect(ledger.appends).toEqual([1]);
   });
 
   it('rejects a commit when the log can be neither written nor read, and reads before stating any offset again', async () => {
@@ -99,36 +121,36 @@ describe('LogWriter', () => {
     ledger.failReads = false;
     ledger.inject([foreignRecord('CS', 1, { offset: 0 })]);
     // Numbered before the read: CS-1 no longer continues the class, so nothing is written.
-    await writer.commit([numbered('CS', 1, 'r1-again')]);
+    expect(answered(await writer.commit([numbered('CS', 1, 'r1-again')]))).toEqual([null]);
     expect(ledger.appends).toEqual([1]);
     expect(state.index('CS')!.get(1)!.name).toBe('Holder 1');
   });
 
   it('writes only the records that still continue their classes; the others go back to their actors unwritten', async () => {
     const ledger = new FakeLedger();
-    const { state, writer, settled } = writerOn(ledger);
+    const { state, writer } = writerOn(ledger);
     await writer.commit([numbered('CS', 1, 'r1')]);
     // A tail brings another writer's CS-2 between the actors numbering and the write.
     const foreign = foreignRecord('CS', 2, { offset: 1 });
     ledger.inject([foreign]);
     state.apply([{ offset: 1, record: foreign }]);
-    await writer.commit([numbered('CS', 2, 'r2'), numbered('CS', 3, 'r3'), numbered('PS', 1, 'p1')]);
+    const answers = await writer.commit([numbered('CS', 2, 'r2'), numbered('CS', 3, 'r3'), numbered('PS', 1, 'p1')]);
+    expect(answered(answers)).toEqual([null, null, 'p1']);
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1', 'PS-1@2/2']);
-    expect(settled).toEqual(['r1', 'other-CS-2', 'p1']);
   });
 
   it('sync reads in what others wrote and writes nothing; after forget, the next write reads the log first', async () => {
     const ledger = new FakeLedger();
-    const { state, writer, settled } = writerOn(ledger);
+    const { state, writer } = writerOn(ledger);
     await writer.commit([numbered('CS', 1, 'r1')]);
     ledger.inject([foreignRecord('CS', 2, { offset: 1 })]);
     await writer.sync();
-    expect([settled, state.end, ledger.appends]).toEqual([['r1', 'other-CS-2'], 2, [1]]);
+    expect([state.end, ledger.appends]).toEqual([2, [1]]);
 
     ledger.inject([foreignRecord('CS', 3, { offset: 2 })]);
     writer.forget();
-    await writer.commit([numbered('CS', 3, 'r3')]);
-    expect([settled.at(-1), state.voidRecords, ledger.appends]).toEqual(['other-CS-3', 0, [1]]);
+    expect(answered(await writer.commit([numbered('CS', 3, 'r3')]))).toEqual([null]);
+    expect([state.index('CS')!.get(3)!.name, state.voidRecords, ledger.appends]).toEqual(['Holder 3', 0, [1]]);
   });
 
   it('lets two writers share one log: the one whose write lands second finds it void, and both states agree', async () => {
@@ -141,10 +163,10 @@ describe('LogWriter', () => {
     await ledger.waitForHeld(2);
     ledger.complete(1);
     ledger.complete(0);
-    await Promise.all(writes);
+    const [aAnswers, bAnswers] = await Promise.all(writes);
     await b.writer.sync();
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-1@1/0']);
-    expect([a.settled, b.settled, a.resyncs, b.resyncs]).toEqual([['b1'], ['b1'], ['landed_elsewhere'], []]);
+    expect([answered(aAnswers!), answered(bAnswers!), a.resyncs, b.resyncs]).toEqual([[null], ['b1'], ['landed_elsewhere'], []]);
     expect([a.state.end, a.state.voidRecords]).toEqual([b.state.end, b.state.voidRecords]);
   });
 });

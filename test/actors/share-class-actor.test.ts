@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { IssueRequest } from '../../src/actors/certificate.js';
+import type { IssueRequest } from '../../src/core/certificate.js';
 import type { ActorObserver } from '../../src/actors/observer.js';
 import type { ActorOptions } from '../../src/actors/share-class-actor.js';
-import { CertificateError } from '../../src/errors.js';
+import { CertificateError } from '../../src/core/errors.js';
 import { FakeLedger, fakeInstance, foreignRecord, nextTurn } from '../support/fake-ledger.js';
 
 const NOW = () => new Date('2026-01-02T03:04:05.000Z');
 const ask = (amount: number, name = 'Ada', shareClass = 'CS') => ({ class: shareClass, name, amount });
 
 /** One instance on the ledger with class CS (and PS, 50 shares), reporting to `events` what its actors tell. */
-function instance(ledger: FakeLedger, authorized = 1000, options: ActorOptions = {}) {
+function instance(ledger: FakeLedger, authorized = 1000, options: Partial<ActorOptions> = {}) {
   const events: string[] = [];
   const observer: ActorObserver = {
     batchCommitted: (shareClass, certificates) => events.push(`${shareClass} committed ${certificates}`),

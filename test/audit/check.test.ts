@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Certificate, CertificateRecord, LoggedRecord } from '../../src/actors/certificate.js';
-import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
+import { DEFAULTS } from '../../src/config.js';
+import type { Certificate, CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
+import type { ShareClassConfig } from '../../src/core/share-class.js';
 import { formatReport, formatTable, LogAudit, parseAcknowledged, type Acknowledged, type AuditReport } from '../../src/audit/check.js';
 import { certificates } from '../support/certificates.js';
 
@@ -11,7 +12,7 @@ const CLASSES: readonly ShareClassConfig[] = [
 
 /** Audits a whole log held in memory, as the CLI does chunk by chunk. */
 function auditLog(log: Iterable<LoggedRecord>, acknowledged: Iterable<Acknowledged> = [], shareClasses = CLASSES): AuditReport {
-  const audit = new LogAudit(shareClasses, acknowledged);
+  const audit = new LogAudit(shareClasses, DEFAULTS.keyWindow, acknowledged);
   audit.add(log);
   return audit.report();
 }
@@ -104,7 +105,7 @@ describe('log audit: the service rule applied to a whole log', () => {
   });
 
   it('judges records handed over in several chunks as one log', () => {
-    const audit = new LogAudit(CLASSES, [{ id: 'CS-3' }]);
+    const audit = new LogAudit(CLASSES, DEFAULTS.keyWindow, [{ id: 'CS-3' }]);
     audit.add(landed([cs1, cs2]));
     audit.add([misplaced(cs2, 2, 1)]);
     audit.add(landed([cs3], 3));
@@ -272,7 +273,7 @@ describe('log audit: idempotency keys', () => {
 
   it('passes a key reused after the service had forgotten it, by age or by count, as the service would issue it anew', () => {
     const judge = (keyWindow: { windowMs: number; maxKeys: number }): AuditReport => {
-      const audit = new LogAudit(CLASSES, [], 20, keyWindow);
+      const audit = new LogAudit(CLASSES, keyWindow);
       audit.add(keyed);
       return audit.report();
     };

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { topicSettings } from '../support/settings.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Certificate } from '../../src/actors/certificate.js';
+import type { Certificate } from '../../src/core/certificate.js';
 import { ensureTopic } from '../../src/log/topic.js';
 import { broker, uniqueTopic } from '../support/broker.js';
 import { certificates } from '../support/certificates.js';
@@ -40,7 +41,7 @@ describe('npm run audit against a real broker', () => {
 
   /** Creates the topic and writes these values, keyed by class, at offsets 0, 1, 2, … in one produce. */
   async function write(topic: string, values: readonly { key: string; value: string }[]): Promise<void> {
-    await ensureTopic(kafka, { topic });
+    await ensureTopic(kafka, topicSettings(topic));
     await producer.send({ topic, acks: -1, messages: [...values] });
   }
   const keyed = (values: readonly string[], key = 'CS') => values.map((text) => ({ key, value: text }));

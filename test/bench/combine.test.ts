@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { combineAbRuns, parseAb } from '../../bench/ab.js';
-import { combineBursts, type Burst } from '../../bench/load.js';
-import type { ScenarioResult } from '../../bench/model.js';
-import { parseOptions } from '../../bench/options.js';
+import { combineAbRuns, parseAb } from '../../bench/lib/ab.js';
+import { combineBursts, type Burst } from '../../bench/lib/load.js';
+import type { ScenarioResult } from '../../bench/lib/model.js';
+import { parseOptions } from '../../bench/lib/options.js';
 
 const burst = (samples: number[], duration: number, more: Partial<Burst> = {}): Burst => ({
   duration,

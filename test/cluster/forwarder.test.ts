@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IssueRequest } from '../../src/actors/certificate.js';
+import type { IssueRequest } from '../../src/core/certificate.js';
 import { FORWARD_PATH } from '../../src/cluster/forward-protocol.js';
 import { Forwarder } from '../../src/cluster/forwarder.js';
 import { freePort } from '../support/service.js';

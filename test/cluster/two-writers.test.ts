@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
+import type { ShareClassConfig } from '../../src/core/share-class.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { auditTopic } from '../support/audit.js';
 import { uniqueTopic } from '../support/broker.js';
@@ -19,8 +19,8 @@ describe('two writers forced to write at once, bypassing the election', () => {
     const topic = uniqueTopic('two-writers');
     // Different groups: each instance wins its own election, so both write to the one topic.
     const writers: TestApp[] = [
-      await startApp(topic, SHARE_CLASSES, { writerGroup: `${topic}.a` }),
-      await startApp(topic, SHARE_CLASSES, { writerGroup: `${topic}.b` }),
+      await startApp(topic, SHARE_CLASSES, { cluster: { writerGroup: `${topic}.a` } }),
+      await startApp(topic, SHARE_CLASSES, { cluster: { writerGroup: `${topic}.b` } }),
     ];
     try {
       expect(writers.map((writer) => writer.node.role)).toEqual(['writer', 'writer']);

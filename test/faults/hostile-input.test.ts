@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES, type ErrorCode } from '../../src/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../../src/core/errors.js';
 import { STATUS_OF } from '../../src/http/status.js';
 import { uniqueTopic } from '../support/broker.js';
 import { issue } from '../support/http.js';

@@ -24,7 +24,10 @@ describe('a write delivered late, past the client timeout, after the service wro
       await proxy.start();
       const topic = uniqueTopic('late-write');
       // Every connection of the service goes through the proxy: the broker advertises the proxy on this listener.
-      let app = await startApp(topic, CLASSES, { brokers: [`127.0.0.1:${proxied!.proxyPort}`], commitTimeoutMs: 1500 });
+      let app = await startApp(topic, CLASSES, {
+        kafka: { brokers: [`127.0.0.1:${proxied!.proxyPort}`] },
+        issuing: { commitTimeoutMs: 1500 },
+      });
       const acknowledged: Acknowledged[] = [];
       const statuses: Record<string, number> = {};
       let sent = 0;

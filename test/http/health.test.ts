@@ -1,12 +1,12 @@
 import { once } from 'node:events';
+import { ledgerOn, testPrinter } from '../support/settings.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
-import { KafkaLedger } from '../../src/log/kafka-ledger.js';
-import { serviceReadiness } from '../../src/readiness.js';
+import { serviceReadiness } from '../../src/monitoring/readiness.js';
 import { useApp } from '../support/app.js';
-import { broker, uniqueTopic } from '../support/broker.js';
+import { uniqueTopic } from '../support/broker.js';
 
 async function get(url: string): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
   const response = await fetch(url);
@@ -32,13 +32,13 @@ describe('GET /healthz and GET /readyz against a real broker', () => {
 
   it('answers /readyz 503 not_ready naming the parts not ready, and reconnects the log producer through probes alone', async () => {
     // A producer that never connected, and no writer known: an instance whose log failed it while idle, out of its group.
-    const ledger = new KafkaLedger({ brokers: broker().brokers, topic: uniqueTopic('health-cold') });
+    const ledger = ledgerOn(uniqueTopic('health-cold'), 'test-health');
     const node = {
       status: () => ({ role: 'unknown' as const, generation: undefined, writerUrl: undefined, logEnd: 0, tailLag: 0, voidRecords: 0 }),
       snapshots: () => app().node.snapshots(),
     };
     const readiness = serviceReadiness(ledger, node, () => 0);
-    const server: Server = createApp({ issuer: app().node, readiness }).listen(0, '127.0.0.1');
+    const server: Server = createApp({ issuer: app().node, readiness, logSample: 0, paper: testPrinter() }).listen(0, '127.0.0.1');
     await once(server, 'listening');
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`;
     try {

@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
+import { testPrinter } from '../support/settings.js';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
-import { IDEMPOTENCY_KEY_PATTERN } from '../../src/actors/certificate.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../src/core/certificate.js';
 import { apiDocument } from '../../src/http/openapi.js';
 import { STATUS_OF } from '../../src/http/status.js';
 import { useApp } from '../support/app.js';
@@ -19,7 +20,7 @@ type Operation = { responses: Record<string, unknown> };
 
 /** Every METHOD path the router of the fully wired app answers, in OpenAPI's `{param}` spelling. */
 function routerRoutes(): string[] {
-  const koa = createApp({ issuer: app().node, metrics: app().metrics });
+  const koa = createApp({ issuer: app().node, metrics: app().metrics, logSample: 0, paper: testPrinter() });
   // router.routes() returns its dispatch middleware with the router attached.
   const router = koa.middleware.map((middleware) => (middleware as { router?: Router }).router).find((found) => found !== undefined)!;
   return router.stack.flatMap((layer) =>

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
+import { ledgerOn } from '../support/settings.js';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Certificate } from '../../src/actors/certificate.js';
-import { KafkaLedger } from '../../src/log/kafka-ledger.js';
+import type { Certificate } from '../../src/core/certificate.js';
 import { certificateDigest } from '../../src/paper/digest.js';
 import { printer, type Printer } from '../../src/paper/printer.js';
 import { startApp, type TestApp } from '../support/app.js';
-import { broker, uniqueTopic } from '../support/broker.js';
+import { uniqueTopic } from '../support/broker.js';
 import { issue } from '../support/http.js';
 import { readPdf } from '../support/paper-tools.js';
 
@@ -25,7 +25,7 @@ function get(path: string, accept?: string, headers: Record<string, string> = {}
 }
 
 beforeAll(async () => {
-  paper = printer('Salt Bae Holdings, Inc.', classes, PUBLIC_URL);
+  paper = printer({ companyName: 'Salt Bae Holdings, Inc.', publicUrl: PUBLIC_URL }, classes);
   app = await startApp(topic, classes, {}, { paper });
   holder = (await issue(app.url, 'CS', 1250, 'Zoë <b>Ångström</b> & Sons')).body as unknown as Certificate;
 });
@@ -98,7 +98,7 @@ describe('GET /certificates/:id as JSON, PDF and HTML (real broker)', () => {
 
   it('answers 404 in every format for an unknown id and for a void record, and 406 for a format it cannot give', async () => {
     // A record that claims CS-2 but states an offset where it did not land: void under the log's rule.
-    const stale = new KafkaLedger({ brokers: broker().brokers, topic });
+    const stale = ledgerOn(topic, 'test-stale');
     await stale.connect();
     await stale.append([{ ...holder, id: 'CS-2', number: 2, amount: 5, sharesIssued: 1255, offset: 0, request: 'stale:1' }]);
     await stale.disconnect();

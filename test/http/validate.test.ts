@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IDEMPOTENCY_KEY_PATTERN } from '../../src/actors/certificate.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../src/core/certificate.js';
 import { NAME_PATTERN, parseIdempotencyKey, parseIssueRequest } from '../../src/http/validate.js';
 
 function nameAccepted(name: string): boolean {

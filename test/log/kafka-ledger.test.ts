@@ -1,15 +1,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CertificateRecord, LoggedRecord } from '../../src/actors/certificate.js';
-import { LogState } from '../../src/actors/log-state.js';
+import { ledgerOn } from '../support/settings.js';
+import { DEFAULTS } from '../../src/config.js';
+import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
+import { LogState } from '../../src/core/log-state.js';
 import { LogWriter } from '../../src/actors/log-writer.js';
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
-import { broker, skipsWithoutOwnBroker, startBroker, stopBroker, uniqueTopic } from '../support/broker.js';
+import { skipsWithoutOwnBroker, startBroker, stopBroker, uniqueTopic } from '../support/broker.js';
 import { certificates } from '../support/certificates.js';
 
 const ledgers: KafkaLedger[] = [];
 
 async function connectedLedger(topic: string): Promise<KafkaLedger> {
-  const ledger = new KafkaLedger({ brokers: broker().brokers, topic });
+  const ledger = ledgerOn(topic, 'test-ledger');
   ledgers.push(ledger);
   await ledger.connect();
   return ledger;
@@ -84,10 +86,13 @@ describe('KafkaLedger against a real broker', () => {
 
   it('keeps every write under what one Kafka write may carry: a writer commits 1,500 of the largest certificates', async () => {
     const ledger = await connectedLedger(uniqueTopic('ledger-large'));
-    const state = new LogState([
-      { code: 'CS', authorized: 1_000_000 },
-      { code: 'PS', authorized: 1_000_000 },
-    ]);
+    const state = new LogState(
+      [
+        { code: 'CS', authorized: 1_000_000 },
+        { code: 'PS', authorized: 1_000_000 },
+      ],
+      DEFAULTS.keyWindow,
+    );
     const writer = new LogWriter(ledger, state);
     // The largest certificate there is: 200 four-byte characters of name, ~1 KB a record.
     const largest = (shareClass: string, first: number) =>

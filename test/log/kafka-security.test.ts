@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { topicSettings } from '../support/settings.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +42,9 @@ function security(settings: Record<string, string>): ReturnType<typeof parseKafk
 /** Connects a ledger (creating the topic), appends one certificate and reads it back. */
 async function roundTrip(broker: string, settings: Record<string, string>): Promise<number> {
   const topic = uniqueTopic('secure');
-  const ledger = new KafkaLedger({ brokers: [broker], topic, security: security(settings), appendTimeoutMs: 10_000 });
+  const ledger = new KafkaLedger({ brokers: [broker], security: security(settings), debug: false }, topicSettings(topic), {
+    appendTimeoutMs: 10_000,
+  });
   try {
     await ledger.connect();
     await ledger.append(certificates('CS', 1, 1).map((certificate) => ({ ...certificate, offset: 0 })));

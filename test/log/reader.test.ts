@@ -1,8 +1,9 @@
 import type { EachBatchPayload, Kafka } from 'kafkajs';
+import { ledgerOn } from '../support/settings.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
 import { follow, readRange } from '../../src/log/reader.js';
-import { broker, uniqueTopic } from '../support/broker.js';
+import { uniqueTopic } from '../support/broker.js';
 
 const RECORDS = 2_000;
 const PER_WRITE = 10;
@@ -10,7 +11,7 @@ const ledgers: KafkaLedger[] = [];
 
 /** A topic of RECORDS plain records, written PER_WRITE at a time (so Kafka keeps batches of PER_WRITE). */
 async function filledTopic(name: string): Promise<KafkaLedger> {
-  const ledger = new KafkaLedger({ brokers: broker().brokers, topic: uniqueTopic(name) });
+  const ledger = ledgerOn(uniqueTopic(name), 'test-reader');
   ledgers.push(ledger);
   await ledger.connect();
   const producer = ledger.client.producer();

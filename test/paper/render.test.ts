@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Certificate } from '../../src/actors/certificate.js';
+import type { Certificate } from '../../src/core/certificate.js';
 import { certificateFace, letterhead } from '../../src/paper/face.js';
 import { escapeHtml, renderHtml } from '../../src/paper/html.js';
 import { PdfRenderer } from '../../src/paper/pdf-renderer.js';
@@ -94,7 +94,7 @@ describe('the PDF certificate', () => {
 
 describe('the printer', () => {
   it('renders a certificate fetched again only once: the recent PDFs are kept, by what they show', async () => {
-    const paper = printer('Salt Bae Holdings, Inc.', [{ code: 'CS' }]);
+    const paper = printer({ companyName: 'Salt Bae Holdings, Inc.', publicUrl: undefined }, [{ code: 'CS' }]);
     try {
       const first = await paper.renderPdf(face);
       const started = performance.now();

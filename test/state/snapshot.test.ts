@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CertificateRecord, LoggedRecord } from '../../src/actors/certificate.js';
-import { LogState } from '../../src/actors/log-state.js';
+import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
+import { LogState } from '../../src/core/log-state.js';
 import { SnapshotFile } from '../../src/state/snapshot-file.js';
 
 const CLASSES = [
@@ -75,13 +75,13 @@ describe('a state snapshot', () => {
   const atMs = 1_764_000_000_000 + 2990 * 1000;
 
   it('restored from its file, gives the same state as reading the log, and goes on alike with the records after it', async () => {
-    const read = new LogState(CLASSES, undefined, WINDOW);
+    const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 2000));
     const file = new SnapshotFile(dir, 'certificates');
     await file.save(read.snapshot());
     const loaded = await file.load();
     expect(loaded.snapshot).toBeDefined();
-    const restored = new LogState(CLASSES, undefined, WINDOW);
+    const restored = new LogState(CLASSES, WINDOW);
     expect(restored.restore(loaded.snapshot!)).toBe(true);
     expect(describeState(restored, probeKeys, atMs)).toEqual(describeState(read, probeKeys, atMs));
 
@@ -97,16 +97,16 @@ describe('a state snapshot', () => {
   });
 
   it('is refused for other classes, authorized totals or key window, since verdicts could differ', async () => {
-    const read = new LogState(CLASSES, undefined, WINDOW);
+    const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 500));
     const snapshot = read.snapshot();
-    expect(new LogState([CLASSES[0]!], undefined, WINDOW).restore(snapshot)).toBe(false);
-    expect(new LogState([CLASSES[0]!, { code: 'PS', authorized: 501 }], undefined, WINDOW).restore(snapshot)).toBe(false);
-    expect(new LogState(CLASSES, undefined, { ...WINDOW, maxKeys: 51 }).restore(snapshot)).toBe(false);
+    expect(new LogState([CLASSES[0]!], WINDOW).restore(snapshot)).toBe(false);
+    expect(new LogState([CLASSES[0]!, { code: 'PS', authorized: 501 }], WINDOW).restore(snapshot)).toBe(false);
+    expect(new LogState(CLASSES, { ...WINDOW, maxKeys: 51 }).restore(snapshot)).toBe(false);
   });
 
   it('is not used when its file is damaged, truncated, of another topic or missing', async () => {
-    const read = new LogState(CLASSES, undefined, WINDOW);
+    const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 300));
     const file = new SnapshotFile(dir, 'damaged');
     await file.save(read.snapshot());

@@ -1,13 +1,16 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { Certificate } from '../../src/actors/certificate.js';
-import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
+import type { Certificate } from '../../src/core/certificate.js';
+import type { ShareClassConfig } from '../../src/core/share-class.js';
+import { DEFAULTS } from '../../src/config.js';
 import { createApp, type AppOptions } from '../../src/http/app.js';
+import { printer } from '../../src/paper/printer.js';
 import { startService, type Service, type ServiceSettings } from '../../src/service.js';
 import { afterAll, beforeAll } from 'vitest';
-import { broker, uniqueTopic } from './broker.js';
+import { uniqueTopic } from './broker.js';
 import { readCertificates } from './log.js';
 import { freePort } from './service.js';
+import { serviceSettings } from './settings.js';
 
 export interface TestApp extends Service {
   readonly url: string;
@@ -24,13 +27,23 @@ export interface TestApp extends Service {
 export async function startApp(
   topic: string,
   shareClasses: readonly ShareClassConfig[],
-  settings: Partial<ServiceSettings> = {},
+  settings: { readonly [K in keyof ServiceSettings]?: Partial<ServiceSettings[K]> } = {},
   appOptions: Partial<AppOptions> = {},
 ): Promise<TestApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const service = await startService({ brokers: broker().brokers, topic, shareClasses, advertisedUrl: url, ...settings });
-  const app = createApp({ issuer: service.node, metrics: service.metrics, readiness: service.readiness, ...appOptions });
+  const service = await startService(
+    serviceSettings(topic, shareClasses, { ...settings, cluster: { advertisedUrl: url, ...settings.cluster } }),
+  );
+  const paper = appOptions.paper ?? printer({ companyName: DEFAULTS.companyName, publicUrl: undefined }, shareClasses);
+  const app = createApp({
+    issuer: service.node,
+    metrics: service.metrics,
+    readiness: service.readiness,
+    logSample: DEFAULTS.logSample,
+    ...appOptions,
+    paper,
+  });
   const server: Server = app.listen(port, '127.0.0.1');
   await once(server, 'listening');
   return {
@@ -43,6 +56,7 @@ export async function startApp(
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await service.close();
+      if (appOptions.paper === undefined) await paper.close();
     },
   };
 }

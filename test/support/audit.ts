@@ -1,7 +1,8 @@
-import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
+import type { ShareClassConfig } from '../../src/core/share-class.js';
 import { LogAudit, type Acknowledged, type AuditReport } from '../../src/audit/check.js';
-import { KafkaLedger } from '../../src/log/kafka-ledger.js';
+import { DEFAULTS } from '../../src/config.js';
 import { broker } from './broker.js';
+import { ledgerOn } from './settings.js';
 
 /** Runs the audit tool's checks over the whole topic on the suite's broker (or `brokers`), as `npm run audit` would. */
 export async function auditTopic(
@@ -10,8 +11,8 @@ export async function auditTopic(
   acknowledged: Iterable<Acknowledged> = [],
   brokers: readonly string[] = broker().brokers,
 ): Promise<AuditReport> {
-  const audit = new LogAudit(shareClasses, acknowledged);
-  const ledger = new KafkaLedger({ brokers, topic, clientId: 'test-audit' });
+  const audit = new LogAudit(shareClasses, DEFAULTS.keyWindow, acknowledged);
+  const ledger = ledgerOn(topic, 'test-audit', brokers);
   try {
     await ledger.readAll((entries) => audit.add(entries));
   } finally {

@@ -1,4 +1,4 @@
-import { certificateId, type Certificate } from '../../src/actors/certificate.js';
+import { certificateId, type Certificate } from '../../src/core/certificate.js';
 
 /** Builds a run of consecutive certificates of one class, as an actor would commit them. */
 export function certificates(shareClass: string, firstNumber: number, count: number, amount = 10): Certificate[] {

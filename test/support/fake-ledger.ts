@@ -1,11 +1,12 @@
-import type { CertificateRecord, LoggedRecord } from '../../src/actors/certificate.js';
-import type { WriteLimit } from '../../src/actors/group-commit.js';
+import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
 import { certificates } from './certificates.js';
-import type { Ledger, LogBounds, LogFollower } from '../../src/actors/ledger.js';
-import { LogState } from '../../src/actors/log-state.js';
+import type { Ledger, LogBounds, LogFollower, WriteLimit } from '../../src/core/ledger.js';
+import { LogState } from '../../src/core/log-state.js';
 import { LogWriter } from '../../src/actors/log-writer.js';
 import { Sequencers } from '../../src/actors/sequencers.js';
-import type { ActorOptions, ShareClassConfig } from '../../src/actors/share-class-actor.js';
+import type { ActorOptions } from '../../src/actors/share-class-actor.js';
+import { DEFAULTS } from '../../src/config.js';
+import type { ShareClassConfig } from '../../src/core/share-class.js';
 
 /**
  * How an append ends: it lands and is acknowledged; it lands but the acknowledgement is lost; it is
@@ -205,13 +206,14 @@ export interface FakeInstance {
 export async function fakeInstance(
   ledger: FakeLedger,
   shareClasses: readonly ShareClassConfig[],
-  options: ActorOptions = {},
+  options: Partial<ActorOptions> = {},
 ): Promise<FakeInstance> {
-  const state = new LogState(shareClasses);
+  const state = new LogState(shareClasses, DEFAULTS.keyWindow);
   const writer = new LogWriter(ledger, state);
   const { high } = await ledger.bounds();
   await ledger.read(0, high, (entries) => state.apply(entries));
   state.readTo(high);
   state.loaded = true;
-  return { state, writer, sequencers: new Sequencers(shareClasses, state, writer, options) };
+  const actorOptions = { ackTimeoutMs: DEFAULTS.commitTimeoutMs, now: () => new Date(), ...options };
+  return { state, writer, sequencers: new Sequencers(shareClasses, state, writer, actorOptions) };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CertificateRecord } from '../../src/actors/certificate.js';
+import type { CertificateRecord } from '../../src/core/certificate.js';
 import type { Acknowledged } from '../../src/audit/check.js';
 import { issueCertificate, IssueError } from '../../src/client/issue-certificate.js';
 import { sleep } from './load.js';

@@ -1,12 +1,11 @@
-import { certificateOf, type Certificate, type CertificateRecord, type LoggedRecord } from '../../src/actors/certificate.js';
-import type { ShareClassConfig } from '../../src/actors/share-class-actor.js';
-import { ValidityRule } from '../../src/actors/validity.js';
-import { KafkaLedger } from '../../src/log/kafka-ledger.js';
-import { broker } from './broker.js';
+import { certificateOf, type Certificate, type CertificateRecord, type LoggedRecord } from '../../src/core/certificate.js';
+import type { ShareClassConfig } from '../../src/core/share-class.js';
+import { ValidityRule } from '../../src/core/validity.js';
+import { ledgerOn } from './settings.js';
 
 /** Every record in the topic, decoded where it can be, oldest first: what an auditor would read. */
 export async function readLog(topic: string): Promise<LoggedRecord[]> {
-  const ledger = new KafkaLedger({ brokers: broker().brokers, topic, clientId: 'test-reader' });
+  const ledger = ledgerOn(topic, 'test-reader');
   const all: LoggedRecord[] = [];
   try {
     await ledger.readAll((entries) => all.push(...entries));
@@ -18,7 +17,7 @@ export async function readLog(topic: string): Promise<LoggedRecord[]> {
 
 /** The records the service's rule makes certificates, oldest first, with what only the log keeps (offset, key). */
 export async function readCertificateRecords(topic: string, shareClasses: readonly ShareClassConfig[]): Promise<CertificateRecord[]> {
-  const rule = new ValidityRule(new Map(shareClasses.map(({ code, authorized }) => [code, authorized])));
+  const rule = new ValidityRule(shareClasses);
   const certificates: CertificateRecord[] = [];
   for (const entry of await readLog(topic)) {
     const verdict = rule.judge(entry);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ledgerOn } from '../../support/settings.js';
 import { KafkaLedger } from '../../../src/log/kafka-ledger.js';
 import { readRange } from '../../../src/log/reader.js';
 import { locateLeader } from '../../../src/log/wire/metadata.js';
@@ -22,7 +23,7 @@ async function throughProxy(
   await proxy.start();
   closers.push(() => proxy.close());
   const topic = uniqueTopic(name);
-  const ledger = new KafkaLedger({ brokers: broker().brokers, topic });
+  const ledger = ledgerOn(topic, 'test-producer');
   await ledger.connect();
   closers.push(() => ledger.disconnect());
   const producer = new PartitionProducer({

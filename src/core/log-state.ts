@@ -1,7 +1,7 @@
 import type { Certificate, CertificateRecord, LoggedRecord } from './certificate.js';
 import { CertificateIndex, type IndexColumns } from './certificate-index.js';
-import { DEFAULT_KEY_WINDOW, RememberedKeys, type KeyedCertificate, type KeyWindow } from './remembered-keys.js';
-import type { ShareClassConfig } from './share-class-actor.js';
+import { RememberedKeys, type KeyedCertificate, type KeyWindow } from './remembered-keys.js';
+import type { ShareClassConfig } from './share-class.js';
 import { ValidityRule, type ClassTail, type VoidReason } from './validity.js';
 
 export interface LogStateObserver {
@@ -50,7 +50,6 @@ export class LogState {
   private newest: LoggedRecord | undefined;
   /** The anchor of the snapshot this state was restored from, until a record is applied. */
   private restoredAnchor: StateSnapshot['anchor'];
-  private readonly listeners = new Map<string, (record: CertificateRecord) => void>();
   private readonly keys: RememberedKeys;
   private voids = 0;
   /** True once the log has been read from its start (to its end then). */
@@ -58,10 +57,10 @@ export class LogState {
 
   constructor(
     shareClasses: readonly ShareClassConfig[],
+    keyWindow: KeyWindow,
     private readonly observer?: LogStateObserver,
-    keyWindow: KeyWindow = DEFAULT_KEY_WINDOW,
   ) {
-    this.rule = new ValidityRule(new Map(shareClasses.map(({ code, authorized }) => [code, authorized])));
+    this.rule = new ValidityRule(shareClasses);
     this.indexes = new Map(shareClasses.map(({ code }) => [code, new CertificateIndex(code)]));
     this.keys = new RememberedKeys(keyWindow);
     this.classes = shareClasses.map(({ code, authorized }) => ({ code, authorized }));
@@ -92,17 +91,13 @@ export class LogState {
     return entry === undefined ? undefined : this.indexes.get(entry.class)!.get(entry.number);
   }
 
-  /** Who hears of each new certificate of the class (its actor, to answer the request it settles). */
-  onCertificate(shareClass: string, listener: (record: CertificateRecord) => void): void {
-    this.listeners.set(shareClass, listener);
-  }
-
   /**
-   * Judges records in log order and indexes the certificates among them. Records below `end` were
-   * applied already and are passed over: the writer's own writes and a tail or a re-read may bring
-   * the same records, and the verdict on a record never changes.
+   * Judges records in log order, indexes the certificates among them and returns those, in order.
+   * Records below `end` were applied already and are passed over: the writer's own writes and a tail
+   * or a re-read may bring the same records, and the verdict on a record never changes.
    */
-  apply(entries: readonly LoggedRecord[]): void {
+  apply(entries: readonly LoggedRecord[]): CertificateRecord[] {
+    const certificates: CertificateRecord[] = [];
     for (const entry of entries) {
       if (entry.offset < this.position) continue;
       this.position = entry.offset + 1;
@@ -123,8 +118,9 @@ export class LogState {
           issuedAtMs: Date.parse(record.issuedAt),
         });
       }
-      this.listeners.get(record.class)?.(record);
+      certificates.push(record);
     }
+    return certificates;
   }
 
   /**

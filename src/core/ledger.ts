@@ -1,5 +1,10 @@
 import type { CertificateRecord, LoggedRecord } from './certificate.js';
-import type { WriteLimit } from './group-commit.js';
+
+/** How much one write may carry: whole records up to `maxWeight`, each weighing what `weigh` says. */
+export interface WriteLimit<T> {
+  readonly maxWeight: number;
+  weigh(item: T): number;
+}
 
 export interface LogBounds {
   /** First offset still in the log. */

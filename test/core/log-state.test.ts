@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { CertificateRecord, LoggedRecord } from '../../src/actors/certificate.js';
-import { LogState } from '../../src/actors/log-state.js';
+import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
 import { LogWriter } from '../../src/actors/log-writer.js';
-import type { VoidReason } from '../../src/actors/validity.js';
+import { DEFAULTS } from '../../src/config.js';
+import { LogState } from '../../src/core/log-state.js';
+import type { VoidReason } from '../../src/core/validity.js';
 import { FakeLedger, foreignRecord, nextTurn } from '../support/fake-ledger.js';
 
 const CLASSES = [
@@ -14,12 +15,13 @@ const CLASSES = [
 const at = (from: number, records: readonly CertificateRecord[]): LoggedRecord[] =>
   records.map((record, index) => ({ offset: from + index, record }));
 
-function observedState(): { state: LogState; voids: Array<[VoidReason, number]>; heard: string[] } {
+/** A state, the voids it reports, and `apply`, which applies records and keeps the ids of the certificates applying returned. */
+function observedState() {
   const voids: Array<[VoidReason, number]> = [];
   const heard: string[] = [];
-  const state = new LogState(CLASSES, { voidRecord: (reason, offset) => voids.push([reason, offset]) });
-  for (const { code } of CLASSES) state.onCertificate(code, (record) => heard.push(record.id));
-  return { state, voids, heard };
+  const state = new LogState(CLASSES, DEFAULTS.keyWindow, { voidRecord: (reason, offset) => voids.push([reason, offset]) });
+  const apply = (entries: readonly LoggedRecord[]): void => void heard.push(...state.apply(entries).map((record) => record.id));
+  return { state, voids, heard, apply };
 }
 
 const numbers = (state: LogState, shareClass: string) => {
@@ -50,50 +52,47 @@ describe('LogState', () => {
   });
 
   it('passes over records below its end: a tail and a re-read bringing the same records change nothing and judge nothing twice', () => {
-    const { state, voids, heard } = observedState();
+    const { state, voids, heard, apply } = observedState();
     const log = at(0, [
       foreignRecord('CS', 1, { offset: 0 }),
       foreignRecord('CS', 1, { offset: 0 }),
       foreignRecord('CS', 2, { offset: 2 }),
     ]);
-    state.apply(log.slice(0, 2));
-    state.apply(log);
-    state.apply(log.slice(1));
+    apply(log.slice(0, 2));
+    apply(log);
+    apply(log.slice(1));
     expect(numbers(state, 'CS')).toEqual(['CS-1', 'CS-2']);
     expect(heard).toEqual(['CS-1', 'CS-2']);
     expect([voids.length, state.voidRecords, state.end]).toEqual([1, 1, 3]);
   });
 
   it('readTo moves the end past offsets that hold no record, never back, and what arrives below the end then is ignored', () => {
-    const { state, heard } = observedState();
-    state.apply(at(0, [foreignRecord('CS', 1, { offset: 0 })]));
+    const { state, heard, apply } = observedState();
+    apply(at(0, [foreignRecord('CS', 1, { offset: 0 })]));
     state.readTo(4);
     expect(state.end).toBe(4);
-    state.apply(at(2, [foreignRecord('CS', 2, { offset: 2 })]));
+    apply(at(2, [foreignRecord('CS', 2, { offset: 2 })]));
     state.readTo(3);
     expect(state.end).toBe(4);
-    state.apply(at(4, [foreignRecord('CS', 2, { offset: 4 })]));
+    apply(at(4, [foreignRecord('CS', 2, { offset: 4 })]));
     expect(heard).toEqual(['CS-1', 'CS-2']);
     expect(state.end).toBe(5);
   });
 
-  it('tells each class listener of each new certificate of that class only, never of a void record', () => {
-    const state = new LogState(CLASSES);
-    const heard: Record<string, string[]> = { CS: [], PS: [] };
-    state.onCertificate('CS', (record) => heard.CS!.push(`${record.id}:${record.request}`));
-    state.onCertificate('PS', (record) => heard.PS!.push(`${record.id}:${record.request}`));
-    state.apply(
+  it('returns the certificates among the records it applies, in log order, never a void record', () => {
+    const state = new LogState(CLASSES, DEFAULTS.keyWindow);
+    const applied = state.apply(
       at(0, [
         foreignRecord('PS', 1, { offset: 0, request: 'p1' }),
         foreignRecord('CS', 1, { offset: 0, request: 'c1-stale' }),
         foreignRecord('CS', 1, { offset: 2, request: 'c1' }),
       ]),
     );
-    expect(heard).toEqual({ CS: ['CS-1:c1'], PS: ['PS-1:p1'] });
+    expect(applied.map((record) => `${record.id}:${record.request}`)).toEqual(['PS-1:p1', 'CS-1:c1']);
   });
 
   it('picks, per class, the longest prefix of a numbered write that would continue its class if it landed next', () => {
-    const state = new LogState(CLASSES);
+    const state = new LogState(CLASSES, DEFAULTS.keyWindow);
     state.apply(at(0, [foreignRecord('CS', 1, { offset: 0 })]));
     const write = [
       foreignRecord('CS', 2),
@@ -107,14 +106,14 @@ describe('LogState', () => {
 
   it("fed by the log's tail, holds what a writer on another instance writes, as it lands, until the tail stops or fails", async () => {
     const ledger = new FakeLedger();
-    const writerState = new LogState(CLASSES);
+    const writerState = new LogState(CLASSES, DEFAULTS.keyWindow);
     const writer = new LogWriter(ledger, writerState);
     await writer.commit([foreignRecord('CS', 1)]);
-    const { state: follower, heard } = observedState();
+    const { state: follower, heard, apply } = observedState();
     const errors: unknown[] = [];
     const tail = ledger.follow(
       0,
-      (entries) => follower.apply(entries),
+      (entries) => apply(entries),
       (error) => errors.push(error),
     );
     await writer.commit([foreignRecord('CS', 2), foreignRecord('PS', 1)]);

@@ -1,4 +1,5 @@
 import type { CertificateRecord, LoggedRecord } from './certificate.js';
+import type { ShareClassConfig } from './share-class.js';
 
 /**
  * Why a record is not a certificate. Only `misplaced` is what a correct writer leaves behind (a
@@ -45,11 +46,14 @@ const EMPTY: ClassTail = { number: 0, sharesIssued: 0 };
  * and a record without one can only come from an old instance still running.
  */
 export class ValidityRule {
+  private readonly authorized: ReadonlyMap<string, number>;
   private readonly tails = new Map<string, ClassTail>();
   private statesOffsets = false;
   private lastOffset = -1;
 
-  constructor(private readonly authorized: ReadonlyMap<string, number>) {}
+  constructor(shareClasses: readonly ShareClassConfig[]) {
+    this.authorized = new Map(shareClasses.map(({ code, authorized }) => [code, authorized]));
+  }
 
   /** What the rule carries from one record to the next besides the class tails: for a snapshot. */
   get progress(): { readonly statesOffsets: boolean; readonly lastOffset: number } {

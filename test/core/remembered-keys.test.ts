@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RememberedKeys } from '../../src/actors/remembered-keys.js';
+import { RememberedKeys } from '../../src/core/remembered-keys.js';
 
 const MINUTE = 60_000;
 const at = (minutes: number) => Date.UTC(2026, 0, 1) + minutes * MINUTE;

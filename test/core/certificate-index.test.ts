@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CertificateIndex } from '../../src/actors/certificate-index.js';
+import { CertificateIndex } from '../../src/core/certificate-index.js';
 import { certificates } from '../support/certificates.js';
 
 describe('CertificateIndex', () => {

@@ -6,9 +6,6 @@ export interface KeyWindow {
   readonly maxKeys: number;
 }
 
-/** A day, as Stripe keeps keys, and a million keys (about 150 MiB: docs/api.md gives the measurement). */
-export const DEFAULT_KEY_WINDOW: KeyWindow = { windowMs: 24 * 60 * 60 * 1000, maxKeys: 1_000_000 };
-
 /** Where the certificate a key was issued is, and when. */
 export interface KeyedCertificate {
   readonly class: string;

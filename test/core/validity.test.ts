@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { CertificateRecord } from '../../src/actors/certificate.js';
-import { ValidityRule, type VoidReason } from '../../src/actors/validity.js';
+import type { CertificateRecord } from '../../src/core/certificate.js';
+import { ValidityRule, type VoidReason } from '../../src/core/validity.js';
 import { foreignRecord } from '../support/fake-ledger.js';
 
-const AUTHORIZED = new Map([
-  ['CS', 10],
-  ['PS', 5],
-]);
+const AUTHORIZED = [
+  { code: 'CS', authorized: 10 },
+  { code: 'PS', authorized: 5 },
+];
 
 /** Judges records as laid out in the log, one per offset from 0; returns each verdict as `valid` or its reason. */
 function judgeAll(records: readonly CertificateRecord[], rule = new ValidityRule(AUTHORIZED)): Array<'valid' | VoidReason> {

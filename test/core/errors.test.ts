@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CertificateError, logUnavailable } from '../src/errors.js';
+import { CertificateError, logUnavailable } from '../../src/core/errors.js';
 
 describe('CertificateError', () => {
   it('is an answer, not a fault: it captures no stack, and the stack limit of other errors is left as it was', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlotSet } from '../src/slot-set.js';
+import { SlotSet } from '../../src/http/slot-set.js';
 
 const visited = <T extends object>(set: SlotSet<T>): T[] => {
   const items: T[] = [];

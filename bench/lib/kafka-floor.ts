@@ -1,4 +1,5 @@
-import { KafkaLedger } from '../src/log/kafka-ledger.js';
+import type { KafkaLedger } from '../../src/log/kafka-ledger.js';
+import { benchLedger } from './kafka.js';
 import type { BrokerWarmup, ScenarioResult } from './model.js';
 import { summarise } from './stats.js';
 
@@ -18,7 +19,7 @@ const WARMUP_BATCH = Array.from({ length: 9 }, () => RECORD);
 const WARMUP_WINDOW = 2000;
 
 async function withLedger<T>(brokers: readonly string[], topic: string, use: (ledger: KafkaLedger) => Promise<T>): Promise<T> {
-  const ledger = new KafkaLedger({ brokers, topic, clientId: 'bench-floor' });
+  const ledger = benchLedger(brokers, topic, 'bench-floor');
   await ledger.connect();
   try {
     return await use(ledger);

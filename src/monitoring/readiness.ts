@@ -1,5 +1,5 @@
-import type { ActorSnapshot } from './actors/share-class-actor.js';
-import type { NodeStatus } from './cluster/node.js';
+import type { ActorSnapshot } from '../actors/share-class-actor.js';
+import type { NodeStatus } from '../cluster/node.js';
 
 /** Each part of the service by name (`log`, `writer`, `class:CS`, …), true when it can serve. */
 export type ReadinessChecks = Readonly<Record<string, boolean>>;
@@ -12,6 +12,8 @@ export interface Readiness {
 
 export interface LogConnection {
   readonly ready: boolean;
+  /** Where the topic's settings let certificates be lost or fall short of the configured ones (src/log/topic.ts). */
+  readonly topicWarnings: readonly string[];
   connect(): Promise<void>;
 }
 
@@ -28,6 +30,8 @@ export function classChecks(snapshots: readonly ActorSnapshot[]): Record<string,
  * Ready when the log producer is connected, a writer is known (this instance or one to forward
  * to), and every class has been read from the log. A probe that finds the producer down also asks
  * it to reconnect in the background: an instance taken out of rotation gets no request that would.
+ * A topic weaker than configured does not make the instance unready (its settings are the
+ * operator's to change, and refusing service would not change them), but every probe says so.
  */
 export function serviceReadiness(log: LogConnection, node: NodeView, renumbered: () => number): () => Readiness {
   const ignore = (): void => undefined;
@@ -37,7 +41,7 @@ export function serviceReadiness(log: LogConnection, node: NodeView, renumbered:
     const writerKnown = status.role === 'writer' || (status.role === 'follower' && status.writerUrl !== undefined);
     return {
       checks: { log: log.ready, writer: writerKnown, ...classChecks(node.snapshots()) },
-      details: { ...status, renumbered: renumbered() },
+      details: { ...status, renumbered: renumbered(), topicWarnings: log.topicWarnings },
     };
   };
 }

@@ -1,10 +1,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { LogStateObserver } from './actors/log-state.js';
-import type { WriterObserver } from './actors/log-writer.js';
-import type { ActorObserver } from './actors/observer.js';
-import type { ActorSnapshot } from './actors/share-class-actor.js';
-import type { VoidReason } from './actors/validity.js';
-import type { NodeObserver, NodeRole } from './cluster/node.js';
+import type { LogStateObserver } from '../core/log-state.js';
+import type { WriterObserver } from '../actors/log-writer.js';
+import type { ActorObserver } from '../actors/observer.js';
+import type { ActorSnapshot } from '../actors/share-class-actor.js';
+import type { VoidReason } from '../core/validity.js';
+import type { NodeObserver, NodeRole } from '../cluster/node.js';
 import { RequestTally } from './request-tally.js';
 
 /**
@@ -157,10 +157,13 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
     this.resyncs.inc({ reason });
   }
 
-  roleChanged(role: NodeRole, generation: number | undefined): void {
+  roleChanged(role: NodeRole): void {
     this.roleChanges.inc({ role });
     for (const each of ['writer', 'follower', 'unknown'] as const) this.roleGauge.set({ role: each }, each === role ? 1 : 0);
-    if (generation !== undefined) this.generationGauge.set(generation);
+  }
+
+  generation(generation: number): void {
+    this.generationGauge.set(generation);
   }
 
   tailLag(records: number): void {

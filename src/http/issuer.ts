@@ -1,0 +1,14 @@
+import type { ActorSnapshot } from '../actors/share-class-actor.js';
+import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
+
+/**
+ * What the HTTP edge needs of the service: issue a certificate (here, or through the writer), look
+ * one up, list the classes and their state. src/cluster/node.ts provides it.
+ */
+export interface Issuer {
+  readonly classes: readonly string[];
+  issue(request: IssueRequest): Promise<Issued>;
+  /** The certificate, undefined if the log holds none; throws a retryable error while that cannot be told. */
+  find(shareClass: string, number: number): Promise<Certificate | undefined>;
+  snapshots(): ActorSnapshot[];
+}

@@ -1,0 +1,79 @@
+import type { Server } from 'node:http';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import { gracefulClose } from './http/graceful-close.js';
+import { startEmbeddedBroker } from './log/embedded-broker.js';
+import type { Logger } from './monitoring/logger.js';
+import { printer } from './paper/printer.js';
+import { startService, type Service } from './service.js';
+
+export interface Instance {
+  readonly service: Service;
+  readonly server: Server;
+  /** Stops taking connections, answers every request already taken, then closes the service and the log. */
+  close(): Promise<void>;
+}
+
+/** How long a stopping instance lets the requests it took run to their answers. */
+const CLOSE_TIMEOUT_MS = 15_000;
+
+async function startWithRetry(start: () => Promise<Service>, logger: Logger, deadlineMs: number): Promise<Service> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      logger.warn({ error: (error as Error).message }, 'waiting for Kafka');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/**
+ * The composition root: the broker (the local one when none is named), the service
+ * (src/service.ts), paper and HTTP, all from one configuration, each part given its settings whole.
+ */
+export async function startInstance(config: Config, logger: Logger): Promise<Instance> {
+  logger.level = config.logging.level;
+  const brokers = config.kafka.brokers ?? [await startEmbeddedBroker(config.kafka.localPort)];
+  const kafka = { brokers, security: config.kafka.security, debug: config.kafka.debug };
+  const service = await startWithRetry(() => startService({ ...config, kafka }, logger), logger, 60_000);
+  const status = service.node.status();
+  logger.info(
+    {
+      classes: service.sequencers.snapshots().map(({ class: code, certificates, sharesIssued }) => ({ code, certificates, sharesIssued })),
+      logEnd: status.logEnd,
+      voidRecords: status.voidRecords,
+    },
+    'recovered',
+  );
+
+  const paper = printer(config.paper, config.issuing.shareClasses);
+  const app = createApp({
+    issuer: service.node,
+    paper,
+    readiness: service.readiness,
+    metrics: service.metrics,
+    logger,
+    logSample: config.logging.sample,
+    onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
+  });
+  const server: Server = app.listen(config.http.port, config.http.host);
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 30_000;
+  const closeServer = gracefulClose(server);
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  logger.info({ port: config.http.port, brokers, topic: config.topic.name, advertisedUrl: config.cluster.advertisedUrl }, 'listening');
+  return {
+    service,
+    server,
+    async close() {
+      // Stop accepting connections and answer every request already taken while the actors still
+      // issue, then let the actors finish whatever is left and close the log.
+      await closeServer(CLOSE_TIMEOUT_MS);
+      await service.close();
+      await paper.close();
+    },
+  };
+}

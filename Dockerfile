@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build stage: dev dependencies and the TypeScript compiler, only to produce dist/.
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 # swagger-ui-dist (GET /docs) depends on @scarf/scarf, whose install script reports downloads; opt out.
 ENV SCARF_ANALYTICS=false
 WORKDIR /app
@@ -11,7 +11,7 @@ COPY src ./src
 RUN npm run build
 
 # Runtime stage: production dependencies and the compiled service, run as the unprivileged `node` user.
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -21,7 +21,7 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /var/lib/certificates && chown node:node /var/lib/certificates
 USER node
 EXPOSE 3000
-# The image has no curl; Node 20's fetch probes readiness.
+# The image has no curl; Node's own fetch probes readiness.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/main.js"]

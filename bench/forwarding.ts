@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { FORWARD_PATH } from '../src/cluster/forward-protocol.js';
 import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
-import { runCommand, startChild, type Child } from './lib/children.js';
+import { startChild, type Child } from '../test/support/child-process.js';
+import { runCommand } from './lib/children.js';
 import { cpuMeter } from './lib/cpu.js';
 import { measureLoad } from './lib/load.js';
 import { benchPlaces } from './lib/options.js';
@@ -20,7 +21,7 @@ import { issueBody } from './lib/scenarios.js';
 const RESULTS = 'bench/results';
 const say = (message: string): void => console.error(`[forwarding] ${message}`);
 async function role(child: Child): Promise<string> {
-  const body = (await (await fetch(`${child.url}readyz`)).json()) as { role?: string };
+  const body = (await (await fetch(`${child.url}/readyz`)).json()) as { role?: string };
   return body.role ?? 'unknown';
 }
 
@@ -52,7 +53,7 @@ const CALL_SIZE = 5;
  * so every result in a 200 is a certificate.
  */
 const calls = (writer: Child): Load => ({
-  url: `${writer.url}${FORWARD_PATH.slice(1)}`,
+  url: `${writer.url}${FORWARD_PATH}`,
   body: { requests: Array.from({ length: CALL_SIZE }, () => issueBody('CS')) },
   connections: 2,
   status: '200',

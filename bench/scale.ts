@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
 import { benchLedger } from './lib/kafka.js';
 import { encodeValue } from '../src/log/record.js';
-import { runCommand, startChild } from './lib/children.js';
+import { startChild } from '../test/support/child-process.js';
+import { runCommand } from './lib/children.js';
 import { benchPlaces } from './lib/options.js';
 import { rssMiB } from './lib/rss.js';
 
@@ -112,9 +113,9 @@ async function measureStart(brokers: string, topic: string, port: number, stateD
   });
   const readyMs = performance.now() - started;
   try {
-    const classes = (await (await fetch(`${service.url}classes`)).json()) as { classes: Array<{ class: string; certificates: number }> };
+    const classes = (await (await fetch(`${service.url}/classes`)).json()) as { classes: Array<{ class: string; certificates: number }> };
     // A lookup of the first certificate, read back from the index as restored.
-    const first = (await (await fetch(`${service.url}certificates/CS-1`)).json()) as { name?: string };
+    const first = (await (await fetch(`${service.url}/certificates/CS-1`)).json()) as { name?: string };
     // Settle: what the process holds once recovery's garbage can go.
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const result = {

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
 import { runAb } from './lib/ab.js';
-import { runCommand, startChild, type Child } from './lib/children.js';
+import { startChild, type Child } from '../test/support/child-process.js';
+import { runCommand } from './lib/children.js';
 import { cpuMeter } from './lib/cpu.js';
 import { measureLoad, type LoadResult } from './lib/load.js';
 import { benchPlaces } from './lib/options.js';
@@ -26,6 +27,8 @@ import { issueBody, UNLIMITED_SHARE_CLASSES } from './lib/scenarios.js';
  *   npm run bench:side-by-side -- --rounds=12 --seconds=3 --connections=20
  *   npm run bench:side-by-side -- --gc     # both under node --trace-gc-nvp: their scavenges too
  *   npm run bench:side-by-side -- --ab=5000 --rounds=9          # bursts of ab -n 5000 -c 20 (no keep-alive)
+ *   npm run bench:side-by-side -- --keyed                       # a new Idempotency-Key on every request
+ *   npm run bench:side-by-side -- --a=dist --b-env=KAFKA_FLUSH_EVERY_WRITE=1   # one build, b with a setting (comma-separated NAME=VALUE)
  */
 const RESULTS = 'bench/results';
 const say = (message: string): void => console.error(`[side-by-side] ${message}`);
@@ -41,6 +44,21 @@ interface Options {
   readonly gc: boolean;
   /** Requests per burst of `ab` (a new connection per request); undefined: autocannon for `seconds`. */
   readonly ab: number | undefined;
+  /** Every request carries a new Idempotency-Key. */
+  readonly keyed: boolean;
+  /** Settings for each side's service, beside the bench's own. */
+  readonly env: readonly [Readonly<Record<string, string>>, Readonly<Record<string, string>>];
+}
+
+function settings(list: string): Record<string, string> {
+  if (list === '') return {};
+  return Object.fromEntries(
+    list.split(',').map((pair) => {
+      const at = pair.indexOf('=');
+      if (!/^[A-Z][A-Z0-9_]*=/.test(pair)) throw new Error(`Expected NAME=VALUE pairs, got ${JSON.stringify(pair)}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
 }
 
 function parse(argv: readonly string[]): Options {
@@ -51,9 +69,14 @@ function parse(argv: readonly string[]): Options {
     if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`Expected --${name} to be a positive integer, got ${value(name, '')}`);
     return parsed;
   };
-  const stray = argv.filter((arg) => !/^--(a|b|rounds|seconds|connections|ab)=/.test(arg) && arg !== '--gc');
-  if (stray.length > 0)
-    throw new Error(`Unknown argument(s) ${stray.join(' ')}; known: --a= --b= --rounds= --seconds= --connections= --ab= --gc`);
+  const stray = argv.filter(
+    (arg) => !/^--(a|b|rounds|seconds|connections|ab|a-env|b-env)=/.test(arg) && arg !== '--gc' && arg !== '--keyed',
+  );
+  if (stray.length > 0) {
+    throw new Error(
+      `Unknown argument(s) ${stray.join(' ')}; known: --a= --b= --rounds= --seconds= --connections= --ab= --a-env= --b-env= --gc --keyed`,
+    );
+  }
   return {
     a: value('a', 'koa'),
     b: value('b', 'dist'),
@@ -62,6 +85,8 @@ function parse(argv: readonly string[]): Options {
     connections: count('connections', 20),
     gc: argv.includes('--gc'),
     ab: argv.some((arg) => arg.startsWith('--ab=')) ? count('ab', 0) : undefined,
+    keyed: argv.includes('--keyed'),
+    env: [settings(value('a-env', '')), settings(value('b-env', ''))],
   };
 }
 
@@ -75,7 +100,14 @@ interface Burst {
   readonly unexpected: number;
 }
 
-async function start(side: string, target: string, port: number, brokers: () => Promise<string>, gc: boolean): Promise<Child> {
+async function start(
+  side: string,
+  target: string,
+  port: number,
+  brokers: () => Promise<string>,
+  gc: boolean,
+  settings: Readonly<Record<string, string>>,
+): Promise<Child> {
   const logFile = join(RESULTS, `side-by-side-${side}.log`);
   const node = gc ? ['--trace-gc-nvp'] : [];
   if (target === 'koa') {
@@ -93,6 +125,7 @@ async function start(side: string, target: string, port: number, brokers: () => 
     KAFKA_BROKERS: await brokers(),
     KAFKA_TOPIC: `bench-side-by-side-${side}-${Date.now()}`,
     SHARE_CLASSES: UNLIMITED_SHARE_CLASSES,
+    ...settings,
   };
   const script = target === 'durable' ? ['--import', 'tsx', 'bench/servers/koa-durable.ts'] : [join(target, 'main.js')];
   return startChild({ name: side, args: [...node, ...script], port, env, logFile });
@@ -104,6 +137,7 @@ function load(server: Child, options: Options, seconds: number): Promise<LoadRes
     url: server.url,
     bodies: [issueBody('CS')],
     connections: options.connections,
+    keyed: options.keyed,
     warmupSeconds: 0,
     measureSeconds: seconds,
   });
@@ -142,13 +176,16 @@ async function main(): Promise<void> {
   const port = places.basePort + 10;
   const servers: Child[] = [];
   try {
-    servers.push(await start('a', options.a, port, broker, options.gc), await start('b', options.b, port + 1, broker, options.gc));
+    servers.push(
+      await start('a', options.a, port, broker, options.gc, options.env[0]),
+      await start('b', options.b, port + 1, broker, options.gc, options.env[1]),
+    );
     const brokerPid = brokerProcess(places.kafkaPort, places.kafkaBrokers);
     const each = options.ab === undefined ? `${options.seconds} s of autocannon` : `ab -n ${options.ab}`;
     say(`warming both up, then ${options.rounds} rounds of ${each} -c ${options.connections}, a then b`);
     for (const server of servers) await burst(server, options, brokerPid, 3);
     // The GC trace goes to each server's log: what the rounds add to it is theirs.
-    const traced = servers.map((server) => statSync(server.logFile).size);
+    const traced = servers.map((server) => server.output().length);
     const bursts: Burst[][] = [[], []];
     for (let round = 0; round < options.rounds; round++) {
       for (const [side, server] of servers.entries()) bursts[side]!.push(await burst(server, options, brokerPid));
@@ -166,9 +203,7 @@ async function main(): Promise<void> {
         medianBrokerCpuPerRequestUs: Math.round(median(mine.map((each) => each.brokerCpuPerRequestUs)) * 10) / 10,
         medianP99Ms: median(mine.map((each) => each.p99Ms)),
         unexpected: mine.reduce((sum, each) => sum + each.unexpected, 0),
-        ...(options.gc
-          ? { scavenges: scavengeStats(readFileSync(servers[index]!.logFile).subarray(traced[index]).toString('utf8'), requests) }
-          : {}),
+        ...(options.gc ? { scavenges: scavengeStats(servers[index]!.output().slice(traced[index]), requests) } : {}),
       };
     });
     const bCheaper = bursts[1]!.filter((each, round) => each.cpuPerRequestUs < bursts[0]![round]!.cpuPerRequestUs).length;

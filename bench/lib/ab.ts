@@ -45,7 +45,19 @@ export async function runAb(url: string, body: object, requests: number, connect
   try {
     const bodyFile = join(dir, 'body.json');
     await writeFile(bodyFile, JSON.stringify(body));
-    const args = ['-q', '-n', String(requests), '-c', String(connections), '-p', bodyFile, '-T', 'application/json', url];
+    // ab wants a path: POST / (the service's URLs have none).
+    const args = [
+      '-q',
+      '-n',
+      String(requests),
+      '-c',
+      String(connections),
+      '-p',
+      bodyFile,
+      '-T',
+      'application/json',
+      `${url.replace(/\/$/, '')}/`,
+    ];
     const { code, output } = await runCommand('ab', args).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return { code: -1, output: '' };
       throw error;

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CertificateError } from '../core/errors.js';
 import type { CertificateFace } from './face.js';
@@ -13,19 +11,12 @@ interface Pending {
 
 type Answer = { readonly id: number; readonly pdf: Uint8Array } | { readonly id: number; readonly error: string };
 
-// The worker is JavaScript once built, and TypeScript under tsx and vitest: there it first installs
-// tsx's loader (Node 20 does not pass --import on to workers).
+// The worker is JavaScript once built, and TypeScript under tsx and vitest: there it loads through tsx.
 const extension = extname(fileURLToPath(import.meta.url));
 const WORKER = new URL(`./pdf-worker${extension}`, import.meta.url);
 
 function startWorker(): Worker {
-  if (extension !== '.ts') return new Worker(WORKER);
-  // tsx's ESM API by its package's export map: require.resolve would pick the CommonJS build.
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
-  const api = new URL(exports['./esm/api']!.import.default, pathToFileURL(manifest)).href;
-  const boot = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER.href)}); })`;
-  return new Worker(boot, { eval: true });
+  return new Worker(WORKER, extension === '.ts' ? { execArgv: ['--import', 'tsx'] } : {});
 }
 
 /**

@@ -167,13 +167,19 @@ describe('Dockerfile', () => {
   const dockerfile = readFileSync(`${ROOT}Dockerfile`, 'utf8');
   const stages = dockerfile.split(/^FROM /m).slice(1);
 
+  it('builds and runs on the Node.js major the package asks for (engines), Node 24 LTS', () => {
+    const { engines } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { engines: { node: string } };
+    expect(engines.node).toBe('>=24');
+    expect(stages.map((stage) => /^node:(\d+)-slim/.exec(stage)?.[1])).toEqual(['24', '24']);
+  });
+
   it('builds in one stage with dev dependencies and runs in another with production dependencies only, as a non-root user', () => {
     expect(stages).toHaveLength(2);
     const [build, runtime] = stages as [string, string];
-    expect(build).toMatch(/^node:20-slim AS build/);
+    expect(build).toMatch(/^node:24-slim AS build/);
     expect(build).toContain('RUN npm ci');
     expect(build).toContain('RUN npm run build');
-    expect(runtime).toMatch(/^node:20-slim/);
+    expect(runtime).toMatch(/^node:24-slim/);
     expect(runtime).toContain('npm ci --omit=dev');
     expect(runtime).toContain('COPY --from=build /app/dist ./dist');
     expect(runtime).toMatch(/^USER node$/m);

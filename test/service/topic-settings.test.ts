@@ -62,4 +62,12 @@ describe('the topic settings the service is started with (a real process, a real
     // The service does not change a topic it did not create.
     expect(await flushMessages(topic)).toBe('9223372036854775807');
   });
+
+  it("KAFKAJS_DEBUG prints kafkajs's own log lines, and without it the service prints none", async () => {
+    const quiet = await startService({ KAFKA_TOPIC: uniqueTopic('quiet') });
+    const debug = await startService({ KAFKA_TOPIC: uniqueTopic('debug'), KAFKAJS_DEBUG: '1' });
+    running.push(quiet, debug);
+    expect(debug.output()).toMatch(/\{"kafkajs":"[A-Za-z]+","level":"DEBUG"/);
+    expect(quiet.output()).not.toContain('"kafkajs":');
+  });
 });

@@ -38,6 +38,22 @@ export interface LoadOptions {
   readonly requestTimeoutMs?: number;
   /** Each client waits this long between an answer and its next request (default 0), to bound the load. */
   readonly thinkMs?: number;
+  /**
+   * After each 201, the client reads the certificate back at once from these instances (given the
+   * one that answered), as a holder would: from the one that answered, and from another.
+   */
+  readonly readBack?: (answeredBy: string) => readonly string[];
+}
+
+/** Reads of just-acknowledged certificates: none may be denied, whatever the instances are going through. */
+export interface ReadBacks {
+  checked: number;
+  /** Answered 503 with Retry-After: the instance could not be sure yet, and said so. */
+  unsure: number;
+  /** No HTTP answer (the instance was killed or paused). */
+  unreachable: number;
+  /** A 404, any other status, or another certificate than the one acknowledged. */
+  readonly denied: string[];
 }
 
 /**
@@ -48,6 +64,7 @@ export interface LoadOptions {
 export class Load {
   readonly acknowledged: Acknowledged[] = [];
   readonly outcomes: Outcome[] = [];
+  readonly readBacks: ReadBacks = { checked: 0, unsure: 0, unreachable: 0, denied: [] };
   private running = false;
   private workers: Promise<void>[] = [];
   private sent = 0;
@@ -82,6 +99,31 @@ export class Load {
     return counts;
   }
 
+  private async readBack(acknowledged: Acknowledged, answeredBy: string, from: readonly string[]): Promise<void> {
+    await Promise.all(
+      from.map(async (url) => {
+        const where = `${url}/certificates/${acknowledged.id} (acknowledged by ${answeredBy})`;
+        let status: number;
+        let retryAfter: string | null;
+        let body: { name?: string; amount?: number };
+        try {
+          const response = await fetch(`${url}/certificates/${acknowledged.id}`, { signal: AbortSignal.timeout(15_000) });
+          [status, retryAfter] = [response.status, response.headers.get('retry-after')];
+          body = (await response.json()) as typeof body;
+        } catch {
+          this.readBacks.unreachable += 1;
+          return;
+        }
+        this.readBacks.checked += 1;
+        if (status === 503 && retryAfter !== null) this.readBacks.unsure += 1;
+        else if (status !== 200) this.readBacks.denied.push(`${where}: ${status} ${JSON.stringify(body)}`);
+        else if (body.name !== acknowledged.name || body.amount !== acknowledged.amount) {
+          this.readBacks.denied.push(`${where}: another certificate, ${JSON.stringify(body)}`);
+        }
+      }),
+    );
+  }
+
   private async client(): Promise<void> {
     const { classes, amount = () => 1 + Math.floor(Math.random() * 100), requestTimeoutMs = 20_000, thinkMs = 0 } = this.options;
     while (this.running) {
@@ -90,14 +132,17 @@ export class Load {
       const shares = amount(index);
       const name = `Holder ${index} Zoë 株主`;
       const startedAt = Date.now();
+      const url = this.url();
       this.inFlight += 1;
       try {
-        const reply = await issue(this.url(), shareClass, shares, name, AbortSignal.timeout(requestTimeoutMs));
+        const reply = await issue(url, shareClass, shares, name, AbortSignal.timeout(requestTimeoutMs));
         const error = reply.body.error as { code?: string } | undefined;
         this.outcomes.push({ startedAt, ms: Date.now() - startedAt, status: reply.status, ...(error?.code ? { code: error.code } : {}) });
         if (reply.status === 201) {
           const { id, name: acknowledgedName, amount: acknowledgedAmount } = reply.body as { id: string; name: string; amount: number };
-          this.acknowledged.push({ id, name: acknowledgedName, amount: acknowledgedAmount });
+          const acknowledged = { id, name: acknowledgedName, amount: acknowledgedAmount };
+          this.acknowledged.push(acknowledged);
+          if (this.options.readBack !== undefined) await this.readBack(acknowledged, url, this.options.readBack(url));
         }
       } catch (error) {
         const cause = (error as { cause?: { code?: string } }).cause;

@@ -141,10 +141,11 @@ export class Batcher<T, R> {
       )
       .then(
         (answers) => {
-          if (answers.length !== batch.length) throw new Error(`Expected ${batch.length} answers to a batch, got ${answers.length}`);
+          const miscounted =
+            answers.length === batch.length ? undefined : new Error(`Expected ${batch.length} answers, got ${answers.length}`);
           // Answers to an expired batch settle nothing: its items were answered at the deadline.
           batch.forEach((entry, index) => {
-            const answer = answers[index]!;
+            const answer = miscounted ?? answers[index]!;
             if (answer instanceof Error) entry.reject(answer);
             else entry.resolve(answer);
           });

@@ -79,6 +79,15 @@ describe('Batcher (the one way work gathers while earlier work is out)', UNIT, (
     await expect(batcher.add(5)).resolves.toBe(5);
   });
 
+  it('rejects every item of a batch whose handler answered a different number of answers', async () => {
+    const batcher = new Batcher<number, number>({ maxWeight: 100, handle: async () => [1] });
+    const first = batcher.add(1);
+    const [second, third] = [batcher.add(2), batcher.add(3)];
+    await expect(first).resolves.toBe(1);
+    await expect(second).rejects.toThrow('Expected 2 answers, got 1');
+    await expect(third).rejects.toThrow('Expected 2 answers, got 1');
+  });
+
   it('keeps up to maxInFlight batches out at once, the next gathering behind them', async () => {
     const { batches, handle, release } = held<number>();
     const batcher = new Batcher<number, number>({ handle, maxWeight: 100, maxInFlight: 2 });

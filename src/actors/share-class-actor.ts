@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { certificateId, certificateOf, type Certificate, type IssueRequest, type Issued } from '../core/certificate.js';
 import { CertificateError, logUnavailable } from '../core/errors.js';
 import type { LogState } from '../core/log-state.js';
-import { numberBatch, type PendingRequest } from '../core/numbering.js';
+import { numberBatch } from '../core/numbering.js';
 import type { ShareClassConfig } from '../core/share-class.js';
 import { Batcher, type BatchTicket } from './batcher.js';
 import type { LogWriter } from './log-writer.js';
@@ -44,6 +44,7 @@ export interface ActorSnapshot {
 
 // Unique per process start, so request ids of two instances or two lives of one never meet.
 const PROCESS_TAG = randomUUID().replaceAll('-', '').slice(0, 12);
+/** Requests taken into batches by this process so far: a request's id is its count, for all its attempts. */
 let requestCounter = 0;
 
 type Answer = Issued | CertificateError;
@@ -62,7 +63,7 @@ export class ShareClassActor {
   readonly code: string;
   readonly authorized: number;
   private readonly maxAttempts: number;
-  private readonly mailbox: Batcher<PendingRequest, Issued>;
+  private readonly mailbox: Batcher<IssueRequest, Issued>;
 
   constructor(
     private readonly shareClass: ShareClassConfig,
@@ -73,7 +74,7 @@ export class ShareClassActor {
     this.code = shareClass.code;
     this.authorized = shareClass.authorized;
     this.maxAttempts = options.maxAttempts ?? ACTOR_LIMITS.maxAttempts;
-    this.mailbox = new Batcher<PendingRequest, Issued>({
+    this.mailbox = new Batcher<IssueRequest, Issued>({
       handle: (batch, ticket) => this.commit(batch, ticket),
       maxWeight: options.maxBatch ?? ACTOR_LIMITS.maxBatch,
       deadline: { ms: options.ackTimeoutMs, error: () => this.notAnswering() },
@@ -86,8 +87,7 @@ export class ShareClassActor {
   }
 
   issue(request: IssueRequest): Promise<Issued> {
-    requestCounter += 1;
-    return this.mailbox.add({ request, id: `${PROCESS_TAG}-${requestCounter.toString(36)}` });
+    return this.mailbox.add(request);
   }
 
   /** True while no request waits and no batch is being committed. */
@@ -122,16 +122,21 @@ export class ShareClassActor {
   }
 
   /** One batch from the mailbox: numbered, committed, numbered again while the log voids its writes. */
-  private async commit(batch: readonly PendingRequest[], ticket: BatchTicket): Promise<Answer[]> {
+  private async commit(batch: readonly IssueRequest[], ticket: BatchTicket): Promise<Answer[]> {
+    // Every record written for the request at `position` names it by the same id, whatever the attempt.
+    const first = requestCounter + 1;
+    requestCounter += batch.length;
     const answers = new Array<Answer | undefined>(batch.length);
     // Positions in `batch` of the requests not yet settled.
     let open = batch.map((_, position) => position);
     let refused: Array<{ readonly position: number; readonly remaining: number }> = [];
     for (let attempt = 1; !ticket.expired; attempt += 1) {
+      const attempted = open;
       const numbered = numberBatch(
         this.state,
         this.shareClass,
-        open.map((position) => batch[position]!),
+        attempt === 1 ? batch : attempted.map((position) => batch[position]!),
+        (position) => `${PROCESS_TAG}-${(first + attempted[position]!).toString(36)}`,
         this.options.now(),
       );
       for (const { position, certificate } of numbered.replayed) answers[open[position]!] = { certificate, replayed: true };
@@ -161,7 +166,7 @@ export class ShareClassActor {
       open = open.filter((position) => answers[position] === undefined);
     }
     // Every accepted request now holds a valid certificate, so the refusals were judged on real numbers.
-    for (const { position, remaining } of refused) answers[position] = this.insufficient(batch[position]!.request.amount, remaining);
+    for (const { position, remaining } of refused) answers[position] = this.insufficient(batch[position]!.amount, remaining);
     // Only a batch past its deadline (answered by the mailbox already) can leave a request open here.
     return this.fill(answers, this.notAnswering());
   }

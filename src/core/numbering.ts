@@ -8,12 +8,6 @@ export interface NumberingState {
   recall(key: string, atMs: number): Certificate | undefined;
 }
 
-/** A request waiting for a number, with the id every record written for it carries. */
-export interface PendingRequest {
-  readonly request: IssueRequest;
-  readonly id: string;
-}
-
 /** How a batch of one class was numbered; positions are indexes into the batch numbered. */
 export interface Numbered {
   /** The records to write, in the batch's order: contiguous numbers after the class's newest certificate. */
@@ -28,12 +22,18 @@ export interface Numbered {
 
 /**
  * Numbers the requests, in order, after the class's newest certificate in `state`, all issued at
- * `now`; refuses those the remaining shares cannot cover (a smaller one behind a refused one still
+ * `now`, each record naming its request by `requestId(position)`; refuses those the remaining shares cannot cover (a smaller one behind a refused one still
  * fits). A request whose idempotency key the log has answered meanwhile (another instance, an earlier
  * life of this one, a write whose answer was lost) is settled with that certificate instead: it
  * takes no number and no shares. Pure: it reads `state` and changes nothing.
  */
-export function numberBatch(state: NumberingState, shareClass: ShareClassConfig, batch: readonly PendingRequest[], now: Date): Numbered {
+export function numberBatch(
+  state: NumberingState,
+  shareClass: ShareClassConfig,
+  batch: readonly IssueRequest[],
+  requestId: (position: number) => string,
+  now: Date,
+): Numbered {
   const { code, authorized } = shareClass;
   const issuedAt = now.toISOString();
   const at = now.getTime();
@@ -42,8 +42,7 @@ export function numberBatch(state: NumberingState, shareClass: ShareClassConfig,
   let number = newest.count;
   let sharesIssued = newest.sharesIssued;
   const numbered: Numbered = { records: [], positions: [], replayed: [], refused: [] };
-  batch.forEach(({ request, id }, position) => {
-    const { amount, name, idempotencyKey } = request;
+  batch.forEach(({ amount, name, idempotencyKey }, position) => {
     const earlier = idempotencyKey === undefined ? undefined : state.recall(idempotencyKey, at);
     if (earlier !== undefined) {
       numbered.replayed.push({ position, certificate: earlier });
@@ -64,7 +63,7 @@ export function numberBatch(state: NumberingState, shareClass: ShareClassConfig,
       amount,
       issuedAt,
       sharesIssued,
-      request: id,
+      request: requestId(position),
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
     numbered.positions.push(position);

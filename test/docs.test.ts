@@ -85,7 +85,7 @@ describe('the documentation', () => {
     expect([...readers.keys()].filter((name) => !operations.includes(`\`${name}\``))).toEqual([]);
   });
 
-  it("lists every error code of src/errors.ts in docs/api.md's error table, with the status src/http/status.ts gives it", () => {
+  it("lists every error code of src/core/errors.ts in docs/api.md's error table, with the status src/http/status.ts gives it", () => {
     const api = readFileSync(join(ROOT, 'docs/api.md'), 'utf8');
     const section = api.slice(api.indexOf('## Errors and what to do'));
     const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| status')));

@@ -10,7 +10,7 @@ export interface AuditTarget {
 /**
  * Runs the audit tool on a topic through its contract: `npm run audit` reading KAFKA_BROKERS,
  * KAFKA_TOPIC and SHARE_CLASSES, exiting non-zero on any record that breaks the rule
- * other than a stale writer's void duplicate (src/actors/validity.ts).
+ * other than a stale writer's void duplicate (src/core/validity.ts).
  */
 export async function runAudit(target: AuditTarget): Promise<AuditResult> {
   const { code, output } = await runCommand('npm', ['run', '--silent', 'audit'], {

@@ -32,7 +32,7 @@ export function replay(request: IssueRequest, certificate: Certificate): Issued 
  * replayed from it; a key whose first request is still being issued makes the later ones wait for
  * that outcome (the certificate, or the same retryable error), so concurrent retries never race
  * each other to the log. What the log decides stays the rule: the actor checks keys again when it
- * numbers, and the writer writes no record whose key the log has answered (src/actors/log-state.ts).
+ * numbers, and the writer writes no record whose key the log has answered (src/core/log-state.ts).
  */
 export class KeyedRequests {
   private readonly inFlight = new Map<string, { readonly request: IssueRequest; readonly outcome: Promise<Issued> }>();

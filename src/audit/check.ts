@@ -50,7 +50,7 @@ export interface AuditReport {
 }
 
 /**
- * Checks a certificate log record by record with the service's own rule (src/actors/validity.ts),
+ * Checks a certificate log record by record with the service's own rule (src/core/validity.ts),
  * so a topic of millions of records is audited in one pass with memory bounded by the number of
  * acknowledged IDs, not by the log. A void record that a correct writer can leave behind (a stale
  * or late write, never acknowledged) is listed apart; any other void record is a violation, and so

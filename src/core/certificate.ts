@@ -27,7 +27,7 @@ export interface Issued {
 /**
  * A certificate as the log carries it. `offset` is where its writer expected it to land and
  * `request` names the request it answers (both absent in records written before scale-out): with
- * them the log alone decides which records are certificates (src/actors/validity.ts), and a writer
+ * them the log alone decides which records are certificates (src/core/validity.ts), and a writer
  * recognises its own earlier attempt of a request instead of issuing it twice. `idempotencyKey` is
  * the client's key, when it sent one: any instance, any later life of one, finds the certificate
  * a retry asks for in the log.

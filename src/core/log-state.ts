@@ -85,7 +85,7 @@ export class LogState {
     return this.keys.size;
   }
 
-  /** The certificate issued for an idempotency key, if the key is remembered at `atMs` (src/actors/remembered-keys.ts). */
+  /** The certificate issued for an idempotency key, if the key is remembered at `atMs` (src/core/remembered-keys.ts). */
   recall(key: string, atMs: number): Certificate | undefined {
     const entry = this.keys.recall(key, atMs);
     return entry === undefined ? undefined : this.indexes.get(entry.class)!.get(entry.number);

@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from '../monitoring/logger.js';
 
-/** Where request measurements go; src/metrics.ts implements it over prom-client. */
+/** Where request measurements go; src/monitoring/metrics.ts implements it over prom-client. */
 export interface RequestMetrics {
   requestAnswered(route: string, method: string, status: number, seconds: number): void;
 }

@@ -28,7 +28,7 @@ function describe(value: unknown): string {
 
 /**
  * The `Idempotency-Key` header (or a forwarded request's key): absent is fine, anything present
- * must be a key (src/actors/certificate.ts).
+ * must be a key (src/core/certificate.ts).
  */
 export function parseIdempotencyKey(raw: unknown): string | undefined {
   if (raw === undefined) return undefined;

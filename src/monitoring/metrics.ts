@@ -8,7 +8,7 @@ import type { NodeObserver, NodeRole } from '../cluster/node.js';
 import { RequestTally } from './request-tally.js';
 
 /**
- * The service's Prometheus metrics. A request costs a few additions (src/request-tally.ts), a commit
+ * The service's Prometheus metrics. A request costs a few additions (src/monitoring/request-tally.ts), a commit
  * one prom-client update per metric; per-class state (mailbox depth, certificates and shares
  * issued) is read from the actors' snapshots only when Prometheus scrapes, so it costs the hot path
  * nothing.

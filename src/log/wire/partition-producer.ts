@@ -21,7 +21,7 @@ export interface PartitionProducerOptions extends ConnectionOptions {
  * (bench/produce-cost.ts), and the certificate log's throughput is bounded by this process's CPU.
  * A produce the broker refuses with a retriable error (a leader moving, replicas catching up) or
  * that loses its connection is tried again, on a leader looked up again when it may have moved;
- * a retried write that landed twice is harmless under the log's rule (src/actors/validity.ts).
+ * a retried write that landed twice is harmless under the log's rule (src/core/validity.ts).
  */
 export class PartitionProducer {
   private connection: Promise<BrokerConnection> | undefined;

@@ -21,7 +21,10 @@ export const ERROR_CODES = [
   'request_timeout',
   'not_found',
   'method_not_allowed',
+  'unauthenticated',
+  'insufficient_scope',
   'too_many_requests',
+  'overloaded',
   'insufficient_shares',
   'log_unavailable',
   'no_writer',
@@ -44,6 +47,7 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'not_ready',
   'request_timeout',
   'too_many_requests',
+  'overloaded',
 ]);
 
 export interface ErrorOptions {

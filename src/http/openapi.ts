@@ -1,7 +1,7 @@
 import { CERTIFICATE_NUMBER_PATTERN, IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH } from '../core/certificate.js';
-import { MAX_FORWARDED_REQUESTS } from '../cluster/forward-protocol.js';
 import type { ShareClassConfig } from '../core/share-class.js';
 import { ERROR_CODES } from '../core/errors.js';
+import type { Role } from '../core/principal.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
 import { DOCS_ASSETS } from './docs.js';
 import { NAME_PATTERN } from './validate.js';
@@ -16,10 +16,37 @@ const ok = (description: string, schema: object) => ({ description, content: jso
 const header = (description: string, schema: object = { type: 'string' }) => ({ description, schema });
 const html = { 'text/html': { schema: { type: 'string' } } };
 const securityPolicy = { 'Content-Security-Policy': header('What the page may load and run') };
+const rateLimited = {
+  ...retryable('too_many_requests: this caller (its principal, or its address for public routes) is over its rate limit'),
+  headers: {
+    'Retry-After': header('Seconds until a request will be taken again', { type: 'integer' }),
+    RateLimit: header('The remaining quota (draft-ietf-httpapi-ratelimit-headers)'),
+    'RateLimit-Policy': header('The quota policy'),
+  },
+};
+/** Public operations: no credentials asked, and none needed. */
+const open = { security: [] };
+
+export interface ApiDocumentOptions {
+  /** OIDC_ISSUER: bearer tokens from this identity provider are taken beside API keys. */
+  readonly oidcIssuer?: string | undefined;
+  /** PUBLIC_URL: where clients reach the service; relative to the document otherwise. */
+  readonly publicUrl?: string | undefined;
+}
 
 /** The API document for the configured classes: it says exactly what this server accepts and answers. */
-export function apiDocument(classes: readonly ShareClassConfig[]) {
+export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDocumentOptions = {}) {
   const codes = classes.map(({ code }) => code);
+  const schemes = options.oidcIssuer === undefined ? ['apiKey'] : ['apiKey', 'oidc'];
+  // OpenAPI 3.1 lets a requirement of any scheme list role names: the role, through either scheme.
+  const protectedBy = (role: Role) => ({ security: schemes.map((scheme) => ({ [scheme]: [role] })), 'x-required-role': role });
+  const refused = (role: Role) => ({
+    '401': {
+      ...error('unauthenticated: no credentials, or a key or token that is unknown, revoked, expired or badly signed'),
+      headers: { 'WWW-Authenticate': header('Bearer realm="stock-certificates", with error="invalid_token" when a token was sent') },
+    },
+    '403': error(`insufficient_scope: the credentials are valid but lack the role ${role} (or admin); details.required names it`),
+  });
   const issueRequestProperties = {
     name: {
       type: 'string',
@@ -47,6 +74,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
   const logBehind = retryable('log_unavailable: the number is past what this instance has read, and the log cannot be read now');
 
   const issue = {
+    ...protectedBy('certificates:issue'),
     summary: 'Issue the next certificate of a class',
     description:
       'Answered 201 only after Kafka acknowledged the certificate (acks=all) and the log holds it as a certificate. Any instance takes it: a follower forwards it to the elected writer.',
@@ -76,68 +104,17 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
       },
       '400': error('invalid_json, invalid_body, invalid_name, invalid_amount, invalid_class, unknown_class or invalid_idempotency_key'),
       '408': retryable('request_timeout: the body did not arrive in time'),
+      ...refused('certificates:issue'),
       '409': error('insufficient_shares: more shares than the class has left; no number was consumed'),
       '413': error('payload_too_large'),
       '415': error('unsupported_media_type: Content-Type must be application/json'),
       '422': error(
         'idempotency_key_reused: the Idempotency-Key was first used for another class, name or amount; nothing was issued (details: idempotencyKey, certificate when issued)',
       ),
+      '429': rateLimited,
       '503': retryable(
-        'shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed; a retry with the same Idempotency-Key gets it exactly once',
+        'overloaded, shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed; a retry with the same Idempotency-Key gets it exactly once',
       ),
-    },
-  };
-
-  const forwarded = {
-    operationId: 'issueForwarded',
-    tags: ['Between instances'],
-    summary: 'Instance to instance: the requests a follower forwards to the writer, many in one call',
-    description: 'Internal; clients use POST /. Each request is validated and answered on its own, in order.',
-    requestBody: {
-      required: true,
-      content: json({
-        type: 'object',
-        required: ['requests'],
-        properties: {
-          requests: {
-            type: 'array',
-            minItems: 1,
-            maxItems: MAX_FORWARDED_REQUESTS,
-            // Any value: each is validated on its own, and a bad one is answered with its error in
-            // `results` rather than failing the requests forwarded beside it.
-            items: {
-              description:
-                'A ForwardedRequest (components/schemas); one that is not is answered with its error (e.g. invalid_name) in results',
-            },
-          },
-        },
-      }),
-    },
-    responses: {
-      '200': ok('One result per request, in order', {
-        type: 'object',
-        required: ['results'],
-        properties: {
-          results: {
-            type: 'array',
-            items: {
-              oneOf: [
-                {
-                  type: 'object',
-                  required: ['certificate'],
-                  properties: { certificate: { $ref: '#/components/schemas/Certificate' }, replayed: { const: true } },
-                },
-                { $ref: '#/components/schemas/Error' },
-              ],
-            },
-          },
-        },
-      }),
-      '400': error(`invalid_json or invalid_body: not {"requests":[…]} with 1 to ${MAX_FORWARDED_REQUESTS} items`),
-      '408': retryable('request_timeout'),
-      '413': error('payload_too_large'),
-      '415': error('unsupported_media_type'),
-      '503': retryable('not_writer: this instance is not the writer; nothing was issued'),
     },
   };
 
@@ -146,13 +123,20 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
     info: {
       title: 'Stock certificates',
       version: '0.1.0',
-      description: 'Issues numbered stock certificates per share class (CS-1, CS-2, …), durably, with no gaps and no duplicates.',
+      description:
+        'Issues numbered stock certificates per share class (CS-1, CS-2, …), durably, with no gaps and no duplicates. Every operation that issues or reads certificates needs credentials with a role (docs/security.md).',
+      license: {
+        name: 'UNLICENSED: proprietary, all rights reserved',
+        url: 'https://docs.npmjs.com/cli/configuring-npm/package-json#license',
+      },
     },
+    servers: [{ url: options.publicUrl ?? '/', description: 'This service' }],
     paths: {
       '/': { post: { ...issue, operationId: 'issue', tags: ['Certificates'] } },
       '/certificates': { post: { ...issue, operationId: 'issueCertificate', tags: ['Certificates'] } },
       '/certificates/{id}': {
         get: {
+          ...protectedBy('certificates:read'),
           operationId: 'getCertificate',
           tags: ['Certificates'],
           summary: 'A certificate as committed to the log: JSON, a printable PDF, or a print-ready HTML page',
@@ -178,14 +162,16 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
             '304': { description: 'Not modified: If-None-Match named the current ETag' },
             '400': error('invalid_certificate_id'),
             '404': notFound,
+            ...refused('certificates:read'),
             '406': error('not_acceptable: Accept allows none of application/json, application/pdf, text/html'),
-            '429': retryable('too_many_requests: too many PDFs are being rendered; retry shortly'),
+            '429': { ...rateLimited, description: `${rateLimited.description}; or too many PDFs are being rendered` },
             '503': logBehind,
           },
         },
       },
       '/certificates/{id}/verify': {
         get: {
+          ...open,
           operationId: 'verifyCertificate',
           tags: ['Certificates'],
           summary: 'Whether a digest printed on paper is that of the certificate in the log',
@@ -222,16 +208,20 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
             '400': error('invalid_certificate_id or invalid_digest'),
             '404': notFound,
             '406': error('not_acceptable: Accept allows neither application/json nor text/html'),
+            '429': rateLimited,
             '503': logBehind,
           },
         },
       },
       '/classes': {
         get: {
+          ...protectedBy('certificates:read'),
           operationId: 'listClasses',
           tags: ['Certificates'],
           summary: 'Every share class with its counters',
           responses: {
+            ...refused('certificates:read'),
+            '429': rateLimited,
             '200': ok('The classes', {
               type: 'object',
               required: ['classes'],
@@ -240,21 +230,27 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
           },
         },
       },
-      '/internal/issue': { post: forwarded },
       '/healthz': {
         get: {
+          ...open,
           operationId: 'health',
           tags: ['Operations'],
           summary: 'Liveness: the process answers',
-          responses: { '200': ok('Alive', { type: 'object', properties: { status: { const: 'ok' } } }) },
+          responses: { '200': ok('Alive', { type: 'object', properties: { status: { const: 'ok' } } }), '429': rateLimited },
         },
       },
       '/readyz': {
         get: {
+          // Anyone learns ready or not from the status; the details need ops:read.
+          security: [{}, ...protectedBy('ops:read').security],
+          'x-required-role': 'ops:read',
           operationId: 'ready',
           tags: ['Operations'],
           summary: 'Readiness: the log producer is connected, a writer is known, and the log has been read',
+          description: 'Without credentials only the status says ready (200) or not (503); with ops:read the body has the details.',
           responses: {
+            ...refused('ops:read'),
+            '429': rateLimited,
             '200': ok('Ready', { $ref: '#/components/schemas/Readiness' }),
             '503': retryable('not_ready: `checks` says which part is not ready; the same details as when ready'),
           },
@@ -262,32 +258,38 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
       },
       '/metrics': {
         get: {
+          ...protectedBy('ops:read'),
           operationId: 'metrics',
           tags: ['Operations'],
           summary: 'Prometheus metrics',
           responses: {
+            ...refused('ops:read'),
+            '429': rateLimited,
             '200': { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
           },
         },
       },
       '/openapi.json': {
         get: {
+          ...open,
           operationId: 'openapi',
           tags: ['Operations'],
           summary: 'This document',
-          responses: { '200': ok('OpenAPI 3.1 document', { type: 'object' }) },
+          responses: { '200': ok('OpenAPI 3.1 document', { type: 'object' }), '429': rateLimited },
         },
       },
       '/docs': {
         get: {
+          ...open,
           operationId: 'docs',
           tags: ['Operations'],
           summary: 'This document for people (Swagger UI, served by this server; nothing from a CDN)',
-          responses: { '200': { description: 'The page', headers: securityPolicy, content: html } },
+          responses: { '200': { description: 'The page', headers: securityPolicy, content: html }, '429': rateLimited },
         },
       },
       '/docs/{asset}': {
         get: {
+          ...open,
           operationId: 'docsAsset',
           tags: ['Operations'],
           summary: "The documentation page's scripts and styles",
@@ -306,26 +308,29 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
       '500': error('internal: an unexpected failure, logged with its cause'),
     },
     components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'API key (stc_…), made with npm run keys -- create',
+          description: 'Authorization: Bearer <API key>. The key names its roles.',
+        },
+        ...(options.oidcIssuer === undefined
+          ? {}
+          : {
+              oidc: {
+                type: 'openIdConnect',
+                openIdConnectUrl: `${options.oidcIssuer.replace(/\/+$/, '')}/.well-known/openid-configuration`,
+                description: 'Authorization: Bearer <access token> from the identity provider; its roles claim names the roles',
+              },
+            }),
+      },
       schemas: {
         IssueRequest: {
           type: 'object',
           additionalProperties: false,
           required: ['name', 'amount', 'class'],
           properties: issueRequestProperties,
-        },
-        ForwardedRequest: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name', 'amount', 'class'],
-          properties: {
-            ...issueRequestProperties,
-            idempotencyKey: {
-              type: 'string',
-              maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
-              pattern: IDEMPOTENCY_KEY_PATTERN,
-              description: "The client's Idempotency-Key",
-            },
-          },
         },
         Certificate: {
           type: 'object',

@@ -1,4 +1,9 @@
 import type Router from '@koa/router';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { testPrinter } from '../support/settings.js';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
@@ -103,5 +108,52 @@ describe('GET /openapi.json', () => {
       ['id', true],
       ['digest', true],
     ]);
+  });
+
+  it('names the role every operation needs in its security, and leaves only the public ones open', () => {
+    const required = new Map(
+      [...documented()].map(([route, operation]) => {
+        const { security } = operation as Operation & { security: Array<Record<string, string[]>> };
+        return [
+          route,
+          security.length === 0 ? 'public' : [...new Set(security.flatMap((scheme) => Object.values(scheme).flat()))].join(' '),
+        ];
+      }),
+    );
+    expect(Object.fromEntries(required)).toEqual({
+      'POST /': 'certificates:issue',
+      'POST /certificates': 'certificates:issue',
+      'GET /certificates/{id}': 'certificates:read',
+      'GET /certificates/{id}/verify': 'public',
+      'GET /classes': 'certificates:read',
+      'GET /healthz': 'public',
+      'GET /readyz': 'ops:read',
+      'GET /metrics': 'ops:read',
+      'GET /openapi.json': 'public',
+      'GET /docs': 'public',
+      'GET /docs/{asset}': 'public',
+    });
+    const withOidc = apiDocument([{ code: 'CS', authorized: 1 }], { oidcIssuer: 'https://id.example.com/' });
+    expect(withOidc.components.securitySchemes).toMatchObject({
+      apiKey: { type: 'http', scheme: 'bearer' },
+      oidc: { type: 'openIdConnect', openIdConnectUrl: 'https://id.example.com/.well-known/openid-configuration' },
+    });
+    expect(withOidc.paths['/classes'].get.security).toEqual([{ apiKey: ['certificates:read'] }, { oidc: ['certificates:read'] }]);
+  });
+
+  it('passes redocly lint with its recommended rules: no error and no warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
+    const file = join(dir, 'openapi.json');
+    writeFileSync(file, JSON.stringify(apiDocument([{ code: 'CS', authorized: 100 }], { oidcIssuer: 'https://id.example.com' })));
+    const { stdout, stderr } = await promisify(execFile)(
+      'node_modules/.bin/redocly',
+      ['lint', '--extends', 'recommended', '--format', 'stylish', file],
+      {
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+      },
+    );
+    const output = `${stdout}\n${stderr}`;
+    expect(output).toContain('Woohoo! Your API description is valid.');
+    expect(output).not.toMatch(/warning/i);
   });
 });

@@ -1,0 +1,181 @@
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { CertificateError } from '../core/errors.js';
+import { principalId, type Principal } from '../core/principal.js';
+import type { Logger } from '../monitoring/logger.js';
+import { boundedFetch, discoverProvider, PROVIDER_TIMEOUT_MS } from './oidc-discovery.js';
+import { rolesFromClaims } from './roles-claim.js';
+import type { TokenVerifier } from './token-verifier.js';
+
+/** Bearer tokens from an OpenID provider (OIDC_ISSUER, OIDC_AUDIENCE, OIDC_ROLES_CLAIM, OIDC_CLOCK_SKEW_SECONDS). */
+export interface OidcSettings {
+  /** The provider's issuer identifier, exactly as its tokens' `iss` and its discovery document say it. */
+  readonly issuer: string;
+  /** What a token's `aud` must hold: this service's identifier at the provider (its resource or API). */
+  readonly audience: string;
+  /** Where the token carries the roles: a claim name or a dotted path (src/auth/roles-claim.ts). */
+  readonly rolesClaim: string;
+  /** How far `exp` and `nbf` may be off the service's clock. */
+  readonly clockSkewSeconds: number;
+}
+
+/** The longest issuer a setting may name and the longest `sub` a token may carry, so that MAX_PRINCIPAL_ID_LENGTH holds. */
+export const MAX_ISSUER_LENGTH = 300;
+export const MAX_SUBJECT_LENGTH = 255;
+
+/**
+ * Asymmetric signatures only: a provider signs with a private key and publishes the public one. `none`
+ * is never accepted, and no HMAC (HS*), whose key would be a secret the service shares with the provider.
+ */
+export const TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+export interface OidcTiming {
+  /** After fetching the keys, how long a token with an unknown `kid` is refused without fetching them again. */
+  readonly jwksCooldownMs: number;
+  /** After a failed discovery, how long before a request or a readiness probe tries again. */
+  readonly rediscoverAfterMs: number;
+}
+
+export const DEFAULT_OIDC_TIMING: OidcTiming = {
+  // jose's default: a rotated key is picked up at once unless the keys were fetched in the last 30 s,
+  // and a flood of made-up `kid`s costs the provider one request each 30 s.
+  jwksCooldownMs: 30_000,
+  rediscoverAfterMs: 10_000,
+};
+
+/** What the detailed readiness shows of the provider. */
+export interface OidcStatus {
+  readonly issuer: string;
+  /** Whether the provider's keys are known: until then every token is refused. */
+  readonly discovered: boolean;
+  /** Why the last discovery failed. */
+  readonly error?: string;
+}
+
+type Discovery = { readonly keys: JWTVerifyGetKey } | { readonly failedAt: number; readonly error: string };
+
+/** Keys a token's header asks for that the provider does not have are the token's fault; any other failure is the provider's. */
+const TOKEN_FAULTS = [errors.JWKSNoMatchingKey, errors.JWKSMultipleMatchingKeys, errors.JOSENotSupported, errors.JOSEAlgNotAllowed];
+
+/**
+ * Verifies the provider's JWT access tokens: signature by a key from the provider's JWKS (found by
+ * discovery, cached, fetched again for an unknown `kid`), issuer, audience, `exp` (required) and
+ * `nbf` within the skew, a bounded `sub`; roles from the configured claim. A token that fails is
+ * `unauthenticated`, saying why without repeating it; while the provider cannot be reached, tokens
+ * are refused as `not_ready` (retryable: the token may be good).
+ *
+ * The service starts even when discovery fails (API keys still work, and the provider may come
+ * back): the failure is logged as an error, `status()` shows it, and discovery is tried again on
+ * the next request or probe after `rediscoverAfterMs`.
+ */
+export class OidcVerifier implements TokenVerifier {
+  /** The last discovery's outcome, and the one under way. */
+  private settled: Discovery | undefined;
+  private pending: Promise<Discovery> | undefined;
+
+  constructor(
+    private readonly settings: OidcSettings,
+    private readonly logger: Logger,
+    private readonly timing: OidcTiming = DEFAULT_OIDC_TIMING,
+  ) {}
+
+  /** Starts discovery now, so that a provider that cannot be reached is logged at start rather than at the first token. */
+  start(): this {
+    this.keys().catch(() => undefined);
+    return this;
+  }
+
+  /** Where discovery stands; a probe after a failure also tries again, as a request would. */
+  status(): OidcStatus {
+    const settled = this.settled;
+    if (settled !== undefined && 'error' in settled) this.keys().catch(() => undefined);
+    return {
+      issuer: this.settings.issuer,
+      discovered: settled !== undefined && 'keys' in settled,
+      ...(settled !== undefined && 'error' in settled ? { error: settled.error } : {}),
+    };
+  }
+
+  async verify(token: string): Promise<Principal> {
+    const keys = await this.keys();
+    const { issuer, audience, clockSkewSeconds } = this.settings;
+    let claims: Record<string, unknown>;
+    try {
+      ({ payload: claims } = await jwtVerify(token, keys, {
+        issuer,
+        audience,
+        algorithms: TOKEN_ALGORITHMS,
+        clockTolerance: clockSkewSeconds,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (error) {
+      if (error instanceof CertificateError) throw error;
+      // jose's messages name the check that failed (`"exp" claim timestamp check failed`), never the token's content.
+      const why = error instanceof errors.JOSEError ? error.message : 'it could not be read';
+      throw new CertificateError('unauthenticated', `Expected a token from ${issuer} for ${audience}: ${why}`);
+    }
+    const subject = claims.sub;
+    if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH || /\p{Cc}/u.test(subject))
+      throw new CertificateError(
+        'unauthenticated',
+        `Expected the token's "sub" to be 1 to ${MAX_SUBJECT_LENGTH} characters without control characters`,
+      );
+    return { id: principalId.token(issuer, subject), name: subject, roles: rolesFromClaims(claims, this.settings.rolesClaim) };
+  }
+
+  /** The provider's key set, discovering it first (or again, once `rediscoverAfterMs` has passed since a failure). */
+  private async keys(): Promise<JWTVerifyGetKey> {
+    let settled = this.settled;
+    if (settled === undefined || ('failedAt' in settled && Date.now() - settled.failedAt >= this.timing.rediscoverAfterMs)) {
+      this.pending ??= this.discover().finally(() => (this.pending = undefined));
+      settled = await this.pending;
+    }
+    if ('keys' in settled) return settled.keys;
+    throw new CertificateError(
+      'not_ready',
+      `Expected the OpenID provider ${this.settings.issuer} to be reachable to check tokens; its discovery failed: ${settled.error}`,
+    );
+  }
+
+  private async discover(): Promise<Discovery> {
+    const { issuer } = this.settings;
+    try {
+      const { jwksUri } = await discoverProvider(issuer);
+      const remote = createRemoteJWKSet(jwksUri, {
+        timeoutDuration: PROVIDER_TIMEOUT_MS,
+        cooldownDuration: this.timing.jwksCooldownMs,
+        [customFetch]: boundedFetch,
+      });
+      const keys: JWTVerifyGetKey = async (header, token) => {
+        try {
+          return await remote(header, token);
+        } catch (error) {
+          if (TOKEN_FAULTS.some((fault) => error instanceof fault)) throw error;
+          throw new CertificateError('not_ready', `Expected the OpenID provider's keys at ${jwksUri.href}: ${describe(error)}`, {
+            cause: error,
+          });
+        }
+      };
+      this.logger.info({ issuer, jwksUri: jwksUri.href }, 'OpenID provider discovered: tokens from it can be verified');
+      this.settled = { keys };
+    } catch (error) {
+      this.settled = { failedAt: Date.now(), error: describe(error) };
+      this.logger.error(
+        { issuer, error: this.settled.error, retryAfterMs: this.timing.rediscoverAfterMs },
+        'OpenID provider discovery failed: every token is refused until it succeeds',
+      );
+    }
+    return this.settled;
+  }
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // fetch's own message is `fetch failed`: the reason (ECONNREFUSED, a timeout) is its cause.
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
+}
+
+/** An OidcVerifier whose discovery has begun. */
+export function startOidcVerifier(settings: OidcSettings, logger: Logger, timing?: OidcTiming): OidcVerifier {
+  return new OidcVerifier(settings, logger, timing).start();
+}

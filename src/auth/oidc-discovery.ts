@@ -73,3 +73,10 @@ export async function discoverProvider(issuer: string): Promise<ProviderMetadata
     throw new Error(`Expected the discovery document at ${url} to give an https:// jwks_uri, got ${JSON.stringify(fields.jwks_uri)}`);
   return { jwksUri };
 }
+
+/** What went wrong, for logs and answers: fetch's own message is `fetch failed`, its reason (ECONNREFUSED, a timeout) the cause's. */
+export function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
+}

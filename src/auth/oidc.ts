@@ -1,9 +1,11 @@
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { CertificateError } from '../core/errors.js';
 import { principalId, type Principal } from '../core/principal.js';
 import type { Logger } from '../monitoring/logger.js';
-import { boundedFetch, discoverProvider, PROVIDER_TIMEOUT_MS } from './oidc-discovery.js';
+import { describeFailure, discoverProvider } from './oidc-discovery.js';
+import { ProviderKeys, type KeysTiming } from './provider-keys.js';
 import { rolesFromClaims } from './roles-claim.js';
+import { VerifiedTokens } from './verified-tokens.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Bearer tokens from an OpenID provider (OIDC_ISSUER, OIDC_AUDIENCE, OIDC_ROLES_CLAIM, OIDC_CLOCK_SKEW_SECONDS). */
@@ -28,19 +30,26 @@ export const MAX_SUBJECT_LENGTH = 255;
  */
 export const TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
-export interface OidcTiming {
-  /** After fetching the keys, how long a token with an unknown `kid` is refused without fetching them again. */
-  readonly jwksCooldownMs: number;
+export interface OidcTiming extends KeysTiming {
   /** After a failed discovery, how long before a request or a readiness probe tries again. */
   readonly rediscoverAfterMs: number;
+  /** How long a verified token is taken again without checking its signature (never past its `exp`). */
+  readonly verifiedTokenMs: number;
 }
 
 export const DEFAULT_OIDC_TIMING: OidcTiming = {
   // jose's default: a rotated key is picked up at once unless the keys were fetched in the last 30 s,
   // and a flood of made-up `kid`s costs the provider one request each 30 s.
   jwksCooldownMs: 30_000,
+  // jose's default for how long keys are trusted without asking the provider again.
+  keysRefreshMs: 600_000,
   rediscoverAfterMs: 10_000,
+  // A minute: the same token, a client's for minutes, is checked once a minute, not on every request.
+  verifiedTokenMs: 60_000,
 };
+
+/** Verified tokens remembered at most: about 12 MB of 1 KB tokens. */
+export const MAX_VERIFIED_TOKENS = 10_000;
 
 /** What the detailed readiness shows of the provider. */
 export interface OidcStatus {
@@ -51,17 +60,14 @@ export interface OidcStatus {
   readonly error?: string;
 }
 
-type Discovery = { readonly keys: JWTVerifyGetKey } | { readonly failedAt: number; readonly error: string };
-
-/** Keys a token's header asks for that the provider does not have are the token's fault; any other failure is the provider's. */
-const TOKEN_FAULTS = [errors.JWKSNoMatchingKey, errors.JWKSMultipleMatchingKeys, errors.JOSENotSupported, errors.JOSEAlgNotAllowed];
+type Discovery = { readonly keys: ProviderKeys } | { readonly failedAt: number; readonly error: string };
 
 /**
- * Verifies the provider's JWT access tokens: signature by a key from the provider's JWKS (found by
- * discovery, cached, fetched again for an unknown `kid`), issuer, audience, `exp` (required) and
- * `nbf` within the skew, a bounded `sub`; roles from the configured claim. A token that fails is
- * `unauthenticated`, saying why without repeating it; while the provider cannot be reached, tokens
- * are refused as `not_ready` (retryable: the token may be good).
+ * Verifies the provider's JWT access tokens: signature by one of the provider's keys (found by
+ * discovery, src/auth/provider-keys.ts), issuer, audience, `exp` (required) and `nbf` within the
+ * skew, a bounded `sub`; roles from the configured claim. A token that fails is `unauthenticated`,
+ * saying why without repeating it; while the provider's keys cannot be had, tokens are refused as
+ * `not_ready` (retryable: the token may be good).
  *
  * The service starts even when discovery fails (API keys still work, and the provider may come
  * back): the failure is logged as an error, `status()` shows it, and discovery is tried again on
@@ -71,12 +77,15 @@ export class OidcVerifier implements TokenVerifier {
   /** The last discovery's outcome, and the one under way. */
   private settled: Discovery | undefined;
   private pending: Promise<Discovery> | undefined;
+  private readonly verified: VerifiedTokens;
 
   constructor(
     private readonly settings: OidcSettings,
     private readonly logger: Logger,
     private readonly timing: OidcTiming = DEFAULT_OIDC_TIMING,
-  ) {}
+  ) {
+    this.verified = new VerifiedTokens(MAX_VERIFIED_TOKENS, timing.verifiedTokenMs);
+  }
 
   /** Starts discovery now, so that a provider that cannot be reached is logged at start rather than at the first token. */
   start(): this {
@@ -96,11 +105,14 @@ export class OidcVerifier implements TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const now = Date.now();
+    const known = this.verified.get(token, now);
+    if (known !== undefined) return known;
     const keys = await this.keys();
     const { issuer, audience, clockSkewSeconds } = this.settings;
-    let claims: Record<string, unknown>;
+    let claims: JWTPayload;
     try {
-      ({ payload: claims } = await jwtVerify(token, keys, {
+      ({ payload: claims } = await jwtVerify(token, keys.getKey, {
         issuer,
         audience,
         algorithms: TOKEN_ALGORITHMS,
@@ -119,11 +131,14 @@ export class OidcVerifier implements TokenVerifier {
         'unauthenticated',
         `Expected the token's "sub" to be 1 to ${MAX_SUBJECT_LENGTH} characters without control characters`,
       );
-    return { id: principalId.token(issuer, subject), name: subject, roles: rolesFromClaims(claims, this.settings.rolesClaim) };
+    const principal = { id: principalId.token(issuer, subject), name: subject, roles: rolesFromClaims(claims, this.settings.rolesClaim) };
+    // jwtVerify required `exp`; the token is valid while the clock is short of it by less than the skew.
+    this.verified.remember(token, principal, now, (claims.exp! + clockSkewSeconds) * 1000);
+    return principal;
   }
 
   /** The provider's key set, discovering it first (or again, once `rediscoverAfterMs` has passed since a failure). */
-  private async keys(): Promise<JWTVerifyGetKey> {
+  private async keys(): Promise<ProviderKeys> {
     let settled = this.settled;
     if (settled === undefined || ('failedAt' in settled && Date.now() - settled.failedAt >= this.timing.rediscoverAfterMs)) {
       this.pending ??= this.discover().finally(() => (this.pending = undefined));
@@ -140,25 +155,11 @@ export class OidcVerifier implements TokenVerifier {
     const { issuer } = this.settings;
     try {
       const { jwksUri } = await discoverProvider(issuer);
-      const remote = createRemoteJWKSet(jwksUri, {
-        timeoutDuration: PROVIDER_TIMEOUT_MS,
-        cooldownDuration: this.timing.jwksCooldownMs,
-        [customFetch]: boundedFetch,
-      });
-      const keys: JWTVerifyGetKey = async (header, token) => {
-        try {
-          return await remote(header, token);
-        } catch (error) {
-          if (TOKEN_FAULTS.some((fault) => error instanceof fault)) throw error;
-          throw new CertificateError('not_ready', `Expected the OpenID provider's keys at ${jwksUri.href}: ${describe(error)}`, {
-            cause: error,
-          });
-        }
-      };
+      const keys = await ProviderKeys.fetch(jwksUri, this.timing, this.logger);
       this.logger.info({ issuer, jwksUri: jwksUri.href }, 'OpenID provider discovered: tokens from it can be verified');
       this.settled = { keys };
     } catch (error) {
-      this.settled = { failedAt: Date.now(), error: describe(error) };
+      this.settled = { failedAt: Date.now(), error: describeFailure(error) };
       this.logger.error(
         { issuer, error: this.settled.error, retryAfterMs: this.timing.rediscoverAfterMs },
         'OpenID provider discovery failed: every token is refused until it succeeds',
@@ -166,13 +167,6 @@ export class OidcVerifier implements TokenVerifier {
     }
     return this.settled;
   }
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // fetch's own message is `fetch failed`: the reason (ECONNREFUSED, a timeout) is its cause.
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
 }
 
 /** An OidcVerifier whose discovery has begun. */

@@ -1,20 +1,30 @@
 import { generateKeyPair, decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOidcVerifier, type OidcSettings, type OidcTiming, DEFAULT_OIDC_TIMING } from '../../src/auth/oidc.js';
 import { CertificateError } from '../../src/core/errors.js';
 import { MAX_PRINCIPAL_ID_LENGTH } from '../../src/core/principal.js';
-import { createLogger } from '../../src/monitoring/logger.js';
+import { createLogger, type Logger } from '../../src/monitoring/logger.js';
 import { startOidcProvider, TEST_AUDIENCE, type TestProvider } from '../support/oidc-provider.js';
-import { freePort } from '../support/service.js';
 
 const logger = createLogger('silent');
 
-function verifierFor(provider: { readonly issuer: string }, settings: Partial<OidcSettings> = {}, timing?: Partial<OidcTiming>) {
+function verifierFor(
+  provider: { readonly issuer: string },
+  settings: Partial<OidcSettings> = {},
+  timing?: Partial<OidcTiming>,
+  log: Logger = logger,
+) {
   return startOidcVerifier(
     { issuer: provider.issuer, audience: TEST_AUDIENCE, rolesClaim: 'roles', clockSkewSeconds: 30, ...settings },
-    logger,
+    log,
     { ...DEFAULT_OIDC_TIMING, ...timing },
   );
+}
+
+/** A logger whose lines land in `lines`, as the service's would in its log. */
+function capturing(lines: string[]): Logger {
+  return pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
 }
 
 /** The refusal `promise` settles with: a CertificateError with `code` that does not repeat the token. */
@@ -64,6 +74,15 @@ describe('OpenID Connect bearer tokens, against a real provider process', () => 
     const nested = await verifierFor(provider, { rolesClaim: 'realm_access.roles' }).verify(token);
     expect([...nested.roles].sort()).toEqual(['certificates:issue', 'certificates:read']);
     expect((await verifierFor(provider, { rolesClaim: 'groups' }).verify(token)).roles.size).toBe(0);
+  });
+
+  it('takes a token it verified again without checking it anew, and never a token differing from it', async () => {
+    const verifier = verifierFor(provider);
+    const token = await provider.token('reader');
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).toBe(first);
+    const altered = `${token.slice(0, -10)}${token.slice(-10, -9) === 'A' ? 'B' : 'A'}${token.slice(-9)}`;
+    await refusal(verifier.verify(altered), altered);
   });
 
   it('refuses a token for another audience', async () => {
@@ -118,14 +137,16 @@ describe('OpenID Connect bearer tokens, against a real provider process', () => 
     }
   });
 
-  it('refuses an expired token once past the skew, and accepts it within the skew', async () => {
+  it('refuses an expired token once past the skew, even one it verified before, and accepts it within the skew', async () => {
     const shortLived = await startOidcProvider({ accessTokenTtlSeconds: 1 });
     try {
       const token = await shortLived.token('issuer');
       const { iat, exp } = decodeJwt(token);
       expect(exp! - iat!).toBe(1);
+      const strict = verifierFor(shortLived, { clockSkewSeconds: 0 });
+      expect((await strict.verify(token)).id).toBe(`oidc:${shortLived.issuer}#issuer`);
       await sleep((exp! + 1) * 1000 - Date.now());
-      expect(await refusal(verifierFor(shortLived, { clockSkewSeconds: 0 }).verify(token), token)).toContain('"exp"');
+      expect(await refusal(strict.verify(token), token)).toContain('"exp"');
       expect((await verifierFor(shortLived, { clockSkewSeconds: 30 }).verify(token)).id).toBe(`oidc:${shortLived.issuer}#issuer`);
     } finally {
       await shortLived.stop();
@@ -147,7 +168,8 @@ describe('OpenID Connect bearer tokens, against a real provider process', () => 
   it("fetches the keys again for a token signed with the provider's new key, and then refuses its withdrawn one", async () => {
     const rotating = await startOidcProvider();
     try {
-      const verifier = verifierFor(rotating, {}, { jwksCooldownMs: 500 });
+      // Verified tokens not remembered: the old token must meet the keys again to show the old key is gone.
+      const verifier = verifierFor(rotating, {}, { jwksCooldownMs: 500, verifiedTokenMs: 0 });
       const before = await rotating.token('issuer');
       await verifier.verify(before);
       await rotating.rotateKey();
@@ -161,14 +183,58 @@ describe('OpenID Connect bearer tokens, against a real provider process', () => 
     }
   });
 
-  it('answers not_ready, retryable, while the provider cannot be reached, says so in its status, and retries', async () => {
-    const issuer = `http://127.0.0.1:${await freePort()}`;
-    const verifier = verifierFor({ issuer }, {}, { rediscoverAfterMs: 0 });
-    const token = await provider.token('issuer');
-    const message = await refusal(verifier.verify(token), token, 'not_ready');
-    expect(message).toContain(issuer);
-    expect(message).toContain('ECONNREFUSED');
-    expect(verifier.status()).toMatchObject({ issuer, discovered: false, error: expect.stringContaining('ECONNREFUSED') });
+  it('answers not_ready, retryable, while the provider cannot be reached, says so in its status, and tries again', async () => {
+    const later = await startOidcProvider();
+    try {
+      const token = await later.token('reader');
+      await later.stop();
+      const lines: string[] = [];
+      const verifier = verifierFor(later, {}, { rediscoverAfterMs: 0 }, capturing(lines));
+      const message = await refusal(verifier.verify(token), token, 'not_ready');
+      expect(message).toContain(later.issuer);
+      expect(message).toContain('ECONNREFUSED');
+      expect(verifier.status()).toMatchObject({ issuer: later.issuer, discovered: false, error: expect.stringContaining('ECONNREFUSED') });
+      expect(lines.join('')).toContain('OpenID provider discovery failed: every token is refused until it succeeds');
+      // Back, with another key: the token from before is refused for its key, a new one verifies.
+      await later.rotateKey();
+      await refusal(verifier.verify(token), token);
+      expect((await verifier.verify(await later.token('reader'))).id).toBe(`oidc:${later.issuer}#reader`);
+      expect(verifier.status()).toEqual({ issuer: later.issuer, discovered: true });
+    } finally {
+      await later.stop();
+    }
+  });
+
+  it('keeps the keys it has while the provider is away, and stops trusting a withdrawn key at the next refresh', async () => {
+    const away = await startOidcProvider();
+    try {
+      const lines: string[] = [];
+      const verifier = verifierFor(away, {}, { keysRefreshMs: 200, verifiedTokenMs: 0 }, capturing(lines));
+      const token = await away.token('issuer');
+      await verifier.verify(token);
+      await away.stop();
+      for (let round = 0; round < 3; round++) {
+        await sleep(250);
+        expect((await verifier.verify(token)).id).toBe(`oidc:${away.issuer}#issuer`);
+      }
+      await expect
+        .poll(() => lines.join(''), { timeout: 10_000 })
+        .toContain('keys could not be fetched again: the ones fetched before are kept');
+      // Back with a new key, the old one withdrawn: the next background refresh drops it.
+      await away.rotateKey();
+      await expect
+        .poll(
+          () =>
+            verifier.verify(token).then(
+              () => 'accepted',
+              (error: CertificateError) => error.code,
+            ),
+          { timeout: 10_000 },
+        )
+        .toBe('unauthenticated');
+    } finally {
+      await away.stop();
+    }
   });
 
   it('refuses to use a discovery document that names another issuer than the configured one', async () => {

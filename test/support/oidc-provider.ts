@@ -16,10 +16,12 @@
  * const token = await provider.token('issuer'); // Authorization: Bearer <token>
  * await provider.stop();
  * ```
+ *
+ * It needs no vitest: the bench can use it too.
  */
 import { startChild, type Child } from './child-process.js';
 import { clientSecret, type ClientId, type ProviderOptions, type ProviderProcessSettings } from './oidc-clients.js';
-import { freePort } from './service.js';
+import { freePort } from './free-port.js';
 
 export { CLIENT_ROLES, type ClientId, type ProviderOptions } from './oidc-clients.js';
 
@@ -31,7 +33,10 @@ export interface TestProvider {
   readonly issuer: string;
   /** A new access token for the client from the provider's token endpoint, for `resource` (TEST_AUDIENCE unless told). */
   token(clientId: ClientId, options?: { readonly resource?: string }): Promise<string>;
-  /** Restarts the provider on the same port with a new signing key: tokens from now on carry a `kid` it never published before. */
+  /**
+   * Restarts the provider (or starts it again after `stop()`) on the same port with a new signing key:
+   * tokens from now on carry a `kid` it never published before, and it no longer publishes the old one.
+   */
   rotateKey(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,10 +1,10 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { CertificateError } from '../core/errors.js';
-import { principalId, type Principal } from '../core/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { Logger } from '../monitoring/logger.js';
 import { describeFailure, discoverProvider } from './oidc-discovery.js';
 import { ProviderKeys, type KeysTiming } from './provider-keys.js';
-import { rolesFromClaims } from './roles-claim.js';
+import { principalFromClaims } from './token-claims.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import type { TokenVerifier } from './token-verifier.js';
 
@@ -14,15 +14,14 @@ export interface OidcSettings {
   readonly issuer: string;
   /** What a token's `aud` must hold: this service's identifier at the provider (its resource or API). */
   readonly audience: string;
-  /** Where the token carries the roles: a claim name or a dotted path (src/auth/roles-claim.ts). */
+  /** Where the token carries the roles: a claim name or a dotted path (src/auth/token-claims.ts). */
   readonly rolesClaim: string;
   /** How far `exp` and `nbf` may be off the service's clock. */
   readonly clockSkewSeconds: number;
 }
 
-/** The longest issuer a setting may name and the longest `sub` a token may carry, so that MAX_PRINCIPAL_ID_LENGTH holds. */
+/** The longest issuer a setting may name: with `sub` at most MAX_SUBJECT_LENGTH, MAX_PRINCIPAL_ID_LENGTH holds. */
 export const MAX_ISSUER_LENGTH = 300;
-export const MAX_SUBJECT_LENGTH = 255;
 
 /**
  * Asymmetric signatures only: a provider signs with a private key and publishes the public one. `none`
@@ -125,13 +124,7 @@ export class OidcVerifier implements TokenVerifier {
       const why = error instanceof errors.JOSEError ? error.message : 'it could not be read';
       throw new CertificateError('unauthenticated', `Expected a token from ${issuer} for ${audience}: ${why}`);
     }
-    const subject = claims.sub;
-    if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH || /\p{Cc}/u.test(subject))
-      throw new CertificateError(
-        'unauthenticated',
-        `Expected the token's "sub" to be 1 to ${MAX_SUBJECT_LENGTH} characters without control characters`,
-      );
-    const principal = { id: principalId.token(issuer, subject), name: subject, roles: rolesFromClaims(claims, this.settings.rolesClaim) };
+    const principal = principalFromClaims(issuer, claims, this.settings.rolesClaim);
     // jwtVerify required `exp`; the token is valid while the clock is short of it by less than the skew.
     this.verified.remember(token, principal, now, (claims.exp! + clockSkewSeconds) * 1000);
     return principal;

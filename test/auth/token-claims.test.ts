@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { rolesFromClaims } from '../../src/auth/roles-claim.js';
+import { MAX_ISSUER_LENGTH } from '../../src/auth/oidc.js';
+import { MAX_SUBJECT_LENGTH, principalFromClaims, rolesFromClaims } from '../../src/auth/token-claims.js';
+import { MAX_PRINCIPAL_ID_LENGTH } from '../../src/core/principal.js';
 
 const roles = (claims: Record<string, unknown>, claim: string) => [...rolesFromClaims(claims, claim)].sort();
 
@@ -32,5 +34,32 @@ describe('the roles a token claim gives', () => {
   it('never follows a path into what an object inherits', () => {
     expect(roles({}, 'constructor.name')).toEqual([]);
     expect(roles({ a: 'x' }, 'a.length')).toEqual([]);
+  });
+});
+
+describe('the principal a verified token names', () => {
+  const issuer = 'https://login.example.com';
+
+  it('is oidc:<iss>#<sub>, named by its sub, with its roles', () => {
+    expect(principalFromClaims(issuer, { sub: 'svc-42', roles: ['certificates:read'] }, 'roles')).toEqual({
+      id: 'oidc:https://login.example.com#svc-42',
+      name: 'svc-42',
+      roles: new Set(['certificates:read']),
+    });
+  });
+
+  it(`takes a sub of up to ${MAX_SUBJECT_LENGTH} characters, so that the longest issuer and sub fit a record`, () => {
+    const longest = principalFromClaims(`https://${'i'.repeat(MAX_ISSUER_LENGTH - 8)}`, { sub: 's'.repeat(MAX_SUBJECT_LENGTH) }, 'roles');
+    expect(longest.id.length).toBeLessThanOrEqual(MAX_PRINCIPAL_ID_LENGTH);
+  });
+
+  it.each([
+    ['missing', {}],
+    ['empty', { sub: '' }],
+    ['too long', { sub: 's'.repeat(MAX_SUBJECT_LENGTH + 1) }],
+    ['holding a newline', { sub: 'svc\nforged log line' }],
+    ['not a string', { sub: 42 }],
+  ])('refuses a sub %s as unauthenticated', (_, claims) => {
+    expect(() => principalFromClaims(issuer, claims, 'roles')).toThrow(expect.objectContaining({ code: 'unauthenticated' }));
   });
 });

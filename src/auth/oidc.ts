@@ -47,7 +47,10 @@ export const DEFAULT_OIDC_TIMING: OidcTiming = {
   verifiedTokenMs: 60_000,
 };
 
-/** Verified tokens remembered at most: about 12 MB of 1 KB tokens. */
+/** The longest token read: providers' access tokens are 1 to 2 KB; this bounds what a remembered one holds. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+/** Verified tokens remembered at most: about 12 MB of 1 KB tokens, 80 MB if a provider's were the longest. */
 export const MAX_VERIFIED_TOKENS = 10_000;
 
 /** What the detailed readiness shows of the provider. */
@@ -104,6 +107,8 @@ export class OidcVerifier implements TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    if (token.length > MAX_TOKEN_LENGTH)
+      throw new CertificateError('unauthenticated', `Expected a token of at most ${MAX_TOKEN_LENGTH} characters, got ${token.length}`);
     const now = Date.now();
     const known = this.verified.get(token, now);
     if (known !== undefined) return known;

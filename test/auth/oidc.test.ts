@@ -1,7 +1,7 @@
 import { generateKeyPair, decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOidcVerifier, type OidcSettings, type OidcTiming, DEFAULT_OIDC_TIMING } from '../../src/auth/oidc.js';
+import { DEFAULT_OIDC_TIMING, MAX_TOKEN_LENGTH, startOidcVerifier, type OidcSettings, type OidcTiming } from '../../src/auth/oidc.js';
 import { CertificateError } from '../../src/core/errors.js';
 import { MAX_PRINCIPAL_ID_LENGTH } from '../../src/core/principal.js';
 import { createLogger, type Logger } from '../../src/monitoring/logger.js';
@@ -83,6 +83,14 @@ describe('OpenID Connect bearer tokens, against a real provider process', () => 
     expect(await verifier.verify(token)).toBe(first);
     const altered = `${token.slice(0, -10)}${token.slice(-10, -9) === 'A' ? 'B' : 'A'}${token.slice(-9)}`;
     await refusal(verifier.verify(altered), altered);
+  });
+
+  it(`refuses a token longer than ${MAX_TOKEN_LENGTH} characters before reading it`, async () => {
+    const token = await provider.token('issuer');
+    const padded = `${token}${'A'.repeat(MAX_TOKEN_LENGTH + 1 - token.length)}`;
+    expect(await refusal(verifierFor(provider).verify(padded), padded)).toContain(
+      `at most ${MAX_TOKEN_LENGTH} characters, got ${MAX_TOKEN_LENGTH + 1}`,
+    );
   });
 
   it('refuses a token for another audience', async () => {

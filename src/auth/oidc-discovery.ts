@@ -20,8 +20,9 @@ export function isTrustedProviderUrl(url: URL): boolean {
 }
 
 /**
- * GETs the URL and reads at most `maxBytes` of its body: a larger body, a redirect (the URL was
- * checked, not where it leads) or a slower answer than the timeout rejects.
+ * GETs the URL and reads at most MAX_PROVIDER_DOCUMENT_BYTES of its body: a larger body, a redirect
+ * (the URL was checked, not where it leads) or an answer slower than PROVIDER_TIMEOUT_MS rejects.
+ * Its signature is jose's `customFetch`, so the keys are read under the same bounds.
  */
 export async function boundedFetch(
   url: string,
@@ -70,7 +71,9 @@ export async function discoverProvider(issuer: string): Promise<ProviderMetadata
     throw new Error(`Expected the discovery document at ${url} to name issuer ${issuer}, got ${JSON.stringify(fields.issuer)}`);
   const jwksUri = typeof fields.jwks_uri === 'string' && URL.canParse(fields.jwks_uri) ? new URL(fields.jwks_uri) : undefined;
   if (jwksUri === undefined || !isTrustedProviderUrl(jwksUri))
-    throw new Error(`Expected the discovery document at ${url} to give an https:// jwks_uri, got ${JSON.stringify(fields.jwks_uri)}`);
+    throw new Error(
+      `Expected the discovery document at ${url} to give an https:// jwks_uri (http:// only on loopback), got ${JSON.stringify(fields.jwks_uri)}`,
+    );
   return { jwksUri };
 }
 

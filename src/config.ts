@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { MAX_ISSUER_LENGTH, type OidcSettings } from './auth/oidc.js';
+import { isTrustedProviderUrl } from './auth/oidc-discovery.js';
 import type { ClusterSettings } from './cluster/settings.js';
 import { CLASS_CODE_PATTERN } from './core/certificate.js';
 import { CertificateError } from './core/errors.js';
@@ -58,6 +60,10 @@ export const DEFAULTS = {
   logLevel: 'info' satisfies LogLevel,
   /** Log 1 in this many requests answered below 500; every 5xx is logged. */
   logSample: 100,
+  /** The claim most providers (and Azure AD's app roles) put roles in. */
+  oidcRolesClaim: 'roles',
+  /** Clocks kept by NTP are within a second; 30 s covers a drifting one without keeping an expired token alive long. */
+  oidcClockSkewSeconds: 30,
 } as const;
 
 /** The writer election's group unless WRITER_GROUP names another: one group per topic. */
@@ -195,6 +201,41 @@ export function parseKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
     sasl = { mechanism: mechanism as SaslMechanism, username, password };
   }
   return { ...(tls === undefined ? {} : { tls }), ...(sasl === undefined ? {} : { sasl }) };
+}
+
+const OIDC_VARIABLES = ['OIDC_AUDIENCE', 'OIDC_ROLES_CLAIM', 'OIDC_CLOCK_SKEW_SECONDS'] as const;
+
+/**
+ * Bearer tokens from an OpenID provider (`OIDC_ISSUER`, `OIDC_AUDIENCE`, `OIDC_ROLES_CLAIM`,
+ * `OIDC_CLOCK_SKEW_SECONDS`); undefined when `OIDC_ISSUER` is unset, and then none of the others may be.
+ */
+export function parseOidcSettings(env: NodeJS.ProcessEnv): OidcSettings | undefined {
+  const issuer = text(env, 'OIDC_ISSUER');
+  if (issuer === undefined) {
+    const orphan = OIDC_VARIABLES.find((name) => text(env, name) !== undefined);
+    if (orphan !== undefined)
+      throw invalid(orphan, 'set only with OIDC_ISSUER (the provider whose tokens it applies to)', env[orphan] ?? '');
+    return undefined;
+  }
+  const url = URL.canParse(issuer) ? new URL(issuer) : undefined;
+  if (url === undefined || !isTrustedProviderUrl(url) || url.search !== '' || url.hash !== '' || issuer.length > MAX_ISSUER_LENGTH)
+    throw invalid(
+      'OIDC_ISSUER',
+      `an https:// URL without query or fragment, up to ${MAX_ISSUER_LENGTH} characters (http:// only on a loopback address)`,
+      issuer,
+    );
+  const audience = text(env, 'OIDC_AUDIENCE');
+  if (audience === undefined || audience.length > 300)
+    throw invalid('OIDC_AUDIENCE', "this service's identifier at the provider, up to 300 characters (OIDC_ISSUER is set)", audience ?? '');
+  const rolesClaim = text(env, 'OIDC_ROLES_CLAIM') ?? DEFAULTS.oidcRolesClaim;
+  if (rolesClaim.length > 200 || /\p{Cc}|\s/u.test(rolesClaim))
+    throw invalid('OIDC_ROLES_CLAIM', 'a claim name or dotted path (realm_access.roles), up to 200 characters without spaces', rolesClaim);
+  return {
+    issuer,
+    audience,
+    rolesClaim,
+    clockSkewSeconds: integer(env, 'OIDC_CLOCK_SKEW_SECONDS', DEFAULTS.oidcClockSkewSeconds, 0, 300),
+  };
 }
 
 /**

@@ -190,6 +190,16 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
   KAFKA_SASL_USERNAME: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_PASSWORD: 'p' }, value: 'alice' },
   KAFKA_SASL_PASSWORD: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' }, value: 'p' },
   KAFKA_SASL_PASSWORD_FILE: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' }, value: passwordFile },
+  OIDC_ISSUER: { with: { OIDC_AUDIENCE: 'https://certificates.example.com' }, value: 'https://login.example.com' },
+  OIDC_AUDIENCE: { with: { OIDC_ISSUER: 'https://login.example.com' }, value: 'https://certificates.example.com' },
+  OIDC_ROLES_CLAIM: {
+    with: { OIDC_ISSUER: 'https://login.example.com', OIDC_AUDIENCE: 'https://certificates.example.com' },
+    value: 'realm_access.roles',
+  },
+  OIDC_CLOCK_SKEW_SECONDS: {
+    with: { OIDC_ISSUER: 'https://login.example.com', OIDC_AUDIENCE: 'https://certificates.example.com' },
+    value: '5',
+  },
 };
 
 type Leaves = Map<string, unknown>;

@@ -1,17 +1,9 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { broker } from './broker.js';
 import { startChild, type Child } from './child-process.js';
+import { freePort } from './free-port.js';
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+// Where it was first: tests import it from here.
+export { freePort };
 
 export type RunningService = Child;
 

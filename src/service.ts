@@ -15,6 +15,7 @@ import { ServiceMetrics } from './monitoring/metrics.js';
 import { serviceReadiness, type Readiness } from './monitoring/readiness.js';
 import { SnapshotFile } from './state/snapshot-file.js';
 import { Snapshots, type StateSettings } from './state/snapshots.js';
+import { stateKey } from './state/state-key.js';
 
 /** What is issued and how (SHARE_CLASSES, IDEMPOTENCY_*, COMMIT_TIMEOUT_MS). */
 export interface IssuingSettings {
@@ -90,17 +91,22 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
   const snapshots =
     settings.state.dir === undefined
       ? undefined
-      : new Snapshots(new SnapshotFile(settings.state.dir, topic.name), state, ledger, {
-          everyRecords: settings.state.everyRecords,
-          observer: {
-            restored: (outcome) =>
-              'end' in outcome
-                ? logger?.info({ end: outcome.end }, 'state restored from its snapshot; reading the log from there')
-                : logger?.info({ reason: outcome.reason }, 'no snapshot of this log to restore; reading the log from its start'),
-            saved: (end, bytes, ms) => logger?.info({ end, bytes, ms: Math.round(ms) }, 'state snapshot saved'),
-            failed: (error) => logger?.warn({ err: error }, 'state snapshot not saved; the previous one stays'),
+      : new Snapshots(
+          new SnapshotFile(settings.state.dir, topic.name, await stateKey(settings.state.dir, settings.state.key)),
+          state,
+          ledger,
+          {
+            everyRecords: settings.state.everyRecords,
+            observer: {
+              restored: (outcome) =>
+                'end' in outcome
+                  ? logger?.info({ end: outcome.end }, 'state restored from its snapshot; reading the log from there')
+                  : logger?.info({ reason: outcome.reason }, 'no snapshot of this log to restore; reading the log from its start'),
+              saved: (end, bytes, ms) => logger?.info({ end, bytes, ms: Math.round(ms) }, 'state snapshot saved'),
+              failed: (error) => logger?.warn({ err: error }, 'state snapshot not saved; the previous one stays'),
+            },
           },
-        });
+        );
   const node = new ClusterNode(
     {
       ledger,

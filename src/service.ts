@@ -88,25 +88,29 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
     generation: (generation) => metrics.generation(generation),
     tailLag: (records) => metrics.tailLag(records),
   };
-  const snapshots =
+  // A state directory that cannot hold the key is a disk problem like a snapshot that cannot be
+  // saved: the service runs without snapshots, reading the whole log, and says so.
+  const snapshotKey =
     settings.state.dir === undefined
       ? undefined
-      : new Snapshots(
-          new SnapshotFile(settings.state.dir, topic.name, await stateKey(settings.state.dir, settings.state.key)),
-          state,
-          ledger,
-          {
-            everyRecords: settings.state.everyRecords,
-            observer: {
-              restored: (outcome) =>
-                'end' in outcome
-                  ? logger?.info({ end: outcome.end }, 'state restored from its snapshot; reading the log from there')
-                  : logger?.info({ reason: outcome.reason }, 'no snapshot of this log to restore; reading the log from its start'),
-              saved: (end, bytes, ms) => logger?.info({ end, bytes, ms: Math.round(ms) }, 'state snapshot saved'),
-              failed: (error) => logger?.warn({ err: error }, 'state snapshot not saved; the previous one stays'),
-            },
+      : await stateKey(settings.state.dir, settings.state.key).catch((error: unknown) => {
+          logger?.warn({ err: error }, 'no state key, so no snapshots: the whole log is read at every start');
+          return undefined;
+        });
+  const snapshots =
+    settings.state.dir === undefined || snapshotKey === undefined
+      ? undefined
+      : new Snapshots(new SnapshotFile(settings.state.dir, topic.name, snapshotKey), state, ledger, {
+          everyRecords: settings.state.everyRecords,
+          observer: {
+            restored: (outcome) =>
+              'end' in outcome
+                ? logger?.info({ end: outcome.end }, 'state restored from its snapshot; reading the log from there')
+                : logger?.info({ reason: outcome.reason }, 'no snapshot of this log to restore; reading the log from its start'),
+            saved: (end, bytes, ms) => logger?.info({ end, bytes, ms: Math.round(ms) }, 'state snapshot saved'),
+            failed: (error) => logger?.warn({ err: error }, 'state snapshot not saved; the previous one stays'),
           },
-        );
+        });
   const node = new ClusterNode(
     {
       ledger,

@@ -117,4 +117,18 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     expect(fourth.output()).toMatch(/"end":10,.*"msg":"state restored from its snapshot; reading the log from there"/);
     expect((await issue(fourth.url, 'CS', 1)).body).toMatchObject({ id: 'CS-6', sharesIssued: 14 });
   });
+
+  it('runs without snapshots, saying so, when its state directory cannot be made', async () => {
+    const blocked = join(stateDir, 'a-file');
+    writeFileSync(blocked, '');
+    const service = await startService({
+      KAFKA_TOPIC: uniqueTopic('snapshot-blocked'),
+      SHARE_CLASSES: CLASSES,
+      STATE_DIR: join(blocked, 'state'),
+    });
+    running.push(service);
+    expect((await issue(service.url, 'CS', 1)).body).toMatchObject({ id: 'CS-1' });
+    expect(service.output()).toContain('no state key, so no snapshots: the whole log is read at every start');
+    expect(service.output()).toContain('ENOTDIR');
+  });
 });

@@ -32,7 +32,7 @@ export function saslExchange(
  * The iteration counts a Kafka broker can hold (its ScramMechanism: 4096 to 16384, refused outside
  * by kafka-configs). The count comes from the broker's first message, before it has proved
  * anything: a larger one is someone in the broker's place making this process spend seconds of
- * CPU per connection (10,000,000 iterations of SHA-512 take about 10 s), a smaller one someone
+ * CPU per connection (10,000,000 iterations of SHA-512 take about 12 s here), a smaller one someone
  * making the proof cheap to guess the password from.
  */
 export const SCRAM_ITERATIONS = { min: 4096, max: 16_384 } as const;

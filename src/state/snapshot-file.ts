@@ -122,12 +122,14 @@ export class SnapshotFile {
       const prefix = Buffer.alloc(MAGIC.length + 4);
       await next(prefix);
       if (!prefix.subarray(0, MAGIC.length).equals(MAGIC)) return { reason: 'not a snapshot of this version' };
-      const json = Buffer.alloc(prefix.readUInt32LE(MAGIC.length));
+      // Nothing is authenticated until the MAC at the end is: sizes read before must add up to the
+      // file's before they size an allocation, or a forged one could ask for any amount of memory.
+      const jsonBytes = prefix.readUInt32LE(MAGIC.length);
+      if (at + jsonBytes + MAC_BYTES > size) return { reason: 'damaged (sizes differ)' };
+      const json = Buffer.alloc(jsonBytes);
       await next(json);
       const header = JSON.parse(json.toString('utf8')) as Header;
       if (header.topic !== this.topic) return { reason: `written for topic ${header.topic}` };
-      // The header is not authenticated until the MAC at the end is: its sizes must add up to the
-      // file's before they size an allocation, or a forged count could ask for any amount of memory.
       const columnBytes = (header.indexes as unknown[]).reduce<number>((sum, index) => sum + columnsSize(index), 0);
       if (at + columnBytes + MAC_BYTES !== size) return { reason: 'damaged (sizes differ)' };
       const indexes = [];

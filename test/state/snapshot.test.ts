@@ -165,6 +165,11 @@ describe('a state snapshot', () => {
     // Same length of header: 10^(digits) - 1, far more than the file holds.
     writeFileSync(file.path, Buffer.from(text.replace(`"count":${count}`, `"count":${'9'.repeat(count.length)}`), 'latin1'));
     expect(await file.load()).toEqual({ reason: 'damaged (sizes differ)' });
+    // A header claiming 4 GiB.
+    const claiming = Buffer.from(text, 'latin1');
+    claiming.writeUInt32LE(0xffffffff, 'CERTIFICATES-STATE-2\n'.length);
+    writeFileSync(file.path, claiming);
+    expect(await file.load()).toEqual({ reason: 'damaged (sizes differ)' });
   });
 });
 

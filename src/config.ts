@@ -7,12 +7,14 @@ import { CLASS_CODE_PATTERN } from './core/certificate.js';
 import { CertificateError } from './core/errors.js';
 import type { KeyWindow } from './core/remembered-keys.js';
 import type { ShareClassConfig } from './core/share-class.js';
-import { SASL_MECHANISMS, type KafkaConnection, type KafkaSecurity, type SaslMechanism } from './log/kafka-config.js';
+import type { KafkaConnection } from './log/kafka-config.js';
+import { SASL_MECHANISMS, type KafkaSecurity, type SaslMechanism } from './log/kafka-security.js';
 import type { TopicSettings } from './log/topic.js';
 import { LOG_LEVELS, type LoggingSettings, type LogLevel } from './monitoring/logger.js';
 import type { PaperSettings } from './paper/printer.js';
 import type { IssuingSettings } from './service.js';
 import type { StateSettings } from './state/snapshots.js';
+import { MIN_STATE_KEY_BYTES } from './state/state-key.js';
 
 /** Where this instance answers HTTP (PORT, HOST). */
 export interface HttpSettings {
@@ -163,7 +165,8 @@ function pemFile(env: NodeJS.ProcessEnv, name: string): string | undefined {
 /**
  * TLS (`KAFKA_TLS`, `KAFKA_TLS_CA_FILE`, `KAFKA_TLS_CERT_FILE`, `KAFKA_TLS_KEY_FILE`,
  * `KAFKA_TLS_REJECT_UNAUTHORIZED`) and SASL (`KAFKA_SASL_MECHANISM`, `KAFKA_SASL_USERNAME`,
- * `KAFKA_SASL_PASSWORD` or `KAFKA_SASL_PASSWORD_FILE`).
+ * `KAFKA_SASL_PASSWORD` or `KAFKA_SASL_PASSWORD_FILE`); SASL without TLS only with
+ * `KAFKA_SASL_ALLOW_PLAINTEXT=1`, and then `plaintextSaslWarning` says so at every start.
  */
 export function parseKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
   const ca = pemFile(env, 'KAFKA_TLS_CA_FILE');
@@ -198,6 +201,15 @@ export function parseKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
       password = readNamedFile('KAFKA_SASL_PASSWORD_FILE', passwordFile, 'a readable file').replace(/\r?\n$/, '');
     if (!password)
       throw invalid('KAFKA_SASL_PASSWORD', `a password, or KAFKA_SASL_PASSWORD_FILE (KAFKA_SASL_MECHANISM is ${mechanism})`, '');
+    // PLAIN sends the password as it is, and SCRAM's exchange and every record after it are readable
+    // and alterable by anyone on the path: without TLS, only on a network the operator vouches for.
+    if (tls === undefined && !flag(env, 'KAFKA_SASL_ALLOW_PLAINTEXT', false)) {
+      throw invalid(
+        'KAFKA_SASL_MECHANISM',
+        'used over TLS (set KAFKA_TLS=1 or KAFKA_TLS_CA_FILE), or allowed without it by KAFKA_SASL_ALLOW_PLAINTEXT=1',
+        env.KAFKA_SASL_MECHANISM ?? '',
+      );
+    }
     sasl = { mechanism: mechanism as SaslMechanism, username, password };
   }
   return { ...(tls === undefined ? {} : { tls }), ...(sasl === undefined ? {} : { sasl }) };
@@ -238,6 +250,23 @@ export function parseOidcSettings(env: NodeJS.ProcessEnv): OidcSettings | undefi
   };
 }
 
+/** STATE_KEY_FILE's key, which authenticates the snapshots in STATE_DIR; undefined when unset. */
+function stateKeyOf(env: NodeJS.ProcessEnv, dir: string | undefined): string | undefined {
+  const path = text(env, 'STATE_KEY_FILE');
+  if (path === undefined) return undefined;
+  if (dir === undefined) throw invalid('STATE_KEY_FILE', 'set together with STATE_DIR (the snapshots it authenticates)', path);
+  const key = readNamedFile('STATE_KEY_FILE', path, 'a readable file').replace(/\r?\n$/, '');
+  const size = Buffer.byteLength(key);
+  if (size < MIN_STATE_KEY_BYTES) {
+    throw invalid(
+      'STATE_KEY_FILE',
+      `a file of at least ${MIN_STATE_KEY_BYTES} bytes (e.g. from openssl rand -base64 32)`,
+      `${path} (${size} bytes)`,
+    );
+  }
+  return key;
+}
+
 /**
  * Reads and validates the whole configuration once, at start; a bad value stops the service with a
  * clear message. The only place that reads the environment (test/config.test.ts holds it to that).
@@ -247,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = text(env, 'HOST') ?? DEFAULTS.host;
   const topic = topicName(env);
   const publicUrl = text(env, 'PUBLIC_URL');
+  const stateDir = text(env, 'STATE_DIR');
   const advertised = text(env, 'ADVERTISED_URL') ?? `http://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${port}`;
   return {
     http: { port, host },
@@ -281,8 +311,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicUrl: publicUrl === undefined ? undefined : httpUrl('PUBLIC_URL', publicUrl),
     },
     state: {
-      dir: text(env, 'STATE_DIR'),
+      dir: stateDir,
       everyRecords: integer(env, 'SNAPSHOT_EVERY_RECORDS', DEFAULTS.snapshotEveryRecords, 1000, 100_000_000),
+      key: stateKeyOf(env, stateDir),
     },
     logging: {
       level: logLevel(env),

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { gracefulClose } from './http/graceful-close.js';
 import { startEmbeddedBroker } from './log/embedded-broker.js';
+import { plaintextSaslWarning } from './log/kafka-security.js';
 import type { Logger } from './monitoring/logger.js';
 import { printer } from './paper/printer.js';
 import { startService, type Service } from './service.js';
@@ -36,6 +37,8 @@ async function startWithRetry(start: () => Promise<Service>, logger: Logger, dea
  */
 export async function startInstance(config: Config, logger: Logger): Promise<Instance> {
   logger.level = config.logging.level;
+  const saslWarning = plaintextSaslWarning(config.kafka.security);
+  if (saslWarning !== undefined) logger.warn(saslWarning);
   const brokers = config.kafka.brokers ?? [await startEmbeddedBroker(config.kafka.localPort)];
   const kafka = { brokers, security: config.kafka.security, debug: config.kafka.debug };
   const service = await startWithRetry(() => startService({ ...config, kafka }, logger), logger, 60_000);

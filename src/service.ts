@@ -15,6 +15,7 @@ import { ServiceMetrics } from './monitoring/metrics.js';
 import { serviceReadiness, type Readiness } from './monitoring/readiness.js';
 import { SnapshotFile } from './state/snapshot-file.js';
 import { Snapshots, type StateSettings } from './state/snapshots.js';
+import { stateKey } from './state/state-key.js';
 
 /** What is issued and how (SHARE_CLASSES, IDEMPOTENCY_*, COMMIT_TIMEOUT_MS). */
 export interface IssuingSettings {
@@ -87,10 +88,19 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
     generation: (generation) => metrics.generation(generation),
     tailLag: (records) => metrics.tailLag(records),
   };
-  const snapshots =
+  // A state directory that cannot hold the key is a disk problem like a snapshot that cannot be
+  // saved: the service runs without snapshots, reading the whole log, and says so.
+  const snapshotKey =
     settings.state.dir === undefined
       ? undefined
-      : new Snapshots(new SnapshotFile(settings.state.dir, topic.name), state, ledger, {
+      : await stateKey(settings.state.dir, settings.state.key).catch((error: unknown) => {
+          logger?.warn({ err: error }, 'no state key, so no snapshots: the whole log is read at every start');
+          return undefined;
+        });
+  const snapshots =
+    settings.state.dir === undefined || snapshotKey === undefined
+      ? undefined
+      : new Snapshots(new SnapshotFile(settings.state.dir, topic.name, snapshotKey), state, ledger, {
           everyRecords: settings.state.everyRecords,
           observer: {
             restored: (outcome) =>

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseKafkaSecurity, parseShareClasses, type Config } from '../src/config.js';
+import { loadAuditConfig, loadConfig, parseKafkaSecurity, parseShareClasses, type Config } from '../src/config.js';
+import { plaintextSaslWarning } from '../src/log/kafka-security.js';
 import { startInstance, type Instance } from '../src/instance.js';
 import { createLogger } from '../src/monitoring/logger.js';
 import { broker, skipsWithoutOwnBroker, uniqueTopic } from './support/broker.js';
@@ -15,6 +16,8 @@ const pem = join(dir, 'ca.pem');
 writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
 const passwordFile = join(dir, 'password');
 writeFileSync(passwordFile, 's3cret\n');
+const stateKeyFile = join(dir, 'state.key');
+writeFileSync(stateKeyFile, 'a state key of thirty-two bytes or more\n');
 
 describe('configuration', () => {
   it('defaults to the original authorized totals, port 3000, topic certificates and the local broker', () => {
@@ -60,8 +63,18 @@ describe('configuration', () => {
     ['COMPANY_NAME', 'Salt\nBae', 'Expected `COMPANY_NAME`'],
     ['PUBLIC_URL', 'shares.example.com', 'Expected `PUBLIC_URL` to be an http:// or https:// URL, got "shares.example.com"'],
     ['LOG_LEVEL', 'loud', 'Expected `LOG_LEVEL` to be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    ['STATE_KEY_FILE', stateKeyFile, 'Expected `STATE_KEY_FILE` to be set together with STATE_DIR (the snapshots it authenticates)'],
   ])('refuses %s=%s with a clear message', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it("reads the snapshots' key from STATE_KEY_FILE without its final newline, refusing a short or missing one", () => {
+    expect(loadConfig({ STATE_DIR: dir, STATE_KEY_FILE: stateKeyFile }).state.key).toBe('a state key of thirty-two bytes or more');
+    expect(loadConfig({ STATE_DIR: dir }).state.key).toBeUndefined();
+    expect(() => loadConfig({ STATE_DIR: dir, STATE_KEY_FILE: passwordFile })).toThrow(
+      `Expected \`STATE_KEY_FILE\` to be a file of at least 32 bytes (e.g. from openssl rand -base64 32), got "${passwordFile} (6 bytes)"`,
+    );
+    expect(() => loadConfig({ STATE_DIR: dir, STATE_KEY_FILE: join(dir, 'missing') })).toThrow('ENOENT');
   });
 
   it('parses share classes with spaces around the parts', () => {
@@ -113,10 +126,33 @@ describe('Kafka TLS and SASL settings', () => {
 
   it('reads SASL credentials, the password from a file without its final newline', () => {
     expect(
-      parseKafkaSecurity({ KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD_FILE: passwordFile }),
+      parseKafkaSecurity({
+        KAFKA_TLS: '1',
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_SASL_USERNAME: 'alice',
+        KAFKA_SASL_PASSWORD_FILE: passwordFile,
+      }),
     ).toEqual({
+      tls: { rejectUnauthorized: true },
       sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 's3cret' },
     });
+  });
+
+  it('refuses SASL without TLS, naming what to set, unless KAFKA_SASL_ALLOW_PLAINTEXT=1, which the service then warns of at start', () => {
+    const sasl = { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: 'p' };
+    expect(() => parseKafkaSecurity(sasl)).toThrow(
+      'Expected `KAFKA_SASL_MECHANISM` to be used over TLS (set KAFKA_TLS=1 or KAFKA_TLS_CA_FILE), or allowed without it by KAFKA_SASL_ALLOW_PLAINTEXT=1, got "plain"',
+    );
+    expect(() => loadAuditConfig(sasl)).toThrow('KAFKA_SASL_ALLOW_PLAINTEXT=1');
+    expect(() => parseKafkaSecurity({ ...sasl, KAFKA_SASL_ALLOW_PLAINTEXT: '0' })).toThrow('KAFKA_SASL_ALLOW_PLAINTEXT=1');
+    const allowed = parseKafkaSecurity({ ...sasl, KAFKA_SASL_ALLOW_PLAINTEXT: '1' });
+    expect(allowed).toEqual({ sasl: { mechanism: 'plain', username: 'alice', password: 'p' } });
+    expect(plaintextSaslWarning(allowed)).toMatch(
+      /^SASL plain WITHOUT TLS \(KAFKA_SASL_ALLOW_PLAINTEXT=1\): anyone on the network path can read and alter the Kafka password and every record/,
+    );
+    expect(plaintextSaslWarning(allowed)).not.toContain('p,');
+    expect(plaintextSaslWarning(parseKafkaSecurity({ ...sasl, KAFKA_TLS: '1' }))).toBeUndefined();
+    expect(plaintextSaslWarning(parseKafkaSecurity({}))).toBeUndefined();
   });
 
   it.each([
@@ -178,6 +214,7 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
   PUBLIC_URL: { value: 'https://shares.example.com' },
   STATE_DIR: { value: '/var/lib/certificates' },
   SNAPSHOT_EVERY_RECORDS: { value: '5000' },
+  STATE_KEY_FILE: { with: { STATE_DIR: '/var/lib/certificates' }, value: stateKeyFile },
   LOG_LEVEL: { value: 'debug' },
   LOG_SAMPLE: { value: '7' },
   KAFKAJS_DEBUG: { value: '1' },
@@ -186,10 +223,6 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
   KAFKA_TLS_CERT_FILE: { with: { KAFKA_TLS_KEY_FILE: pem }, value: pem },
   KAFKA_TLS_KEY_FILE: { with: { KAFKA_TLS_CERT_FILE: pem }, value: pem },
   KAFKA_TLS_REJECT_UNAUTHORIZED: { with: { KAFKA_TLS: '1' }, value: '0' },
-  KAFKA_SASL_MECHANISM: { with: { KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: 'p' }, value: 'plain' },
-  KAFKA_SASL_USERNAME: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_PASSWORD: 'p' }, value: 'alice' },
-  KAFKA_SASL_PASSWORD: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' }, value: 'p' },
-  KAFKA_SASL_PASSWORD_FILE: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' }, value: passwordFile },
   OIDC_ISSUER: { with: { OIDC_AUDIENCE: 'https://certificates.example.com' }, value: 'https://login.example.com' },
   OIDC_AUDIENCE: { with: { OIDC_ISSUER: 'https://login.example.com' }, value: 'https://certificates.example.com' },
   OIDC_ROLES_CLAIM: {
@@ -199,6 +232,14 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
   OIDC_CLOCK_SKEW_SECONDS: {
     with: { OIDC_ISSUER: 'https://login.example.com', OIDC_AUDIENCE: 'https://certificates.example.com' },
     value: '5',
+  },
+  KAFKA_SASL_MECHANISM: { with: { KAFKA_TLS: '1', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: 'p' }, value: 'plain' },
+  KAFKA_SASL_USERNAME: { with: { KAFKA_TLS: '1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_PASSWORD: 'p' }, value: 'alice' },
+  KAFKA_SASL_PASSWORD: { with: { KAFKA_TLS: '1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' }, value: 'p' },
+  KAFKA_SASL_PASSWORD_FILE: { with: { KAFKA_TLS: '1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' }, value: passwordFile },
+  KAFKA_SASL_ALLOW_PLAINTEXT: {
+    with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: 'p' },
+    value: '1',
   },
 };
 
@@ -284,6 +325,7 @@ describe('every setting docs/operations.md documents', () => {
             PUBLIC_URL: 'https://shares.example.com',
             STATE_DIR: stateDir,
             SNAPSHOT_EVERY_RECORDS: '1000',
+            STATE_KEY_FILE: stateKeyFile,
             LOG_LEVEL: 'silent',
             LOG_SAMPLE: '1',
             KAFKAJS_DEBUG: '',

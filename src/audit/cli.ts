@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULTS, loadAuditConfig } from '../config.js';
 import { isCertificateError } from '../core/errors.js';
+import { plaintextSaslWarning } from '../log/kafka-security.js';
 import { KafkaLedger } from '../log/kafka-ledger.js';
 import { formatReport, LogAudit, parseAcknowledged, type Acknowledged } from './check.js';
 
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
     fail(isCertificateError(error) ? error.message : String(error));
   }
   const { kafka, topic, issuing } = config;
+  const saslWarning = plaintextSaslWarning(kafka.security);
+  if (saslWarning !== undefined) console.error(`WARNING: ${saslWarning}`);
   const brokers = kafka.brokers;
   let acknowledged: Acknowledged[] = [];
   if (values.acknowledged !== undefined) {

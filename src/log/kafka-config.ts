@@ -1,20 +1,7 @@
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
-
-export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
-export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
-
-/** How to reach a cluster that wants TLS, SASL or both (a managed one, usually). */
-export interface KafkaSecurity {
-  readonly tls?: {
-    /** PEM certificates to trust instead of the system's. */
-    readonly ca?: string;
-    /** A client certificate and its key (PEM), for brokers that authenticate clients by certificate. */
-    readonly cert?: string;
-    readonly key?: string;
-    readonly rejectUnauthorized: boolean;
-  };
-  readonly sasl?: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string };
-}
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { kafkajsSasl } from './kafkajs-sasl.js';
+import { cappedSocketFactory } from './kafkajs-socket.js';
+import type { KafkaSecurity } from './kafka-security.js';
 
 /** How to reach the Kafka cluster (KAFKA_BROKERS, KAFKA_TLS_*, KAFKA_SASL_*, KAFKAJS_DEBUG). */
 export interface KafkaConnection {
@@ -44,7 +31,8 @@ export function createKafka(connection: KafkaConnection, clientId = 'certificate
             ...(tls.key === undefined ? {} : { key: tls.key }),
           },
         }),
-    ...(sasl === undefined ? {} : { sasl: sasl as SASLOptions }),
+    ...(sasl === undefined ? {} : { sasl: kafkajsSasl(sasl) }),
+    socketFactory: cappedSocketFactory(),
     connectionTimeout: 1000,
     requestTimeout: 5000,
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },

@@ -1,11 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IndexColumns } from '../core/certificate-index.js';
 import type { StateSnapshot } from '../core/log-state.js';
+import { stateDirectory } from './state-key.js';
 
-const MAGIC = Buffer.from('CERTIFICATES-STATE-1\n');
-const DIGEST_BYTES = 32;
+// Version 2 carries a keyed MAC where version 1 had a plain digest: a version 1 file is not read.
+const MAGIC = Buffer.from('CERTIFICATES-STATE-2\n');
+const MAC_BYTES = 32;
 
 /** The part of a snapshot that is JSON; the columns follow it as raw bytes, in this order. */
 interface Header extends Omit<StateSnapshot, 'indexes'> {
@@ -20,10 +22,10 @@ interface Header extends Omit<StateSnapshot, 'indexes'> {
 
 export type Loaded = { readonly snapshot: StateSnapshot } | { readonly snapshot?: undefined; readonly reason: string };
 
-/** SHA-256 of the parts, a slice at a time: hundreds of megabytes must not hold the event loop at once. */
-async function digestOf(parts: readonly Buffer[]): Promise<Buffer> {
+/** HMAC-SHA256 of the parts, a slice at a time: hundreds of megabytes must not hold the event loop at once. */
+async function macOf(key: Buffer, parts: readonly Buffer[]): Promise<Buffer> {
   const SLICE = 4 * 1024 * 1024;
-  const digest = createHash('sha256');
+  const digest = createHmac('sha256', key);
   for (const part of parts) {
     for (let at = 0; at < part.length; at += SLICE) {
       digest.update(part.subarray(at, at + SLICE));
@@ -33,13 +35,23 @@ async function digestOf(parts: readonly Buffer[]): Promise<Buffer> {
   return digest.digest();
 }
 
+/** The bytes an index's columns take in the file; NaN for a header entry that is not one. */
+function columnsSize(index: unknown): number {
+  const { count, nameBytes } = (index ?? {}) as { count?: unknown; nameBytes?: unknown };
+  if (!Number.isSafeInteger(count) || !Number.isSafeInteger(nameBytes) || (count as number) < 0 || (nameBytes as number) < 0) return NaN;
+  return 8 * (3 * (count as number) + 1) + (nameBytes as number);
+}
+
 const bytes = (array: Float64Array | Uint8Array): Buffer => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
 
 /**
  * One file per topic in a directory of the instance's own: the log state as of an offset, so that a
  * restart reads only what came after it. Written whole to a temporary file, flushed, then renamed
- * over the last one, so a crash leaves the previous snapshot or the new one, never half of one; a
- * SHA-256 over the content catches a file damaged since.
+ * over the last one, so a crash leaves the previous snapshot or the new one, never half of one.
+ * It holds every holder's name and every remembered key: readable by this service's user alone
+ * (0600, in a 0700 directory when the service makes it), and authenticated with an HMAC-SHA256
+ * under the state key (src/state/state-key.ts), so a file altered since, damaged or forged without
+ * the key is refused, and the log is read from its start instead.
  */
 export class SnapshotFile {
   readonly path: string;
@@ -47,6 +59,7 @@ export class SnapshotFile {
   constructor(
     private readonly dir: string,
     private readonly topic: string,
+    private readonly key: Buffer,
   ) {
     this.path = join(dir, `${topic}.state`);
   }
@@ -69,11 +82,11 @@ export class SnapshotFile {
     for (const { columns } of snapshot.indexes) {
       parts.push(bytes(columns.totals), bytes(columns.issuedAtMs), bytes(columns.nameStarts), bytes(columns.names));
     }
-    parts.push(await digestOf(parts));
-    await mkdir(this.dir, { recursive: true });
+    parts.push(await macOf(this.key, parts));
+    await stateDirectory(this.dir);
     // A name of its own: instances may share the directory (their snapshots of one log are alike).
     const temporary = `${this.path}.${randomUUID()}.tmp`;
-    const file = await open(temporary, 'w');
+    const file = await open(temporary, 'wx', 0o600);
     try {
       await file.writev(parts);
       await file.sync();
@@ -97,22 +110,28 @@ export class SnapshotFile {
     }
     try {
       const size = (await file.stat()).size;
-      const digest = createHash('sha256');
+      const mac = createHmac('sha256', this.key);
       let at = 0;
       const next = async (into: Uint8Array): Promise<void> => {
-        if (at + into.length > size - DIGEST_BYTES) throw new Error('shorter than its header says');
+        if (at + into.length > size - MAC_BYTES) throw new Error('shorter than its header says');
         const { bytesRead } = await file.read(into, 0, into.length, at);
         if (bytesRead !== into.length) throw new Error('shorter than its header says');
-        digest.update(into);
+        mac.update(into);
         at += into.length;
       };
       const prefix = Buffer.alloc(MAGIC.length + 4);
       await next(prefix);
       if (!prefix.subarray(0, MAGIC.length).equals(MAGIC)) return { reason: 'not a snapshot of this version' };
-      const json = Buffer.alloc(prefix.readUInt32LE(MAGIC.length));
+      // Nothing is authenticated until the MAC at the end is: sizes read before must add up to the
+      // file's before they size an allocation, or a forged one could ask for any amount of memory.
+      const jsonBytes = prefix.readUInt32LE(MAGIC.length);
+      if (at + jsonBytes + MAC_BYTES > size) return { reason: 'damaged (sizes differ)' };
+      const json = Buffer.alloc(jsonBytes);
       await next(json);
       const header = JSON.parse(json.toString('utf8')) as Header;
       if (header.topic !== this.topic) return { reason: `written for topic ${header.topic}` };
+      const columnBytes = (header.indexes as unknown[]).reduce<number>((sum, index) => sum + columnsSize(index), 0);
+      if (at + columnBytes + MAC_BYTES !== size) return { reason: 'damaged (sizes differ)' };
       const indexes = [];
       for (const { code, count, nameBytes, issuedAtTexts } of header.indexes) {
         const columns = {
@@ -125,10 +144,13 @@ export class SnapshotFile {
         for (const column of [columns.totals, columns.issuedAtMs, columns.nameStarts, columns.names]) await next(bytes(column));
         indexes.push({ code, columns });
       }
-      const stored = Buffer.alloc(DIGEST_BYTES);
-      await file.read(stored, 0, DIGEST_BYTES, at);
-      if (at + DIGEST_BYTES !== size) return { reason: 'damaged (sizes differ)' };
-      if (!digest.digest().equals(stored)) return { reason: 'damaged (digest differs)' };
+      const stored = Buffer.alloc(MAC_BYTES);
+      await file.read(stored, 0, MAC_BYTES, at);
+      if (!timingSafeEqual(mac.digest(), stored)) {
+        return {
+          reason: 'not authenticated (its MAC differs): altered or damaged since it was written, or written under another state key',
+        };
+      }
       const { classes, keyWindow, end, voids, progress, anchor, keys } = header;
       return { snapshot: { classes, keyWindow, end, voids, progress, anchor, keys, indexes } };
     } catch (error) {

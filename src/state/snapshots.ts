@@ -10,10 +10,12 @@ export interface SnapshotObserver {
   failed(error: unknown): void;
 }
 
-/** Where and how often this instance keeps snapshots of its log state (STATE_DIR, SNAPSHOT_EVERY_RECORDS). */
+/** Where and how often this instance keeps snapshots of its log state (STATE_DIR, SNAPSHOT_EVERY_RECORDS, STATE_KEY_FILE). */
 export interface StateSettings {
   /** Undefined: no snapshots, the whole log is read at start. */
   readonly dir: string | undefined;
+  /** The key the snapshots are authenticated with; undefined: the one in `dir`, made at the first start (src/state/state-key.ts). */
+  readonly key?: string | undefined;
   /** A snapshot is taken once the state has moved this many records past the last one. */
   readonly everyRecords: number;
 }

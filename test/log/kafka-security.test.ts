@@ -14,10 +14,11 @@ import { issue } from '../support/http.js';
 import { startService } from '../support/service.js';
 
 const run = promisify(execFile);
-/** A broker of its own with a TLS listener and a SASL-over-TLS one, beside its plaintext port. */
+/** A broker of its own with a TLS listener, a SASL-over-TLS one and a SASL one without TLS, beside its plaintext port. */
 const PORT = LOCAL_TEST_PORT + 200;
 const TLS = `127.0.0.1:${PORT + 2}`;
 const SASL_SSL = `127.0.0.1:${PORT + 3}`;
+const SASL_PLAINTEXT = `127.0.0.1:${PORT + 4}`;
 const USER = 'alice';
 const PASSWORD = 'alice-secret';
 
@@ -26,7 +27,7 @@ const env = {
   ...process.env,
   KAFKA_PORT: String(PORT),
   KAFKA_DATA_DIR: join(dir, 'broker'),
-  KAFKA_EXTRA_LISTENERS: `SSL://${TLS},SASL_SSL://${SASL_SSL}`,
+  KAFKA_EXTRA_LISTENERS: `SSL://${TLS},SASL_SSL://${SASL_SSL},SASL_PLAINTEXT://${SASL_PLAINTEXT}`,
   KAFKA_EXTRA_CONFIG: join(dir, 'secure.properties'),
   KAFKA_FORMAT_ARGS: ['SCRAM-SHA-256', 'SCRAM-SHA-512']
     .map((mechanism) => `--add-scram ${mechanism}=[name=${USER},password=${PASSWORD}]`)
@@ -72,9 +73,11 @@ describe.skipIf(skipsWithoutOwnBroker(import.meta.url))('Kafka over TLS and SASL
         'ssl.keystore.type=PEM',
         `ssl.keystore.location=${join(dir, 'broker.pem')}`,
         'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
-        `listener.name.sasl_ssl.plain.sasl.jaas.config=${jaas('plain.PlainLoginModule', ` user_${USER}="${PASSWORD}"`)}`,
-        `listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=${jaas('scram.ScramLoginModule')}`,
-        `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=${jaas('scram.ScramLoginModule')}`,
+        ...['sasl_ssl', 'sasl_plaintext'].flatMap((listener) => [
+          `listener.name.${listener}.plain.sasl.jaas.config=${jaas('plain.PlainLoginModule', ` user_${USER}="${PASSWORD}"`)}`,
+          `listener.name.${listener}.scram-sha-256.sasl.jaas.config=${jaas('scram.ScramLoginModule')}`,
+          `listener.name.${listener}.scram-sha-512.sasl.jaas.config=${jaas('scram.ScramLoginModule')}`,
+        ]),
         '',
       ].join('\n'),
     );
@@ -126,5 +129,43 @@ describe.skipIf(skipsWithoutOwnBroker(import.meta.url))('Kafka over TLS and SASL
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/audit/cli.ts'], { env: { ...process.env, ...settings } });
     expect(stdout).toMatch(/^CS\s+1\s+5\s/m);
     expect(stdout).toContain('OK');
+  }, 120_000);
+
+  it('refuses SASL without TLS, naming KAFKA_SASL_ALLOW_PLAINTEXT; allowed by it, works and warns at start, in the service and the audit', async () => {
+    const topic = uniqueTopic('sasl-plaintext');
+    const settings = {
+      KAFKA_BROKERS: SASL_PLAINTEXT,
+      KAFKA_TOPIC: topic,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: USER,
+      KAFKA_SASL_PASSWORD: PASSWORD,
+    };
+    await expect(startService(settings)).rejects.toThrow(
+      /exited with 2 before answering:[\s\S]*Expected `KAFKA_SASL_MECHANISM` to be used over TLS \(set KAFKA_TLS=1 or KAFKA_TLS_CA_FILE\), or allowed without it by KAFKA_SASL_ALLOW_PLAINTEXT=1/,
+    );
+    const audit = (env: Record<string, string>) =>
+      run(process.execPath, ['--import', 'tsx', 'src/audit/cli.ts'], { env: { ...process.env, ...env } });
+    await expect(audit(settings)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('KAFKA_SASL_ALLOW_PLAINTEXT=1') });
+
+    const allowed = { ...settings, KAFKA_SASL_ALLOW_PLAINTEXT: '1' };
+    const service = await startService(allowed);
+    try {
+      const reply = await issue(service.url, 'CS', 5);
+      expect([reply.status, reply.body.id]).toEqual([201, 'CS-1']);
+    } finally {
+      await service.stop();
+    }
+    const warning =
+      'SASL scram-sha-512 WITHOUT TLS (KAFKA_SASL_ALLOW_PLAINTEXT=1): anyone on the network path can read and alter every record';
+    const warned = service
+      .output()
+      .split('\n')
+      .filter((line) => line.includes(warning));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain('"level":"warn"');
+    expect(service.output()).not.toContain(PASSWORD);
+    const { stdout, stderr } = await audit(allowed);
+    expect(stderr).toContain(`WARNING: ${warning}`);
+    expect(stdout).toMatch(/^CS\s+1\s+5\s/m);
   }, 120_000);
 });

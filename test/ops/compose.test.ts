@@ -21,6 +21,9 @@ const validator = composeValidator();
 
 interface ComposeService {
   image?: string;
+  user?: string;
+  entrypoint?: string[];
+  secrets?: string[];
   build?: unknown;
   environment: Record<string, string | number>;
   volumes?: string[];
@@ -34,19 +37,24 @@ interface ComposeService {
 const compose = parse(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
   volumes: Record<string, unknown>;
+  secrets: Record<string, { file: string }>;
 };
 const kafka = compose.services.kafka!;
 const service = compose.services.certificates!;
 
 describe('docker-compose.yml', () => {
   it.skipIf(validator === undefined)(
-    'is valid for the compose validator (`docker compose config` or `docker-compose config`), with the cluster profile too',
+    'is valid for the compose validator (`docker compose config` or `docker-compose config`), with the cluster and secure profiles too',
     () => {
-      const result = spawnSync(validator![0]!, [...validator!.slice(1), '-f', COMPOSE_FILE, '--profile', 'cluster', 'config', '--quiet'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+      const result = spawnSync(
+        validator![0]!,
+        [...validator!.slice(1), '-f', COMPOSE_FILE, '--profile', 'cluster', '--profile', 'secure', 'config', '--quiet'],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
     },
@@ -62,7 +70,14 @@ describe('docker-compose.yml', () => {
       KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
     });
     expect(kafka.volumes).toEqual(['kafka-data:/var/lib/kafka/data']);
-    expect(Object.keys(compose.volumes)).toEqual(['kafka-data', 'state']);
+    expect(Object.keys(compose.volumes)).toEqual([
+      'kafka-data',
+      'state',
+      'kafka-secure-data',
+      'kafka-secure-secrets',
+      'kafka-secure-ca',
+      'state-secure',
+    ]);
     expect(kafka.healthcheck.test.join(' ')).toContain('kafka-broker-api-versions.sh --bootstrap-server localhost:9092');
   });
 
@@ -82,7 +97,9 @@ describe('docker-compose.yml', () => {
 });
 
 describe('the cluster profile of docker-compose.yml', () => {
-  const instances = Object.entries(compose.services).filter(([, candidate]) => candidate.environment?.ADVERTISED_URL !== undefined);
+  const instances = Object.entries(compose.services).filter(
+    ([, candidate]) => candidate.environment?.ADVERTISED_URL !== undefined && !candidate.profiles?.includes('secure'),
+  );
   const nginx = readFileSync(`${ROOT}deploy/nginx.conf`, 'utf8');
 
   it('runs three instances of one image on one topic, each advertising the URL the others reach it at', () => {
@@ -106,6 +123,61 @@ describe('the cluster profile of docker-compose.yml', () => {
     expect(upstream).toEqual(instances.map(([name]) => name));
     expect(nginx).toMatch(/proxy_next_upstream error;/);
     expect(nginx).not.toMatch(/non_idempotent/);
+  });
+});
+
+describe('the secure profile of docker-compose.yml: SASL_SSL between the service and its broker', () => {
+  const setup = compose.services['kafka-secure-setup']!;
+  const broker = compose.services['kafka-secure']!;
+  const instance = compose.services['certificates-secure']!;
+  const script = readFileSync(`${ROOT}deploy/kafka-secure/setup.sh`, 'utf8');
+
+  it('offers the network only SASL_SSL with SCRAM-SHA-512; plaintext listeners are bound to the container itself', () => {
+    for (const service of [setup, broker, instance]) expect(service.profiles).toEqual(['secure']);
+    const listeners = String(broker.environment.KAFKA_LISTENERS).split(',');
+    expect(listeners.filter((listener) => !listener.startsWith('SASL_SSL://'))).toEqual([
+      'INTERNAL://localhost:9092',
+      'CONTROLLER://localhost:9093',
+    ]);
+    expect(broker.environment).toMatchObject({
+      KAFKA_ADVERTISED_LISTENERS: 'INTERNAL://localhost:9092,SASL_SSL://kafka-secure:9094',
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,SASL_SSL:SASL_SSL',
+      KAFKA_SASL_ENABLED_MECHANISMS: 'SCRAM-SHA-512',
+      KAFKA_SSL_KEYSTORE_FILENAME: 'broker.p12',
+    });
+    expect(broker.ports).toBeUndefined();
+    expect(broker.depends_on).toEqual({ 'kafka-secure-setup': { condition: 'service_completed_successfully' } });
+  });
+
+  it('points the instance at the SASL_SSL listener, trusting the CA setup.sh makes, its password a compose secret, not the environment', () => {
+    expect(instance.depends_on).toEqual({ 'kafka-secure': { condition: 'service_healthy' } });
+    expect(instance.environment).toMatchObject({
+      KAFKA_BROKERS: 'kafka-secure:9094',
+      KAFKA_TLS_CA_FILE: '/etc/kafka-ca/ca.pem',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: setup.environment.KAFKA_SCRAM_USER,
+      KAFKA_SASL_PASSWORD_FILE: '/run/secrets/kafka-password',
+    });
+    expect(instance.environment.KAFKA_SASL_PASSWORD).toBeUndefined();
+    expect(instance.environment.KAFKA_SASL_ALLOW_PLAINTEXT).toBeUndefined();
+    expect(instance.environment.KAFKA_TLS_REJECT_UNAUTHORIZED).toBeUndefined();
+    expect(instance.secrets).toEqual(['kafka-password']);
+    expect(setup.secrets).toEqual(['kafka-password']);
+    expect(compose.secrets['kafka-password']).toEqual({ file: './deploy/kafka-secure/kafka-password' });
+    // The instance sees the CA, read-only, never the broker's keystore.
+    expect(instance.volumes).toEqual(['state-secure:/var/lib/certificates', 'kafka-secure-ca:/etc/kafka-ca:ro']);
+    expect(readFileSync(`${ROOT}.gitignore`, 'utf8')).toContain('deploy/kafka-secure/kafka-password');
+    expect(readFileSync(`${ROOT}.dockerignore`, 'utf8')).toContain('deploy/kafka-secure/kafka-password');
+  });
+
+  it('makes the broker a certificate for the name the instance dials, and the SCRAM credentials before the first start', () => {
+    expect(setup.entrypoint).toEqual(['/bin/bash', '/setup/setup.sh']);
+    expect(setup.volumes).toContain('./deploy/kafka-secure:/setup:ro');
+    expect(script).toContain('-ext SAN=dns:kafka-secure');
+    expect(script).toContain('--add-scram "SCRAM-SHA-512=[name=${KAFKA_SCRAM_USER}');
+    expect(broker.environment.KAFKA_OPTS).toBe('-Djava.security.auth.login.config=/etc/kafka/secrets/kafka_server_jaas.conf');
+    const syntax = spawnSync('bash', ['-n', `${ROOT}deploy/kafka-secure/setup.sh`], { encoding: 'utf8' });
+    expect([syntax.status, syntax.stderr]).toEqual([0, '']);
   });
 });
 

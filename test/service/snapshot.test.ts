@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -12,8 +12,13 @@ const CLASSES = 'CS=1000000,PS=1000000';
 const stateDir = mkdtempSync(join(tmpdir(), 'state-'));
 const running: RunningService[] = [];
 
-async function start(topic: string, withSnapshots = true): Promise<RunningService> {
-  const service = await startService({ KAFKA_TOPIC: topic, SHARE_CLASSES: CLASSES, ...(withSnapshots ? { STATE_DIR: stateDir } : {}) });
+async function start(topic: string, withSnapshots = true, env: Record<string, string> = {}): Promise<RunningService> {
+  const service = await startService({
+    KAFKA_TOPIC: topic,
+    SHARE_CLASSES: CLASSES,
+    ...(withSnapshots ? { STATE_DIR: stateDir } : {}),
+    ...env,
+  });
   running.push(service);
   return service;
 }
@@ -75,5 +80,55 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     expect(second.output()).toContain('is not the one it was taken after');
     expect((await issue(second.url, 'CS', 1)).body).toMatchObject({ id: 'CS-1' });
     expect((await issue(second.url, 'PS', 1)).body).toMatchObject({ id: 'PS-13' });
+  });
+
+  it('is written 0600 beside its key, and refused when altered or written under another key: the log is read from its start, numbering as before', async () => {
+    const topic = uniqueTopic('snapshot-altered');
+    const first = await start(topic);
+    const issued = [];
+    for (let i = 0; i < 8; i++) issued.push((await issue(first.url, i % 2 === 0 ? 'CS' : 'PS', 3, `Holder ${i}`)).body);
+    expect(await first.stop('SIGTERM')).toBe(0);
+    const path = join(stateDir, `${topic}.state`);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(stateDir, 'state.key')).mode & 0o777).toBe(0o600);
+
+    // Someone with the disk gives Holder 0's certificate to another name of the same length.
+    const original = readFileSync(path);
+    const altered = Buffer.from(original.toString('latin1').replace('Holder 0', 'Mallory!'), 'latin1');
+    expect(altered.equals(original)).toBe(false);
+    writeFileSync(path, altered);
+    const second = await start(topic);
+    expect(second.output()).toMatch(
+      /"reason":"not authenticated \(its MAC differs\).*no snapshot of this log to restore; reading the log from its start/,
+    );
+    for (const certificate of issued) expect(await lookup(second.url, (certificate as { id: string }).id)).toEqual(certificate);
+    expect((await issue(second.url, 'CS', 1)).body).toMatchObject({ id: 'CS-5', sharesIssued: 13 });
+    expect(await second.stop('SIGTERM')).toBe(0);
+
+    // A snapshot this directory's key wrote, read under another (STATE_KEY_FILE): refused alike.
+    const otherKey = join(stateDir, 'other.key');
+    writeFileSync(otherKey, 'another state key, thirty-two bytes or more\n');
+    const third = await start(topic, true, { STATE_KEY_FILE: otherKey });
+    expect(third.output()).toContain('not authenticated (its MAC differs)');
+    expect((await issue(third.url, 'PS', 1)).body).toMatchObject({ id: 'PS-5', sharesIssued: 13 });
+    expect(await third.stop('SIGTERM')).toBe(0);
+    // Under its own key, the snapshot it wrote is used.
+    const fourth = await start(topic, true, { STATE_KEY_FILE: otherKey });
+    expect(fourth.output()).toMatch(/"end":10,.*"msg":"state restored from its snapshot; reading the log from there"/);
+    expect((await issue(fourth.url, 'CS', 1)).body).toMatchObject({ id: 'CS-6', sharesIssued: 14 });
+  });
+
+  it('runs without snapshots, saying so, when its state directory cannot be made', async () => {
+    const blocked = join(stateDir, 'a-file');
+    writeFileSync(blocked, '');
+    const service = await startService({
+      KAFKA_TOPIC: uniqueTopic('snapshot-blocked'),
+      SHARE_CLASSES: CLASSES,
+      STATE_DIR: join(blocked, 'state'),
+    });
+    running.push(service);
+    expect((await issue(service.url, 'CS', 1)).body).toMatchObject({ id: 'CS-1' });
+    expect(service.output()).toContain('no state key, so no snapshots: the whole log is read at every start');
+    expect(service.output()).toContain('ENOTDIR');
   });
 });

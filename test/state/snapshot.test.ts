@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
 import { LogState } from '../../src/core/log-state.js';
 import { SnapshotFile } from '../../src/state/snapshot-file.js';
+import { GENERATED_KEY_FILE, stateKey } from '../../src/state/state-key.js';
 
 const CLASSES = [
   { code: 'CS', authorized: 1_000_000 },
@@ -12,6 +13,7 @@ const CLASSES = [
 ];
 const WINDOW = { windowMs: 60_000, maxKeys: 50 };
 const dir = mkdtempSync(join(tmpdir(), 'snapshot-'));
+const KEY = Buffer.from('a state key of at least thirty-two bytes');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
@@ -69,6 +71,9 @@ function describeState(state: LogState, probeKeys: readonly string[], atMs: numb
   };
 }
 
+const NOT_AUTHENTICATED =
+  'not authenticated (its MAC differs): altered or damaged since it was written, or written under another state key';
+
 describe('a state snapshot', () => {
   const entries = build(3000);
   const probeKeys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
@@ -77,7 +82,7 @@ describe('a state snapshot', () => {
   it('restored from its file, gives the same state as reading the log, and goes on alike with the records after it', async () => {
     const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 2000));
-    const file = new SnapshotFile(dir, 'certificates');
+    const file = new SnapshotFile(dir, 'certificates', KEY);
     await file.save(read.snapshot());
     const loaded = await file.load();
     expect(loaded.snapshot).toBeDefined();
@@ -108,17 +113,80 @@ describe('a state snapshot', () => {
   it('is not used when its file is damaged, truncated, of another topic or missing', async () => {
     const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 300));
-    const file = new SnapshotFile(dir, 'damaged');
+    const file = new SnapshotFile(dir, 'damaged', KEY);
     await file.save(read.snapshot());
     const good = readFileSync(file.path);
     const flipped = Buffer.from(good);
     flipped[flipped.length >> 1]! ^= 1;
     writeFileSync(file.path, flipped);
-    expect(await file.load()).toEqual({ reason: 'damaged (digest differs)' });
+    expect(await file.load()).toEqual({ reason: NOT_AUTHENTICATED });
     writeFileSync(file.path, good.subarray(0, good.length - 10));
     expect((await file.load()).snapshot).toBeUndefined();
     writeFileSync(join(dir, 'other.state'), good);
-    expect(await new SnapshotFile(dir, 'other').load()).toEqual({ reason: 'written for topic damaged' });
-    expect(await new SnapshotFile(dir, 'missing').load()).toEqual({ reason: 'no snapshot yet' });
+    expect(await new SnapshotFile(dir, 'other', KEY).load()).toEqual({ reason: 'written for topic damaged' });
+    expect(await new SnapshotFile(dir, 'missing', KEY).load()).toEqual({ reason: 'no snapshot yet' });
+  });
+
+  it('is written readable by its owner alone (0600), in a directory made 0700', async () => {
+    const fresh = join(dir, 'fresh', 'state');
+    const file = new SnapshotFile(fresh, 'certificates', KEY);
+    const read = new LogState(CLASSES, WINDOW);
+    read.apply(entries.slice(0, 100));
+    await file.save(read.snapshot());
+    expect(statSync(file.path).mode & 0o777).toBe(0o600);
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+  });
+
+  it('is refused when a name in it is changed, even with its sizes kept, or when it was written under another key', async () => {
+    const read = new LogState(CLASSES, WINDOW);
+    read.apply(entries.slice(0, 300));
+    const file = new SnapshotFile(dir, 'altered', KEY);
+    await file.save(read.snapshot());
+    const good = readFileSync(file.path);
+    // Same length, another holder: what someone with the disk would do to take a certificate.
+    const renamed = Buffer.from(good.toString('latin1').replace('Salt Bae', 'Mal Lory'), 'latin1');
+    expect(renamed.equals(good)).toBe(false);
+    writeFileSync(file.path, renamed);
+    expect(await file.load()).toEqual({ reason: NOT_AUTHENTICATED });
+    writeFileSync(file.path, good);
+    expect((await file.load()).snapshot).toBeDefined();
+    expect(await new SnapshotFile(dir, 'altered', Buffer.from('another key of at least thirty-two bytes')).load()).toEqual({
+      reason: NOT_AUTHENTICATED,
+    });
+  });
+
+  it('is refused without allocating what a forged header claims: sizes that do not add up to the file are damage', async () => {
+    const read = new LogState(CLASSES, WINDOW);
+    read.apply(entries.slice(0, 50));
+    const file = new SnapshotFile(dir, 'forged-size', KEY);
+    await file.save(read.snapshot());
+    const text = readFileSync(file.path).toString('latin1');
+    const count = /"count":(\d+)/.exec(text)![1]!;
+    // Same length of header: 10^(digits) - 1, far more than the file holds.
+    writeFileSync(file.path, Buffer.from(text.replace(`"count":${count}`, `"count":${'9'.repeat(count.length)}`), 'latin1'));
+    expect(await file.load()).toEqual({ reason: 'damaged (sizes differ)' });
+    // A header claiming 4 GiB.
+    const claiming = Buffer.from(text, 'latin1');
+    claiming.writeUInt32LE(0xffffffff, 'CERTIFICATES-STATE-2\n'.length);
+    writeFileSync(file.path, claiming);
+    expect(await file.load()).toEqual({ reason: 'damaged (sizes differ)' });
+  });
+});
+
+describe('the state key', () => {
+  it('is made once in the state directory (0600) when none is given, and the same key is read by every later start', async () => {
+    const keyed = join(dir, 'keyed');
+    const [first, second] = await Promise.all([stateKey(keyed, undefined), stateKey(keyed, undefined)]);
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(second.equals(first)).toBe(true);
+    expect((await stateKey(keyed, undefined)).equals(first)).toBe(true);
+    expect(statSync(join(keyed, GENERATED_KEY_FILE)).mode & 0o777).toBe(0o600);
+    expect(statSync(keyed).mode & 0o777).toBe(0o700);
+  });
+
+  it('is the one given (STATE_KEY_FILE) when there is one, and makes no file then', async () => {
+    const given = join(dir, 'given');
+    expect((await stateKey(given, 'k'.repeat(32))).toString()).toBe('k'.repeat(32));
+    expect(() => statSync(join(given, GENERATED_KEY_FILE))).toThrow(/ENOENT/);
   });
 });

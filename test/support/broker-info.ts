@@ -32,6 +32,10 @@ export const OWN_BROKER_SUITES: Readonly<Record<string, { readonly suite: string
     suite: 'Kafka over TLS and SASL',
     why: 'starts a broker of its own with TLS and SASL listeners from scripts/kafka',
   },
+  'test/log/kafka-acls.test.ts': {
+    suite: 'the Kafka ACLs docs/operations.md lists',
+    why: 'starts a broker of its own with an authorizer and SASL users from scripts/kafka',
+  },
   'test/log/wire/partition-producer.test.ts': {
     suite: 'PartitionProducer through a proxy',
     why: "needs the local broker's proxied listener",

@@ -1,7 +1,7 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import type { KafkaSecurity } from '../kafka-config.js';
-import { encodeRequest, ResponseReader, stringSize, writeString, type RequestBody } from './frame.js';
+import type { KafkaSecurity } from '../kafka-security.js';
+import { encodeRequest, MAX_ANSWER_BYTES, ResponseReader, stringSize, writeString, type RequestBody } from './frame.js';
 import { KafkaWireError } from './kafka-error.js';
 import { saslExchange } from './sasl.js';
 
@@ -147,8 +147,8 @@ export class BrokerConnection {
     while (this.buffered >= 4) {
       const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : Buffer.concat(this.chunks);
       const size = head.readInt32BE(0);
-      if (size < 4) {
-        this.fail(KafkaWireError.connection(`${this.name} sent a frame of ${size} bytes, too short for an answer`));
+      if (size < 4 || size > MAX_ANSWER_BYTES) {
+        this.fail(KafkaWireError.connection(`${this.name} sent an answer of ${size} bytes; expected 4 to ${MAX_ANSWER_BYTES} bytes`));
         return;
       }
       if (this.buffered < 4 + size) return;
@@ -193,7 +193,7 @@ export class BrokerConnection {
       const errorCode = answer.int16();
       const errorMessage = answer.string();
       if (errorCode !== 0) throw KafkaWireError.fromCode(errorCode, `SASL ${exchange.mechanism} with ${this.name}`, errorMessage);
-      message = exchange.next(answer.bytes() ?? Buffer.alloc(0));
+      message = await exchange.next(answer.bytes() ?? Buffer.alloc(0));
     }
   }
 }

@@ -3,6 +3,14 @@
  * v0): what the produce path, and the SASL exchange before it, need of the protocol, and no more.
  */
 
+/**
+ * The largest answer this client takes. It asks only for one topic's metadata, produce
+ * acknowledgements and SASL messages, each a few kilobytes even from a cluster of hundreds of
+ * brokers; a size prefix past this is a broker gone wrong or someone in its place, and buffering
+ * up to the 2 GiB a prefix can claim would let them hold that much of this process's memory.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
 /** A request body writer: the size is computed first, so each request is one exact allocation. */
 export interface RequestBody {
   readonly size: number;

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import type { IndexColumns } from '../core/certificate-index.js';
 import type { StateSnapshot } from '../core/log-state.js';
 
-const MAGIC = Buffer.from('CERTIFICATES-STATE-1\n');
+// Version 2: remembered keys are scoped per principal (src/core/provenance.ts) and an anchor's
+// fingerprint holds the principal and request id. A version-1 file is refused, and the log is read
+// from its start once: slower that one time, never wrong.
+const MAGIC = Buffer.from('CERTIFICATES-STATE-2\n');
 const DIGEST_BYTES = 32;
 
 /** The part of a snapshot that is JSON; the columns follow it as raw bytes, in this order. */

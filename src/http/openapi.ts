@@ -80,7 +80,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
       '413': error('payload_too_large'),
       '415': error('unsupported_media_type: Content-Type must be application/json'),
       '422': error(
-        'idempotency_key_reused: the Idempotency-Key was first used for another class, name or amount; nothing was issued (details: idempotencyKey, certificate when issued)',
+        'idempotency_key_reused: this caller first used the Idempotency-Key for another class, name or amount (never saying which); nothing was issued (details: idempotencyKey)',
       ),
       '503': retryable(
         'shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed; a retry with the same Idempotency-Key gets it exactly once',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context, Next } from 'koa';
 
 // 72 random bits per process start: ids of two instances, or of two lives of one, never meet.
-const PROCESS_TAG = randomBytes(9).toString('base64url');
+const PROCESS_TAG = randomBytes(9).toString('hex');
 /** Requests this process has answered an id to so far. */
 let counter = 0;
 

@@ -129,7 +129,10 @@ export class LogAudit {
     });
     const principals = [...this.principals]
       .map(([principal, totals]) => ({ principal, ...totals }))
-      .sort((a, b) => Number(a.principal === UNKNOWN_PRINCIPAL) - Number(b.principal === UNKNOWN_PRINCIPAL) || (a.principal < b.principal ? -1 : 1));
+      .sort(
+        (a, b) =>
+          Number(a.principal === UNKNOWN_PRINCIPAL) - Number(b.principal === UNKNOWN_PRINCIPAL) || (a.principal < b.principal ? -1 : 1),
+      );
     return {
       ok: this.violationCount === 0,
       records: this.records,

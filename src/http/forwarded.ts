@@ -25,7 +25,10 @@ export function parseForwarded(item: unknown): IssueRequest {
     throw new CertificateError('invalid_body', `Expected \`principal\` to be a principal id of 1 to ${MAX_PRINCIPAL_ID_LENGTH} characters`);
   }
   if (!isRequestId(requestId)) {
-    throw new CertificateError('invalid_body', `Expected \`requestId\` to be 1 to ${MAX_REQUEST_ID_LENGTH} printable ASCII characters, no space`);
+    throw new CertificateError(
+      'invalid_body',
+      `Expected \`requestId\` to be 1 to ${MAX_REQUEST_ID_LENGTH} printable ASCII characters, no space`,
+    );
   }
   const key = Object.hasOwn(item, 'idempotencyKey') ? parseIdempotencyKey(idempotencyKey) : undefined;
   return issueRequest(parseIssueRequest(fields, key), principal, requestId);

@@ -15,8 +15,20 @@ import { isPrincipalId, isRequestId } from '../core/provenance.js';
  * and the audit tool all decode through here, so the format has one definition.
  */
 export function encodeValue(record: CertificateRecord): string {
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request, idempotencyKey, principal, requestId } =
-    record;
+  const {
+    id,
+    class: shareClass,
+    number,
+    name,
+    amount,
+    issuedAt,
+    sharesIssued,
+    offset,
+    request,
+    idempotencyKey,
+    principal,
+    requestId,
+  } = record;
   // Fixed field order keeps the trail readable line by line in kafka-console-consumer.
   return JSON.stringify({
     id,
@@ -56,8 +68,20 @@ export function decodeRecord(key: string | null, value: string | null): Certific
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MalformedRecord('value is not a JSON object');
   const record = parsed as Record<string, unknown>;
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request, idempotencyKey, principal, requestId } =
-    record;
+  const {
+    id,
+    class: shareClass,
+    number,
+    name,
+    amount,
+    issuedAt,
+    sharesIssued,
+    offset,
+    request,
+    idempotencyKey,
+    principal,
+    requestId,
+  } = record;
   if (typeof shareClass !== 'string' || shareClass.length === 0) throw new MalformedRecord('class is missing');
   if (key !== shareClass) throw new MalformedRecord(`key ${JSON.stringify(key)} differs from class ${shareClass}`);
   if (!positiveInteger(number)) throw new MalformedRecord(`number ${JSON.stringify(number)} is not a positive integer`);

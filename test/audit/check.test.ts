@@ -297,11 +297,20 @@ describe('log audit: who asked (principal and request id)', () => {
   });
 
   it('still fails a second certificate for a key in the same scope: the same principal, or two records without one', () => {
-    const again = landed([...log.map(({ record }) => record!), { ...certificates('CS', 4, 1)[0]!, idempotencyKey: 'order-7', ...by('key:alice', 'r-4') }]);
-    expect(auditLog(again).violations).toEqual([
-      { offset: 3, message: 'CS-4 at offset 3 was issued for Idempotency-Key "order-7", which CS-2 already answered: one request, two certificates' },
+    const again = landed([
+      ...log.map(({ record }) => record!),
+      { ...certificates('CS', 4, 1)[0]!, idempotencyKey: 'order-7', ...by('key:alice', 'r-4') },
     ]);
-    const legacyTwice = landed([{ ...cs1, idempotencyKey: 'order-7' }, { ...cs2, idempotencyKey: 'order-7' }]);
+    expect(auditLog(again).violations).toEqual([
+      {
+        offset: 3,
+        message: 'CS-4 at offset 3 was issued for Idempotency-Key "order-7", which CS-2 already answered: one request, two certificates',
+      },
+    ]);
+    const legacyTwice = landed([
+      { ...cs1, idempotencyKey: 'order-7' },
+      { ...cs2, idempotencyKey: 'order-7' },
+    ]);
     expect(auditLog(legacyTwice).ok).toBe(false);
   });
 

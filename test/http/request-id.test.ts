@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRequestId } from '../../src/core/provenance.js';
 import { nextRequestId } from '../../src/http/request-id.js';
@@ -13,8 +14,10 @@ const run = promisify(execFile);
 
 describe('Request-Id', () => {
   let app: TestApp;
+  const logged: string[] = [];
   beforeAll(async () => {
-    app = await startApp(uniqueTopic('request-id'), [{ code: 'CS', authorized: 100 }]);
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
+    app = await startApp(uniqueTopic('request-id'), [{ code: 'CS', authorized: 100 }], {}, { logger, logSample: 1 });
   });
   afterAll(async () => {
     await app.close();
@@ -33,6 +36,8 @@ describe('Request-Id', () => {
     for (const id of ids) expect(isRequestId(id)).toBe(true);
     expect(new Set(ids).size).toBe(3);
     expect(ids).not.toContain('client-chosen');
+    // The request log names each request by the id its client was answered with.
+    for (const id of ids) expect(logged.some((line) => line.includes(`"requestId":"${id}"`))).toBe(true);
   });
 
   it('is unique across processes: each process start has its own tag, then a counter', async () => {

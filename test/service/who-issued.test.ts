@@ -102,12 +102,18 @@ describe('who issued what, on a real broker', () => {
     const topic = uniqueTopic('who-forwarded');
     const apps: TestApp[] = [await startApp(topic, CLASSES), await startApp(topic, CLASSES)];
     running.push(...apps);
-    await until('one writer and one follower', () => apps.some((app) => app.node.role === 'writer') && apps.some((app) => app.node.role === 'follower'));
+    await until(
+      'one writer and one follower',
+      () => apps.some((app) => app.node.role === 'writer') && apps.some((app) => app.node.role === 'follower'),
+    );
     const follower = apps.find((app) => app.node.role === 'follower')!;
     const dave = ask('key:dave', 'Dave', 5, 'forwarded-1');
     const issued = await follower.node.issue(dave);
     expect(issued.replayed).toBe(false);
-    expect(await follower.node.issue(ask('key:dave', 'Dave', 5, 'forwarded-1'))).toEqual({ certificate: issued.certificate, replayed: true });
+    expect(await follower.node.issue(ask('key:dave', 'Dave', 5, 'forwarded-1'))).toEqual({
+      certificate: issued.certificate,
+      replayed: true,
+    });
     const erin = await follower.node.issue(ask('key:erin', 'Erin', 6, 'forwarded-1'));
     expect(erin.replayed).toBe(false);
     const records = await readCertificateRecords(topic, CLASSES);

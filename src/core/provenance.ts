@@ -37,5 +37,8 @@ export const UNKNOWN_PRINCIPAL = 'unknown';
  * or another principal's.
  */
 export function scopedKey(principal: string | undefined, key: string): string {
-  return principal === undefined ? key : `${key}\u0000${principal}`;
+  // Joined, not a template: V8 keeps a template's result as a tree of its parts, and remembered keys
+  // live long: a UUID key scoped to a 23-character principal held 261 bytes against 181 joined, and
+  // 157 unscoped (npm run bench:key-memory).
+  return principal === undefined ? key : [key, principal].join('\u0000');
 }

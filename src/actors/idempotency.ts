@@ -46,15 +46,14 @@ export class KeyedRequests {
   /** The replay of a request whose key the log answered; undefined when it has no key or the key is not remembered. */
   replayed(request: IssueRequest): Issued | undefined {
     const key = request.idempotencyKey;
-    const certificate = key === undefined ? undefined : this.recall(scopedKey(request.principal, key));
-    return certificate === undefined ? undefined : replay(request, certificate);
+    return key === undefined ? undefined : this.replayedFor(request, scopedKey(request.principal, key));
   }
 
   issue(request: IssueRequest, issue: (request: IssueRequest) => Promise<Issued>): Promise<Issued> {
     if (request.idempotencyKey === undefined) return issue(request);
     const key = scopedKey(request.principal, request.idempotencyKey);
     try {
-      const replayed = this.replayed(request);
+      const replayed = this.replayedFor(request, key);
       if (replayed !== undefined) return Promise.resolve(replayed);
     } catch (error) {
       return Promise.reject(error as Error);
@@ -70,5 +69,10 @@ export class KeyedRequests {
     const settled = (): void => void this.inFlight.delete(key);
     outcome.then(settled, settled);
     return outcome;
+  }
+
+  private replayedFor(request: IssueRequest, scoped: string): Issued | undefined {
+    const certificate = this.recall(scoped);
+    return certificate === undefined ? undefined : replay(request, certificate);
   }
 }

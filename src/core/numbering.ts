@@ -66,9 +66,9 @@ export function numberBatch(
       issuedAt,
       sharesIssued,
       request: writerRequest(position),
-      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       principal,
       requestId,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
     numbered.positions.push(position);
   });

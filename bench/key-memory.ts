@@ -1,6 +1,8 @@
 /**
  * Memory per remembered Idempotency-Key: the heap a service's log state holds for N certificates
- * read from the log with a UUID key each, minus the same N certificates without keys.
+ * read from the log with a UUID key each, minus the same N certificates without keys; once for
+ * records without a principal (keys in their bare scope) and once for records of an API key's
+ * principal (keys scoped to it, src/core/provenance.ts).
  * Run: node --expose-gc --import tsx bench/key-memory.ts [N]   (default 200,000)
  */
 import { randomUUID } from 'node:crypto';
@@ -15,7 +17,7 @@ const collect = gc;
 const CHUNK = 1000;
 
 /** The heap a log state holds after applying `count` certificates of class CS, each decoded as the reader decodes it. */
-function heldBytes(keyed: boolean): { bytes: number; remembered: number } {
+function heldBytes(keyed: boolean, principal: string | undefined): { bytes: number; remembered: number } {
   collect();
   const before = process.memoryUsage().heapUsed;
   const state = new LogState([{ code: 'CS', authorized: Number.MAX_SAFE_INTEGER }], {
@@ -38,6 +40,7 @@ function heldBytes(keyed: boolean): { bytes: number; remembered: number } {
         offset,
         request: `writer-${number}`,
         ...(keyed ? { idempotencyKey: randomUUID() } : {}),
+        ...(principal === undefined ? {} : { principal, requestId: `3f9a0c41d27be85a16-${number.toString(36)}` }),
       });
       entries.push(readRecord(offset, 'CS', value));
     }
@@ -51,14 +54,17 @@ function heldBytes(keyed: boolean): { bytes: number; remembered: number } {
   return { bytes, remembered };
 }
 
-const runs = [1, 2, 3].map(() => {
-  const plain = heldBytes(false);
-  const keyed = heldBytes(true);
-  if (keyed.remembered !== count) throw new Error(`Expected ${count} remembered keys, got ${keyed.remembered}`);
-  return (keyed.bytes - plain.bytes) / count;
-});
-const median = [...runs].sort((a, b) => a - b)[1]!;
-console.log(
-  `${count.toLocaleString('en-US')} UUID keys: ${runs.map((bytes) => bytes.toFixed(0)).join(', ')} bytes per key (median ${median.toFixed(0)}); ` +
-    `a million keys ≈ ${Math.round((median * 1_000_000) / 1024 / 1024)} MiB of heap`,
-);
+for (const principal of [undefined, 'key:k7Qm2xR4vT9bN3cW']) {
+  const runs = [1, 2, 3].map(() => {
+    const plain = heldBytes(false, principal);
+    const keyed = heldBytes(true, principal);
+    if (keyed.remembered !== count) throw new Error(`Expected ${count} remembered keys, got ${keyed.remembered}`);
+    return (keyed.bytes - plain.bytes) / count;
+  });
+  const median = [...runs].sort((a, b) => a - b)[1]!;
+  console.log(
+    `${count.toLocaleString('en-US')} UUID keys ${principal === undefined ? 'without a principal' : `scoped to ${principal}`}: ` +
+      `${runs.map((bytes) => bytes.toFixed(0)).join(', ')} bytes per key (median ${median.toFixed(0)}); ` +
+      `a million keys ≈ ${Math.round((median * 1_000_000) / 1024 / 1024)} MiB of heap`,
+  );
+}

@@ -25,5 +25,5 @@ let written = 0;
 serveKoa((answer) => {
   const offset = written;
   written += 1;
-  return commits.add([certificateRecord(answer, offset, `durable-${offset}`, undefined)]).then(() => undefined);
+  return commits.add([certificateRecord(answer, offset, `durable-${offset}`, undefined, undefined, undefined)]).then(() => undefined);
 });

@@ -132,7 +132,9 @@ export class LogWriter {
     const records = this.state.continuing(all);
     if (records.length === 0) return this.settle(submissions, read);
     const expected = this.state.end;
-    const stamped = records.map((record, index) => certificateRecord(record, expected + index, record.request, record.idempotencyKey));
+    const stamped = records.map((record, index) =>
+      certificateRecord(record, expected + index, record.request, record.idempotencyKey, record.principal, record.requestId),
+    );
     let landed: number | undefined;
     try {
       landed = await this.ledger.append(stamped);

@@ -1,5 +1,7 @@
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
+import { CertificateError } from '../core/errors.js';
 import type { LogState } from '../core/log-state.js';
+import { isPrincipalId, isRequestId } from '../core/provenance.js';
 import { unknownClass, type ShareClassConfig } from '../core/share-class.js';
 import { KeyedRequests } from './idempotency.js';
 import type { LogWriter } from './log-writer.js';
@@ -14,12 +16,16 @@ export class Sequencers {
   constructor(shareClasses: readonly ShareClassConfig[], state: LogState, writer: LogWriter, options: ActorOptions) {
     this.actors = new Map(shareClasses.map((shareClass) => [shareClass.code, new ShareClassActor(shareClass, state, writer, options)]));
     this.classes = [...this.actors.keys()];
-    this.keyed = new KeyedRequests((key) => state.recall(key, options.now().getTime()));
+    this.keyed = new KeyedRequests((scoped) => state.recall(scoped, options.now().getTime()));
   }
 
   issue(request: IssueRequest): Promise<Issued> {
     const actor = this.actors.get(request.class);
     if (actor === undefined) return Promise.reject(unknownClass(this.classes, request.class));
+    // The edge and the forwarded parser bound both; a record that broke the rule would be void once written.
+    if (!isPrincipalId(request.principal) || !isRequestId(request.requestId)) {
+      return Promise.reject(new CertificateError('internal', 'Expected the request to name its principal and request id as a record can'));
+    }
     return this.keyed.issue(request, (keyed) => actor.issue(keyed));
   }
 

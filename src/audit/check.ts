@@ -1,4 +1,5 @@
 import { parseCertificateId, type LoggedRecord } from '../core/certificate.js';
+import { scopedKey, UNKNOWN_PRINCIPAL } from '../core/provenance.js';
 import { RememberedKeys, type KeyWindow } from '../core/remembered-keys.js';
 import type { ShareClassConfig } from '../core/share-class.js';
 import { HARMLESS_VOID, ValidityRule, type VoidReason } from '../core/validity.js';
@@ -18,6 +19,13 @@ export interface ClassTotals {
   readonly remaining: number;
 }
 
+/** What one principal was issued: records written before principals were recorded count as `unknown`. */
+export interface PrincipalTotals {
+  readonly principal: string;
+  readonly certificates: number;
+  readonly shares: number;
+}
+
 export interface Violation {
   /** Offset of the offending record; absent for violations about the log as a whole. */
   readonly offset?: number;
@@ -35,6 +43,8 @@ export interface AuditReport {
   readonly ok: boolean;
   readonly records: number;
   readonly classes: readonly ClassTotals[];
+  /** Certificates and shares by the principal who asked for them, by principal id, `unknown` last. */
+  readonly principals: readonly PrincipalTotals[];
   /** The first violations found, in log order (at most `maxViolations`). */
   readonly violations: readonly Violation[];
   /** All violations, including those not kept in `violations`. */
@@ -64,6 +74,8 @@ export class LogAudit {
   private readonly authorized: ReadonlyMap<string, number>;
   /** Acknowledged ids not yet found as certificates: what the audit keeps, whatever the log's length. */
   private readonly pending = new Map<string, Acknowledged>();
+  /** Certificates and shares by principal id: as many entries as principals ever issued, not as records. */
+  private readonly principals = new Map<string, { certificates: number; shares: number }>();
   /** The first void record of each pending id: a certificate with that id may still follow it. */
   private readonly voidedPending = new Map<string, VoidRecord>();
   private readonly acknowledgedTotal: number;
@@ -115,10 +127,17 @@ export class LogAudit {
       const { number, sharesIssued } = this.rule.tail(code);
       return { class: code, certificates: number, sharesIssued, authorized, remaining: authorized - sharesIssued };
     });
+    const principals = [...this.principals]
+      .map(([principal, totals]) => ({ principal, ...totals }))
+      .sort(
+        (a, b) =>
+          Number(a.principal === UNKNOWN_PRINCIPAL) - Number(b.principal === UNKNOWN_PRINCIPAL) || (a.principal < b.principal ? -1 : 1),
+      );
     return {
       ok: this.violationCount === 0,
       records: this.records,
       classes,
+      principals,
       violations: [...this.violations],
       violationCount: this.violationCount,
       voidRecords: { total: this.voidTotal, byReason: { ...this.voidsByReason }, first: [...this.voids] },
@@ -137,10 +156,12 @@ export class LogAudit {
       if (id !== undefined && this.pending.has(id) && !this.voidedPending.has(id)) this.voidedPending.set(id, voided);
       return;
     }
-    const { id, name, amount, idempotencyKey, number, issuedAt } = verdict.record;
+    const { id, name, amount, idempotencyKey, number, issuedAt, principal } = verdict.record;
+    this.tally(principal ?? UNKNOWN_PRINCIPAL, amount);
     if (idempotencyKey !== undefined) {
       const issuedAtMs = Date.parse(issuedAt);
-      const earlier = this.keys.recall(idempotencyKey, issuedAtMs);
+      const scoped = scopedKey(principal, idempotencyKey);
+      const earlier = this.keys.recall(scoped, issuedAtMs);
       if (earlier !== undefined) {
         this.violate(
           entry.offset,
@@ -148,7 +169,7 @@ export class LogAudit {
             `which ${earlier.class}-${earlier.number} already answered: one request, two certificates`,
         );
       }
-      this.keys.remember(idempotencyKey, { class: verdict.record.class, number, issuedAtMs });
+      this.keys.remember(scoped, { class: verdict.record.class, number, issuedAtMs });
     }
     const ack = this.pending.get(id);
     if (ack === undefined) return;
@@ -160,6 +181,15 @@ export class LogAudit {
     }
     if (ack.amount !== undefined && ack.amount !== amount) {
       this.violate(entry.offset, `${at}: acknowledged with amount ${ack.amount}, the log says ${amount}`);
+    }
+  }
+
+  private tally(principal: string, shares: number): void {
+    const totals = this.principals.get(principal);
+    if (totals === undefined) this.principals.set(principal, { certificates: 1, shares });
+    else {
+      totals.certificates += 1;
+      totals.shares += shares;
     }
   }
 
@@ -209,14 +239,27 @@ export function parseAcknowledged(text: string): Acknowledged[] {
   return acknowledged;
 }
 
-/** The per-class table, aligned for a terminal. */
-export function formatTable(classes: readonly ClassTotals[]): string {
-  const header = ['class', 'certificates', 'shares issued', 'authorized', 'remaining'];
-  const rows = classes.map((row) => [row.class, row.certificates, row.sharesIssued, row.authorized, row.remaining].map(String));
+/** A table aligned for a terminal: the first column to the left, the numbers to the right. */
+function aligned(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]): string =>
+  const line = (cells: readonly string[]): string =>
     cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The per-class table, aligned for a terminal. */
+export function formatTable(classes: readonly ClassTotals[]): string {
+  const rows = classes.map((row) => [row.class, row.certificates, row.sharesIssued, row.authorized, row.remaining].map(String));
+  return aligned(['class', 'certificates', 'shares issued', 'authorized', 'remaining'], rows);
+}
+
+/**
+ * The by-principal table (`npm run audit -- --by-principal`): `unknown` counts what was issued
+ * before records named their principal.
+ */
+export function formatPrincipals(principals: readonly PrincipalTotals[]): string {
+  const rows = principals.map((row) => [row.principal, String(row.certificates), String(row.shares)]);
+  return aligned(['principal', 'certificates', 'shares'], rows);
 }
 
 /** Messages indented under their heading, saying how many were left out. */
@@ -227,8 +270,12 @@ function listed(messages: readonly string[], total: number): string[] {
 }
 
 /** What `npm run audit` prints after reading the topic: totals, void records apart, then the verdict. */
-export function formatReport(report: AuditReport, options: { readonly acknowledgedFile?: boolean } = {}): string {
+export function formatReport(
+  report: AuditReport,
+  options: { readonly acknowledgedFile?: boolean; readonly byPrincipal?: boolean } = {},
+): string {
   const lines = [formatTable(report.classes)];
+  if (options.byPrincipal) lines.push('', formatPrincipals(report.principals), '');
   if (options.acknowledgedFile) lines.push(`acknowledged certificates checked: ${report.acknowledgedChecked}`);
   const { voidRecords } = report;
   if (voidRecords.total > 0) {

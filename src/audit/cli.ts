@@ -6,7 +6,7 @@ import { plaintextSaslWarning } from '../log/kafka-security.js';
 import { KafkaLedger } from '../log/kafka-ledger.js';
 import { formatReport, LogAudit, parseAcknowledged, type Acknowledged } from './check.js';
 
-const USAGE = `Usage: npm run audit [-- --acknowledged FILE]
+const USAGE = `Usage: npm run audit [-- [--acknowledged FILE] [--by-principal]]
 
 Reads the whole certificate topic and judges each record by the service's own rule: a record is a
 certificate only if it sits at the offset it states and continues its class (next number, running
@@ -17,6 +17,8 @@ service still remembered it.
 
   --acknowledged FILE  one certificate per line (an ID such as CS-17, or the JSON body of the 201);
                        each must be a certificate in the log, with the same name and amount when given
+  --by-principal       also lists, per principal who asked (an API key's key:<id>, a token's oidc:<iss>#<sub>),
+                       its certificates and shares; "unknown" counts records written before records named one
 Environment: KAFKA_BROKERS (127.0.0.1:${DEFAULTS.kafkaPort}), KAFKA_TOPIC (${DEFAULTS.topic}), SHARE_CLASSES (${DEFAULTS.shareClasses}),
 IDEMPOTENCY_WINDOW_MS and IDEMPOTENCY_MAX_KEYS (as the service has them), and the service's KAFKA_TLS_* and
 KAFKA_SASL_* settings for a cluster that wants them (docs/operations.md)
@@ -30,9 +32,11 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let values: { acknowledged?: string; help?: boolean };
+  let values: { acknowledged?: string; 'by-principal'?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({ options: { acknowledged: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      options: { acknowledged: { type: 'string' }, 'by-principal': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (error) {
     fail(`${(error as Error).message}\n\n${USAGE}`);
   }
@@ -83,7 +87,7 @@ async function main(): Promise<void> {
 
   const report = audit.report();
   console.log(`topic ${topic.name} on ${brokers.join(',')}: ${report.records} records read in ${Date.now() - started} ms`);
-  console.log(formatReport(report, { acknowledgedFile: values.acknowledged !== undefined }));
+  console.log(formatReport(report, { acknowledgedFile: values.acknowledged !== undefined, byPrincipal: values['by-principal'] === true }));
   if (!report.ok) process.exitCode = 1;
 }
 

@@ -7,7 +7,11 @@ export const FORWARD_PATH = '/internal/issue';
 /** Requests in one forwarded call, at most: an actor's batch. */
 export const MAX_FORWARDED_REQUESTS = 500;
 
-/** A forwarded call's body: each request is the client's body with its `Idempotency-Key`, if it had one, as `idempotencyKey`. */
+/**
+ * A forwarded call's body: each request is the client's body with its `Idempotency-Key`, if it had
+ * one, as `idempotencyKey`, and the `principal` and `requestId` it was answered under at the
+ * follower's edge (src/http/forwarded.ts parseForwarded checks each).
+ */
 export interface ForwardBody {
   readonly requests: readonly IssueRequest[];
 }

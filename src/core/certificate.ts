@@ -3,8 +3,21 @@ export interface IssueRequest {
   readonly class: string;
   readonly name: string;
   readonly amount: number;
-  /** The client's `Idempotency-Key`: every request with it gets the one certificate issued for it. */
+  /** The client's `Idempotency-Key`: every request of the same principal with it gets the one certificate issued for it. */
   readonly idempotencyKey?: string;
+  /** The id of the principal who asks (src/core/principal.ts): the record names it as the issuer. */
+  readonly principal: string;
+  /** The `Request-Id` the client was answered with (src/http/request-id.ts), also when forwarded to the writer. */
+  readonly requestId: string;
+}
+
+/** What a request's body and `Idempotency-Key` ask for, before the edge adds who asks. */
+export type Asked = Omit<IssueRequest, 'principal' | 'requestId'>;
+
+/** The request `principal` makes under `requestId`: spelled out, one shape for every request. */
+export function issueRequest(asked: Asked, principal: string, requestId: string): IssueRequest {
+  const { class: shareClass, name, amount, idempotencyKey } = asked;
+  return { class: shareClass, name, amount, idempotencyKey, principal, requestId };
 }
 
 /** A certificate exactly as committed to the log; `sharesIssued` is the class's running total. */
@@ -30,12 +43,16 @@ export interface Issued {
  * them the log alone decides which records are certificates (src/core/validity.ts), and a writer
  * recognises its own earlier attempt of a request instead of issuing it twice. `idempotencyKey` is
  * the client's key, when it sent one: any instance, any later life of one, finds the certificate
- * a retry asks for in the log.
+ * a retry asks for in the log. `principal` and `requestId` say who asked and under which
+ * `Request-Id` they were answered (src/core/provenance.ts); records written before those existed
+ * carry neither: their principal is unknown.
  */
 export interface CertificateRecord extends Certificate {
   readonly offset?: number;
   readonly request?: string;
   readonly idempotencyKey?: string;
+  readonly principal?: string;
+  readonly requestId?: string;
 }
 
 /** The certificate a record carries, without what only the log's rule needs. */
@@ -58,6 +75,8 @@ export function certificateRecord(
   offset: number | undefined,
   request: string | undefined,
   idempotencyKey: string | undefined,
+  principal: string | undefined,
+  requestId: string | undefined,
 ): CertificateRecord {
   const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued } = certificate;
   return {
@@ -71,6 +90,8 @@ export function certificateRecord(
     ...(offset === undefined ? {} : { offset }),
     ...(request === undefined ? {} : { request }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(principal === undefined ? {} : { principal }),
+    ...(requestId === undefined ? {} : { requestId }),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Certificate, CertificateRecord, LoggedRecord } from './certificate.js';
 import { CertificateIndex, type IndexColumns } from './certificate-index.js';
+import { scopedKey } from './provenance.js';
 import { RememberedKeys, type KeyedCertificate, type KeyWindow } from './remembered-keys.js';
 import type { ShareClassConfig } from './share-class.js';
 import { ValidityRule, type ClassTail, type VoidReason } from './validity.js';
@@ -29,8 +30,22 @@ export interface StateSnapshot {
 export function fingerprint(entry: LoggedRecord): string {
   const { offset, record, malformed } = entry;
   if (record === undefined) return JSON.stringify([offset, malformed]);
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, request, idempotencyKey } = record;
-  return JSON.stringify([offset, id, shareClass, number, name, amount, issuedAt, sharesIssued, record.offset, request, idempotencyKey]);
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, request, idempotencyKey, principal, requestId } = record;
+  return JSON.stringify([
+    offset,
+    id,
+    shareClass,
+    number,
+    name,
+    amount,
+    issuedAt,
+    sharesIssued,
+    record.offset,
+    request,
+    idempotencyKey,
+    principal,
+    requestId,
+  ]);
 }
 
 /**
@@ -85,9 +100,12 @@ export class LogState {
     return this.keys.size;
   }
 
-  /** The certificate issued for an idempotency key, if the key is remembered at `atMs` (src/core/remembered-keys.ts). */
-  recall(key: string, atMs: number): Certificate | undefined {
-    const entry = this.keys.recall(key, atMs);
+  /**
+   * The certificate issued for an idempotency key in its principal's scope (scopedKey), if the key is
+   * remembered at `atMs` (src/core/remembered-keys.ts).
+   */
+  recall(scoped: string, atMs: number): Certificate | undefined {
+    const entry = this.keys.recall(scoped, atMs);
     return entry === undefined ? undefined : this.indexes.get(entry.class)!.get(entry.number);
   }
 
@@ -112,7 +130,7 @@ export class LogState {
       const index = this.indexes.get(record.class)!;
       index.add(record);
       if (record.idempotencyKey !== undefined) {
-        this.keys.remember(record.idempotencyKey, {
+        this.keys.remember(scopedKey(record.principal, record.idempotencyKey), {
           class: index.shareClass,
           number: record.number,
           issuedAtMs: Date.parse(record.issuedAt),
@@ -133,7 +151,7 @@ export class LogState {
     const keys = new Set<string>();
     return records.filter((record) => {
       const tail = tails.has(record.class) ? tails.get(record.class) : this.rule.tail(record.class);
-      const key = record.idempotencyKey;
+      const key = record.idempotencyKey === undefined ? undefined : scopedKey(record.principal, record.idempotencyKey);
       const answered = key !== undefined && (keys.has(key) || this.keys.recall(key, Date.parse(record.issuedAt)) !== undefined);
       if (key !== undefined) keys.add(key);
       const continues =

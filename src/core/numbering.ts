@@ -1,11 +1,12 @@
 import { certificateId, type Certificate, type CertificateRecord, type IssueRequest } from './certificate.js';
+import { scopedKey } from './provenance.js';
 import type { ShareClassConfig } from './share-class.js';
 
 /** What numbering reads of the log state: each class's newest certificate, and the remembered keys. */
 export interface NumberingState {
   index(shareClass: string): { readonly count: number; readonly sharesIssued: number } | undefined;
-  /** The certificate issued for an idempotency key, if the key is remembered at `atMs`. */
-  recall(key: string, atMs: number): Certificate | undefined;
+  /** The certificate issued for an idempotency key in its principal's scope (scopedKey), if remembered at `atMs`. */
+  recall(scoped: string, atMs: number): Certificate | undefined;
 }
 
 /** How a batch of one class was numbered; positions are indexes into the batch numbered. */
@@ -22,7 +23,8 @@ export interface Numbered {
 
 /**
  * Numbers the requests, in order, after the class's newest certificate in `state`, all issued at
- * `now`, each record naming its request by `requestId(position)`; refuses those the remaining shares cannot cover (a smaller one behind a refused one still
+ * `now`, each record naming its request by `writerRequest(position)` (the id the writer knows its
+ * own attempts by) and who asked under which `Request-Id`; refuses those the remaining shares cannot cover (a smaller one behind a refused one still
  * fits). A request whose idempotency key the log has answered meanwhile (another instance, an earlier
  * life of this one, a write whose answer was lost) is settled with that certificate instead: it
  * takes no number and no shares. Pure: it reads `state` and changes nothing.
@@ -31,7 +33,7 @@ export function numberBatch(
   state: NumberingState,
   shareClass: ShareClassConfig,
   batch: readonly IssueRequest[],
-  requestId: (position: number) => string,
+  writerRequest: (position: number) => string,
   now: Date,
 ): Numbered {
   const { code, authorized } = shareClass;
@@ -42,8 +44,8 @@ export function numberBatch(
   let number = newest.count;
   let sharesIssued = newest.sharesIssued;
   const numbered: Numbered = { records: [], positions: [], replayed: [], refused: [] };
-  batch.forEach(({ amount, name, idempotencyKey }, position) => {
-    const earlier = idempotencyKey === undefined ? undefined : state.recall(idempotencyKey, at);
+  batch.forEach(({ amount, name, idempotencyKey, principal, requestId }, position) => {
+    const earlier = idempotencyKey === undefined ? undefined : state.recall(scopedKey(principal, idempotencyKey), at);
     if (earlier !== undefined) {
       numbered.replayed.push({ position, certificate: earlier });
       return;
@@ -63,7 +65,9 @@ export function numberBatch(
       amount,
       issuedAt,
       sharesIssued,
-      request: requestId(position),
+      request: writerRequest(position),
+      principal,
+      requestId,
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
     numbered.positions.push(position);

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
+import { issueRequest } from '../core/certificate.js';
 import type { Issuer } from './issuer.js';
 import type { Logger } from '../monitoring/logger.js';
 import { classChecks, type Readiness } from '../monitoring/readiness.js';
@@ -13,6 +14,8 @@ import { inventoryRoutes } from './inventory.js';
 import { observeRequests, type RequestMetrics } from './observe.js';
 import { apiDocument } from './openapi.js';
 import { operationsRoutes, type MetricsExporter } from './operations.js';
+import { requestIdOf, requestIds } from './request-id.js';
+import { principalOf } from './request-state.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
 export interface AppOptions {
@@ -41,8 +44,9 @@ export function createApp(options: AppOptions): Koa {
   const router = new Router();
 
   router.post(['/', '/certificates'], async (ctx) => {
+    const principal = principalOf(ctx).id;
     const idempotencyKey = parseIdempotencyKey(ctx.headers['idempotency-key']);
-    const request = parseIssueRequest(await readJsonBody(ctx, limits), idempotencyKey);
+    const request = issueRequest(parseIssueRequest(await readJsonBody(ctx, limits), idempotencyKey), principal, requestIdOf(ctx));
     const { certificate, replayed } = await issuer.issue(request);
     // A replay answers exactly what the first request was answered, and says that it is one.
     ctx.status = 201;
@@ -57,6 +61,7 @@ export function createApp(options: AppOptions): Koa {
   operationsRoutes(router, options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })), metrics, document);
   docsRoutes(router);
 
+  app.use(requestIds());
   app.use(observeRequests({ metrics, logger, logSample: options.logSample }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));
   app.use(router.routes());

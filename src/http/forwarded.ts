@@ -1,7 +1,9 @@
 import type Router from '@koa/router';
-import type { IssueRequest, Issued } from '../core/certificate.js';
+import { issueRequest, type IssueRequest, type Issued } from '../core/certificate.js';
 import { encodeResult, FORWARD_PATH, MAX_FORWARDED_REQUESTS, type ForwardBody } from '../cluster/forward-protocol.js';
 import { CertificateError, isCertificateError } from '../core/errors.js';
+import { MAX_PRINCIPAL_ID_LENGTH } from '../core/principal.js';
+import { isPrincipalId, isRequestId, MAX_REQUEST_ID_LENGTH } from '../core/provenance.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
@@ -9,17 +11,34 @@ export interface ForwardedIssuer {
   issueForwarded(requests: readonly IssueRequest[]): Promise<Array<Issued | CertificateError>>;
 }
 
-/** A forwarded request is the client's body with its `Idempotency-Key`, if it had one, as `idempotencyKey`. */
-function parseForwarded(item: unknown): IssueRequest {
-  if (typeof item !== 'object' || item === null || Array.isArray(item) || !Object.hasOwn(item, 'idempotencyKey')) {
-    return parseIssueRequest(item);
+/**
+ * A forwarded request is the client's body with its `Idempotency-Key`, if it had one, as
+ * `idempotencyKey`, and the principal and `Request-Id` the follower's edge answered it under: the
+ * writer records them as they come, so only an instance of the cluster may call it.
+ */
+export function parseForwarded(item: unknown): IssueRequest {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    throw new CertificateError('invalid_body', 'Expected each forwarded request to be a JSON object');
   }
-  const { idempotencyKey, ...fields } = item as Record<string, unknown>;
-  return parseIssueRequest(fields, parseIdempotencyKey(idempotencyKey));
+  const { idempotencyKey, principal, requestId, ...fields } = item as Record<string, unknown>;
+  if (!isPrincipalId(principal)) {
+    throw new CertificateError('invalid_body', `Expected \`principal\` to be a principal id of 1 to ${MAX_PRINCIPAL_ID_LENGTH} characters`);
+  }
+  if (!isRequestId(requestId)) {
+    throw new CertificateError(
+      'invalid_body',
+      `Expected \`requestId\` to be 1 to ${MAX_REQUEST_ID_LENGTH} printable ASCII characters, no space`,
+    );
+  }
+  const key = Object.hasOwn(item, 'idempotencyKey') ? parseIdempotencyKey(idempotencyKey) : undefined;
+  return issueRequest(parseIssueRequest(fields, key), principal, requestId);
 }
 
-/** Forwarded requests may carry a whole call: room for that many of the largest requests. */
-const FORWARD_MAX_BYTES = MAX_FORWARDED_REQUESTS * 5000;
+/**
+ * Forwarded requests may carry a whole call: room for that many of the largest requests, each with
+ * a principal JSON may escape to six bytes a character, and a request id.
+ */
+const FORWARD_MAX_BYTES = MAX_FORWARDED_REQUESTS * (5000 + 6 * MAX_PRINCIPAL_ID_LENGTH + MAX_REQUEST_ID_LENGTH);
 
 /**
  * The writer's side of forwarding: many requests in one call, each validated here as if it came

@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from '../monitoring/logger.js';
+import { requestIdOf } from './request-id.js';
 
 /** Where request measurements go; src/monitoring/metrics.ts implements it over prom-client. */
 export interface RequestMetrics {
@@ -37,9 +38,13 @@ export function observeRequests(options: ObserveOptions) {
     if (ctx.status >= 500) {
       // The message says why (the log's own error for log_unavailable): what an operator needs first.
       const { code, message } = errorOf(ctx);
-      logger.error({ method: ctx.method, path: ctx.path, status: ctx.status, ms, code, reason: message }, 'request failed');
+      logger.error(
+        { method: ctx.method, path: ctx.path, status: ctx.status, ms, code, reason: message, requestId: requestIdOf(ctx) },
+        'request failed',
+      );
     } else if (logSample > 0 && answered % logSample === 0) {
-      logger.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms, code: errorOf(ctx).code, sampled: logSample }, 'request');
+      const { method, path, status } = ctx;
+      logger.info({ method, path, status, ms, code: errorOf(ctx).code, requestId: requestIdOf(ctx), sampled: logSample }, 'request');
     }
   };
 }

@@ -84,7 +84,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
         in: 'header',
         required: false,
         description:
-          "Makes retries exactly-once: every request with this key and the same class, name and amount gets the one certificate issued for it (201, same body, Idempotent-Replayed: true), on any instance, after restarts and failover, while the key is remembered (IDEMPOTENCY_WINDOW_MS, default 24 h, and the newest IDEMPOTENCY_MAX_KEYS keys, default 1,000,000). Concurrent requests with one key wait for the first one's outcome. A key older than the window is forgotten: a request with it is issued as new.",
+          "Makes retries exactly-once: every request with this key and the same class, name and amount gets the one certificate issued for it (201, same body, Idempotent-Replayed: true), on any instance, after restarts and failover, while the key is remembered (IDEMPOTENCY_WINDOW_MS, default 24 h, and the newest IDEMPOTENCY_MAX_KEYS keys, default 1,000,000). Concurrent requests with one key wait for the first one's outcome. A key older than the window is forgotten: a request with it is issued as new. Keys are scoped per caller: another caller's request with the same key neither replays nor refuses yours.",
         schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: IDEMPOTENCY_KEY_PATTERN },
         examples: { uuid: { value: '0b5f3b8e-4a8e-4c7b-9a51-5d7c1e2f9a10' } },
       },
@@ -109,7 +109,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
       '413': error('payload_too_large'),
       '415': error('unsupported_media_type: Content-Type must be application/json'),
       '422': error(
-        'idempotency_key_reused: the Idempotency-Key was first used for another class, name or amount; nothing was issued (details: idempotencyKey, certificate when issued)',
+        'idempotency_key_reused: this caller first used the Idempotency-Key for another class, name or amount (never saying which); nothing was issued (details: idempotencyKey)',
       ),
       '429': rateLimited,
       '503': retryable(

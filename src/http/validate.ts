@@ -1,4 +1,4 @@
-import { isIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, type IssueRequest } from '../core/certificate.js';
+import { isIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, type Asked } from '../core/certificate.js';
 import { CertificateError } from '../core/errors.js';
 
 export const MAX_NAME_LENGTH = 200;
@@ -45,7 +45,7 @@ export function parseIdempotencyKey(raw: unknown): string | undefined {
 }
 
 /** Checks the shape of an issue request; which classes exist is the sequencers' business. */
-export function parseIssueRequest(body: unknown, idempotencyKey?: string): IssueRequest {
+export function parseIssueRequest(body: unknown, idempotencyKey?: string): Asked {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new CertificateError('invalid_body', `Expected a JSON object {"name","amount","class"}, got ${describe(body)}`);
   }

@@ -14,11 +14,13 @@ import { PartitionProducer } from './wire/partition-producer.js';
  */
 const MAX_WRITE_BYTES = 900_000;
 /**
- * A record's size before it is encoded, from above: JSON may escape every byte of the name and of
- * the idempotency key (ASCII), and the other fields with their names and the record overhead stay
- * under 256 bytes.
+ * A record's size before it is encoded, from above: JSON may escape every byte of the name, of the
+ * idempotency key (ASCII) and of the principal (up to six bytes for a control character), and the
+ * other fields (the request id among them) with their names and the record overhead stay under 384
+ * bytes.
  */
-const weigh = (record: CertificateRecord): number => 2 * (Buffer.byteLength(record.name) + (record.idempotencyKey?.length ?? 0)) + 256;
+const weigh = (record: CertificateRecord): number =>
+  2 * (Buffer.byteLength(record.name) + (record.idempotencyKey?.length ?? 0)) + 6 * (record.principal?.length ?? 0) + 384;
 
 export interface LedgerOptions {
   /** A write not acknowledged within this long is abandoned (COMMIT_TIMEOUT_MS); its fate is read from the log. */

@@ -6,16 +6,44 @@ import {
   type CertificateRecord,
   type LoggedRecord,
 } from '../core/certificate.js';
+import { isPrincipalId, isRequestId } from '../core/provenance.js';
 
 /**
  * The audit trail's record format: key = class code, value = the certificate as one JSON object,
- * with the offset its writer stated and the request it answers. Recovery, the follower tail, lookup
+ * with the offset its writer stated and the request it answers, then who asked for it and under
+ * which `Request-Id` (absent in records written before those were recorded). Recovery, the follower tail, lookup
  * and the audit tool all decode through here, so the format has one definition.
  */
 export function encodeValue(record: CertificateRecord): string {
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request, idempotencyKey } = record;
+  const {
+    id,
+    class: shareClass,
+    number,
+    name,
+    amount,
+    issuedAt,
+    sharesIssued,
+    offset,
+    request,
+    idempotencyKey,
+    principal,
+    requestId,
+  } = record;
   // Fixed field order keeps the trail readable line by line in kafka-console-consumer.
-  return JSON.stringify({ id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request, idempotencyKey });
+  return JSON.stringify({
+    id,
+    class: shareClass,
+    number,
+    name,
+    amount,
+    issuedAt,
+    sharesIssued,
+    offset,
+    request,
+    idempotencyKey,
+    principal,
+    requestId,
+  });
 }
 
 export class MalformedRecord extends Error {
@@ -40,7 +68,20 @@ export function decodeRecord(key: string | null, value: string | null): Certific
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MalformedRecord('value is not a JSON object');
   const record = parsed as Record<string, unknown>;
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, offset, request, idempotencyKey } = record;
+  const {
+    id,
+    class: shareClass,
+    number,
+    name,
+    amount,
+    issuedAt,
+    sharesIssued,
+    offset,
+    request,
+    idempotencyKey,
+    principal,
+    requestId,
+  } = record;
   if (typeof shareClass !== 'string' || shareClass.length === 0) throw new MalformedRecord('class is missing');
   if (key !== shareClass) throw new MalformedRecord(`key ${JSON.stringify(key)} differs from class ${shareClass}`);
   if (!positiveInteger(number)) throw new MalformedRecord(`number ${JSON.stringify(number)} is not a positive integer`);
@@ -59,12 +100,19 @@ export function decodeRecord(key: string | null, value: string | null): Certific
     throw new MalformedRecord(`${String(id)}: request ${JSON.stringify(request)} is not a request id`);
   if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && isRecordedIdempotencyKey(idempotencyKey)))
     throw new MalformedRecord(`${String(id)}: idempotencyKey ${JSON.stringify(idempotencyKey)} is not an idempotency key`);
+  // Both or neither: a record written before principals were recorded has neither.
+  if ((principal !== undefined || requestId !== undefined) && !isPrincipalId(principal))
+    throw new MalformedRecord(`${String(id)}: principal ${JSON.stringify(principal)?.slice(0, 80)} is not a principal id`);
+  if (principal !== undefined && !isRequestId(requestId))
+    throw new MalformedRecord(`${String(id)}: requestId ${JSON.stringify(requestId)?.slice(0, 80)} is not a request id`);
   // Every field was checked above.
   return certificateRecord(
     record as unknown as Certificate,
     offset as number | undefined,
     request as string | undefined,
     idempotencyKey as string | undefined,
+    principal as string | undefined,
+    requestId as string | undefined,
   );
 }
 

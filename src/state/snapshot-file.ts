@@ -5,7 +5,9 @@ import type { IndexColumns } from '../core/certificate-index.js';
 import type { StateSnapshot } from '../core/log-state.js';
 import { stateDirectory } from './state-key.js';
 
-// Version 2 carries a keyed MAC where version 1 had a plain digest: a version 1 file is not read.
+// Version 2 carries a keyed MAC where version 1 had a plain digest, and its remembered keys are
+// scoped per principal (src/core/provenance.ts): a version-1 file is refused, and the log is read
+// from its start once: slower that one time, never wrong.
 const MAGIC = Buffer.from('CERTIFICATES-STATE-2\n');
 const MAC_BYTES = 32;
 

@@ -6,6 +6,7 @@ import { LogState } from '../../src/core/log-state.js';
 import type { ShareClassConfig } from '../../src/core/share-class.js';
 import { CertificateError } from '../../src/core/errors.js';
 import { FakeLedger, fakeInstance, foreignRecord, nextTurn, type AppendFate, type FakeInstance } from '../support/fake-ledger.js';
+import { asking } from '../support/requests.js';
 
 const CLASSES: ShareClassConfig[] = [
   { code: 'CS', authorized: 200 },
@@ -134,7 +135,7 @@ async function run({ writers, maxBatch, legacy, steps }: Schedule): Promise<void
       case 'request': {
         const index = asked.push({ class: action.class, name: `Request ${asked.length}`, amount: action.amount }) - 1;
         track(
-          target!.sequencers.issue(asked[index]!).then(
+          target!.sequencers.issue(asking(asked[index]!)).then(
             ({ certificate }) => (answers[index] = { certificate }),
             (error: unknown) => (answers[index] = { error }),
           ),

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { IssueRequest } from '../../src/core/certificate.js';
 import { DEFAULTS } from '../../src/config.js';
 import { LogState } from '../../src/core/log-state.js';
+import { scopedKey } from '../../src/core/provenance.js';
+import type { CertificateError } from '../../src/core/errors.js';
 import { FakeLedger, fakeInstance, foreignRecord } from '../support/fake-ledger.js';
+import { asking, TEST_PRINCIPAL } from '../support/requests.js';
 
 // Within a day of the fake log's own certificates (2026-01-01T00:00:0N), so their keys are remembered.
 const NOW = () => new Date('2026-01-01T01:00:00.000Z');
@@ -10,12 +13,8 @@ const CLASSES = [
   { code: 'CS', authorized: 1000 },
   { code: 'PS', authorized: 50 },
 ];
-const keyed = (key: string, amount = 10, name = 'Ada', shareClass = 'CS'): IssueRequest => ({
-  class: shareClass,
-  name,
-  amount,
-  idempotencyKey: key,
-});
+const keyed = (key: string, amount = 10, name = 'Ada', shareClass = 'CS', principal = TEST_PRINCIPAL): IssueRequest =>
+  asking({ class: shareClass, name, amount, idempotencyKey: key }, principal);
 const start = (ledger: FakeLedger) => fakeInstance(ledger, CLASSES, { now: NOW });
 /** The valid records of the log carrying `key`. */
 const withKey = (ledger: FakeLedger, key: string) => {
@@ -45,10 +44,73 @@ describe('Idempotency-Key on the writer (pure sequencing logic, in-memory log)',
     for (const other of [keyed('k1', 11), keyed('k1', 10, 'Bob'), keyed('k1', 10, 'Ada', 'PS')]) {
       await expect(sequencers.issue(other)).rejects.toMatchObject({
         code: 'idempotency_key_reused',
-        details: { idempotencyKey: 'k1', certificate: 'CS-1' },
+        details: { idempotencyKey: 'k1' },
       });
     }
     expect(ledger.records).toHaveLength(1);
+  });
+
+  it('says in a 422 that the key asked for something else first, never what: no name, amount or certificate of the first request', async () => {
+    const ledger = new FakeLedger();
+    const { sequencers } = await start(ledger);
+    await sequencers.issue(keyed('k1', 432, 'Zelda Firstrequest'));
+    ledger.hold();
+    const inFlight = sequencers.issue(keyed('k2', 87, 'Yuri Inflight'));
+    await ledger.waitForHeld();
+    // One refused by the log's certificate, one by the request still in flight.
+    const refused = (request: IssueRequest): Promise<CertificateError> =>
+      sequencers.issue(request).then(
+        () => expect.fail('expected idempotency_key_reused'),
+        (error: unknown) => error as CertificateError,
+      );
+    const refusals = [await refused(keyed('k1', 1, 'Bob')), await refused(keyed('k2', 1, 'Bob'))];
+    ledger.release();
+    await inFlight;
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({ code: 'idempotency_key_reused' });
+      const told = JSON.stringify({ message: refusal.message, details: refusal.details });
+      for (const secret of ['Zelda', '432', 'CS-1', 'Yuri', '87', 'CS-2']) expect(told).not.toContain(secret);
+    }
+  });
+
+  it('scopes keys per principal: another principal with the same key gets its own certificate, in flight or from the log, and each retry replays its own', async () => {
+    const ledger = new FakeLedger();
+    const { sequencers } = await start(ledger);
+    ledger.hold();
+    const alice = sequencers.issue(keyed('shared', 10, 'Alice', 'CS', 'key:alice'));
+    const bob = sequencers.issue(keyed('shared', 20, 'Bob', 'CS', 'key:bob'));
+    await ledger.waitForHeld();
+    ledger.release();
+    const issued = await Promise.all([alice, bob]);
+    expect(issued.map(({ certificate, replayed }) => [certificate.name, replayed])).toEqual([
+      ['Alice', false],
+      ['Bob', false],
+    ]);
+    // From the log now: a third principal is issued anew, the first two replay their own.
+    const carol = await sequencers.issue(keyed('shared', 30, 'Carol', 'CS', 'key:carol'));
+    const retries = await Promise.all([
+      sequencers.issue(keyed('shared', 10, 'Alice', 'CS', 'key:alice')),
+      sequencers.issue(keyed('shared', 20, 'Bob', 'CS', 'key:bob')),
+    ]);
+    expect([carol.certificate.id, carol.replayed]).toEqual(['CS-3', false]);
+    expect(retries).toEqual([
+      { certificate: issued[0]!.certificate, replayed: true },
+      { certificate: issued[1]!.certificate, replayed: true },
+    ]);
+    expect(ledger.records.map((record) => [record.id, record.idempotencyKey, record.principal])).toEqual([
+      ['CS-1', 'shared', 'key:alice'],
+      ['CS-2', 'shared', 'key:bob'],
+      ['CS-3', 'shared', 'key:carol'],
+    ]);
+  });
+
+  it('keeps a key recorded before principals were (no principal) in its bare scope: no principal’s request replays or is refused by it', async () => {
+    const ledger = new FakeLedger();
+    ledger.inject([foreignRecord('CS', 1, { offset: 0, amount: 10, idempotencyKey: 'legacy' })]);
+    const { sequencers, state } = await start(ledger);
+    const issued = await sequencers.issue(keyed('legacy', 99, 'Someone Else'));
+    expect([issued.certificate.id, issued.replayed]).toEqual(['CS-2', false]);
+    expect(state.recall(scopedKey(undefined, 'legacy'), NOW().getTime())?.id).toBe('CS-1');
   });
 
   it('makes one certificate of 40 concurrent requests with one key; the others wait for it and replay it', async () => {
@@ -70,7 +132,7 @@ describe('Idempotency-Key on the writer (pure sequencing logic, in-memory log)',
     const ledger = new FakeLedger();
     const { sequencers } = await start(ledger);
     // Another instance (the writer before a failover) issued the key; this one has not read it yet.
-    ledger.inject([foreignRecord('CS', 1, { offset: 0, amount: 10, idempotencyKey: 'k1' })]);
+    ledger.inject([foreignRecord('CS', 1, { offset: 0, amount: 10, idempotencyKey: 'k1', principal: TEST_PRINCIPAL })]);
     const { certificate, replayed } = await sequencers.issue({ ...keyed('k1'), name: 'Holder 1' });
     expect([certificate.id, replayed]).toEqual(['CS-1', true]);
     expect(withKey(ledger, 'k1')).toEqual(['CS-1']);
@@ -120,7 +182,7 @@ describe('Idempotency-Key on the writer (pure sequencing logic, in-memory log)',
   it('leaves requests without a key as they were: the same body twice is two certificates', async () => {
     const ledger = new FakeLedger();
     const { sequencers } = await start(ledger);
-    const ask = { class: 'CS', name: 'Ada', amount: 1 };
+    const ask = asking({ class: 'CS', name: 'Ada', amount: 1 });
     const [one, two] = [await sequencers.issue(ask), await sequencers.issue(ask)];
     expect([one.certificate.id, two.certificate.id, one.replayed, two.replayed]).toEqual(['CS-1', 'CS-2', false, false]);
     expect(ledger.records.every((record) => record.idempotencyKey === undefined)).toBe(true);

@@ -4,9 +4,10 @@ import type { ActorObserver } from '../../src/actors/observer.js';
 import type { ActorOptions } from '../../src/actors/share-class-actor.js';
 import { CertificateError } from '../../src/core/errors.js';
 import { FakeLedger, fakeInstance, foreignRecord, nextTurn } from '../support/fake-ledger.js';
+import { asking } from '../support/requests.js';
 
 const NOW = () => new Date('2026-01-02T03:04:05.000Z');
-const ask = (amount: number, name = 'Ada', shareClass = 'CS') => ({ class: shareClass, name, amount });
+const ask = (amount: number, name = 'Ada', shareClass = 'CS') => asking({ class: shareClass, name, amount });
 
 /** One instance on the ledger with class CS (and PS, 50 shares), reporting to `events` what its actors tell. */
 function instance(ledger: FakeLedger, authorized = 1000, options: Partial<ActorOptions> = {}) {

@@ -282,3 +282,57 @@ describe('log audit: idempotency keys', () => {
     expect(judge({ windowMs: 60_000, maxKeys: 2 }).ok).toBe(false);
   });
 });
+
+describe('log audit: who asked (principal and request id)', () => {
+  const by = (principal: string, requestId: string) => ({ principal, requestId });
+  // CS-1 predates principals; CS-2 and CS-3 come from two principals using the same key.
+  const log = landed([
+    { ...cs1, idempotencyKey: 'order-7' },
+    { ...cs2, idempotencyKey: 'order-7', ...by('key:alice', 'r-2') },
+    { ...cs3, idempotencyKey: 'order-7', ...by('oidc:https://id.example#bob', 'r-3') },
+  ]);
+
+  it('passes one key used by two principals and by a record without one: each is its own scope', () => {
+    expect(auditLog(log)).toMatchObject({ ok: true, violations: [] });
+  });
+
+  it('still fails a second certificate for a key in the same scope: the same principal, or two records without one', () => {
+    const again = landed([
+      ...log.map(({ record }) => record!),
+      { ...certificates('CS', 4, 1)[0]!, idempotencyKey: 'order-7', ...by('key:alice', 'r-4') },
+    ]);
+    expect(auditLog(again).violations).toEqual([
+      {
+        offset: 3,
+        message: 'CS-4 at offset 3 was issued for Idempotency-Key "order-7", which CS-2 already answered: one request, two certificates',
+      },
+    ]);
+    const legacyTwice = landed([
+      { ...cs1, idempotencyKey: 'order-7' },
+      { ...cs2, idempotencyKey: 'order-7' },
+    ]);
+    expect(auditLog(legacyTwice).ok).toBe(false);
+  });
+
+  it('counts certificates and shares by principal, what predates principals as unknown and last; void records count for no one', () => {
+    const withVoid = [...log, misplaced({ ...certificates('CS', 4, 1)[0]!, ...by('key:alice', 'r-9') } as Certificate, 3, 9)];
+    expect(auditLog(withVoid).principals).toEqual([
+      { principal: 'key:alice', certificates: 1, shares: 10 },
+      { principal: 'oidc:https://id.example#bob', certificates: 1, shares: 10 },
+      { principal: 'unknown', certificates: 1, shares: 10 },
+    ]);
+  });
+
+  it('prints the by-principal table between the class table and the verdict only when asked', () => {
+    const report = auditLog(log);
+    expect(formatReport(report)).not.toContain('principal');
+    expect(formatReport(report, { byPrincipal: true }).split('\n').slice(3, 9)).toEqual([
+      '',
+      'principal                    certificates  shares',
+      'key:alice                               1      10',
+      'oidc:https://id.example#bob             1      10',
+      'unknown                                 1      10',
+      '',
+    ]);
+  });
+});

@@ -36,7 +36,12 @@ const stating = (records: readonly Certificate[]): string[] => records.map((reco
 describe('npm run audit against a real broker', () => {
   const kafka = new Kafka({ clientId: 'audit-cli-test', brokers: broker().brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
-  const topics = { sound: uniqueTopic('audit-sound'), broken: uniqueTopic('audit-broken'), raced: uniqueTopic('audit-void') };
+  const topics = {
+    sound: uniqueTopic('audit-sound'),
+    broken: uniqueTopic('audit-broken'),
+    raced: uniqueTopic('audit-void'),
+    principals: uniqueTopic('audit-principals'),
+  };
   const dir = mkdtempSync(join(tmpdir(), 'audit-'));
 
   /** Creates the topic and writes these values, keyed by class, at offsets 0, 1, 2, … in one produce. */
@@ -56,11 +61,19 @@ describe('npm run audit against a real broker', () => {
         'PS',
       ),
     ]);
-    const [cs1, cs2, , cs4] = certificates('CS', 1, 4);
+    const [cs1, cs2, cs3, cs4] = certificates('CS', 1, 4);
     await write(topics.broken, [...keyed(stating([cs1!, cs2!])), ...keyed([value(cs4!, 2), '{"id":"CS-5",'])]);
     // Two writers that both read an empty log: the first one's CS-1 landed at 0, the other's batch
     // (CS-1 and CS-2, stated for offsets 0 and 1) landed right after it, at 1 and 2.
     await write(topics.raced, keyed([value(cs1!, 0), value({ ...cs1!, name: 'Second writer' }, 0), value(cs2!, 1)]));
+    // CS-1 was written before records named their principal; then two principals issue, one of them twice.
+    const by = (record: Certificate, offset: number, principal: string): string =>
+      JSON.stringify({ ...JSON.parse(value(record, offset)), principal, requestId: `req-${offset}` });
+    const [ps1] = certificates('PS', 1, 1, 7);
+    await write(topics.principals, [
+      ...keyed([value(cs1!, 0), by(cs2!, 1, 'key:alice'), by(cs3!, 2, 'oidc:https://id.example#bob')]),
+      ...keyed([by(ps1!, 3, 'key:alice')], 'PS'),
+    ]);
   });
   afterAll(async () => {
     await producer.disconnect();
@@ -127,6 +140,18 @@ describe('npm run audit against a real broker', () => {
     const differs = await audit(topics.raced, ['--acknowledged', loser]);
     expect(differs.code).toBe(1);
     expect(differs.stdout).toContain('CS-1 at offset 0: acknowledged with name "Second writer", the log says "Holder 1"');
+  });
+
+  it('lists certificates and shares by principal with --by-principal, records without one as unknown', async () => {
+    const result = await audit(topics.principals, ['--by-principal']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('4 records read');
+    expect(result.stdout).toMatch(/^principal +certificates +shares$/m);
+    expect(result.stdout).toMatch(/^key:alice +2 +17$/m);
+    expect(result.stdout).toMatch(/^oidc:https:\/\/id\.example#bob +1 +10$/m);
+    expect(result.stdout).toMatch(/^unknown +1 +10$/m);
+    expect(result.stdout).toContain('OK:');
+    expect((await audit(topics.principals)).stdout).not.toMatch(/^principal /m);
   });
 
   it('exits 2, without creating it, when the topic does not exist', async () => {

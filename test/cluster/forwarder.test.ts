@@ -5,6 +5,7 @@ import type { IssueRequest } from '../../src/core/certificate.js';
 import { FORWARD_PATH } from '../../src/cluster/forward-protocol.js';
 import { Forwarder } from '../../src/cluster/forwarder.js';
 import { freePort } from '../support/service.js';
+import { asking } from '../support/requests.js';
 
 const servers: Server[] = [];
 const forwarders: Forwarder[] = [];
@@ -36,7 +37,7 @@ function forwarder(timeoutMs = 2000): Forwarder {
   return created;
 }
 
-const request = (index: number): IssueRequest => ({ class: 'CS', name: `Holder ${index}`, amount: 1 + (index % 5) });
+const request = (index: number): IssueRequest => asking({ class: 'CS', name: `Holder ${index}`, amount: 1 + (index % 5) });
 
 describe('Forwarder', () => {
   it('coalesces requests that wait while a call is in flight into one call, and answers each with its own result', async () => {

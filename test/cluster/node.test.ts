@@ -7,6 +7,7 @@ import { ClusterNode, type Election, type NodeObserver } from '../../src/cluster
 import type { LoggedRecord } from '../../src/core/certificate.js';
 import type { LogFollower } from '../../src/core/ledger.js';
 import { FakeLedger, fakeInstance, foreignRecord, nextTurn } from '../support/fake-ledger.js';
+import { asking } from '../support/requests.js';
 
 const URL_OF_THIS = 'http://127.0.0.1:1';
 const FORMER_WRITER = 'http://127.0.0.1:2';
@@ -114,7 +115,7 @@ describe('which writer an instance names', () => {
     const node = await startedNode(election);
     node.assigned('follower');
     await election.answer(0, former);
-    const issued = node.issue({ class: 'CS', name: 'Salt Bae', amount: 10 });
+    const issued = node.issue(asking({ class: 'CS', name: 'Salt Bae', amount: 10 }));
     await new Promise((resolve) => setTimeout(resolve, 50));
     node.assigned('writer');
     expect((await issued).certificate.id).toBe('CS-1');
@@ -179,10 +180,10 @@ describe('a writer that steps down', () => {
     const election = new HeldElection();
     const node = await startedNode(election, ledger, observer);
     node.assigned('writer');
-    await node.issue({ class: 'CS', name: 'First', amount: 1 });
+    await node.issue(asking({ class: 'CS', name: 'First', amount: 1 }));
     const followsAsWriter = ledger.follows;
     ledger.hold();
-    const inFlight = node.issue({ class: 'CS', name: 'Second', amount: 1 });
+    const inFlight = node.issue(asking({ class: 'CS', name: 'Second', amount: 1 }));
     await ledger.waitForHeld();
     node.assigned('follower');
     await nextTurn();

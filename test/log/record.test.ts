@@ -9,8 +9,9 @@ describe('record codec', () => {
     expect(decodeRecord('CS', encodeValue(sample!))).toEqual(sample);
   });
 
-  it('writes fields in a fixed, readable order, the stated offset, request and idempotency key last', () => {
-    expect(Object.keys(JSON.parse(encodeValue({ ...sample!, offset: 41, request: 'a1-7', idempotencyKey: 'k-1' })))).toEqual([
+  it('writes fields in a fixed, readable order, the stated offset, request and idempotency key, then principal and request id last', () => {
+    const full = { ...sample!, offset: 41, request: 'a1-7', idempotencyKey: 'k-1', principal: 'key:k1', requestId: 'r-1' };
+    expect(Object.keys(JSON.parse(encodeValue(full)))).toEqual([
       'id',
       'class',
       'number',
@@ -21,7 +22,26 @@ describe('record codec', () => {
       'offset',
       'request',
       'idempotencyKey',
+      'principal',
+      'requestId',
     ]);
+  });
+
+  it('round-trips the principal and the request id, and writes neither for a record without them', () => {
+    const issued = { ...sample!, offset: 41, request: 'a1-7', principal: 'oidc:https://id.example#user 7', requestId: 'Zq3-1a' };
+    expect(decodeRecord('CS', encodeValue(issued))).toEqual(issued);
+    const keyed = { ...issued, idempotencyKey: 'k-1', principal: 'key:9f2c' };
+    expect(decodeRecord('CS', encodeValue(keyed))).toEqual(keyed);
+    expect(encodeValue({ ...sample!, offset: 41 })).not.toMatch(/principal|requestId/);
+  });
+
+  it('reads a record written before principals were recorded as valid, with the principal unknown (undefined)', () => {
+    // The exact line a build before this change wrote.
+    const before =
+      '{"id":"CS-4","class":"CS","number":4,"name":"Holder 4","amount":5,"issuedAt":"2026-01-01T00:00:04.000Z","sharesIssued":20,"offset":3,"request":"0a1b2c3d4e5f-7","idempotencyKey":"k-1"}';
+    const record = decodeRecord('CS', before);
+    expect(record).toMatchObject({ id: 'CS-4', idempotencyKey: 'k-1' });
+    expect([record.principal, record.requestId, Object.hasOwn(record, 'principal')]).toEqual([undefined, undefined, false]);
   });
 
   it('round-trips the stated offset and request, and reads a record written before scale-out without them', () => {
@@ -58,6 +78,14 @@ describe('record codec', () => {
     ['an idempotency key with a non-ASCII character', 'CS', JSON.stringify({ ...sample, idempotencyKey: 'caf\u00e9' })],
     ['an idempotency key longer than 255 characters', 'CS', JSON.stringify({ ...sample, idempotencyKey: 'k'.repeat(256) })],
     ['an idempotency key that is no string', 'CS', JSON.stringify({ ...sample, idempotencyKey: 7 })],
+    ['an empty principal', 'CS', JSON.stringify({ ...sample, principal: '', requestId: 'r-1' })],
+    ['a principal longer than 600 characters', 'CS', JSON.stringify({ ...sample, principal: `key:${'k'.repeat(597)}`, requestId: 'r-1' })],
+    ['a principal that is no string', 'CS', JSON.stringify({ ...sample, principal: 7, requestId: 'r-1' })],
+    ['a principal without a request id', 'CS', JSON.stringify({ ...sample, principal: 'key:k1' })],
+    ['a request id without a principal', 'CS', JSON.stringify({ ...sample, requestId: 'r-1' })],
+    ['an empty request id', 'CS', JSON.stringify({ ...sample, principal: 'key:k1', requestId: '' })],
+    ['a request id with a space', 'CS', JSON.stringify({ ...sample, principal: 'key:k1', requestId: 'r 1' })],
+    ['a request id longer than 64 characters', 'CS', JSON.stringify({ ...sample, principal: 'key:k1', requestId: 'r'.repeat(65) })],
   ])('rejects %s', (_, key, value) => {
     expect(() => decodeRecord(key, value)).toThrow(MalformedRecord);
   });

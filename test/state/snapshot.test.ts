@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
 import { LogState } from '../../src/core/log-state.js';
+import { scopedKey } from '../../src/core/provenance.js';
 import { SnapshotFile } from '../../src/state/snapshot-file.js';
 import { GENERATED_KEY_FILE, stateKey } from '../../src/state/state-key.js';
 
@@ -48,6 +49,8 @@ function build(count: number): LoggedRecord[] {
       offset: offset % 13 === 7 ? offset - 1 : offset,
       request: `r-${offset}`,
       ...(offset % 4 === 1 ? { idempotencyKey: `key-${offset % 200}` } : {}),
+      // Half of the keyed records name their principal: the same key is then remembered in several scopes.
+      ...(offset % 8 === 1 ? { principal: `key:p${offset % 3}`, requestId: `q-${offset}` } : {}),
     };
     entries.push({ offset, record });
     if (record.offset === offset && record.sharesIssued <= (shareClass === 'PS' ? 500 : 1_000_000)) {
@@ -76,7 +79,10 @@ const NOT_AUTHENTICATED =
 
 describe('a state snapshot', () => {
   const entries = build(3000);
-  const probeKeys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
+  const probeKeys = Array.from({ length: 200 }, (_, i) => `key-${i}`).flatMap((key) => [
+    key,
+    ...['key:p0', 'key:p1', 'key:p2'].map((principal) => scopedKey(principal, key)),
+  ]);
   const atMs = 1_764_000_000_000 + 2990 * 1000;
 
   it('restored from its file, gives the same state as reading the log, and goes on alike with the records after it', async () => {
@@ -97,6 +103,10 @@ describe('a state snapshot', () => {
     expect(after.voids).toBeGreaterThan(100);
     expect(after.keys).toBeGreaterThan(10);
     expect(after.keys).toBeLessThanOrEqual(WINDOW.maxKeys);
+    // Keys in a principal's scope and bare ones both came through.
+    const recalled = probeKeys.filter((key) => restored.recall(key, atMs) !== undefined);
+    expect(recalled.some((key) => key.includes('\u0000'))).toBe(true);
+    expect(recalled.some((key) => !key.includes('\u0000'))).toBe(true);
     const next = { ...after.certificates.at(-1)!, request: 'probe' } as CertificateRecord;
     expect(restored.continuing([next])).toEqual(read.continuing([next]));
   });
@@ -170,6 +180,19 @@ describe('a state snapshot', () => {
     claiming.writeUInt32LE(0xffffffff, 'CERTIFICATES-STATE-2\n'.length);
     writeFileSync(file.path, claiming);
     expect(await file.load()).toEqual({ reason: 'damaged (sizes differ)' });
+  });
+
+  it('is refused when written by a version before keys were scoped per principal (CERTIFICATES-STATE-1)', async () => {
+    const read = new LogState(CLASSES, WINDOW);
+    read.apply(entries.slice(0, 300));
+    const file = new SnapshotFile(dir, 'version-1', KEY);
+    await file.save(read.snapshot());
+    const current = readFileSync(file.path);
+    expect(current.subarray(0, 21).toString()).toBe('CERTIFICATES-STATE-2\n');
+    const older = Buffer.from(current);
+    older.write('CERTIFICATES-STATE-1\n', 0);
+    writeFileSync(file.path, older);
+    expect(await file.load()).toEqual({ reason: 'not a snapshot of this version' });
   });
 });
 

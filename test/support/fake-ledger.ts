@@ -185,13 +185,14 @@ export class FakeLedger implements Ledger {
 export function foreignRecord(
   shareClass: string,
   number: number,
-  fields: { offset?: number; amount?: number; sharesIssued?: number; request?: string; idempotencyKey?: string } = {},
+  fields: { offset?: number; amount?: number; sharesIssued?: number; request?: string; idempotencyKey?: string; principal?: string } = {},
 ): CertificateRecord {
   const [record] = certificates(shareClass, number, 1, fields.amount ?? 1);
   return {
     ...record!,
     ...(fields.sharesIssued === undefined ? {} : { sharesIssued: fields.sharesIssued }),
     ...(fields.idempotencyKey === undefined ? {} : { idempotencyKey: fields.idempotencyKey }),
+    ...(fields.principal === undefined ? {} : { principal: fields.principal, requestId: `other-request-${shareClass}-${number}` }),
     ...(fields.offset === undefined ? {} : { offset: fields.offset, request: fields.request ?? `other-${shareClass}-${number}` }),
   };
 }

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { IssueRequest, Issued } from '../core/certificate.js';
 import { encodeResult, FORWARD_PATH, MAX_FORWARDED_REQUESTS, type ForwardBody } from '../cluster/forward-protocol.js';
 import { CertificateError, isCertificateError } from '../core/errors.js';
-import { readJsonBody, type BodyLimits } from './body.js';
+import { provenJson } from './cluster-proof.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
 export interface ForwardedIssuer {
@@ -19,19 +19,18 @@ function parseForwarded(item: unknown): IssueRequest {
 }
 
 /** Forwarded requests may carry a whole call: room for that many of the largest requests. */
-const FORWARD_MAX_BYTES = MAX_FORWARDED_REQUESTS * 5000;
+export const FORWARD_MAX_BYTES = MAX_FORWARDED_REQUESTS * 5000;
 
 /**
  * The writer's side of forwarding: many requests in one call, each validated here as if it came
  * directly (a writer trusts no one's validation), each answered on its own. Refused whole with
- * `not_writer` when this instance does not write, so the follower may send it elsewhere.
+ * `not_writer` when this instance does not write, so the follower may send it elsewhere. Mounted
+ * only on the internal listener, behind the cluster's proof (src/http/internal-app.ts).
  */
-export function forwardRoutes(router: Router, issuer: ForwardedIssuer, limits: BodyLimits): void {
+export function forwardRoutes(router: Router, issuer: ForwardedIssuer): void {
   router.post(FORWARD_PATH, async (ctx) => {
     // Unchecked until each request is parsed below: a writer trusts no one's validation.
-    const body = (await readJsonBody(ctx, { ...limits, maxBytes: FORWARD_MAX_BYTES })) as Partial<
-      Record<keyof ForwardBody, unknown>
-    > | null;
+    const body = provenJson(ctx) as Partial<Record<keyof ForwardBody, unknown>> | null;
     const items = body?.requests;
     if (!Array.isArray(items) || items.length === 0 || items.length > MAX_FORWARDED_REQUESTS) {
       throw new CertificateError('invalid_body', `Expected {"requests":[…]} with 1 to ${MAX_FORWARDED_REQUESTS} issue requests`);

@@ -73,6 +73,8 @@ describe('a rogue member of the election group (Kafka credentials, no cluster se
         `[rogue] while two rogues sat in the group: ${JSON.stringify(after)}; rogues received ${seen.map((s) => s.received).join(' and ')} requests; ` +
           `their joins: ${JSON.stringify(seen.map((s) => s.joins))}; 503s: ${JSON.stringify([...new Set(retryable.map((outcome) => outcome.code))])}`,
       );
+      // A legitimate instance led the group throughout, and its assignments never gave a rogue the writer's seat.
+      expect(seen.flatMap((s) => s.joins).filter((join) => join.isLeader || join.holdsPartition)).toEqual([]);
       expect(seen.map((s) => ({ received: s.received, paths: s.paths }))).toEqual([
         { received: 0, paths: [] },
         { received: 0, paths: [] },

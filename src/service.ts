@@ -142,6 +142,12 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
       // The role stays until the group assigns one again: a writer cut off from the group writes only
       // what the log's rule judges, and while the broker is unreachable nobody else can write anyway.
       onLost: (error) => logger?.warn({ err: error }, 'writer election membership lost; rejoining'),
+      // No legitimate instance writes while it holds the seat: followers answer 503 no_writer. Kafka's ACLs on the group keep it out.
+      onUnprovenWriter: (member) =>
+        logger?.error(
+          { ...member, group: settings.cluster.writerGroup },
+          'the writer election group gave the partition to a member that does not prove it belongs (no cluster secret): not forwarding to it',
+        ),
     },
     clusterAuth,
   );

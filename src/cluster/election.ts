@@ -22,6 +22,8 @@ export interface ElectionCallbacks {
   readonly onGeneration: (generation: number) => void;
   /** The group membership failed; kafkajs rejoins by itself, and the next assignment gives the role. */
   readonly onLost: (error: unknown) => void;
+  /** The partition is held by a member whose metadata does not prove it belongs: told once per such member. */
+  readonly onUnprovenWriter?: (member: { readonly memberId: string; readonly clientId: string; readonly clientHost: string }) => void;
 }
 
 const ASSIGNER = 'certificates-writer';
@@ -101,6 +103,8 @@ export class WriterElection {
   private consumer: Consumer | undefined;
   private admin: Promise<Admin> | undefined;
   private generation: number | undefined;
+  /** The last unproven partition holder told of, so that it is told once. */
+  private unprovenTold: string | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -166,8 +170,14 @@ export class WriterElection {
       for (const member of groups[0]?.members ?? []) {
         if (member.memberAssignment.length === 0) continue;
         const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+        if (!assignment?.assignment[topic]?.includes(0)) continue;
         // The partition's holder is the writer only if it proves it is a member: a follower never forwards elsewhere.
-        if (assignment?.assignment[topic]?.includes(0)) return provenCandidate(groupId, member.memberMetadata, this.proof)?.url;
+        const url = provenCandidate(groupId, member.memberMetadata, this.proof)?.url;
+        if (url === undefined && member.memberId !== this.unprovenTold) {
+          this.unprovenTold = member.memberId;
+          this.callbacks.onUnprovenWriter?.({ memberId: member.memberId, clientId: member.clientId, clientHost: member.clientHost });
+        }
+        return url;
       }
       return undefined;
     } catch (error) {

@@ -22,10 +22,16 @@ const proven = new WeakMap<Context, Proven>();
 export function provenCalls(proof: CallProof, limits: BodyLimits): Middleware {
   return async (ctx, next) => {
     const header = ctx.get(PROOF_HEADER);
-    // Refused before a body is read: a caller without a proof costs no buffering.
-    if (header === '') proof.verifyRequest(ctx.method, ctx.url, undefined, '');
-    const body = await readJsonBytes(ctx, limits);
-    proven.set(ctx, { nonce: proof.verifyRequest(ctx.method, ctx.url, header, body), body });
+    try {
+      // Refused before a body is read: a caller without a proof costs no buffering.
+      if (header === '') proof.verifyRequest(ctx.method, ctx.url, undefined, '');
+      const body = await readJsonBytes(ctx, limits);
+      proven.set(ctx, { nonce: proof.verifyRequest(ctx.method, ctx.url, header, body), body });
+    } catch (error) {
+      // Whatever a refused caller still sends is not read: its connection ends with the answer.
+      ctx.set('Connection', 'close');
+      throw error;
+    }
     await next();
   };
 }

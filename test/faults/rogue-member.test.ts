@@ -123,6 +123,10 @@ describe('a rogue member of the election group (Kafka credentials, no cluster se
       const seen = await rogue.seen();
       expect(seen.joins.at(-1)).toMatchObject({ isLeader: true, holdsPartition: true });
       expect(seen.received).toBe(0);
+      // Operators are told, once, in the followers' logs.
+      for (const instance of instances) {
+        expect(instance.output().match(/does not prove it belongs/g)).toHaveLength(1);
+      }
       // The followers name no writer: the member holding the partition proves nothing.
       for (const instance of instances)
         expect(await instanceStatus(instance.url)).toMatchObject({ ready: false, role: 'follower', writerUrl: undefined });

@@ -95,7 +95,8 @@ export function chooseWriter(
 /**
  * Elects one writer through a Kafka consumer group on the certificates topic: the member assigned
  * its only partition writes. A custom assigner (run by the group's leader) makes the choice and
- * every member's metadata carries its URL, so any member can find the writer by describing the group.
+ * every member's metadata carries its URL, signed with the cluster secret, so any member can find the
+ * writer by describing the group and believe only members.
  * The consumer never reads: the writer pauses the partition it is given, and the group is used only
  * for membership, heartbeats and fencing by generation.
  */

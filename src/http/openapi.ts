@@ -1,5 +1,4 @@
 import { CERTIFICATE_NUMBER_PATTERN, IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH } from '../core/certificate.js';
-import { MAX_FORWARDED_REQUESTS } from '../cluster/forward-protocol.js';
 import type { ShareClassConfig } from '../core/share-class.js';
 import { ERROR_CODES } from '../core/errors.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
@@ -85,59 +84,6 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
       '503': retryable(
         'shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed; a retry with the same Idempotency-Key gets it exactly once',
       ),
-    },
-  };
-
-  const forwarded = {
-    operationId: 'issueForwarded',
-    tags: ['Between instances'],
-    summary: 'Instance to instance: the requests a follower forwards to the writer, many in one call',
-    description: 'Internal; clients use POST /. Each request is validated and answered on its own, in order.',
-    requestBody: {
-      required: true,
-      content: json({
-        type: 'object',
-        required: ['requests'],
-        properties: {
-          requests: {
-            type: 'array',
-            minItems: 1,
-            maxItems: MAX_FORWARDED_REQUESTS,
-            // Any value: each is validated on its own, and a bad one is answered with its error in
-            // `results` rather than failing the requests forwarded beside it.
-            items: {
-              description:
-                'A ForwardedRequest (components/schemas); one that is not is answered with its error (e.g. invalid_name) in results',
-            },
-          },
-        },
-      }),
-    },
-    responses: {
-      '200': ok('One result per request, in order', {
-        type: 'object',
-        required: ['results'],
-        properties: {
-          results: {
-            type: 'array',
-            items: {
-              oneOf: [
-                {
-                  type: 'object',
-                  required: ['certificate'],
-                  properties: { certificate: { $ref: '#/components/schemas/Certificate' }, replayed: { const: true } },
-                },
-                { $ref: '#/components/schemas/Error' },
-              ],
-            },
-          },
-        },
-      }),
-      '400': error(`invalid_json or invalid_body: not {"requests":[…]} with 1 to ${MAX_FORWARDED_REQUESTS} items`),
-      '408': retryable('request_timeout'),
-      '413': error('payload_too_large'),
-      '415': error('unsupported_media_type'),
-      '503': retryable('not_writer: this instance is not the writer; nothing was issued'),
     },
   };
 
@@ -240,7 +186,6 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
           },
         },
       },
-      '/internal/issue': { post: forwarded },
       '/healthz': {
         get: {
           operationId: 'health',
@@ -312,20 +257,6 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
           additionalProperties: false,
           required: ['name', 'amount', 'class'],
           properties: issueRequestProperties,
-        },
-        ForwardedRequest: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name', 'amount', 'class'],
-          properties: {
-            ...issueRequestProperties,
-            idempotencyKey: {
-              type: 'string',
-              maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
-              pattern: IDEMPOTENCY_KEY_PATTERN,
-              description: "The client's Idempotency-Key",
-            },
-          },
         },
         Certificate: {
           type: 'object',

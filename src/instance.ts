@@ -1,9 +1,8 @@
 import type { Server } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { gracefulClose } from './http/graceful-close.js';
-import { createInternalApp } from './http/internal-app.js';
+import { createInternalApp, listenInternal } from './http/internal-app.js';
 import { startEmbeddedBroker } from './log/embedded-broker.js';
 import type { Logger } from './monitoring/logger.js';
 import { printer } from './paper/printer.js';
@@ -67,20 +66,16 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 30_000;
   const closeServer = gracefulClose(server);
-  const internalApp = createInternalApp({
-    issuer: service.node,
-    proof: service.clusterAuth,
-    onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
-  });
-  const { tls } = config.internal;
-  const internalServer: Server =
-    tls === undefined
-      ? internalApp.listen(config.internal.port, config.http.host)
-      : createTlsServer({ cert: tls.cert, key: tls.key }, internalApp.callback()).listen(config.internal.port, config.http.host);
-  internalServer.keepAliveTimeout = 65_000;
-  internalServer.requestTimeout = 30_000;
-  const closeInternal = gracefulClose(internalServer);
-  await Promise.all([server, internalServer].map((listener) => new Promise<void>((resolve) => listener.once('listening', resolve))));
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const internal = await listenInternal(
+    createInternalApp({
+      issuer: service.node,
+      proof: service.clusterAuth,
+      onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
+    }),
+    config.http.host,
+    config.internal,
+  );
   logger.info(
     {
       port: config.http.port,
@@ -94,11 +89,11 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   return {
     service,
     server,
-    internalServer,
+    internalServer: internal.server,
     async close() {
       // Stop accepting connections and answer every request already taken (forwarded calls too)
       // while the actors still issue, then let the actors finish whatever is left and close the log.
-      await Promise.all([closeServer(CLOSE_TIMEOUT_MS), closeInternal(CLOSE_TIMEOUT_MS)]);
+      await Promise.all([closeServer(CLOSE_TIMEOUT_MS), internal.close(CLOSE_TIMEOUT_MS)]);
       await service.close();
       await paper.close();
     },

@@ -30,6 +30,8 @@ export function provenCalls(proof: CallProof, limits: BodyLimits): Middleware {
     } catch (error) {
       // Whatever a refused caller still sends is not read: its connection ends with the answer.
       ctx.set('Connection', 'close');
+      // The scheme a caller must use here: the cluster's proof, not the public API's credentials.
+      ctx.set('WWW-Authenticate', 'Cluster-Proof');
       throw error;
     }
     await next();

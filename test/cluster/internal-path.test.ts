@@ -16,6 +16,7 @@ interface Answer {
   readonly status: number;
   readonly text: string;
   readonly proof: string | null;
+  readonly challenge: string | null;
 }
 
 async function call(url: string, headers: Record<string, string> = {}, sent: string = body): Promise<Answer> {
@@ -24,7 +25,12 @@ async function call(url: string, headers: Record<string, string> = {}, sent: str
     headers: { 'content-type': 'application/json', ...headers },
     body: sent,
   });
-  return { status: response.status, text: await response.text(), proof: response.headers.get(PROOF_HEADER) };
+  return {
+    status: response.status,
+    text: await response.text(),
+    proof: response.headers.get(PROOF_HEADER),
+    challenge: response.headers.get('www-authenticate'),
+  };
 }
 
 /** A call signed as a follower signs it, with `signer`'s secret and clock. */
@@ -56,7 +62,7 @@ describe('the path between instances', () => {
   it('refuses a call without the cluster proof on the internal listener: 401 unauthenticated, unsigned, nothing issued', async () => {
     const internal = cluster.instances[writer]!.internalUrl;
     const none = await call(internal);
-    expect(none).toMatchObject({ status: 401, proof: null });
+    expect(none).toMatchObject({ status: 401, proof: null, challenge: 'Cluster-Proof' });
     expect(JSON.parse(none.text)).toEqual({
       error: {
         code: 'unauthenticated',

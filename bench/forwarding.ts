@@ -1,4 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClusterAuth, PROOF_HEADER } from '../src/cluster/cluster-auth.js';
 import { FORWARD_PATH } from '../src/cluster/forward-protocol.js';
 import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
 import { startChild, type Child } from '../test/support/child-process.js';
@@ -25,7 +30,7 @@ async function role(child: Child): Promise<string> {
   return body.role ?? 'unknown';
 }
 
-/** A load and how to count the certificates in its answers. */
+/** A load sent by autocannon, and how to count the certificates in its answers. */
 interface Load {
   readonly url: string;
   readonly body: object;
@@ -48,27 +53,75 @@ const posts = (target: Child, connections: number): Load => ({
 const CALL_SIZE = 5;
 
 /**
- * The calls two followers make, one in flight each, sent by the load generator instead: the writer's
- * cost per forwarded certificate with no follower taking the same cores. The classes are unlimited,
- * so every result in a 200 is a certificate.
+ * The calls two followers make, one in flight each, sent by the bench instead: the writer's cost per
+ * forwarded certificate with no follower taking the same cores. Each call is signed with the cluster
+ * secret as a follower signs it (a fresh nonce each: autocannon's fixed requests would be replays),
+ * and each answer's proof is checked. The classes are unlimited, so every result in a proven 200 is
+ * a certificate.
  */
-const calls = (writer: Child): Load => ({
-  url: `${writer.url}${FORWARD_PATH}`,
-  body: { requests: Array.from({ length: CALL_SIZE }, () => issueBody('CS')) },
-  connections: 2,
-  status: '200',
-  certificates: CALL_SIZE,
-});
+interface SignedCalls {
+  readonly internalUrl: string;
+  readonly proof: ClusterAuth;
+}
 
-async function measure(label: string, writer: Child, loads: readonly Load[], seconds: number) {
-  const writerCpu = cpuMeter(writer.pid);
-  const results = await Promise.all(
-    loads.map((load) =>
-      measureLoad({ url: load.url, bodies: [load.body], connections: load.connections, warmupSeconds: 0, measureSeconds: seconds }),
-    ),
+/** Loops of one call in flight each, for `seconds`: the certificates in proven answers, and every other outcome. */
+async function sendCalls(
+  { internalUrl, proof }: SignedCalls,
+  loops: number,
+  seconds: number,
+): Promise<{ certificates: number; other: number }> {
+  const body = JSON.stringify({ requests: Array.from({ length: CALL_SIZE }, () => issueBody('CS')) });
+  const deadline = Date.now() + seconds * 1000;
+  let certificates = 0;
+  let other = 0;
+  const call = (): Promise<void> =>
+    new Promise((resolve) => {
+      const { header, nonce } = proof.signRequest('POST', FORWARD_PATH, body);
+      const sent = request(`${internalUrl}${FORWARD_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [PROOF_HEADER]: header },
+      });
+      sent.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const answer = Buffer.concat(chunks);
+          if (response.statusCode === 200 && proof.answerProven(nonce, 200, response.headers[PROOF_HEADER] as string | undefined, answer)) {
+            certificates += CALL_SIZE;
+          } else other += 1;
+          resolve();
+        });
+      });
+      sent.on('error', () => {
+        other += 1;
+        resolve();
+      });
+      sent.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: loops }, async () => {
+      while (Date.now() < deadline) await call();
+    }),
   );
-  const answered = results.map((result, index) => result.statuses[loads[index]!.status] ?? 0);
-  const certificates = answered.reduce((sum, count, index) => sum + count * loads[index]!.certificates, 0);
+  return { certificates, other };
+}
+
+async function measure(label: string, writer: Child, loads: readonly Load[] | SignedCalls, seconds: number) {
+  const writerCpu = cpuMeter(writer.pid);
+  let certificates: number;
+  let other: number;
+  if ('proof' in loads) {
+    ({ certificates, other } = await sendCalls(loads, 2, seconds));
+  } else {
+    const results = await Promise.all(
+      loads.map((load) =>
+        measureLoad({ url: load.url, bodies: [load.body], connections: load.connections, warmupSeconds: 0, measureSeconds: seconds }),
+      ),
+    );
+    const answered = results.map((result, index) => result.statuses[loads[index]!.status] ?? 0);
+    certificates = answered.reduce((sum, count, index) => sum + count * loads[index]!.certificates, 0);
+    other = results.reduce((sum, result, index) => sum + result.total - answered[index]! + result.errors, 0);
+  }
   const perCertificateUs = writerCpu.perResponseUs(certificates) ?? Number.NaN;
   const result = {
     label,
@@ -76,7 +129,7 @@ async function measure(label: string, writer: Child, loads: readonly Load[], sec
     writerCpuSeconds: Math.round((perCertificateUs * certificates) / 1e4) / 100,
     writerCpuPerCertificateUs: Math.round(perCertificateUs * 10) / 10,
     projectedWriterCeiling: Math.round(1e6 / perCertificateUs),
-    other: results.reduce((sum, result, index) => sum + result.total - answered[index]! + result.errors, 0),
+    other,
   };
   say(JSON.stringify(result));
   return result;
@@ -90,10 +143,18 @@ async function main(): Promise<void> {
   if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
   const topic = `bench-forwarding-${Date.now()}`;
   const base = places.basePort + 5;
+  // One secret for the three instances, as an operator gives them (docs/operations.md).
+  const secret = randomBytes(48).toString('base64');
+  const secretFile = join(mkdtempSync(join(tmpdir(), 'bench-forwarding-')), 'cluster-secret');
+  writeFileSync(secretFile, secret, { mode: 0o600 });
+  const internalUrls: string[] = [];
   const instances: Child[] = [];
   try {
     for (let i = 0; i < 3; i++) {
       const port = base + i;
+      // Internal listeners above the public ports: base+10, base+11, base+12.
+      const internalPort = base + 10 + i;
+      internalUrls.push(`http://127.0.0.1:${internalPort}`);
       instances.push(
         await startChild({
           name: `instance-${i}`,
@@ -102,7 +163,9 @@ async function main(): Promise<void> {
           env: {
             PORT: String(port),
             HOST: '127.0.0.1',
-            ADVERTISED_URL: `http://127.0.0.1:${port}`,
+            INTERNAL_PORT: String(internalPort),
+            ADVERTISED_URL: `http://127.0.0.1:${internalPort}`,
+            CLUSTER_SECRET_FILE: secretFile,
             KAFKA_BROKERS: brokers,
             KAFKA_TOPIC: topic,
             SHARE_CLASSES: 'CS=1000000000000000,PS=1000000000000000',
@@ -137,7 +200,8 @@ async function main(): Promise<void> {
           seconds,
         ),
       );
-      results.push(await measure(`calls of ${CALL_SIZE} at the writer, as two followers send them`, writer, [calls(writer)], seconds));
+      const signedCalls = { internalUrl: internalUrls[instances.indexOf(writer)]!, proof: new ClusterAuth(Buffer.from(secret)) };
+      results.push(await measure(`calls of ${CALL_SIZE} at the writer, as two followers send them`, writer, signedCalls, seconds));
     }
     console.log(JSON.stringify(results, null, 1));
   } finally {

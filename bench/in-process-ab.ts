@@ -21,9 +21,10 @@ const concurrency = Number(concurrencyArg ?? 500);
 const { startService } = (await import(`${root}/src/service.ts`)) as { startService: typeof StartService };
 const { loadConfig } = (await import(`${root}/src/config.ts`)) as { loadConfig: typeof LoadConfig };
 const config = loadConfig({ ...process.env, KAFKA_TOPIC: `bench-in-process-${randomUUID()}`, SHARE_CLASSES: 'CS=1000000000000' });
-const { kafka, topic, issuing, cluster, state } = config;
+const { kafka, state } = config;
 const brokers = kafka.brokers ?? [`127.0.0.1:${kafka.localPort}`];
-const service = await startService({ kafka: { ...kafka, brokers }, topic, issuing, cluster, state: { ...state, dir: undefined } });
+// The whole configuration: each build takes the sections its service reads.
+const service = await startService({ ...config, kafka: { ...kafka, brokers }, state: { ...state, dir: undefined } });
 while (service.node.role !== 'writer') await new Promise((resolve) => setTimeout(resolve, 50));
 
 let sent = 0;

@@ -123,6 +123,8 @@ class Bench {
     const topic = this.topic(label);
     const env = {
       PORT: String(port),
+      // Not PORT + 1, the default: the scenarios' servers sit on consecutive ports.
+      INTERNAL_PORT: String(port + 100),
       HOST: '127.0.0.1',
       KAFKA_BROKERS: await this.broker(),
       KAFKA_TOPIC: topic,

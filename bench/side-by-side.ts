@@ -121,6 +121,8 @@ async function start(
   }
   const env = {
     PORT: String(port),
+    // Not PORT + 1, the default: side b listens there.
+    INTERNAL_PORT: String(port + 100),
     HOST: '127.0.0.1',
     KAFKA_BROKERS: await brokers(),
     KAFKA_TOPIC: `bench-side-by-side-${side}-${Date.now()}`,

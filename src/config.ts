@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { MAX_ISSUER_LENGTH, type OidcSettings } from './auth/oidc.js';
 import { isTrustedProviderUrl } from './auth/oidc-discovery.js';
-import type { ClusterSettings } from './cluster/settings.js';
+import { MIN_SECRET_BYTES } from './cluster/cluster-auth.js';
+import type { ClusterSettings, InternalSettings } from './cluster/settings.js';
 import { CLASS_CODE_PATTERN } from './core/certificate.js';
 import { CertificateError } from './core/errors.js';
 import type { KeyWindow } from './core/remembered-keys.js';
@@ -35,6 +36,7 @@ export interface Config {
   readonly topic: TopicSettings;
   readonly issuing: IssuingSettings;
   readonly cluster: ClusterSettings;
+  readonly internal: InternalSettings;
   readonly paper: PaperSettings;
   readonly state: StateSettings;
   readonly logging: LoggingSettings;
@@ -268,6 +270,53 @@ function stateKeyOf(env: NodeJS.ProcessEnv, dir: string | undefined): string | u
 }
 
 /**
+ * The internal listener (INTERNAL_PORT, PORT + 1 unless set), the cluster secret
+ * (CLUSTER_SECRET_FILE) and TLS between instances (INTERNAL_TLS_*), with the URL this instance
+ * advertises: https exactly when the internal listener has a certificate.
+ */
+function internalSettings(env: NodeJS.ProcessEnv, host: string, port: number): { internal: InternalSettings; advertisedUrl: string } {
+  const internalPort = integer(env, 'INTERNAL_PORT', port === 0 ? 0 : Math.min(port + 1, 65535), 0, 65535);
+  if (internalPort !== 0 && internalPort === port) throw invalid('INTERNAL_PORT', `a port other than PORT (${port})`, String(internalPort));
+  const cert = pemFile(env, 'INTERNAL_TLS_CERT_FILE');
+  const key = pemFile(env, 'INTERNAL_TLS_KEY_FILE');
+  if ((cert === undefined) !== (key === undefined)) {
+    throw invalid(
+      'INTERNAL_TLS_CERT_FILE',
+      'set together with INTERNAL_TLS_KEY_FILE (the internal listener’s certificate and its key)',
+      env.INTERNAL_TLS_CERT_FILE ?? '',
+    );
+  }
+  const tls = cert === undefined || key === undefined ? undefined : { cert, key };
+  const scheme = tls === undefined ? 'http' : 'https';
+  const advertisedUrl = httpUrl(
+    'ADVERTISED_URL',
+    text(env, 'ADVERTISED_URL') ?? `${scheme}://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${internalPort}`,
+  );
+  if (!advertisedUrl.startsWith(`${scheme}:`)) {
+    throw invalid(
+      'ADVERTISED_URL',
+      tls === undefined
+        ? 'an http:// URL, or an https:// one with INTERNAL_TLS_CERT_FILE and INTERNAL_TLS_KEY_FILE'
+        : 'an https:// URL (INTERNAL_TLS_CERT_FILE is set)',
+      advertisedUrl,
+    );
+  }
+  const secretFile = text(env, 'CLUSTER_SECRET_FILE');
+  const secret =
+    secretFile === undefined
+      ? undefined
+      : readNamedFile('CLUSTER_SECRET_FILE', secretFile, `a readable file of at least ${MIN_SECRET_BYTES} bytes`).replace(/\r?\n$/, '');
+  if (secret !== undefined && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+    throw invalid(
+      'CLUSTER_SECRET_FILE',
+      `a file of at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -base64 48)`,
+      `${secretFile} (${Buffer.byteLength(secret)} bytes)`,
+    );
+  }
+  return { internal: { port: internalPort, secret, tls, ca: pemFile(env, 'INTERNAL_TLS_CA_FILE') }, advertisedUrl };
+}
+
+/**
  * Reads and validates the whole configuration once, at start; a bad value stops the service with a
  * clear message. The only place that reads the environment (test/config.test.ts holds it to that).
  */
@@ -277,7 +326,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const topic = topicName(env);
   const publicUrl = text(env, 'PUBLIC_URL');
   const stateDir = text(env, 'STATE_DIR');
-  const advertised = text(env, 'ADVERTISED_URL') ?? `http://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${port}`;
+  const { internal, advertisedUrl } = internalSettings(env, host, port);
   return {
     http: { port, host },
     kafka: {
@@ -301,11 +350,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       commitTimeoutMs: integer(env, 'COMMIT_TIMEOUT_MS', DEFAULTS.commitTimeoutMs, 100, 60_000),
     },
     cluster: {
-      advertisedUrl: httpUrl('ADVERTISED_URL', advertised),
+      advertisedUrl,
       writerGroup: text(env, 'WRITER_GROUP') ?? writerGroupOf(topic),
       writerSessionTimeoutMs: integer(env, 'WRITER_SESSION_TIMEOUT_MS', DEFAULTS.writerSessionTimeoutMs, 1000, 300_000),
       writerWaitMs: integer(env, 'WRITER_WAIT_MS', DEFAULTS.writerWaitMs, 0, 120_000),
     },
+    internal,
     paper: {
       companyName: companyName(env),
       publicUrl: publicUrl === undefined ? undefined : httpUrl('PUBLIC_URL', publicUrl),

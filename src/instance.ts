@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { gracefulClose } from './http/graceful-close.js';
+import { createInternalApp, listenInternal } from './http/internal-app.js';
 import { startEmbeddedBroker } from './log/embedded-broker.js';
 import { plaintextSaslWarning } from './log/kafka-security.js';
 import type { Logger } from './monitoring/logger.js';
@@ -11,6 +12,8 @@ import { startService, type Service } from './service.js';
 export interface Instance {
   readonly service: Service;
   readonly server: Server;
+  /** The listener for /internal/* (INTERNAL_PORT): other instances only. */
+  readonly internalServer: Server;
   /** Stops taking connections, answers every request already taken, then closes the service and the log. */
   close(): Promise<void>;
 }
@@ -67,14 +70,33 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   server.requestTimeout = 30_000;
   const closeServer = gracefulClose(server);
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  logger.info({ port: config.http.port, brokers, topic: config.topic.name, advertisedUrl: config.cluster.advertisedUrl }, 'listening');
+  const internal = await listenInternal(
+    createInternalApp({
+      issuer: service.node,
+      proof: service.clusterAuth,
+      onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
+    }),
+    config.http.host,
+    config.internal,
+  );
+  logger.info(
+    {
+      port: config.http.port,
+      internalPort: config.internal.port,
+      brokers,
+      topic: config.topic.name,
+      advertisedUrl: config.cluster.advertisedUrl,
+    },
+    'listening',
+  );
   return {
     service,
     server,
+    internalServer: internal.server,
     async close() {
-      // Stop accepting connections and answer every request already taken while the actors still
-      // issue, then let the actors finish whatever is left and close the log.
-      await closeServer(CLOSE_TIMEOUT_MS);
+      // Stop accepting connections and answer every request already taken (forwarded calls too)
+      // while the actors still issue, then let the actors finish whatever is left and close the log.
+      await Promise.all([closeServer(CLOSE_TIMEOUT_MS), internal.close(CLOSE_TIMEOUT_MS)]);
       await service.close();
       await paper.close();
     },

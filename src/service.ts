@@ -1,9 +1,10 @@
 import { LogWriter } from './actors/log-writer.js';
 import { Sequencers } from './actors/sequencers.js';
+import { ClusterAuth } from './cluster/cluster-auth.js';
 import { WriterElection } from './cluster/election.js';
 import { Forwarder } from './cluster/forwarder.js';
 import { ClusterNode, type NodeObserver } from './cluster/node.js';
-import type { ClusterSettings } from './cluster/settings.js';
+import type { ClusterSettings, InternalSettings } from './cluster/settings.js';
 import { LogState } from './core/log-state.js';
 import type { KeyWindow } from './core/remembered-keys.js';
 import type { ShareClassConfig } from './core/share-class.js';
@@ -32,6 +33,7 @@ export interface ServiceSettings {
   readonly topic: TopicSettings;
   readonly issuing: IssuingSettings;
   readonly cluster: ClusterSettings;
+  readonly internal: InternalSettings;
   readonly state: StateSettings;
 }
 
@@ -40,9 +42,24 @@ export interface Service {
   readonly ledger: KafkaLedger;
   readonly sequencers: Sequencers;
   readonly metrics: ServiceMetrics;
+  /** The cluster secret: the internal listener checks calls and signs answers with it (src/http/internal-app.ts). */
+  readonly clusterAuth: ClusterAuth;
   readiness(): Readiness;
   /** Answers what was taken, leaves the group, closes the log. */
   close(): Promise<void>;
+}
+
+/**
+ * The cluster secret, or without CLUSTER_SECRET_FILE one of this instance's own: alone it issues
+ * as before, and it forwards to, takes calls from and elects no other instance (a cluster of one,
+ * closed rather than open).
+ */
+function clusterAuthOf(internal: InternalSettings, logger: Logger | undefined): ClusterAuth {
+  if (internal.secret !== undefined) return new ClusterAuth(Buffer.from(internal.secret));
+  logger?.warn(
+    'CLUSTER_SECRET_FILE is unset: this instance made a secret of its own and trusts no other instance; give every instance of a cluster the same CLUSTER_SECRET_FILE',
+  );
+  return ClusterAuth.ofItsOwn();
 }
 
 /** A forwarded call waits for the writer's own commit timeout, and this much more for the way there and back. */
@@ -56,6 +73,7 @@ const FORWARD_MARGIN_MS = 5000;
 export async function startService(settings: ServiceSettings, logger?: Logger): Promise<Service> {
   const { issuing, topic } = settings;
   const metrics = new ServiceMetrics();
+  const clusterAuth = clusterAuthOf(settings.internal, logger);
   const ledger = new KafkaLedger(settings.kafka, topic, { appendTimeoutMs: issuing.commitTimeoutMs });
   await ledger.connect();
   for (const warning of ledger.topicWarnings) logger?.warn({ topic: topic.name }, warning);
@@ -117,26 +135,39 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
       state,
       writer,
       sequencers,
-      forwarder: new Forwarder({ timeoutMs: issuing.commitTimeoutMs + FORWARD_MARGIN_MS }),
+      forwarder: new Forwarder({ timeoutMs: issuing.commitTimeoutMs + FORWARD_MARGIN_MS, proof: clusterAuth, ca: settings.internal.ca }),
       ...(snapshots === undefined ? {} : { snapshots }),
     },
     settings.cluster,
     observer,
   );
-  const election = new WriterElection(ledger.client, topic.name, settings.cluster, {
-    candidate: () => node.candidate(),
-    onRole: (role) => node.assigned(role),
-    onGeneration: (generation) => node.generationMoved(generation),
-    // The role stays until the group assigns one again: a writer cut off from the group writes only
-    // what the log's rule judges, and while the broker is unreachable nobody else can write anyway.
-    onLost: (error) => logger?.warn({ err: error }, 'writer election membership lost; rejoining'),
-  });
+  const election = new WriterElection(
+    ledger.client,
+    topic.name,
+    settings.cluster,
+    {
+      candidate: () => node.candidate(),
+      onRole: (role) => node.assigned(role),
+      onGeneration: (generation) => node.generationMoved(generation),
+      // The role stays until the group assigns one again: a writer cut off from the group writes only
+      // what the log's rule judges, and while the broker is unreachable nobody else can write anyway.
+      onLost: (error) => logger?.warn({ err: error }, 'writer election membership lost; rejoining'),
+      // No legitimate instance writes while it holds the seat: followers answer 503 no_writer. Kafka's ACLs on the group keep it out.
+      onUnprovenWriter: (member) =>
+        logger?.error(
+          { ...member, group: settings.cluster.writerGroup },
+          'the writer election group gave the partition to a member that does not prove it belongs (no cluster secret): not forwarding to it',
+        ),
+    },
+    clusterAuth,
+  );
   await node.start(election);
   return {
     node,
     ledger,
     sequencers,
     metrics,
+    clusterAuth,
     readiness: serviceReadiness(ledger, node, () => metrics.renumberedTotal),
     async close() {
       await sequencers.closeAll();

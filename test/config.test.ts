@@ -18,6 +18,8 @@ const passwordFile = join(dir, 'password');
 writeFileSync(passwordFile, 's3cret\n');
 const stateKeyFile = join(dir, 'state.key');
 writeFileSync(stateKeyFile, 'a state key of thirty-two bytes or more\n');
+const secretFile = join(dir, 'cluster-secret');
+writeFileSync(secretFile, 'a cluster secret of more than thirty-two bytes\n');
 
 describe('configuration', () => {
   it('defaults to the original authorized totals, port 3000, topic certificates and the local broker', () => {
@@ -62,6 +64,19 @@ describe('configuration', () => {
     ['COMPANY_NAME', 'x'.repeat(121), 'Expected `COMPANY_NAME` to be up to 120 characters without control characters'],
     ['COMPANY_NAME', 'Salt\nBae', 'Expected `COMPANY_NAME`'],
     ['PUBLIC_URL', 'shares.example.com', 'Expected `PUBLIC_URL` to be an http:// or https:// URL, got "shares.example.com"'],
+    ['INTERNAL_PORT', '3000', 'Expected `INTERNAL_PORT` to be a port other than PORT (3000), got "3000"'],
+    [
+      'CLUSTER_SECRET_FILE',
+      passwordFile,
+      `Expected \`CLUSTER_SECRET_FILE\` to be a file of at least 32 bytes (e.g. openssl rand -base64 48), got "${passwordFile} (6 bytes)"`,
+    ],
+    ['CLUSTER_SECRET_FILE', join(dir, 'missing'), 'Expected `CLUSTER_SECRET_FILE` to be a readable file of at least 32 bytes'],
+    [
+      'ADVERTISED_URL',
+      'https://elsewhere:1',
+      'Expected `ADVERTISED_URL` to be an http:// URL, or an https:// one with INTERNAL_TLS_CERT_FILE and INTERNAL_TLS_KEY_FILE',
+    ],
+    ['INTERNAL_TLS_CERT_FILE', pem, 'Expected `INTERNAL_TLS_CERT_FILE` to be set together with INTERNAL_TLS_KEY_FILE'],
     ['LOG_LEVEL', 'loud', 'Expected `LOG_LEVEL` to be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
     ['STATE_KEY_FILE', stateKeyFile, 'Expected `STATE_KEY_FILE` to be set together with STATE_DIR (the snapshots it authenticates)'],
   ])('refuses %s=%s with a clear message', (name, value, message) => {
@@ -97,6 +112,24 @@ describe('configuration', () => {
     ]);
     expect(config.paper).toEqual({ companyName: 'Salt Bae Holdings, Inc.', publicUrl: 'https://shares.example.com' });
     expect(loadConfig({}).paper).toEqual({ companyName: 'Example Corporation', publicUrl: undefined });
+  });
+
+  it('puts the internal listener on PORT + 1, advertises it, and serves it over TLS exactly when it has a certificate', () => {
+    expect(loadConfig({ PORT: '4000', HOST: '10.0.0.5' })).toMatchObject({
+      internal: { port: 4001, secret: undefined, tls: undefined, ca: undefined },
+      cluster: { advertisedUrl: 'http://10.0.0.5:4001' },
+    });
+    expect(loadConfig({ PORT: '0' }).internal.port).toBe(0);
+    const tls = loadConfig({ HOST: '10.0.0.5', INTERNAL_TLS_CERT_FILE: pem, INTERNAL_TLS_KEY_FILE: pem, INTERNAL_TLS_CA_FILE: pem });
+    expect(tls.internal).toMatchObject({
+      tls: { cert: expect.stringContaining('BEGIN'), key: expect.stringContaining('BEGIN') },
+      ca: expect.stringContaining('BEGIN'),
+    });
+    expect(tls.cluster.advertisedUrl).toBe('https://10.0.0.5:3001');
+    expect(() => loadConfig({ INTERNAL_TLS_CERT_FILE: pem, INTERNAL_TLS_KEY_FILE: pem, ADVERTISED_URL: 'http://a:1' })).toThrow(
+      'Expected `ADVERTISED_URL` to be an https:// URL (INTERNAL_TLS_CERT_FILE is set)',
+    );
+    expect(loadConfig({ CLUSTER_SECRET_FILE: secretFile }).internal.secret).toBe('a cluster secret of more than thirty-two bytes');
   });
 
   it('remembers idempotency keys for 24 hours and the newest million by default', () => {
@@ -241,6 +274,11 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
     with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: 'p' },
     value: '1',
   },
+  INTERNAL_PORT: { value: '4001' },
+  CLUSTER_SECRET_FILE: { value: secretFile },
+  INTERNAL_TLS_CERT_FILE: { with: { INTERNAL_TLS_KEY_FILE: pem, ADVERTISED_URL: 'https://a:1' }, value: pem },
+  INTERNAL_TLS_KEY_FILE: { with: { INTERNAL_TLS_CERT_FILE: pem, ADVERTISED_URL: 'https://a:1' }, value: pem },
+  INTERNAL_TLS_CA_FILE: { value: pem },
 };
 
 type Leaves = Map<string, unknown>;
@@ -304,10 +342,14 @@ describe('every setting docs/operations.md documents', () => {
       try {
         for (let slot = 0; slot < 2; slot++) {
           const port = await freePort();
+          const internalPort = await freePort();
           const config = loadConfig({
             PORT: String(port),
             HOST: '127.0.0.1',
-            ADVERTISED_URL: `http://127.0.0.1:${port}`,
+            INTERNAL_PORT: String(internalPort),
+            ADVERTISED_URL: `http://127.0.0.1:${internalPort}`,
+            // Both instances share it: the second forwards to the first.
+            CLUSTER_SECRET_FILE: secretFile,
             // No KAFKA_BROKERS: the instance starts the local broker on KAFKA_PORT, which is the suite's, already running.
             KAFKA_PORT: String(broker().port),
             KAFKA_TOPIC: topic,

@@ -1,4 +1,5 @@
 import { AssignerProtocol, type Admin, type Assigner, type Consumer, type GroupMember, type Kafka } from 'kafkajs';
+import type { ClusterAuth } from './cluster-auth.js';
 import type { ClusterSettings } from './settings.js';
 
 /** What each instance tells the group about itself when it joins. */
@@ -21,14 +22,51 @@ export interface ElectionCallbacks {
   readonly onGeneration: (generation: number) => void;
   /** The group membership failed; kafkajs rejoins by itself, and the next assignment gives the role. */
   readonly onLost: (error: unknown) => void;
+  /** The partition is held by a member whose metadata does not prove it belongs: told once per such member. */
+  readonly onUnprovenWriter?: (member: { readonly memberId: string; readonly clientId: string; readonly clientHost: string }) => void;
 }
 
 const ASSIGNER = 'certificates-writer';
 
-function candidateOf(metadata: Buffer): Candidate | undefined {
+/** What signs and proves the members' metadata: the cluster secret (src/cluster/cluster-auth.ts). */
+export type MemberProof = Pick<ClusterAuth, 'signMember' | 'memberProven'>;
+
+/** A member's userData at most: a candidate is ~150 bytes, its proof 43. */
+const MAX_USER_DATA_BYTES = 2048;
+/** An advertised URL at most, in characters. */
+const MAX_URL_LENGTH = 512;
+
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** A candidate as a member told it, checked field by field: anything else is not a candidate. */
+export function validCandidate(value: unknown): Candidate | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { url, writingSince, end } = value as Record<string, unknown>;
+  if (typeof url !== 'string' || url.length > MAX_URL_LENGTH || !URL.canParse(url)) return undefined;
+  const parsed = new URL(url);
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username !== '' || parsed.password !== '') return undefined;
+  if ((writingSince !== undefined && !isCount(writingSince)) || !isCount(end)) return undefined;
+  return { url, writingSince, end };
+}
+
+/** The userData a member joins with: its candidate, and the proof that a member of the cluster says it. */
+export function memberUserData(group: string, candidate: Candidate, proof: MemberProof): Buffer {
+  const text = JSON.stringify(candidate);
+  return Buffer.from(JSON.stringify({ candidate: text, proof: proof.signMember(group, text) }));
+}
+
+/**
+ * The candidate a member's metadata carries, only if the cluster's secret signed it and it is well
+ * formed; undefined for anything else, so a member without the secret is never chosen nor believed.
+ */
+export function provenCandidate(group: string, metadata: Buffer, proof: MemberProof): Candidate | undefined {
   try {
     const userData = AssignerProtocol.MemberMetadata.decode(metadata)?.userData;
-    return userData === undefined || userData.length === 0 ? undefined : (JSON.parse(userData.toString('utf8')) as Candidate);
+    if (userData === undefined || userData.length === 0 || userData.length > MAX_USER_DATA_BYTES) return undefined;
+    const signed = JSON.parse(userData.toString('utf8')) as { candidate?: unknown; proof?: unknown } | null;
+    const text = signed?.candidate;
+    if (typeof text !== 'string' || !proof.memberProven(group, text, signed?.proof)) return undefined;
+    return validCandidate(JSON.parse(text));
   } catch {
     return undefined;
   }
@@ -37,22 +75,28 @@ function candidateOf(metadata: Buffer): Candidate | undefined {
 /**
  * Orders candidates for the writer's seat: a sitting writer first (the most recent one, if a paused
  * writer came back believing it still writes), then the most caught-up, then by member id so every
- * leader decides alike. Only liveness depends on this choice: safety is the log's rule.
+ * leader decides alike. Only liveness depends on this choice: safety is the log's rule. A member
+ * without a proven candidate is never chosen; undefined when no member has one.
  */
-export function chooseWriter(members: ReadonlyArray<{ readonly memberId: string; readonly candidate: Candidate | undefined }>): string {
-  const rank = [...members].sort((a, b) => {
-    const since = (b.candidate?.writingSince ?? -1) - (a.candidate?.writingSince ?? -1);
-    if (since !== 0) return since;
-    const end = (b.candidate?.end ?? -1) - (a.candidate?.end ?? -1);
-    return end !== 0 ? end : a.memberId < b.memberId ? -1 : 1;
-  });
-  return rank[0]!.memberId;
+export function chooseWriter(
+  members: ReadonlyArray<{ readonly memberId: string; readonly candidate: Candidate | undefined }>,
+): string | undefined {
+  const rank = members
+    .flatMap(({ memberId, candidate }) => (candidate === undefined ? [] : [{ memberId, candidate }]))
+    .sort((a, b) => {
+      const since = (b.candidate.writingSince ?? -1) - (a.candidate.writingSince ?? -1);
+      if (since !== 0) return since;
+      const end = b.candidate.end - a.candidate.end;
+      return end !== 0 ? end : a.memberId < b.memberId ? -1 : 1;
+    });
+  return rank[0]?.memberId;
 }
 
 /**
  * Elects one writer through a Kafka consumer group on the certificates topic: the member assigned
  * its only partition writes. A custom assigner (run by the group's leader) makes the choice and
- * every member's metadata carries its URL, so any member can find the writer by describing the group.
+ * every member's metadata carries its URL, signed with the cluster secret, so any member can find the
+ * writer by describing the group and believe only members.
  * The consumer never reads: the writer pauses the partition it is given, and the group is used only
  * for membership, heartbeats and fencing by generation.
  */
@@ -60,12 +104,15 @@ export class WriterElection {
   private consumer: Consumer | undefined;
   private admin: Promise<Admin> | undefined;
   private generation: number | undefined;
+  /** The last unproven partition holder told of, so that it is told once. */
+  private unprovenTold: string | undefined;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly topic: string,
     private readonly settings: ClusterSettings,
     private readonly callbacks: ElectionCallbacks,
+    private readonly proof: MemberProof,
   ) {}
 
   async start(): Promise<void> {
@@ -124,7 +171,14 @@ export class WriterElection {
       for (const member of groups[0]?.members ?? []) {
         if (member.memberAssignment.length === 0) continue;
         const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
-        if (assignment?.assignment[topic]?.includes(0)) return candidateOf(member.memberMetadata)?.url;
+        if (!assignment?.assignment[topic]?.includes(0)) continue;
+        // The partition's holder is the writer only if it proves it is a member: a follower never forwards elsewhere.
+        const url = provenCandidate(groupId, member.memberMetadata, this.proof)?.url;
+        if (url === undefined && member.memberId !== this.unprovenTold) {
+          this.unprovenTold = member.memberId;
+          this.callbacks.onUnprovenWriter?.({ memberId: member.memberId, clientId: member.clientId, clientHost: member.clientHost });
+        }
+        return url;
       }
       return undefined;
     } catch (error) {
@@ -134,18 +188,19 @@ export class WriterElection {
   }
 
   private assigner(): Assigner {
-    const { topic } = this;
+    const { topic, proof } = this;
+    const group = this.settings.writerGroup;
     const { candidate } = this.callbacks;
     return {
       name: ASSIGNER,
       version: 1,
       protocol: ({ topics }) => ({
         name: ASSIGNER,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.from(JSON.stringify(candidate())) }),
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: memberUserData(group, candidate(), proof) }),
       }),
       assign: async ({ members }: { members: GroupMember[] }) => {
         const writer = chooseWriter(
-          members.map((member) => ({ memberId: member.memberId, candidate: candidateOf(member.memberMetadata) })),
+          members.map((member) => ({ memberId: member.memberId, candidate: provenCandidate(group, member.memberMetadata, proof) })),
         );
         return members.map(({ memberId }) => ({
           memberId,

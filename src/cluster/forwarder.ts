@@ -1,7 +1,9 @@
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest, type ClientRequest, type RequestOptions } from 'node:http';
+import { Agent as TlsAgent, request as httpsRequest } from 'node:https';
 import { Batcher } from '../actors/batcher.js';
 import type { IssueRequest, Issued } from '../core/certificate.js';
 import { CertificateError } from '../core/errors.js';
+import { PROOF_HEADER, type ClusterAuth } from './cluster-auth.js';
 import { decodeResult, FORWARD_PATH, MAX_FORWARDED_REQUESTS, type ForwardBody, type ForwardResult } from './forward-protocol.js';
 
 export interface ForwarderOptions {
@@ -13,7 +15,14 @@ export interface ForwarderOptions {
   readonly maxInFlight?: number;
   /** A call not answered within this long fails its requests as `writer_unreachable`. */
   readonly timeoutMs: number;
+  /** Signs each call, and proves each answer came from a member (src/cluster/cluster-auth.ts). */
+  readonly proof: Pick<ClusterAuth, 'signRequest' | 'answerProven'>;
+  /** The CA an https writer's certificate must chain to (INTERNAL_TLS_CA_FILE); the system's CAs without it. */
+  readonly ca?: string | undefined;
 }
+
+/** An answer larger than this is not the writer's: a call's results for 500 requests are ~150 KB. */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /** Thrown when the instance called is not the writer (nothing was issued): find the writer and send again. */
 export function isNotWriter(error: unknown): boolean {
@@ -29,13 +38,17 @@ export class Forwarder {
   /** One batcher per writer URL; the writer changes seldom, and an idle one is dropped when another is made. */
   private readonly calls = new Map<string, Batcher<IssueRequest, Issued>>();
   private readonly agent: Agent;
+  private readonly tlsAgent: TlsAgent;
   private readonly maxInFlight: number;
 
   constructor(private readonly options: ForwarderOptions) {
     this.maxInFlight = options.maxInFlight ?? 1;
     // Idle sockets close well before the writer's keep-alive timeout (65 s), so a call never goes out
     // on a socket the writer is closing: that would fail after sending, with an unknown outcome.
-    this.agent = new Agent({ keepAlive: true, maxSockets: this.maxInFlight, timeout: 30_000 });
+    const pool = { keepAlive: true, maxSockets: this.maxInFlight, timeout: 30_000 };
+    this.agent = new Agent(pool);
+    // The writer's certificate is checked against the CA and its URL's host name (Node's defaults, kept).
+    this.tlsAgent = new TlsAgent({ ...pool, ...(options.ca === undefined ? {} : { ca: options.ca }) });
   }
 
   forward(writerUrl: string, request: IssueRequest): Promise<Issued> {
@@ -54,17 +67,25 @@ export class Forwarder {
 
   close(): void {
     this.agent.destroy();
+    this.tlsAgent.destroy();
+  }
+
+  private request(url: URL, options: RequestOptions): ClientRequest {
+    return url.protocol === 'https:'
+      ? httpsRequest(url, { ...options, agent: this.tlsAgent })
+      : httpRequest(url, { ...options, agent: this.agent });
   }
 
   private post(url: string, requests: readonly IssueRequest[]): Promise<ForwardResult[]> {
     const forwarded: ForwardBody = { requests };
     const body = JSON.stringify(forwarded);
+    const target = new URL(FORWARD_PATH, url);
+    const { header, nonce } = this.options.proof.signRequest('POST', target.pathname + target.search, body);
     return new Promise((resolve, reject) => {
       let sent = false;
-      const call = httpRequest(new URL(FORWARD_PATH, url), {
+      const call = this.request(target, {
         method: 'POST',
-        agent: this.agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [PROOF_HEADER]: header },
         timeout: this.options.timeoutMs,
       });
       const unreachable = (cause: unknown): CertificateError =>
@@ -82,11 +103,24 @@ export class Forwarder {
       call.on('error', (error) => reject(unreachable(error)));
       call.on('response', (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let received = 0;
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > MAX_ANSWER_BYTES) call.destroy(new Error(`an answer larger than ${MAX_ANSWER_BYTES} bytes`));
+          else chunks.push(chunk);
+        });
         response.on('error', (error) => reject(unreachable(error)));
         response.on('end', () => {
+          const answer = Buffer.concat(chunks);
+          // Unsigned, or signed for another call: not the cluster's answer, whatever it says.
+          if (
+            !this.options.proof.answerProven(nonce, response.statusCode ?? 0, response.headers[PROOF_HEADER] as string | undefined, answer)
+          ) {
+            reject(unreachable(new Error(`an answer (${response.statusCode}) without the cluster's proof`)));
+            return;
+          }
           try {
-            const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<{ results: ForwardResult[] } & ForwardResult>;
+            const parsed = JSON.parse(answer.toString('utf8')) as Partial<{ results: ForwardResult[] } & ForwardResult>;
             if (response.statusCode === 200 && parsed.results?.length === requests.length) resolve(parsed.results);
             else if ('error' in parsed && parsed.error !== undefined) reject(decodeResult({ error: parsed.error }));
             else reject(unreachable(new Error(`unexpected answer ${response.statusCode}`)));

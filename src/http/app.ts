@@ -7,7 +7,6 @@ import { classChecks, type Readiness } from '../monitoring/readiness.js';
 import type { Printer } from '../paper/printer.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import { errorHandler } from './errors.js';
-import { forwardRoutes, type ForwardedIssuer } from './forwarded.js';
 import { certificateRoutes } from './certificates.js';
 import { docsRoutes } from './docs.js';
 import { inventoryRoutes } from './inventory.js';
@@ -19,8 +18,8 @@ import { principalOf } from './request-state.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
 export interface AppOptions {
-  /** With `issueForwarded`, the instance also takes the requests other instances forward to it as writer. */
-  readonly issuer: Issuer & Partial<ForwardedIssuer>;
+  /** Forwarded calls are not taken here: only on the internal listener (src/http/internal-app.ts). */
+  readonly issuer: Issuer;
   readonly bodyLimits?: Partial<BodyLimits>;
   readonly onInternalError?: (error: unknown, ctx: Context) => void;
   /** What `/readyz` checks and reports; by default only that every class has been read from the log. */
@@ -54,7 +53,6 @@ export function createApp(options: AppOptions): Koa {
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.body = certificate;
   });
-  if (issuer.issueForwarded !== undefined) forwardRoutes(router, { issueForwarded: issuer.issueForwarded.bind(issuer) }, limits);
   const document = apiDocument(issuer.snapshots().map(({ class: code, authorized }) => ({ code, authorized })));
   inventoryRoutes(router, issuer, paper.letterhead);
   certificateRoutes(router, issuer, paper);

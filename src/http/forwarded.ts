@@ -4,7 +4,7 @@ import { encodeResult, FORWARD_PATH, MAX_FORWARDED_REQUESTS, type ForwardBody } 
 import { CertificateError, isCertificateError } from '../core/errors.js';
 import { MAX_PRINCIPAL_ID_LENGTH } from '../core/principal.js';
 import { isPrincipalId, isRequestId, MAX_REQUEST_ID_LENGTH } from '../core/provenance.js';
-import { readJsonBody, type BodyLimits } from './body.js';
+import { provenJson } from './cluster-proof.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
 export interface ForwardedIssuer {
@@ -38,19 +38,18 @@ export function parseForwarded(item: unknown): IssueRequest {
  * Forwarded requests may carry a whole call: room for that many of the largest requests, each with
  * a principal JSON may escape to six bytes a character, and a request id.
  */
-const FORWARD_MAX_BYTES = MAX_FORWARDED_REQUESTS * (5000 + 6 * MAX_PRINCIPAL_ID_LENGTH + MAX_REQUEST_ID_LENGTH);
+export const FORWARD_MAX_BYTES = MAX_FORWARDED_REQUESTS * (5000 + 6 * MAX_PRINCIPAL_ID_LENGTH + MAX_REQUEST_ID_LENGTH);
 
 /**
  * The writer's side of forwarding: many requests in one call, each validated here as if it came
  * directly (a writer trusts no one's validation), each answered on its own. Refused whole with
- * `not_writer` when this instance does not write, so the follower may send it elsewhere.
+ * `not_writer` when this instance does not write, so the follower may send it elsewhere. Mounted
+ * only on the internal listener, behind the cluster's proof (src/http/internal-app.ts).
  */
-export function forwardRoutes(router: Router, issuer: ForwardedIssuer, limits: BodyLimits): void {
+export function forwardRoutes(router: Router, issuer: ForwardedIssuer): void {
   router.post(FORWARD_PATH, async (ctx) => {
     // Unchecked until each request is parsed below: a writer trusts no one's validation.
-    const body = (await readJsonBody(ctx, { ...limits, maxBytes: FORWARD_MAX_BYTES })) as Partial<
-      Record<keyof ForwardBody, unknown>
-    > | null;
+    const body = provenJson(ctx) as Partial<Record<keyof ForwardBody, unknown>> | null;
     const items = body?.requests;
     if (!Array.isArray(items) || items.length === 0 || items.length > MAX_FORWARDED_REQUESTS) {
       throw new CertificateError('invalid_body', `Expected {"requests":[…]} with 1 to ${MAX_FORWARDED_REQUESTS} issue requests`);

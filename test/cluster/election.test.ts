@@ -20,7 +20,7 @@ describe('a lone instance', () => {
     const elected = Date.now() - listening;
     console.log(`[lone] writer ${elected} ms after listening`);
     expect(elected).toBeLessThan(1000);
-    expect(await instanceStatus(service.url)).toMatchObject({ ready: true, role: 'writer', writerUrl: service.url });
+    expect(await instanceStatus(service.url)).toMatchObject({ ready: true, role: 'writer', writerUrl: service.internalUrl });
     expect((await issue(service.url, 'CS', 1)).body).toMatchObject({ id: 'CS-1' });
     expect(service.output()).toMatch(/"role":"writer".*"msg":"role: writer"/);
   });

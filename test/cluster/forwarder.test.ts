@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IssueRequest } from '../../src/core/certificate.js';
+import { ClusterAuth, PROOF_HEADER } from '../../src/cluster/cluster-auth.js';
 import { FORWARD_PATH } from '../../src/cluster/forward-protocol.js';
 import { Forwarder } from '../../src/cluster/forwarder.js';
 import { freePort } from '../support/service.js';
@@ -15,13 +16,31 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-async function writer(handle: (requests: IssueRequest[], response: ServerResponse, request: IncomingMessage) => void): Promise<string> {
-  const server = createServer((request, response) => {
+const auth = new ClusterAuth(Buffer.from('forwarder test secret, long enough for HMAC'));
+const stranger = ClusterAuth.ofItsOwn();
+
+/** Answers a call as a writer signs its answers; `signer` null sends it unsigned. */
+type Reply = (status: number, body: unknown, signer?: ClusterAuth | null) => void;
+
+/**
+ * A writer that takes only calls proven with the cluster's secret (a test fails otherwise), and
+ * answers through `reply`, signed with the secret unless the test says otherwise.
+ */
+async function writer(handle: (requests: IssueRequest[], reply: Reply, request: IncomingMessage) => void): Promise<string> {
+  const server = createServer((request, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       expect(request.url).toBe(FORWARD_PATH);
-      handle((JSON.parse(Buffer.concat(chunks).toString()) as { requests: IssueRequest[] }).requests, response, request);
+      const body = Buffer.concat(chunks);
+      const nonce = auth.verifyRequest(request.method!, request.url!, request.headers[PROOF_HEADER] as string, body);
+      const reply: Reply = (status, answer, signer = auth) => {
+        const text = JSON.stringify(answer);
+        response.statusCode = status;
+        if (signer !== null) response.setHeader(PROOF_HEADER, signer.signAnswer(nonce, status, text));
+        response.end(text);
+      };
+      handle((JSON.parse(body.toString()) as { requests: IssueRequest[] }).requests, reply, request);
     });
   });
   servers.push(server);
@@ -32,7 +51,7 @@ async function writer(handle: (requests: IssueRequest[], response: ServerRespons
 }
 
 function forwarder(timeoutMs = 2000): Forwarder {
-  const created = new Forwarder({ timeoutMs, maxInFlight: 1 });
+  const created = new Forwarder({ timeoutMs, maxInFlight: 1, proof: auth });
   forwarders.push(created);
   return created;
 }
@@ -43,7 +62,7 @@ describe('Forwarder', () => {
   it('coalesces requests that wait while a call is in flight into one call, and answers each with its own result', async () => {
     const calls: number[] = [];
     let number = 0;
-    const url = await writer((requests, response) => {
+    const url = await writer((requests, reply) => {
       calls.push(requests.length);
       const results = requests.map((item) =>
         item.amount === 5
@@ -61,7 +80,7 @@ describe('Forwarder', () => {
             },
       );
       // Slow enough that the other requests queue behind the first call.
-      setTimeout(() => response.end(JSON.stringify({ results })), 50);
+      setTimeout(() => reply(200, { results }), 50);
     });
     const sent = forwarder();
     const outcomes = await Promise.allSettled(Array.from({ length: 200 }, (_, index) => sent.forward(url, request(index))));
@@ -81,20 +100,49 @@ describe('Forwarder', () => {
   });
 
   it('passes on the writer refusing as not_writer, so the follower looks for the writer again', async () => {
-    const url = await writer((_, response) => {
-      response.statusCode = 503;
-      response.end(JSON.stringify({ error: { code: 'not_writer', message: 'not the writer' } }));
-    });
+    const url = await writer((_, reply) => reply(503, { error: { code: 'not_writer', message: 'not the writer' } }));
     await expect(forwarder().forward(url, request(0))).rejects.toMatchObject({ code: 'not_writer' });
   });
 
   it('says writer_unreachable, outcome unknown, when the writer took the call and never answered', async () => {
-    const url = await writer((_, response, incoming) => {
-      incoming.socket.destroy();
-      void response;
-    });
+    const url = await writer((_, _reply, incoming) => incoming.socket.destroy());
     await expect(forwarder().forward(url, request(0))).rejects.toMatchObject({ code: 'writer_unreachable' });
     const silent = await writer(() => undefined);
     await expect(forwarder(300).forward(silent, request(0))).rejects.toMatchObject({ code: 'writer_unreachable' });
+  });
+
+  it("believes no answer without the cluster's proof: an unsigned 201-like answer, or one signed with another secret, is writer_unreachable", async () => {
+    const certificate = { id: 'CS-1', class: 'CS', number: 1, name: 'Holder 0', amount: 1, issuedAt: 'now', sharesIssued: 1 };
+    for (const signer of [null, stranger]) {
+      const url = await writer((_, reply) => reply(200, { results: [{ certificate }] }, signer));
+      await expect(forwarder().forward(url, request(0))).rejects.toMatchObject({
+        code: 'writer_unreachable',
+        cause: { message: "an answer (200) without the cluster's proof" },
+      });
+    }
+  });
+
+  it('believes no answer signed for another call: a proven answer replayed to a later call is refused', async () => {
+    let first: { header: string; body: string } | undefined;
+    const certificate = { id: 'CS-1', class: 'CS', number: 1, name: 'Holder 0', amount: 1, issuedAt: 'now', sharesIssued: 1 };
+    const server = createServer((incoming, response) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => {
+        const nonce = auth.verifyRequest('POST', incoming.url!, incoming.headers[PROOF_HEADER] as string, Buffer.concat(chunks));
+        const body = JSON.stringify({ results: [{ certificate }] });
+        // The first answer is signed to its call; the second call gets the first's answer again.
+        first ??= { header: auth.signAnswer(nonce, 200, body), body };
+        response.setHeader(PROOF_HEADER, first.header);
+        response.end(first.body);
+      });
+    });
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const sent = forwarder();
+    await expect(sent.forward(url, request(0))).resolves.toMatchObject({ certificate: { id: 'CS-1' } });
+    await expect(sent.forward(url, request(1))).rejects.toMatchObject({ code: 'writer_unreachable' });
   });
 });

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ClusterAuth, PROOF_HEADER } from '../../src/cluster/cluster-auth.js';
 import { FORWARD_PATH } from '../../src/cluster/forward-protocol.js';
 import { Forwarder } from '../../src/cluster/forwarder.js';
 import { ClusterNode, type Election, type NodeObserver } from '../../src/cluster/node.js';
@@ -33,6 +34,8 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
+const AUTH = new ClusterAuth(Buffer.from('node test secret, long enough for HMAC-SHA256'));
+
 const SETTINGS = { advertisedUrl: URL_OF_THIS, writerGroup: 'certificates.writer', writerSessionTimeoutMs: 6000, writerWaitMs: 2000 };
 
 /** What the node tells its observer, one line per call. */
@@ -50,7 +53,7 @@ function recorder(): { observer: NodeObserver; told: string[] } {
 
 async function startedNode(election: Election, ledger = new FakeLedger(), observer?: NodeObserver): Promise<ClusterNode> {
   const { state, writer, sequencers } = await fakeInstance(ledger, [{ code: 'CS', authorized: 1000 }]);
-  const forwarder = new Forwarder({ timeoutMs: 2000 });
+  const forwarder = new Forwarder({ timeoutMs: 2000, proof: AUTH });
   const node = new ClusterNode({ ledger, state, writer, sequencers, forwarder }, SETTINGS, observer);
   await node.start(election);
   closers.push(() => node.stop());
@@ -61,13 +64,17 @@ async function startedNode(election: Election, ledger = new FakeLedger(), observ
 async function steppedDownWriter(delayMs: number): Promise<string> {
   const server: Server = createServer((request, response) => {
     expect(request.url).toBe(FORWARD_PATH);
-    request.resume();
-    request.on('end', () =>
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      // A former member of the cluster: it proves its answers.
+      const nonce = AUTH.verifyRequest('POST', FORWARD_PATH, request.headers[PROOF_HEADER] as string, Buffer.concat(chunks));
       setTimeout(() => {
-        response.writeHead(503, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: { code: 'not_writer', message: 'not the writer' } }));
-      }, delayMs),
-    );
+        const body = JSON.stringify({ error: { code: 'not_writer', message: 'not the writer' } });
+        response.writeHead(503, { 'content-type': 'application/json', [PROOF_HEADER]: AUTH.signAnswer(nonce, 503, body) });
+        response.end(body);
+      }, delayMs);
+    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

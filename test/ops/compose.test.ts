@@ -83,7 +83,10 @@ describe('docker-compose.yml', () => {
 
   it('starts the service from the Dockerfile only once Kafka is healthy, pointed at it, with a readiness health check', () => {
     expect(service.build).toBe('.');
-    expect(service.depends_on).toEqual({ kafka: { condition: 'service_healthy' } });
+    expect(service.depends_on).toEqual({
+      kafka: { condition: 'service_healthy' },
+      'cluster-secret': { condition: 'service_completed_successfully' },
+    });
     expect(service.environment.KAFKA_BROKERS).toBe('kafka:9092');
     expect(service.ports).toEqual(['3000:3000']);
     expect(service.healthcheck.test.join(' ')).toContain('http://127.0.0.1:3000/readyz');
@@ -105,9 +108,11 @@ describe('the cluster profile of docker-compose.yml', () => {
   it('runs three instances of one image on one topic, each advertising the URL the others reach it at', () => {
     expect(instances.map(([name]) => name)).toEqual(['certificates', 'certificates-2', 'certificates-3']);
     for (const [name, instance] of instances) {
-      expect(instance.environment).toEqual({ ...service.environment, ADVERTISED_URL: `http://${name}:3000` });
+      // Each advertises its internal listener (PORT + 1), and all share the cluster secret.
+      expect(instance.environment).toEqual({ ...service.environment, ADVERTISED_URL: `http://${name}:3001` });
+      expect(instance.environment.CLUSTER_SECRET_FILE).toBe('/var/lib/certificates/cluster-secret');
       expect(instance.build).toBe('.');
-      expect(instance.depends_on).toEqual({ kafka: { condition: 'service_healthy' } });
+      expect(instance.depends_on).toEqual(service.depends_on);
     }
     expect(instances.slice(1).every(([, instance]) => instance.profiles?.includes('cluster'))).toBe(true);
     // A lone instance elects itself at once, not after the group's initial delay.
@@ -227,9 +232,9 @@ describe('docker-compose.replicated.yml laid over it', () => {
           KAFKA_BROKERS: 'kafka:9092,kafka-2:9092,kafka-3:9092',
           KAFKA_REPLICATION_FACTOR: '3',
           KAFKA_MIN_INSYNC_REPLICAS: '2',
-          ADVERTISED_URL: `http://${name}:3000`,
+          ADVERTISED_URL: `http://${name}:3001`,
         });
-        expect(Object.keys(services[name]!.depends_on!).sort()).toEqual(['kafka', 'kafka-2', 'kafka-3']);
+        expect(Object.keys(services[name]!.depends_on!).sort()).toEqual(['cluster-secret', 'kafka', 'kafka-2', 'kafka-3']);
       }
     },
   );

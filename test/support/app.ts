@@ -4,6 +4,7 @@ import type { Certificate } from '../../src/core/certificate.js';
 import type { ShareClassConfig } from '../../src/core/share-class.js';
 import { DEFAULTS } from '../../src/config.js';
 import { createApp, type AppOptions } from '../../src/http/app.js';
+import { createInternalApp } from '../../src/http/internal-app.js';
 import { printer } from '../../src/paper/printer.js';
 import { startService, type Service, type ServiceSettings } from '../../src/service.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -32,8 +33,13 @@ export async function startApp(
 ): Promise<TestApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // The other instances forward to the internal listener, which this one advertises.
+  const internalPort = await freePort();
   const service = await startService(
-    serviceSettings(topic, shareClasses, { ...settings, cluster: { advertisedUrl: url, ...settings.cluster } }),
+    serviceSettings(topic, shareClasses, {
+      ...settings,
+      cluster: { advertisedUrl: `http://127.0.0.1:${internalPort}`, ...settings.cluster },
+    }),
   );
   const paper = appOptions.paper ?? printer({ companyName: DEFAULTS.companyName, publicUrl: undefined }, shareClasses);
   const app = createApp({
@@ -45,7 +51,8 @@ export async function startApp(
     paper,
   });
   const server: Server = app.listen(port, '127.0.0.1');
-  await once(server, 'listening');
+  const internal: Server = createInternalApp({ issuer: service.node, proof: service.clusterAuth }).listen(internalPort, '127.0.0.1');
+  await Promise.all([once(server, 'listening'), once(internal, 'listening')]);
   return {
     ...service,
     url,
@@ -53,8 +60,8 @@ export async function startApp(
     readiness: service.readiness,
     committed: () => readCertificates(topic, shareClasses),
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      for (const listener of [server, internal]) listener.closeAllConnections();
+      await Promise.all([server, internal].map((listener) => new Promise((resolve) => listener.close(resolve))));
       await service.close();
       if (appOptions.paper === undefined) await paper.close();
     },

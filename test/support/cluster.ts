@@ -14,8 +14,9 @@ export interface InstanceStatus {
 export async function instanceStatus(url: string, timeoutMs = 1000): Promise<InstanceStatus> {
   try {
     const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await response.json()) as Record<string, unknown> & { error?: { details?: Record<string, unknown> } };
-    const details = response.status === 200 ? body : (body.error?.details ?? {});
+    // A 503 carries the same facts beside its error's code and message (src/http/errors.ts).
+    const body = (await response.json()) as Record<string, unknown> & { error?: Record<string, unknown> };
+    const details = response.status === 200 ? body : (body.error ?? {});
     return {
       ready: response.status === 200,
       role: details.role as string | undefined,
@@ -67,8 +68,11 @@ export class Cluster {
         const writers = statuses.flatMap((status, slot) => (status?.role === 'writer' ? [slot] : []));
         if (writers.length !== 1) return false;
         writer = writers[0]!;
-        const writerUrl = this.urls[writer];
-        return statuses.every((status) => status === undefined || (status.ready && status.writerUrl === writerUrl));
+        // The writer names itself by the URL it advertises (its internal listener's), which the others name too.
+        const writerUrl = statuses[writer]!.writerUrl;
+        return (
+          writerUrl !== undefined && statuses.every((status) => status === undefined || (status.ready && status.writerUrl === writerUrl))
+        );
       },
       timeoutMs,
     );

@@ -6,6 +6,7 @@ import type { TopicSettings } from '../../src/log/topic.js';
 import { printer, type Printer } from '../../src/paper/printer.js';
 import type { ServiceSettings } from '../../src/service.js';
 import { broker } from './broker.js';
+import { TEST_CLUSTER_SECRET } from './cluster-secret.js';
 
 /** The connection to the suite's broker (or `brokers`), plaintext. */
 export function connection(brokers: readonly string[] = broker().brokers): KafkaConnection {
@@ -34,6 +35,7 @@ export function serviceSettings(
     topic: { ...config.topic, ...overrides.topic },
     issuing: { ...config.issuing, shareClasses, ...overrides.issuing },
     cluster: { ...config.cluster, ...overrides.cluster },
+    internal: { ...config.internal, secret: TEST_CLUSTER_SECRET, ...overrides.internal },
     state: { ...config.state, ...overrides.state },
   };
 }

@@ -1,3 +1,4 @@
+import { ClusterAuth } from '../../../src/cluster/cluster-auth.js';
 import { WriterElection, type Role } from '../../../src/cluster/election.js';
 import { createKafka } from '../../../src/log/kafka-config.js';
 import { benchConnection } from '../kafka.js';
@@ -40,12 +41,19 @@ const options: ElectionOptions = {
 function kafkajsElection(): WriterElection {
   let generation: number | undefined;
   const settings = { advertisedUrl: url!, writerGroup: groupId!, writerSessionTimeoutMs: options.sessionTimeoutMs, writerWaitMs: 0 };
-  return new WriterElection(createKafka(benchConnection(brokers!), 'spike-election'), topic!, settings, {
-    candidate: options.candidate,
-    onRole: (role) => options.onRole(role, generation),
-    onGeneration: (moved) => (generation = moved),
-    onLost: options.onLost,
-  });
+  return new WriterElection(
+    createKafka(benchConnection(brokers!), 'spike-election'),
+    topic!,
+    settings,
+    {
+      candidate: options.candidate,
+      onRole: (role) => options.onRole(role, generation),
+      onGeneration: (moved) => (generation = moved),
+      onLost: options.onLost,
+    },
+    // Every member of the spike signs alike: the election as the service runs it among members.
+    new ClusterAuth(Buffer.from('the election spike: a fixture, not a secret')),
+  );
 }
 const election = client === 'kafkajs' ? kafkajsElection() : new PlatformaticElection(brokers.split(','), options);
 

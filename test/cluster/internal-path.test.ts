@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterAuth, PROOF_HEADER } from '../../src/cluster/cluster-auth.js';
+import { FORWARD_PATH } from '../../src/cluster/forward-protocol.js';
+import { uniqueTopic } from '../support/broker.js';
+import { Cluster } from '../support/cluster.js';
+import { TEST_CLUSTER_SECRET } from '../support/cluster-secret.js';
+import { issue } from '../support/http.js';
+
+/** Two instances sharing the suite's cluster secret; the tests call their listeners as a stranger or as a member would. */
+let cluster: Cluster;
+let writer: number;
+const member = new ClusterAuth(Buffer.from(TEST_CLUSTER_SECRET));
+const body = JSON.stringify({ requests: [{ class: 'CS', name: 'Mallory', amount: 2_600_000 }] });
+
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+  readonly proof: string | null;
+  readonly challenge: string | null;
+}
+
+async function call(url: string, headers: Record<string, string> = {}, sent: string = body): Promise<Answer> {
+  const response = await fetch(`${url}${FORWARD_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: sent,
+  });
+  return {
+    status: response.status,
+    text: await response.text(),
+    proof: response.headers.get(PROOF_HEADER),
+    challenge: response.headers.get('www-authenticate'),
+  };
+}
+
+/** A call signed as a follower signs it, with `signer`'s secret and clock. */
+function signed(signer: ClusterAuth, sent: string = body): { headers: Record<string, string>; nonce: string } {
+  const { header, nonce } = signer.signRequest('POST', FORWARD_PATH, sent);
+  return { headers: { [PROOF_HEADER]: header }, nonce };
+}
+
+const code = (answer: Answer): string => (JSON.parse(answer.text) as { error: { code: string } }).error.code;
+
+beforeAll(async () => {
+  cluster = await Cluster.start(2, { KAFKA_TOPIC: uniqueTopic('internal-path'), SHARE_CLASSES: 'CS=2600000' });
+  writer = await cluster.settled();
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe('the path between instances', () => {
+  it('is absent from the public port: /internal/issue answers 404 there, even with a valid proof', async () => {
+    for (const instance of cluster.instances) {
+      const answer = await call(instance.url, signed(member).headers);
+      expect(answer.status).toBe(404);
+      expect(code(answer)).toBe('not_found');
+    }
+  });
+
+  it('refuses a call without the cluster proof on the internal listener: 401 unauthenticated, unsigned, nothing issued', async () => {
+    const internal = cluster.instances[writer]!.internalUrl;
+    const none = await call(internal);
+    expect(none).toMatchObject({ status: 401, proof: null, challenge: 'Cluster-Proof' });
+    expect(JSON.parse(none.text)).toEqual({
+      error: {
+        code: 'unauthenticated',
+        message: `Expected a ${PROOF_HEADER} header (t=…,n=…,s=…) signed with the cluster secret, got none`,
+      },
+    });
+    // A whole call's worth of body without a proof is refused before it is read.
+    expect((await call(internal, {}, JSON.stringify({ requests: Array(500).fill({ name: 'x'.repeat(4000) }) }))).status).toBe(401);
+    const malformed = await call(internal, { [PROOF_HEADER]: 't=1,n=x,s=y' });
+    expect(malformed.status).toBe(401);
+    expect(JSON.parse(malformed.text).error.message).toContain('got a malformed one');
+    // Any other path is refused as well: nothing on this listener answers a stranger.
+    expect((await fetch(`${internal}/readyz`)).status).toBe(401);
+  });
+
+  it('refuses a call signed with another secret, and a call whose body is not the one signed', async () => {
+    const internal = cluster.instances[writer]!.internalUrl;
+    const stranger = await call(internal, signed(new ClusterAuth(Buffer.from('a secret of the right length but the wrong one'))).headers);
+    expect(stranger.status).toBe(401);
+    expect(JSON.parse(stranger.text).error.message).toContain('got a wrong signature');
+    const swapped = await call(internal, signed(member).headers, body.replace('Mallory', 'Mallorx'));
+    expect(swapped.status).toBe(401);
+    expect(JSON.parse(swapped.text).error.message).toContain('got a wrong signature');
+  });
+
+  it('refuses a stale call (signed 60 s ago, or 60 s ahead) and a replayed one; takes the fresh one once, with a proven answer', async () => {
+    const internal = cluster.instances[writer]!.internalUrl;
+    for (const skew of [-60_000, 60_000]) {
+      const skewed = new ClusterAuth(Buffer.from(TEST_CLUSTER_SECRET), { now: () => Date.now() + skew });
+      const stale = await call(internal, signed(skewed).headers);
+      expect(stale.status).toBe(401);
+      expect(JSON.parse(stale.text).error.message).toMatch(
+        /^Expected a call signed within 10000 ms of this instance's clock, got one signed -?\d+ ms ago$/,
+      );
+    }
+
+    const fresh = signed(member, JSON.stringify({ requests: [{ class: 'CS', name: 'Ada Member', amount: 3 }] }));
+    const sent = JSON.stringify({ requests: [{ class: 'CS', name: 'Ada Member', amount: 3 }] });
+    const taken = await call(internal, fresh.headers, sent);
+    expect(taken.status).toBe(200);
+    expect(JSON.parse(taken.text)).toMatchObject({ results: [{ certificate: { name: 'Ada Member', amount: 3 } }] });
+    expect(member.answerProven(fresh.nonce, 200, taken.proof ?? undefined, taken.text)).toBe(true);
+
+    const replayed = await call(internal, fresh.headers, sent);
+    expect(replayed.status).toBe(401);
+    expect(JSON.parse(replayed.text).error.message).toBe('Expected a call sent once, got one already taken (a replay)');
+  });
+
+  it('signs the writer’s refusals too: a follower called directly answers a proven not_writer', async () => {
+    const follower = cluster.instances[1 - writer]!.internalUrl;
+    const { headers, nonce } = signed(member);
+    const answer = await call(follower, headers);
+    expect(answer.status).toBe(503);
+    expect(code(answer)).toBe('not_writer');
+    expect(member.answerProven(nonce, 503, answer.proof ?? undefined, answer.text)).toBe(true);
+  });
+
+  it('still forwards a client’s POST from the follower to the writer over the internal listener', async () => {
+    const reply = await issue(cluster.instances[1 - writer]!.url, 'CS', 7, 'Forwarded Holder');
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({ name: 'Forwarded Holder', amount: 7 });
+  });
+});

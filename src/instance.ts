@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { developmentKeyNotice, startCredentials } from './auth/credentials.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { gracefulClose } from './http/graceful-close.js';
@@ -10,6 +12,8 @@ import { startService, type Service } from './service.js';
 export interface Instance {
   readonly service: Service;
   readonly server: Server;
+  /** Reads the API keys file again now (SIGHUP); it is also followed on its own. */
+  reloadCredentials(): void;
   /** Stops taking connections, answers every request already taken, then closes the service and the log. */
   close(): Promise<void>;
 }
@@ -36,6 +40,9 @@ async function startWithRetry(start: () => Promise<Service>, logger: Logger, dea
  */
 export async function startInstance(config: Config, logger: Logger): Promise<Instance> {
   logger.level = config.logging.level;
+  // Before the log: a keys file that cannot be read stops the start at once. The identity
+  // provider's verifier (OIDC_ISSUER) goes here as the third argument, a TokenVerifier.
+  const credentials = startCredentials(config.auth, logger);
   const brokers = config.kafka.brokers ?? [await startEmbeddedBroker(config.kafka.localPort)];
   const kafka = { brokers, security: config.kafka.security, debug: config.kafka.debug };
   const service = await startWithRetry(() => startService({ ...config, kafka }, logger), logger, 60_000);
@@ -57,6 +64,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     metrics: service.metrics,
     logger,
     logSample: config.logging.sample,
+    authenticator: credentials.authenticator,
     onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
   });
   const server: Server = app.listen(config.http.port, config.http.host);
@@ -65,15 +73,23 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   const closeServer = gracefulClose(server);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   logger.info({ port: config.http.port, brokers, topic: config.topic.name, advertisedUrl: config.cluster.advertisedUrl }, 'listening');
+  if (credentials.developmentKey !== undefined) {
+    const { address, port } = server.address() as AddressInfo;
+    const host = address.includes(':') ? `[${address}]` : address;
+    // Printed, not logged: shown once to the newcomer at the terminal, never kept in a log line.
+    process.stdout.write(developmentKeyNotice(credentials.developmentKey, config.auth.apiKeysFile!, `http://${host}:${port}`));
+  }
   return {
     service,
     server,
+    reloadCredentials: credentials.reload,
     async close() {
       // Stop accepting connections and answer every request already taken while the actors still
       // issue, then let the actors finish whatever is left and close the log.
       await closeServer(CLOSE_TIMEOUT_MS);
       await service.close();
       await paper.close();
+      credentials.close();
     },
   };
 }

@@ -1,10 +1,12 @@
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
+import type { Authenticator } from '../auth/authenticator.js';
 import type { Issuer } from './issuer.js';
 import type { Logger } from '../monitoring/logger.js';
 import { classChecks, type Readiness } from '../monitoring/readiness.js';
 import type { Printer } from '../paper/printer.js';
 import { readJsonBody, type BodyLimits } from './body.js';
+import { authenticate, requireRole } from './authenticate.js';
 import { errorHandler } from './errors.js';
 import { forwardRoutes, type ForwardedIssuer } from './forwarded.js';
 import { certificateRoutes } from './certificates.js';
@@ -29,6 +31,8 @@ export interface AppOptions {
   readonly logSample: number;
   /** Paper certificates: the letterhead, the verification links' base URL, the PDF renderer. */
   readonly paper: Printer;
+  /** Who sent each request; required, so that no app is built open by omission. */
+  readonly authenticator: Authenticator;
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
@@ -40,7 +44,11 @@ export function createApp(options: AppOptions): Koa {
   const app = new Koa();
   const router = new Router();
 
-  router.post(['/', '/certificates'], async (ctx) => {
+  // Who may do what: issuing and reading need their roles, operations' details `ops:read`
+  // (src/http/operations.ts); /healthz, /readyz's bare answer, the verification page and the
+  // API document are public.
+  const read = requireRole('certificates:read');
+  router.post(['/', '/certificates'], requireRole('certificates:issue'), async (ctx) => {
     const idempotencyKey = parseIdempotencyKey(ctx.headers['idempotency-key']);
     const request = parseIssueRequest(await readJsonBody(ctx, limits), idempotencyKey);
     const { certificate, replayed } = await issuer.issue(request);
@@ -52,13 +60,14 @@ export function createApp(options: AppOptions): Koa {
   });
   if (issuer.issueForwarded !== undefined) forwardRoutes(router, { issueForwarded: issuer.issueForwarded.bind(issuer) }, limits);
   const document = apiDocument(issuer.snapshots().map(({ class: code, authorized }) => ({ code, authorized })));
-  inventoryRoutes(router, issuer, paper.letterhead);
-  certificateRoutes(router, issuer, paper);
-  operationsRoutes(router, options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })), metrics, document);
+  inventoryRoutes(router, issuer, paper.letterhead, read);
+  certificateRoutes(router, issuer, paper, read);
+  operationsRoutes(router, options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })), metrics, document, requireRole('ops:read'));
   docsRoutes(router);
 
   app.use(observeRequests({ metrics, logger, logSample: options.logSample }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));
+  app.use(authenticate(options.authenticator));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

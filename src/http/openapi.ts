@@ -190,7 +190,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
           tags: ['Certificates'],
           summary: 'Whether a digest printed on paper is that of the certificate in the log',
           description:
-            'The QR code and the URL on a paper certificate lead here. Answers 200 either way, with what the log holds, so whoever holds the paper can compare it line by line. HTML for a browser (Accept: text/html), JSON otherwise.',
+            'The QR code and the URL on a paper certificate lead here; no credentials needed. Answers 200 either way: for a genuine paper, what the log holds of what the paper shows, so whoever holds it can compare it line by line; for a wrong digest or an id never issued, only that it does not match. HTML for a browser (Accept: text/html), JSON otherwise.',
           parameters: [
             idParameter,
             {
@@ -208,19 +208,29 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
               content: {
                 ...json({
                   type: 'object',
-                  required: ['id', 'matches', 'digest', 'certificate'],
+                  required: ['id', 'matches'],
                   properties: {
                     id: { type: 'string' },
                     matches: { type: 'boolean', description: 'True when the digest given is the certificate digest' },
-                    digest: { type: 'string', description: "The certificate's digest" },
-                    certificate: { $ref: '#/components/schemas/Certificate' },
+                    digest: { type: 'string', description: "The certificate's digest (only when it matches)" },
+                    certificate: {
+                      type: 'object',
+                      description: 'What the paper shows (only when it matches)',
+                      required: ['id', 'class', 'name', 'amount', 'issuedAt'],
+                      properties: {
+                        id: { type: 'string' },
+                        class: { type: 'string' },
+                        name: { type: 'string' },
+                        amount: { type: 'integer', minimum: 1 },
+                        issuedAt: { type: 'string', format: 'date-time' },
+                      },
+                    },
                   },
                 }),
                 ...html,
               },
             },
             '400': error('invalid_certificate_id or invalid_digest'),
-            '404': notFound,
             '406': error('not_acceptable: Accept allows neither application/json nor text/html'),
             '503': logBehind,
           },

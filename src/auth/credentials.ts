@@ -63,8 +63,9 @@ export function startCredentials(settings: AuthSettings, logger: Logger, tokens?
       'AUTHENTICATION IS DISABLED (AUTH_DISABLED=1): every request on this loopback address acts with every role. For measurements only; never in production.',
     );
   }
-  const developmentKey = development && apiKeysFile !== undefined ? ensureDevelopmentKey(apiKeysFile) : undefined;
-  const keys = apiKeysFile === undefined ? undefined : openKeyStore(apiKeysFile, logger);
+  const developmentKey = development && !disabled && apiKeysFile !== undefined ? ensureDevelopmentKey(apiKeysFile) : undefined;
+  // With authentication off no key is asked for, so none is read (nor made).
+  const keys = apiKeysFile === undefined || disabled ? undefined : openKeyStore(apiKeysFile, logger);
   if (keys !== undefined) logger.info({ file: apiKeysFile, keys: keys.size }, 'API keys read');
   return {
     authenticator: new Authenticator({ disabled, ...(keys === undefined ? {} : { keys }), ...(tokens === undefined ? {} : { tokens }) }),

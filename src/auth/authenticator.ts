@@ -52,10 +52,14 @@ export class Authenticator {
     if (authorization === undefined || authorization === '') return undefined;
     const match = /^Bearer +(\S+) *$/i.exec(authorization);
     if (match === null) {
-      throw new CertificateError('unauthenticated', 'Expected Authorization: Bearer <API key or token>, got another scheme or a malformed header');
+      throw new CertificateError(
+        'unauthenticated',
+        'Expected Authorization: Bearer <API key or token>, got another scheme or a malformed header',
+      );
     }
     const token = match[1]!;
-    if (token.length > MAX_TOKEN_LENGTH) throw refused(`Expected a bearer token of at most ${MAX_TOKEN_LENGTH} characters, got ${token.length}`);
+    if (token.length > MAX_TOKEN_LENGTH)
+      throw refused(`Expected a bearer token of at most ${MAX_TOKEN_LENGTH} characters, got ${token.length}`);
     if (looksLikeApiKey(token)) return this.apiKey(token);
     if (this.options.tokens === undefined) throw refused('Expected an API key (stc_…); this service accepts no other bearer tokens');
     try {

@@ -26,13 +26,17 @@ function expiry(given: string | undefined, now: Date): Date | undefined {
   if (given === undefined) return undefined;
   const date = new Date(given);
   if (!/^\d{4}-\d{2}-\d{2}/.test(given) || Number.isNaN(date.getTime()))
-    throw new UsageError(`Expected --expires to be an ISO 8601 date such as 2027-01-31 or 2027-01-31T12:00:00Z, got ${JSON.stringify(given)}`);
+    throw new UsageError(
+      `Expected --expires to be an ISO 8601 date such as 2027-01-31 or 2027-01-31T12:00:00Z, got ${JSON.stringify(given)}`,
+    );
   if (date <= now) throw new UsageError(`Expected --expires to be in the future, got ${date.toISOString()}`);
   return date;
 }
 
 function line(record: ApiKeyRecord): string {
-  return [record.id, record.name, record.roles.join(','), `created=${record.createdAt}`, `expires=${record.expiresAt ?? 'never'}`].join('\t');
+  return [record.id, record.name, record.roles.join(','), `created=${record.createdAt}`, `expires=${record.expiresAt ?? 'never'}`].join(
+    '\t',
+  );
 }
 
 /** What `npm run keys` prints on stdout; the key, on `create`, alone on the last line. */

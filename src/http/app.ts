@@ -62,7 +62,13 @@ export function createApp(options: AppOptions): Koa {
   const document = apiDocument(issuer.snapshots().map(({ class: code, authorized }) => ({ code, authorized })));
   inventoryRoutes(router, issuer, paper.letterhead, read);
   certificateRoutes(router, issuer, paper, read);
-  operationsRoutes(router, options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })), metrics, document, requireRole('ops:read'));
+  operationsRoutes(
+    router,
+    options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })),
+    metrics,
+    document,
+    requireRole('ops:read'),
+  );
   docsRoutes(router);
 
   app.use(observeRequests({ metrics, logger, logSample: options.logSample }));

@@ -51,6 +51,7 @@ export function bearerChallenge(error: CertificateError): string | undefined {
     const bearerError = error.details.bearerError;
     return `Bearer realm="${REALM}"${typeof bearerError === 'string' ? `, error="${bearerError}"` : ''}`;
   }
-  if (error.code === 'insufficient_scope') return `Bearer realm="${REALM}", error="insufficient_scope", scope="${String(error.details.required)}"`;
+  if (error.code === 'insufficient_scope')
+    return `Bearer realm="${REALM}", error="insufficient_scope", scope="${String(error.details.required)}"`;
   return undefined;
 }

@@ -94,7 +94,9 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
     // an id never issued answer alike, and with nothing: neither the holder nor whether the id exists.
     // Constant time: how long the answer takes must not tell a prober how much of a guessed digest was right.
     const genuine =
-      certificate !== undefined && timingSafeEqual(Buffer.from(certificateDigest(certificate)), Buffer.from(digest)) ? certificate : undefined;
+      certificate !== undefined && timingSafeEqual(Buffer.from(certificateDigest(certificate)), Buffer.from(digest))
+        ? certificate
+        : undefined;
     ctx.vary('Accept');
     if (type === 'text/html') {
       ctx.set('Content-Security-Policy', PAGE_SECURITY_POLICY);

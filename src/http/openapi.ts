@@ -2,6 +2,7 @@ import { CERTIFICATE_NUMBER_PATTERN, IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KE
 import { MAX_FORWARDED_REQUESTS } from '../cluster/forward-protocol.js';
 import type { ShareClassConfig } from '../core/share-class.js';
 import { ERROR_CODES } from '../core/errors.js';
+import type { Role } from '../core/principal.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
 import { DOCS_ASSETS } from './docs.js';
 import { NAME_PATTERN } from './validate.js';
@@ -44,6 +45,8 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
     examples: { first: { value: `${codes[0]}-1` } },
   };
   const notFound = error('not_found: no certificate with this id in the log (never issued, or a void record)');
+  // Guarded operations: credentials without the role. A missing or refused credential is any path's 401.
+  const lacking = (role: Role) => ({ '403': error(`insufficient_scope: the credentials lack ${role} (named in required)`) });
   const logBehind = retryable('log_unavailable: the number is past what this instance has read, and the log cannot be read now');
 
   const issue = {
@@ -79,6 +82,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
       '409': error('insufficient_shares: more shares than the class has left; no number was consumed'),
       '413': error('payload_too_large'),
       '415': error('unsupported_media_type: Content-Type must be application/json'),
+      ...lacking('certificates:issue'),
       '422': error(
         'idempotency_key_reused: the Idempotency-Key was first used for another class, name or amount; nothing was issued (details: idempotencyKey, certificate when issued)',
       ),
@@ -164,7 +168,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
               description: 'The certificate',
               headers: {
                 ETag: header('The certificate digest and the representation; a certificate never changes'),
-                'Cache-Control': header('public, max-age=3600'),
+                'Cache-Control': header("private, no-store: the holder's, for no shared cache"),
                 Vary: header('Accept'),
                 'Content-Disposition': header('PDF only: inline; filename="{id}.pdf"'),
                 'Content-Security-Policy': header('HTML only: the page loads nothing and runs no script'),
@@ -178,6 +182,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
             '304': { description: 'Not modified: If-None-Match named the current ETag' },
             '400': error('invalid_certificate_id'),
             '404': notFound,
+            ...lacking('certificates:read'),
             '406': error('not_acceptable: Accept allows none of application/json, application/pdf, text/html'),
             '429': retryable('too_many_requests: too many PDFs are being rendered; retry shortly'),
             '503': logBehind,
@@ -247,6 +252,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
               required: ['classes'],
               properties: { classes: { type: 'array', items: { $ref: '#/components/schemas/ShareClass' } } },
             }),
+            ...lacking('certificates:read'),
           },
         },
       },
@@ -264,9 +270,10 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
           operationId: 'ready',
           tags: ['Operations'],
           summary: 'Readiness: the log producer is connected, a writer is known, and the log has been read',
+          description: 'Without credentials only the status code and {"status":"ready"}; with ops:read the checks and the details.',
           responses: {
             '200': ok('Ready', { $ref: '#/components/schemas/Readiness' }),
-            '503': retryable('not_ready: `checks` says which part is not ready; the same details as when ready'),
+            '503': retryable('not_ready: with ops:read, `checks` says which part is not ready, with the same details as when ready'),
           },
         },
       },
@@ -277,6 +284,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
           summary: 'Prometheus metrics',
           responses: {
             '200': { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+            ...lacking('ops:read'),
           },
         },
       },
@@ -311,6 +319,9 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
     },
     /** Answers any path can give, whatever operation it names. */
     'x-any-path-responses': {
+      '401': error(
+        'unauthenticated: credentials were sent and are not valid (WWW-Authenticate: Bearer, error="invalid_token"), or none were sent where a role is needed',
+      ),
       '404': error('not_found: no route at this path'),
       '405': error('method_not_allowed: the path exists, the method does not; see the Allow header'),
       '500': error('internal: an unexpected failure, logged with its cause'),

@@ -111,7 +111,11 @@ describe('the authenticator', () => {
     const withTokens = new Authenticator({ keys: store, tokens });
     expect(await withTokens.authenticate('Bearer good')).toBe(principal);
     const error = await refusal(withTokens.authenticate('bearer bad'));
-    expect(error).toMatchObject({ code: 'unauthenticated', message: 'Expected a token signed by the issuer', details: { bearerError: 'invalid_token' } });
+    expect(error).toMatchObject({
+      code: 'unauthenticated',
+      message: 'Expected a token signed by the issuer',
+      details: { bearerError: 'invalid_token' },
+    });
     expect(seen).toEqual(['good', 'bad']);
     // An API key never reaches the verifier.
     await withTokens.authenticate(`Bearer ${reader.key}`);

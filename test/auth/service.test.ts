@@ -98,7 +98,9 @@ describe('npm run keys (a real CLI, a real service process)', () => {
   it('refuses an unknown role naming the valid ones, and a date in the past', async () => {
     const role = await keys('create', '--name', 'x', '--role', 'root');
     expect(role.code).toBe(2);
-    expect(role.stderr).toContain('Expected --role to be one of certificates:issue, certificates:read, audit:read, ops:read, admin, got "root"');
+    expect(role.stderr).toContain(
+      'Expected --role to be one of certificates:issue, certificates:read, audit:read, ops:read, admin, got "root"',
+    );
     const past = await keys('create', '--name', 'x', '--role', 'admin', '--expires', '2001-01-01');
     expect(past.code).toBe(2);
     expect(past.stderr).toContain('Expected --expires to be in the future');
@@ -149,7 +151,11 @@ describe('who may call what (a real service process)', () => {
   });
 
   it('answers a garbled key, a key of another service and a stranger token 401 invalid_token', async () => {
-    for (const key of [`${admin.key.slice(0, -1)}`, 'stc_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'eyJhbGciOiJub25lIn0.e30.']) {
+    for (const key of [
+      `${admin.key.slice(0, -1)}`,
+      'stc_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      'eyJhbGciOiJub25lIn0.e30.',
+    ]) {
       expect(await call(service, 'GET', '/classes', key)).toMatchObject({
         status: 401,
         challenge: 'Bearer realm="stock-certificates", error="invalid_token"',

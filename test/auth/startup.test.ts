@@ -18,8 +18,16 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
  * src/main.ts as a newcomer or an operator starts it: from `cwd`, with only `env` (and PATH) set, no
  * settings of the test suite's. Resolves with what it printed once it exits or prints `until`.
  */
-function run(cwd: string, env: Record<string, string>, until?: RegExp): Promise<{ code: number | null; output: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(
+  cwd: string,
+  env: Record<string, string>,
+  until?: RegExp,
+): Promise<{ code: number | null; output: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const stop = async (): Promise<void> => {
@@ -85,11 +93,23 @@ describe('refusing to start open (real processes)', () => {
       { NODE_ENV: 'production' },
       ['`API_KEYS_FILE`', '`OIDC_ISSUER`', '`PUBLIC_URL`', 'NODE_ENV=production'],
     ],
-    ['NODE_ENV=production without PUBLIC_URL', { NODE_ENV: 'production', API_KEYS_FILE: '/nonexistent/keys.json' }, ['`PUBLIC_URL` to be set']],
+    [
+      'NODE_ENV=production without PUBLIC_URL',
+      { NODE_ENV: 'production', API_KEYS_FILE: '/nonexistent/keys.json' },
+      ['`PUBLIC_URL` to be set'],
+    ],
     ['a non-loopback HOST without API_KEYS_FILE or OIDC_ISSUER', { HOST: '0.0.0.0' }, ['`API_KEYS_FILE`', '`OIDC_ISSUER`', 'HOST=0.0.0.0']],
     ['AUTH_DISABLED=1 on 0.0.0.0', { AUTH_DISABLED: '1', HOST: '0.0.0.0' }, ['`AUTH_DISABLED` only with a loopback HOST', 'HOST=0.0.0.0']],
-    ['AUTH_DISABLED=1 in production', { AUTH_DISABLED: '1', NODE_ENV: 'production', API_KEYS_FILE: '/k', PUBLIC_URL: 'https://x.example' }, ['NODE_ENV=production']],
-    ['an API_KEYS_FILE that does not exist', { API_KEYS_FILE: '/nonexistent/keys.json', KAFKA_BROKERS: '127.0.0.1:1' }, ['`API_KEYS_FILE`', 'ENOENT']],
+    [
+      'AUTH_DISABLED=1 in production',
+      { AUTH_DISABLED: '1', NODE_ENV: 'production', API_KEYS_FILE: '/k', PUBLIC_URL: 'https://x.example' },
+      ['NODE_ENV=production'],
+    ],
+    [
+      'an API_KEYS_FILE that does not exist',
+      { API_KEYS_FILE: '/nonexistent/keys.json', KAFKA_BROKERS: '127.0.0.1:1' },
+      ['`API_KEYS_FILE`', 'ENOENT'],
+    ],
   ])('refuses %s, naming what to set', async (_, env, expected) => {
     const { code, output } = await run(empty(), env);
     expect(code).not.toBe(0);

@@ -104,7 +104,12 @@ describe('issueCertificate (the typed client)', () => {
       { status: 201, body: CERTIFICATE },
     ]);
     const delays: number[] = [];
-    await issueCertificate(ASK, { baseUrl: server.url, credentials: API_KEY, baseDelayMs: 1, onRetry: ({ delayMs }) => delays.push(delayMs) });
+    await issueCertificate(ASK, {
+      baseUrl: server.url,
+      credentials: API_KEY,
+      baseDelayMs: 1,
+      onRetry: ({ delayMs }) => delays.push(delayMs),
+    });
     expect(delays).toEqual([1000]);
   });
 

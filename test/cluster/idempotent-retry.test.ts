@@ -64,7 +64,11 @@ describe('Idempotency-Key across three instances', () => {
         proxy.release();
 
         // The client retries with the same key on the other instances: it gets the certificate that landed, once.
-        const retried = await issueCertificate(lostAsk, { baseUrl: [followerA!, followerB!], credentials: ADMIN.key, idempotencyKey: lostKey });
+        const retried = await issueCertificate(lostAsk, {
+          baseUrl: [followerA!, followerB!],
+          credentials: ADMIN.key,
+          idempotencyKey: lostKey,
+        });
         expect([retried.certificate.id, retried.replayed]).toEqual([landed, true]);
         expect(retried.certificate).toMatchObject(lostAsk);
         const newWriter = (await cluster.failover(writer, Date.now())).slot;

@@ -91,12 +91,18 @@ describe('POST / with an Idempotency-Key, against a real broker', () => {
 
   it('through the typed client: one certificate per call, and the same key again replays it', async () => {
     const first = await issueCertificate(body(2, 'Client'), { baseUrl: app().url, credentials: ADMIN.key });
-    const again = await issueCertificate(body(2, 'Client'), { baseUrl: app().url, credentials: ADMIN.key, idempotencyKey: first.idempotencyKey });
+    const again = await issueCertificate(body(2, 'Client'), {
+      baseUrl: app().url,
+      credentials: ADMIN.key,
+      idempotencyKey: first.idempotencyKey,
+    });
     expect([first.replayed, first.attempts, again.replayed]).toEqual([false, 1, true]);
     expect(again.certificate).toEqual(first.certificate);
-    const reused = await issueCertificate(body(3, 'Client'), { baseUrl: app().url, credentials: ADMIN.key, idempotencyKey: first.idempotencyKey }).catch(
-      (error: unknown) => error,
-    );
+    const reused = await issueCertificate(body(3, 'Client'), {
+      baseUrl: app().url,
+      credentials: ADMIN.key,
+      idempotencyKey: first.idempotencyKey,
+    }).catch((error: unknown) => error);
     expect(reused).toBeInstanceOf(IssueError);
     expect(reused).toMatchObject({ code: 'idempotency_key_reused', status: 422, canRetry: false, attempts: 1 });
   });

@@ -21,7 +21,13 @@ type Operation = { responses: Record<string, unknown> };
 
 /** Every METHOD path the router of the fully wired app answers, in OpenAPI's `{param}` spelling. */
 function routerRoutes(): string[] {
-  const koa = createApp({ issuer: app().node, metrics: app().metrics, logSample: 0, paper: testPrinter(), authenticator: new Authenticator({}) });
+  const koa = createApp({
+    issuer: app().node,
+    metrics: app().metrics,
+    logSample: 0,
+    paper: testPrinter(),
+    authenticator: new Authenticator({}),
+  });
   // router.routes() returns its dispatch middleware with the router attached.
   const router = koa.middleware.map((middleware) => (middleware as { router?: Router }).router).find((found) => found !== undefined)!;
   return router.stack.flatMap((layer) =>

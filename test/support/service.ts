@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { broker } from './broker.js';
 import { startChild, type Child } from './child-process.js';
-import { KEYS_ENV } from './credentials.js';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -18,7 +17,7 @@ export type RunningService = Child;
 
 /**
  * Starts the real service (src/main.ts) as its own process against the suite's broker, so tests
- * can restart it, SIGTERM it or kill -9 it like an operator would. It accepts the test admin key.
+ * can restart it, SIGTERM it or kill -9 it like an operator would. It accepts the test admin key (startChild).
  */
 export async function startService(env: Record<string, string>, port?: number): Promise<RunningService> {
   const listenPort = port ?? (await freePort());
@@ -32,7 +31,6 @@ export async function startService(env: Record<string, string>, port?: number): 
       PORT: String(listenPort),
       // Tests bind and advertise loopback only.
       ADVERTISED_URL: `http://127.0.0.1:${listenPort}`,
-      ...KEYS_ENV,
       ...env,
     },
   });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../src/auth/api-keys.js';
 import { KEY_RELOAD_BOUND_MS } from '../../src/auth/key-store.js';
 import { uniqueTopic } from '../support/broker.js';
-import { sleep } from '../support/load.js';
+import { sleep, until } from '../support/load.js';
 import { startService, type RunningService } from '../support/service.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -132,6 +132,15 @@ describe('npm run keys (a real CLI, a real service process)', () => {
       body: { error: { code: 'unauthenticated', message: 'Unknown or revoked API key' } },
     });
     expect((await keys('revoke', issuer.id)).code).toBe(2);
+  });
+});
+
+describe('SIGHUP (a real service process)', () => {
+  it('reads the keys file again at once, and the process keeps serving', async () => {
+    const before = service.output().split('"msg":"API keys reloaded"').length;
+    service.child.kill('SIGHUP');
+    await until('the reload to be logged', () => service.output().split('"msg":"API keys reloaded"').length > before, 5000);
+    expect((await call(service, 'GET', '/classes', admin.key)).status).toBe(200);
   });
 });
 

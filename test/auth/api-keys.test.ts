@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -142,6 +142,29 @@ describe('the key store', () => {
       writeKeyFile(file, [second.record]);
       await until('the revocation', () => store.find(first.record.id) === undefined, KEY_RELOAD_BOUND_MS);
       console.log(`key store: an added key in force after ${added} ms, a revocation after ${Date.now() - started} ms`);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('follows a file swapped behind symlinks (as Kubernetes mounts secrets), which no watch event names, by its stat poll within the bound', async () => {
+    // dir/api-keys.json -> ..data/api-keys.json, ..data -> v1; the swap renames a new ..data over it.
+    const root = mkdtempSync(join(dir, 'mounted-'));
+    const first = newApiKey('first', ['admin'], new Date());
+    const second = newApiKey('second', ['admin'], new Date());
+    writeKeyFile(join(root, 'v1', 'api-keys.json'), [first.record]);
+    writeKeyFile(join(root, 'v2', 'api-keys.json'), [second.record]);
+    symlinkSync('v1', join(root, '..data'));
+    symlinkSync(join('..data', 'api-keys.json'), join(root, 'api-keys.json'));
+    const store = new ApiKeyStore(join(root, 'api-keys.json')).watch();
+    try {
+      expect(store.find(first.record.id)).toBeDefined();
+      const started = Date.now();
+      symlinkSync('v2', join(root, '..data.new'));
+      renameSync(join(root, '..data.new'), join(root, '..data'));
+      await until('the swapped file', () => store.find(second.record.id) !== undefined, KEY_RELOAD_BOUND_MS);
+      expect(store.find(first.record.id)).toBeUndefined();
+      console.log(`key store: a file swapped behind symlinks in force after ${Date.now() - started} ms`);
     } finally {
       store.close();
     }

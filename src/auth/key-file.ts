@@ -113,3 +113,25 @@ export function readKeysOrNone(path: string): readonly ApiKeyRecord[] {
     throw error;
   }
 }
+
+/**
+ * Changes the file under a lock (`<file>.lock`, created exclusively): two operators running `npm
+ * run keys` at once must not each write their change over the other's.
+ */
+export function updateKeyFile(path: string, change: (keys: readonly ApiKeyRecord[]) => readonly ApiKeyRecord[]): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const lock = `${path}.lock`;
+  let fd: number;
+  try {
+    fd = openSync(lock, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    throw new KeyFileError(path, `is being changed by another command (${lock} exists; remove it if none runs)`);
+  }
+  try {
+    writeKeyFile(path, change(readKeysOrNone(path)));
+  } finally {
+    closeSync(fd);
+    rmSync(lock, { force: true });
+  }
+}

@@ -3,7 +3,7 @@ import { loadKeysConfig } from '../config.js';
 import { isCertificateError } from '../core/errors.js';
 import { isRole, ROLES, type Role } from '../core/principal.js';
 import { KEY_NAME, newApiKey, type ApiKeyRecord } from './api-keys.js';
-import { readKeysOrNone, writeKeyFile } from './key-file.js';
+import { readKeysOrNone, updateKeyFile } from './key-file.js';
 import { KEY_RELOAD_BOUND_MS } from './key-store.js';
 
 const USAGE = `Usage:
@@ -48,7 +48,6 @@ function runKeysCommand(argv: readonly string[], file: string, now = new Date())
     strict: true,
   });
   const [command, ...rest] = positionals;
-  const keys = readKeysOrNone(file);
   switch (command) {
     case 'create': {
       if (rest.length > 0) throw new UsageError(`Expected no arguments after create but options, got ${rest.join(' ')}`);
@@ -56,7 +55,7 @@ function runKeysCommand(argv: readonly string[], file: string, now = new Date())
       if (name === undefined || !KEY_NAME.test(name))
         throw new UsageError(`Expected --name to be 1 to 100 printable characters, got ${JSON.stringify(values.name ?? null)}`);
       const { key, record } = newApiKey(name, roles(values.role), now, expiry(values.expires, now));
-      writeKeyFile(file, [...keys, record]);
+      updateKeyFile(file, (keys) => [...keys, record]);
       return [
         `Created API key ${record.id} (${record.name}) with ${record.roles.join(', ')}${record.expiresAt === undefined ? '' : `, expiring ${record.expiresAt}`}, in ${file}.`,
         'The key is shown this once (only its hash is kept); send it as Authorization: Bearer <key>:',
@@ -65,16 +64,13 @@ function runKeysCommand(argv: readonly string[], file: string, now = new Date())
     }
     case 'list':
       if (rest.length > 0) throw new UsageError(`Expected nothing after list, got ${rest.join(' ')}`);
-      return keys.map(line);
+      return readKeysOrNone(file).map(line);
     case 'revoke': {
       const [id, ...more] = rest;
       if (id === undefined || more.length > 0) throw new UsageError('Expected one key id after revoke (the first column of list)');
-      const revoked = keys.find((record) => record.id === id);
+      const revoked = readKeysOrNone(file).find((record) => record.id === id);
       if (revoked === undefined) throw new UsageError(`No key ${JSON.stringify(id)} in ${file}; list shows the ids`);
-      writeKeyFile(
-        file,
-        keys.filter((record) => record !== revoked),
-      );
+      updateKeyFile(file, (keys) => keys.filter((record) => record.id !== id));
       return [`Revoked ${revoked.id} (${revoked.name}); running instances refuse it within ${KEY_RELOAD_BOUND_MS / 1000} s.`];
     }
     default:

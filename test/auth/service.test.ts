@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +104,17 @@ describe('npm run keys (a real CLI, a real service process)', () => {
     const past = await keys('create', '--name', 'x', '--role', 'admin', '--expires', '2001-01-01');
     expect(past.code).toBe(2);
     expect(past.stderr).toContain('Expected --expires to be in the future');
+  });
+
+  it('changes the file under a lock: while another command holds it, create refuses and names the lock', async () => {
+    writeFileSync(`${file}.lock`, '');
+    try {
+      const blocked = await keys('create', '--name', 'second operator', '--role', 'admin');
+      expect(blocked.code).toBe(1);
+      expect(blocked.stderr).toContain(`is being changed by another command (${file}.lock exists; remove it if none runs)`);
+    } finally {
+      rmSync(`${file}.lock`);
+    }
   });
 
   it('a key created while the service runs is accepted without a restart, and revoke has it refused within the stated bound', async () => {

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -72,6 +72,13 @@ describe('npm start with nothing configured (a real process)', () => {
       expect(JSON.parse(stdout.trim().split('\n')[0]!)).toMatchObject({ id: 'CS-1', name: 'Ada Lovelace', amount: 100 });
       const unauthenticated = await fetch(`http://127.0.0.1:${port}/classes`);
       expect(unauthenticated.status).toBe(401);
+      // Loopback only: the machine's other addresses do not answer.
+      const outside = Object.values(networkInterfaces())
+        .flat()
+        .find((address) => address !== undefined && !address.internal && address.family === 'IPv4');
+      if (outside !== undefined) {
+        await expect(fetch(`http://${outside.address}:${port}/healthz`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+      }
     } finally {
       await first.stop();
     }

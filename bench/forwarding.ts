@@ -7,6 +7,7 @@ import { ClusterAuth, PROOF_HEADER } from '../src/cluster/cluster-auth.js';
 import { FORWARD_PATH } from '../src/cluster/forward-protocol.js';
 import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
 import { startChild, type Child } from '../test/support/child-process.js';
+import { authorizedFetch } from '../test/support/credentials.js';
 import { runCommand } from './lib/children.js';
 import { cpuMeter } from './lib/cpu.js';
 import { measureLoad } from './lib/load.js';
@@ -26,7 +27,7 @@ import { issueBody } from './lib/scenarios.js';
 const RESULTS = 'bench/results';
 const say = (message: string): void => console.error(`[forwarding] ${message}`);
 async function role(child: Child): Promise<string> {
-  const body = (await (await fetch(`${child.url}/readyz`)).json()) as { role?: string };
+  const body = (await (await authorizedFetch(`${child.url}/readyz`)).json()) as { role?: string };
   return body.role ?? 'unknown';
 }
 

@@ -6,6 +6,7 @@ import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
 import { benchLedger } from './lib/kafka.js';
 import { encodeValue } from '../src/log/record.js';
 import { startChild } from '../test/support/child-process.js';
+import { authorizedFetch } from '../test/support/credentials.js';
 import { runCommand } from './lib/children.js';
 import { benchPlaces } from './lib/options.js';
 import { rssMiB } from './lib/rss.js';
@@ -113,9 +114,11 @@ async function measureStart(brokers: string, topic: string, port: number, stateD
   });
   const readyMs = performance.now() - started;
   try {
-    const classes = (await (await fetch(`${service.url}/classes`)).json()) as { classes: Array<{ class: string; certificates: number }> };
+    const classes = (await (await authorizedFetch(`${service.url}/classes`)).json()) as {
+      classes: Array<{ class: string; certificates: number }>;
+    };
     // A lookup of the first certificate, read back from the index as restored.
-    const first = (await (await fetch(`${service.url}/certificates/CS-1`)).json()) as { name?: string };
+    const first = (await (await authorizedFetch(`${service.url}/certificates/CS-1`)).json()) as { name?: string };
     // Settle: what the process holds once recovery's garbage can go.
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const result = {

@@ -4,6 +4,8 @@ import { MAX_ISSUER_LENGTH, type OidcSettings } from './auth/oidc.js';
 import { isTrustedProviderUrl } from './auth/oidc-discovery.js';
 import { MIN_SECRET_BYTES } from './cluster/cluster-auth.js';
 import type { ClusterSettings, InternalSettings } from './cluster/settings.js';
+import { join, resolve } from 'node:path';
+import type { AuthSettings } from './auth/credentials.js';
 import { CLASS_CODE_PATTERN } from './core/certificate.js';
 import { CertificateError } from './core/errors.js';
 import type { KeyWindow } from './core/remembered-keys.js';
@@ -40,12 +42,18 @@ export interface Config {
   readonly paper: PaperSettings;
   readonly state: StateSettings;
   readonly logging: LoggingSettings;
+  readonly auth: AuthSettings;
 }
 
 /** Every default, in one place. */
 export const DEFAULTS = {
   port: 3000,
-  host: '0.0.0.0',
+  /** Loopback: a service nobody configured answers only this machine. */
+  host: '127.0.0.1',
+  /** Where the development keys file goes when STATE_DIR is unset. */
+  developmentStateDir: '.state',
+  /** The keys file's name in the state directory, when API_KEYS_FILE is unset. */
+  developmentKeysFile: 'api-keys.json',
   /** The local broker's port, and the brokers `npm run audit` reads when KAFKA_BROKERS is unset. */
   kafkaPort: 9092,
   topic: 'certificates',
@@ -316,6 +324,56 @@ function internalSettings(env: NodeJS.ProcessEnv, host: string, port: number): {
   return { internal: { port: internalPort, secret, tls, ca: pemFile(env, 'INTERNAL_TLS_CA_FILE') }, advertisedUrl };
 }
 
+/** Whether HOST answers only this machine. */
+export function isLoopback(host: string): boolean {
+  return /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i.test(host);
+}
+
+/** The keys file: API_KEYS_FILE, else (no identity provider either) the state directory's development file. */
+function keysFile(
+  env: NodeJS.ProcessEnv,
+  oidc: OidcSettings | undefined,
+): { readonly file: string | undefined; readonly development: boolean } {
+  const file = text(env, 'API_KEYS_FILE');
+  if (file !== undefined) return { file: resolve(file), development: false };
+  if (oidc !== undefined) return { file: undefined, development: false };
+  const stateDir = text(env, 'STATE_DIR') ?? DEFAULTS.developmentStateDir;
+  return { file: resolve(join(stateDir, DEFAULTS.developmentKeysFile)), development: true };
+}
+
+/**
+ * API_KEYS_FILE, AUTH_DISABLED, and the refusals that keep an instance from opening unauthenticated:
+ * NODE_ENV=production needs authentication configured and PUBLIC_URL; a non-loopback HOST needs
+ * authentication configured (no development key there); AUTH_DISABLED only on loopback, not in production.
+ */
+function authSettings(env: NodeJS.ProcessEnv, host: string, publicUrl: string | undefined): AuthSettings {
+  const oidc = parseOidcSettings(env);
+  const { file, development } = keysFile(env, oidc);
+  const disabled = flag(env, 'AUTH_DISABLED', false);
+  const production = text(env, 'NODE_ENV') === 'production';
+  const configure = '`API_KEYS_FILE` (keys made with `npm run keys -- create`) or `OIDC_ISSUER`';
+  if (production) {
+    const missing = [
+      ...(development ? [`${configure} to be set`] : []),
+      ...(publicUrl === undefined ? ['`PUBLIC_URL` to be set (the base of the verification links printed on paper)'] : []),
+    ];
+    if (missing.length > 0) throw new CertificateError('invalid_config', `Expected ${missing.join(', and ')} when NODE_ENV=production`);
+  }
+  if (disabled && (production || !isLoopback(host))) {
+    throw new CertificateError(
+      'invalid_config',
+      `Expected \`AUTH_DISABLED\` only with a loopback HOST and NODE_ENV other than production (it lets anyone do anything), got HOST=${host}${production ? ' and NODE_ENV=production' : ''}`,
+    );
+  }
+  if (development && !disabled && !isLoopback(host)) {
+    throw new CertificateError(
+      'invalid_config',
+      `Expected ${configure} to be set when HOST is not loopback, got HOST=${host} and neither: set one of them, or HOST=127.0.0.1 for development`,
+    );
+  }
+  return { apiKeysFile: file, development, disabled, oidc };
+}
+
 /**
  * Reads and validates the whole configuration once, at start; a bad value stops the service with a
  * clear message. The only place that reads the environment (test/config.test.ts holds it to that).
@@ -369,7 +427,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       level: logLevel(env),
       sample: integer(env, 'LOG_SAMPLE', DEFAULTS.logSample, 0, 1_000_000),
     },
+    auth: authSettings(env, host, publicUrl),
   };
+}
+
+/** The keys file `npm run keys` manages: the one the service reads with the same settings. */
+export function loadKeysConfig(env: NodeJS.ProcessEnv = process.env): { readonly apiKeysFile: string } {
+  const { file } = keysFile(env, parseOidcSettings(env));
+  if (file === undefined) throw invalid('API_KEYS_FILE', 'the keys file to manage (OIDC_ISSUER alone names no keys file)', '');
+  return { apiKeysFile: file };
 }
 
 /** The settings `npm run audit` reads: the service's, with the local broker's address when KAFKA_BROKERS is unset. */

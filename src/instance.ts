@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { developmentKeyNotice, startCredentials } from './auth/credentials.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { gracefulClose } from './http/graceful-close.js';
@@ -7,6 +9,7 @@ import { startEmbeddedBroker } from './log/embedded-broker.js';
 import { plaintextSaslWarning } from './log/kafka-security.js';
 import type { Logger } from './monitoring/logger.js';
 import { printer } from './paper/printer.js';
+import { startOidcVerifier } from './auth/oidc.js';
 import { startService, type Service } from './service.js';
 
 export interface Instance {
@@ -14,6 +17,8 @@ export interface Instance {
   readonly server: Server;
   /** The listener for /internal/* (INTERNAL_PORT): other instances only. */
   readonly internalServer: Server;
+  /** Reads the API keys file again now (SIGHUP); it is also followed on its own. */
+  reloadCredentials(): void;
   /** Stops taking connections, answers every request already taken, then closes the service and the log. */
   close(): Promise<void>;
 }
@@ -42,6 +47,10 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   logger.level = config.logging.level;
   const saslWarning = plaintextSaslWarning(config.kafka.security);
   if (saslWarning !== undefined) logger.warn(saslWarning);
+  // Before the log: a keys file that cannot be read stops the start at once. The identity
+  // provider's discovery starts now and is retried until it succeeds (src/auth/oidc.ts).
+  const tokens = config.auth.oidc === undefined ? undefined : startOidcVerifier(config.auth.oidc, logger);
+  const credentials = startCredentials(config.auth, logger, tokens);
   const brokers = config.kafka.brokers ?? [await startEmbeddedBroker(config.kafka.localPort)];
   const kafka = { brokers, security: config.kafka.security, debug: config.kafka.debug };
   const service = await startWithRetry(() => startService({ ...config, kafka }, logger), logger, 60_000);
@@ -59,10 +68,18 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   const app = createApp({
     issuer: service.node,
     paper,
-    readiness: service.readiness,
+    // The identity provider's state is reported, not checked: API keys still work while it is away.
+    readiness:
+      tokens === undefined
+        ? service.readiness
+        : () => {
+            const { checks, details } = service.readiness();
+            return { checks, details: { ...details, identityProvider: tokens.status() } };
+          },
     metrics: service.metrics,
     logger,
     logSample: config.logging.sample,
+    authenticator: credentials.authenticator,
     onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
   });
   const server: Server = app.listen(config.http.port, config.http.host);
@@ -89,16 +106,24 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     },
     'listening',
   );
+  if (credentials.developmentKey !== undefined) {
+    const { address, port } = server.address() as AddressInfo;
+    const host = address.includes(':') ? `[${address}]` : address;
+    // Printed, not logged: shown once to the newcomer at the terminal, never kept in a log line.
+    process.stdout.write(developmentKeyNotice(credentials.developmentKey, config.auth.apiKeysFile!, `http://${host}:${port}`));
+  }
   return {
     service,
     server,
     internalServer: internal.server,
+    reloadCredentials: credentials.reload,
     async close() {
       // Stop accepting connections and answer every request already taken (forwarded calls too)
       // while the actors still issue, then let the actors finish whatever is left and close the log.
       await Promise.all([closeServer(CLOSE_TIMEOUT_MS), internal.close(CLOSE_TIMEOUT_MS)]);
       await service.close();
       await paper.close();
+      credentials.close();
     },
   };
 }

@@ -8,6 +8,7 @@ import { plaintextSaslWarning } from '../src/log/kafka-security.js';
 import { startInstance, type Instance } from '../src/instance.js';
 import { createLogger } from '../src/monitoring/logger.js';
 import { broker, skipsWithoutOwnBroker, uniqueTopic } from './support/broker.js';
+import { ADMIN, authorizedFetch } from './support/credentials.js';
 import { issue, issueWithKey } from './support/http.js';
 import { freePort } from './support/service.js';
 
@@ -24,7 +25,7 @@ writeFileSync(secretFile, 'a cluster secret of more than thirty-two bytes\n');
 describe('configuration', () => {
   it('defaults to the original authorized totals, port 3000, topic certificates and the local broker', () => {
     expect(loadConfig({})).toMatchObject({
-      http: { port: 3000, host: '0.0.0.0' },
+      http: { port: 3000, host: '127.0.0.1' },
       kafka: { brokers: undefined, localPort: 9092, security: {}, debug: false },
       topic: { name: 'certificates', replicationFactor: 1, minInsyncReplicas: 1, flushEveryWrite: false },
       issuing: {
@@ -37,6 +38,7 @@ describe('configuration', () => {
       cluster: { writerGroup: 'certificates.writer', writerSessionTimeoutMs: 6000, writerWaitMs: 10_000 },
       state: { dir: undefined, everyRecords: 100_000 },
       logging: { level: 'info', sample: 100 },
+      auth: { apiKeysFile: join(process.cwd(), '.state', 'api-keys.json'), development: true, disabled: false, oidc: undefined },
     });
   });
 
@@ -250,6 +252,8 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
   STATE_KEY_FILE: { with: { STATE_DIR: '/var/lib/certificates' }, value: stateKeyFile },
   LOG_LEVEL: { value: 'debug' },
   LOG_SAMPLE: { value: '7' },
+  API_KEYS_FILE: { value: '/etc/certificates/api-keys.json' },
+  AUTH_DISABLED: { value: '1' },
   KAFKAJS_DEBUG: { value: '1' },
   KAFKA_TLS: { value: '1' },
   KAFKA_TLS_CA_FILE: { value: pem },
@@ -370,6 +374,7 @@ describe('every setting docs/operations.md documents', () => {
             STATE_KEY_FILE: stateKeyFile,
             LOG_LEVEL: 'silent',
             LOG_SAMPLE: '1',
+            API_KEYS_FILE: ADMIN.file,
             KAFKAJS_DEBUG: '',
           });
           configs.push(config);
@@ -381,7 +386,7 @@ describe('every setting docs/operations.md documents', () => {
         for (const url of [first, second]) expect((await issue(url, 'CS', 1)).status).toBe(201);
         for (let time = 0; time < 2; time++)
           expect((await issueWithKey(second, 'settings-key', { class: 'CS', amount: 1, name: 'Ada' })).status).toBe(201);
-        expect((await fetch(`${first}/certificates/CS-1`, { headers: { accept: 'text/html' } })).status).toBe(200);
+        expect((await authorizedFetch(`${first}/certificates/CS-1`, { headers: { accept: 'text/html' } })).status).toBe(200);
         // The snapshot check runs every 5 s.
         await new Promise((resolve) => setTimeout(resolve, 5500));
       } finally {

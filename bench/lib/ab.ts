@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AUTHORIZATION } from '../../test/support/credentials.js';
 import { runCommand } from './children.js';
 import type { ScenarioResult } from './model.js';
 import { median } from './stats.js';
@@ -38,7 +39,7 @@ export function parseAb(output: string): Omit<ScenarioResult, 'id' | 'label' | '
 
 /**
  * The original's compatibility run: `ab -n N -c C -p body.json -T application/json URL` (no
- * keep-alive, as the original ran it). Resolves undefined when ab is not installed.
+ * keep-alive, as the original ran it), with the bench admin's key. Resolves undefined when ab is not installed.
  */
 export async function runAb(url: string, body: object, requests: number, connections: number): Promise<ScenarioResult | undefined> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-ab-'));
@@ -56,6 +57,8 @@ export async function runAb(url: string, body: object, requests: number, connect
       bodyFile,
       '-T',
       'application/json',
+      '-H',
+      `Authorization: ${AUTHORIZATION.authorization}`,
       `${url.replace(/\/$/, '')}/`,
     ];
     const { code, output } = await runCommand('ab', args).catch((error: NodeJS.ErrnoException) => {

@@ -16,6 +16,8 @@ export interface FireJob {
   readonly bodies: readonly object[];
   /** Sends a new Idempotency-Key with every request. */
   readonly keyed: boolean;
+  /** Sent with every request besides Content-Type: the credentials. */
+  readonly headers: Readonly<Record<string, string>>;
   /** Where the outcome goes, as JSON. */
   readonly outcomeFile: string;
 }
@@ -39,7 +41,7 @@ const instance = autocannon(
     connections: job.connections,
     duration: job.seconds,
     timeout: 10,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...job.headers },
     // Each connection cycles through the bodies, so two bodies alternate the classes request by request.
     requests: job.bodies.map((body) => ({
       method: 'POST',

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AUTHORIZATION } from '../../test/support/credentials.js';
 import { runCommand } from './children.js';
 import { cpuSeconds } from './cpu.js';
 import type { FireJob, FireOutcome } from './fire.js';
@@ -25,7 +26,7 @@ export interface LoadSpec {
 
 export type LoadResult = Omit<ScenarioResult, 'id' | 'label' | 'tool'>;
 
-/** Runs one burst in a fresh process (why: bench/fire.ts). */
+/** Runs one burst in a fresh process (why: bench/fire.ts), as the admin whose key every service the bench starts accepts (startChild). */
 async function fire(spec: LoadSpec, bodies: readonly object[], seconds: number): Promise<FireOutcome> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-fire-'));
   try {
@@ -35,6 +36,7 @@ async function fire(spec: LoadSpec, bodies: readonly object[], seconds: number):
       seconds,
       bodies,
       keyed: spec.keyed === true,
+      headers: AUTHORIZATION,
       outcomeFile: join(dir, 'outcome.json'),
     };
     const { code, output } = await runCommand(process.execPath, ['--import', 'tsx', FIRE, JSON.stringify(job)]);

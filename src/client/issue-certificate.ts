@@ -8,9 +8,17 @@ export interface CertificateRequest {
   readonly class: string;
 }
 
+/** An API key (`stc_…`, from `npm run keys -- create`), or what gives a current bearer token (an identity provider's). */
+export type Credentials = string | (() => Promise<string>);
+
 export interface IssueOptions {
   /** The service, or several of its instances: each attempt goes to the next one in the list. */
   readonly baseUrl: string | readonly string[];
+  /**
+   * Sent as `Authorization: Bearer …` with every attempt. A provider is asked before each attempt,
+   * so a token it refreshes is used as soon as it has; a provider that rejects ends the call with its error.
+   */
+  readonly credentials: Credentials;
   /**
    * The request's `Idempotency-Key`; a new UUID by default. Keep it with the request and pass it
    * again to retry a request whose outcome was lost, even from another process or days later
@@ -92,12 +100,19 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', aborted, { once: true });
   });
 
-async function attempt(url: string, request: CertificateRequest, key: string, timeoutMs: number, signal?: AbortSignal): Promise<Attempt> {
+async function attempt(
+  url: string,
+  request: CertificateRequest,
+  key: string,
+  bearer: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Attempt> {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const response = await fetch(`${url.replace(/\/+$/, '')}/certificates`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      headers: { 'content-type': 'application/json', 'idempotency-key': key, authorization: `Bearer ${bearer}` },
       body: JSON.stringify({ name: request.name, amount: request.amount, class: request.class }),
       signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
     });
@@ -153,7 +168,8 @@ export async function issueCertificate(request: CertificateRequest, options: Iss
     const url = urls[(attempts - 1) % urls.length]!;
     let answer: Attempt;
     try {
-      answer = await attempt(url, request, key, options.attemptTimeoutMs ?? 20_000, signal);
+      const bearer = typeof options.credentials === 'string' ? options.credentials : await options.credentials();
+      answer = await attempt(url, request, key, bearer, options.attemptTimeoutMs ?? 20_000, signal);
     } catch (failure) {
       if (signal?.aborted) throw aborted(attempts);
       throw failure;

@@ -1,11 +1,13 @@
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import { issueRequest } from '../core/certificate.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import type { Issuer } from './issuer.js';
 import type { Logger } from '../monitoring/logger.js';
 import { classChecks, type Readiness } from '../monitoring/readiness.js';
 import type { Printer } from '../paper/printer.js';
 import { readJsonBody, type BodyLimits } from './body.js';
+import { authenticate, requireRole } from './authenticate.js';
 import { errorHandler } from './errors.js';
 import { certificateRoutes } from './certificates.js';
 import { docsRoutes } from './docs.js';
@@ -31,6 +33,8 @@ export interface AppOptions {
   readonly logSample: number;
   /** Paper certificates: the letterhead, the verification links' base URL, the PDF renderer. */
   readonly paper: Printer;
+  /** Who sent each request; required, so that no app is built open by omission. */
+  readonly authenticator: Authenticator;
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
@@ -42,7 +46,11 @@ export function createApp(options: AppOptions): Koa {
   const app = new Koa();
   const router = new Router();
 
-  router.post(['/', '/certificates'], async (ctx) => {
+  // Who may do what: issuing and reading need their roles, operations' details `ops:read`
+  // (src/http/operations.ts); /healthz, /readyz's bare answer, the verification page and the
+  // API document are public.
+  const read = requireRole('certificates:read');
+  router.post(['/', '/certificates'], requireRole('certificates:issue'), async (ctx) => {
     const principal = principalOf(ctx).id;
     const idempotencyKey = parseIdempotencyKey(ctx.headers['idempotency-key']);
     const request = issueRequest(parseIssueRequest(await readJsonBody(ctx, limits), idempotencyKey), principal, requestIdOf(ctx));
@@ -54,14 +62,21 @@ export function createApp(options: AppOptions): Koa {
     ctx.body = certificate;
   });
   const document = apiDocument(issuer.snapshots().map(({ class: code, authorized }) => ({ code, authorized })));
-  inventoryRoutes(router, issuer, paper.letterhead);
-  certificateRoutes(router, issuer, paper);
-  operationsRoutes(router, options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })), metrics, document);
+  inventoryRoutes(router, issuer, paper.letterhead, read);
+  certificateRoutes(router, issuer, paper, read);
+  operationsRoutes(
+    router,
+    options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })),
+    metrics,
+    document,
+    requireRole('ops:read'),
+  );
   docsRoutes(router);
 
   app.use(requestIds());
   app.use(observeRequests({ metrics, logger, logSample: options.logSample }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));
+  app.use(authenticate(options.authenticator));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
+import { timingSafeEqual } from 'node:crypto';
+import type { Context, Middleware } from 'koa';
 import { parseCertificateId, type Certificate } from '../core/certificate.js';
 import type { Issuer } from './issuer.js';
 import { CertificateError } from '../core/errors.js';
@@ -24,26 +25,37 @@ function requestOrigin(ctx: Context): string {
   return HOST.test(ctx.host) ? `${ctx.protocol}://${ctx.host}` : '';
 }
 
-async function committed(issuer: Issuer, id: string): Promise<Certificate> {
+async function lookUp(issuer: Issuer, id: string): Promise<Certificate | undefined> {
   const parsed = parseCertificateId(id);
   if (parsed === undefined) {
     throw new CertificateError('invalid_certificate_id', `Expected a certificate id such as CS-1, got ${JSON.stringify(id.slice(0, 40))}`);
   }
-  const certificate = await issuer.find(parsed.class, parsed.number);
+  return issuer.find(parsed.class, parsed.number);
+}
+
+async function committed(issuer: Issuer, id: string): Promise<Certificate> {
+  const certificate = await lookUp(issuer, id);
   if (certificate === undefined) throw new CertificateError('not_found', `No certificate ${id}`, { details: { id } });
   return certificate;
 }
 
+/** What the paper itself shows of a certificate: not the class's running total, which is the cap table's. */
+function printedOn(certificate: Certificate): Pick<Certificate, 'id' | 'class' | 'name' | 'amount' | 'issuedAt'> {
+  const { id, class: code, name, amount, issuedAt } = certificate;
+  return { id, class: code, name, amount, issuedAt };
+}
+
 /**
- * One certificate in the representation the client accepts: JSON (the default), a printable PDF, or
- * a print-ready HTML page; and the check a verification link makes. A certificate never changes
- * once committed, so every representation is cacheable and validated by its digest.
+ * One certificate in the representation the client accepts, for callers `readGuard` lets read it:
+ * JSON (the default), a printable PDF, or a print-ready HTML page; and the check a verification
+ * link makes, which anyone may make. A certificate never changes once committed, so every
+ * representation is validated by its digest (answers to a reader are private: src/http/authenticate.ts).
  */
-export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer): void {
+export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer, readGuard: Middleware): void {
   const face = (ctx: Context, certificate: Certificate): CertificateFace =>
     certificateFace(certificate, paper.letterhead, paper.publicUrl ?? requestOrigin(ctx));
 
-  router.get('/certificates/:id', async (ctx) => {
+  router.get('/certificates/:id', readGuard, async (ctx) => {
     const type = ctx.accepts(...REPRESENTATIONS);
     if (type === false) throw notAcceptable(ctx, REPRESENTATIONS);
     const certificate = await committed(issuer, ctx.params.id!);
@@ -61,7 +73,6 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
     }
     ctx.type = type === 'text/html' ? 'text/html; charset=utf-8' : type;
     ctx.vary('Accept');
-    ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.etag = `${digest}.${type.slice(type.indexOf('/') + 1)}`;
     if (ctx.fresh) ctx.status = 304;
   });
@@ -76,17 +87,23 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
         `Expected ?digest= to be the 16 hex characters printed on the certificate, got ${JSON.stringify(claimed ?? null)}`,
       );
     }
-    const certificate = await committed(issuer, ctx.params.id!);
-    const printed = face(ctx, certificate);
+    const id = ctx.params.id!;
+    const certificate = await lookUp(issuer, id);
     const digest = claimed.toLowerCase();
-    const matches = digest === printed.digest;
+    // Whoever holds a genuine paper learns that it is, and what it already shows. A wrong digest and
+    // an id never issued answer alike, and with nothing: neither the holder nor whether the id exists.
+    // Constant time: how long the answer takes must not tell a prober how much of a guessed digest was right.
+    const genuine =
+      certificate !== undefined && timingSafeEqual(Buffer.from(certificateDigest(certificate)), Buffer.from(digest))
+        ? certificate
+        : undefined;
     ctx.vary('Accept');
     if (type === 'text/html') {
       ctx.set('Content-Security-Policy', PAGE_SECURITY_POLICY);
       ctx.type = 'text/html; charset=utf-8';
-      ctx.body = renderVerification(printed, digest, matches);
+      ctx.body = renderVerification(id, digest, genuine === undefined ? undefined : face(ctx, genuine));
     } else {
-      ctx.body = { id: certificate.id, matches, digest: printed.digest, certificate };
+      ctx.body = genuine === undefined ? { id, matches: false } : { id, matches: true, digest, certificate: printedOn(genuine) };
     }
   });
 }

@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import { CertificateError, isCertificateError } from '../core/errors.js';
+import { bearerChallenge } from './authenticate.js';
 import { RETRY_AFTER_SECONDS, STATUS_OF } from './status.js';
 
 export interface ErrorBody {
@@ -42,6 +43,8 @@ export function errorHandler(onInternal: (error: unknown, ctx: Context) => void)
       if (error.code === 'internal') onInternal(thrown, ctx);
       ctx.status = STATUS_OF[error.code];
       if (error.canRetry) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      const challenge = bearerChallenge(error);
+      if (challenge !== undefined) ctx.set('WWW-Authenticate', challenge);
       ctx.body = errorBody(error);
     }
   };

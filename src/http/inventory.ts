@@ -1,10 +1,11 @@
 import type Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { Issuer } from './issuer.js';
 import { className, type Letterhead } from '../paper/face.js';
 
-/** The classes with their names and counters. */
-export function inventoryRoutes(router: Router, issuer: Issuer, letterhead: Letterhead): void {
-  router.get('/classes', (ctx) => {
+/** The classes with their names and counters, for callers that `guard` lets read them. */
+export function inventoryRoutes(router: Router, issuer: Issuer, letterhead: Letterhead, guard: Middleware): void {
+  router.get('/classes', guard, (ctx) => {
     ctx.body = {
       classes: issuer.snapshots().map(({ class: code, authorized, sharesIssued, remaining, certificates, nextId, ready }) => ({
         class: code,

@@ -148,7 +148,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
               description: 'The certificate',
               headers: {
                 ETag: header('The certificate digest and the representation; a certificate never changes'),
-                'Cache-Control': header('public, max-age=3600'),
+                'Cache-Control': header("private, no-store: the holder's, for no shared cache"),
                 Vary: header('Accept'),
                 'Content-Disposition': header('PDF only: inline; filename="{id}.pdf"'),
                 'Content-Security-Policy': header('HTML only: the page loads nothing and runs no script'),
@@ -176,7 +176,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
           tags: ['Certificates'],
           summary: 'Whether a digest printed on paper is that of the certificate in the log',
           description:
-            'The QR code and the URL on a paper certificate lead here. Answers 200 either way, with what the log holds, so whoever holds the paper can compare it line by line. HTML for a browser (Accept: text/html), JSON otherwise.',
+            'The QR code and the URL on a paper certificate lead here; no credentials needed. Answers 200 either way: for a genuine paper, what the log holds of what the paper shows, so whoever holds it can compare it line by line; for a wrong digest or an id never issued, only that it does not match. HTML for a browser (Accept: text/html), JSON otherwise.',
           parameters: [
             idParameter,
             {
@@ -194,19 +194,29 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
               content: {
                 ...json({
                   type: 'object',
-                  required: ['id', 'matches', 'digest', 'certificate'],
+                  required: ['id', 'matches'],
                   properties: {
                     id: { type: 'string' },
                     matches: { type: 'boolean', description: 'True when the digest given is the certificate digest' },
-                    digest: { type: 'string', description: "The certificate's digest" },
-                    certificate: { $ref: '#/components/schemas/Certificate' },
+                    digest: { type: 'string', description: "The certificate's digest (only when it matches)" },
+                    certificate: {
+                      type: 'object',
+                      description: 'What the paper shows (only when it matches)',
+                      required: ['id', 'class', 'name', 'amount', 'issuedAt'],
+                      properties: {
+                        id: { type: 'string' },
+                        class: { type: 'string' },
+                        name: { type: 'string' },
+                        amount: { type: 'integer', minimum: 1 },
+                        issuedAt: { type: 'string', format: 'date-time' },
+                      },
+                    },
                   },
                 }),
                 ...html,
               },
             },
             '400': error('invalid_certificate_id or invalid_digest'),
-            '404': notFound,
             '406': error('not_acceptable: Accept allows neither application/json nor text/html'),
             '429': rateLimited,
             '503': logBehind,
@@ -252,7 +262,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
             ...refused('ops:read'),
             '429': rateLimited,
             '200': ok('Ready', { $ref: '#/components/schemas/Readiness' }),
-            '503': retryable('not_ready: `checks` says which part is not ready; the same details as when ready'),
+            '503': retryable('not_ready: with ops:read, `checks` says which part is not ready, with the same details as when ready'),
           },
         },
       },
@@ -303,6 +313,9 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
     },
     /** Answers any path can give, whatever operation it names. */
     'x-any-path-responses': {
+      '401': error(
+        'unauthenticated: credentials were sent and are not valid (WWW-Authenticate: Bearer, error="invalid_token"), or none were sent where a role is needed',
+      ),
       '404': error('not_found: no route at this path'),
       '405': error('method_not_allowed: the path exists, the method does not; see the Allow header'),
       '500': error('internal: an unexpected failure, logged with its cause'),

@@ -65,32 +65,38 @@ export function renderHtml(face: CertificateFace): string {
 `;
 }
 
-/** The answer a verification link gives a person: whether the paper's digest is the log's. */
-export function renderVerification(face: CertificateFace, claimed: string, matches: boolean): string {
+/** The answer a verification link gives a person: whether the paper's digest is the log's, and for a genuine one what it shows. */
+export function renderVerification(id: string, claimed: string, genuine: CertificateFace | undefined): string {
   const e = escapeHtml;
-  const verdict = matches
-    ? `<h1 class="ok">✓ Genuine</h1><p>The digest <code>${e(claimed)}</code> is that of certificate <strong>${e(face.id)}</strong> as committed to the certificate log.</p>`
-    : `<h1 class="bad">✗ Does not match</h1><p>The digest <code>${e(claimed)}</code> is not that of certificate <strong>${e(face.id)}</strong> in the certificate log. The paper was altered, or the digest was mistyped.</p>`;
+  const verdict =
+    genuine !== undefined
+      ? `<h1 class="ok">✓ Genuine</h1><p>The digest <code>${e(claimed)}</code> is that of certificate <strong>${e(id)}</strong> as committed to the certificate log.</p>`
+      : `<h1 class="bad">✗ Does not match</h1><p>The digest <code>${e(claimed)}</code> is not that of a certificate <strong>${e(id)}</strong> in the certificate log. The paper was altered, or the digest or the id was mistyped.</p>`;
+  // Only a genuine paper's holder is shown, and only what the paper already shows.
+  const printed =
+    genuine === undefined
+      ? ''
+      : `<p>What the log holds for ${e(id)}, as the paper shows it:</p>
+<dl>
+<dt>Company</dt><dd>${e(genuine.company)}</dd>
+<dt>Class</dt><dd>${e(genuine.className)}</dd>
+<dt>Holder</dt><dd>${e(genuine.holder)}</dd>
+<dt>Shares</dt><dd>${e(genuine.sharesInFigures)} (${e(genuine.sharesInWords)})</dd>
+<dt>Issued</dt><dd><time datetime="${e(genuine.issuedAt)}">${e(genuine.issuedOn)}</time></dd>
+<dt>Digest</dt><dd><code>${e(genuine.groupedDigest)}</code></dd>
+</dl>
+`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Verification of ${e(face.id)}</title>
+<title>Verification of ${e(id)}</title>
 <style>body { font-family: Georgia, serif; max-width: 40em; margin: 2em auto; padding: 0 1em; color: #1f2a44; } .ok { color: #1b6e3a; } .bad { color: #a11; } dt { font-weight: bold; margin-top: 0.5em; }</style>
 </head>
 <body>
 ${verdict}
-<p>What the log holds for ${e(face.id)}:</p>
-<dl>
-<dt>Company</dt><dd>${e(face.company)}</dd>
-<dt>Class</dt><dd>${e(face.className)}</dd>
-<dt>Holder</dt><dd>${e(face.holder)}</dd>
-<dt>Shares</dt><dd>${e(face.sharesInFigures)} (${e(face.sharesInWords)})</dd>
-<dt>Issued</dt><dd><time datetime="${e(face.issuedAt)}">${e(face.issuedOn)}</time></dd>
-<dt>Digest</dt><dd><code>${e(face.groupedDigest)}</code></dd>
-</dl>
-</body>
+${printed}</body>
 </html>
 `;
 }

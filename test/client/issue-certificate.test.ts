@@ -17,14 +17,18 @@ afterEach(() => {
   for (const server of servers.splice(0)) server.close();
 });
 
-async function scripted(steps: Step[]): Promise<{ url: string; keys: Array<string | undefined>; bodies: unknown[] }> {
+async function scripted(
+  steps: Step[],
+): Promise<{ url: string; keys: Array<string | undefined>; bodies: unknown[]; authorizations: Array<string | undefined> }> {
   const keys: Array<string | undefined> = [];
   const bodies: unknown[] = [];
+  const authorizations: Array<string | undefined> = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     let text = '';
     request.on('data', (chunk: Buffer) => (text += chunk.toString()));
     request.on('end', () => {
       keys.push(request.headers['idempotency-key'] as string | undefined);
+      authorizations.push(request.headers.authorization);
       bodies.push(JSON.parse(text));
       const step = steps.shift() ?? { status: 500 };
       if (step === 'reset') return void request.socket.destroy();
@@ -41,12 +45,13 @@ async function scripted(steps: Step[]): Promise<{ url: string; keys: Array<strin
       server.close();
     },
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, keys, bodies };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, keys, bodies, authorizations };
 }
 
 const unavailable = { status: 503, body: { error: { code: 'log_unavailable', message: 'retry later' } } };
 const ASK = { name: 'Ada', amount: 1, class: 'CS' };
-const FAST = { baseDelayMs: 1, maxDelayMs: 20 };
+const API_KEY = 'stc_0123456789abcdef_an-api-key-secret';
+const FAST = { baseDelayMs: 1, maxDelayMs: 20, credentials: API_KEY };
 
 describe('issueCertificate (the typed client)', () => {
   it('retries 503, 408, 502, 504, resets and timeouts under one key until the certificate comes, and says it was replayed', async () => {
@@ -99,7 +104,12 @@ describe('issueCertificate (the typed client)', () => {
       { status: 201, body: CERTIFICATE },
     ]);
     const delays: number[] = [];
-    await issueCertificate(ASK, { baseUrl: server.url, baseDelayMs: 1, onRetry: ({ delayMs }) => delays.push(delayMs) });
+    await issueCertificate(ASK, {
+      baseUrl: server.url,
+      credentials: API_KEY,
+      baseDelayMs: 1,
+      onRetry: ({ delayMs }) => delays.push(delayMs),
+    });
     expect(delays).toEqual([1000]);
   });
 
@@ -126,6 +136,7 @@ describe('issueCertificate (the typed client)', () => {
     const started = Date.now();
     const error = (await issueCertificate(ASK, {
       baseUrl: server.url,
+      credentials: API_KEY,
       baseDelayMs: 1,
       maxDelayMs: 10_000,
       signal: controller.signal,
@@ -141,6 +152,30 @@ describe('issueCertificate (the typed client)', () => {
     expect(error.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
     expect(error.cause).toBe(reason);
     expect(server.keys).toHaveLength(1);
+  });
+
+  it('sends an API key as the bearer token of every attempt', async () => {
+    const server = await scripted([unavailable, { status: 201, body: CERTIFICATE }]);
+    await issueCertificate(ASK, { baseUrl: server.url, ...FAST });
+    expect(server.authorizations).toEqual([`Bearer ${API_KEY}`, `Bearer ${API_KEY}`]);
+  });
+
+  it('asks a token provider before each attempt, so a refreshed token is sent on the retry', async () => {
+    const server = await scripted([unavailable, { status: 201, body: CERTIFICATE }]);
+    let issued = 0;
+    await issueCertificate(ASK, { baseUrl: server.url, ...FAST, credentials: () => Promise.resolve(`token-${++issued}`) });
+    expect(server.authorizations).toEqual(['Bearer token-1', 'Bearer token-2']);
+  });
+
+  it('gives up at once on 401 and 403, which another attempt would not change', async () => {
+    for (const [status, code] of [
+      [401, 'unauthenticated'],
+      [403, 'insufficient_scope'],
+    ] as const) {
+      const server = await scripted([{ status, body: { error: { code, message: 'no' } } }]);
+      const error = (await issueCertificate(ASK, { baseUrl: server.url, ...FAST }).catch((thrown: unknown) => thrown)) as IssueError;
+      expect(error).toMatchObject({ code, status, canRetry: false, attempts: 1 });
+    }
   });
 
   it('goes round the instances it is given, one per attempt', async () => {

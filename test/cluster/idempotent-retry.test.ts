@@ -5,6 +5,7 @@ import { issueCertificate } from '../../src/client/issue-certificate.js';
 import { auditTopic } from '../support/audit.js';
 import { broker, skipsWithoutOwnBroker, uniqueTopic } from '../support/broker.js';
 import { Cluster } from '../support/cluster.js';
+import { ADMIN } from '../support/credentials.js';
 import { HoldingProxy } from '../support/holding-proxy.js';
 import { issue, issueWithKey, type Reply } from '../support/http.js';
 import { until } from '../support/load.js';
@@ -63,7 +64,11 @@ describe('Idempotency-Key across three instances', () => {
         proxy.release();
 
         // The client retries with the same key on the other instances: it gets the certificate that landed, once.
-        const retried = await issueCertificate(lostAsk, { baseUrl: [followerA!, followerB!], idempotencyKey: lostKey });
+        const retried = await issueCertificate(lostAsk, {
+          baseUrl: [followerA!, followerB!],
+          credentials: ADMIN.key,
+          idempotencyKey: lostKey,
+        });
         expect([retried.certificate.id, retried.replayed]).toEqual([landed, true]);
         expect(retried.certificate).toMatchObject(lostAsk);
         const newWriter = (await cluster.failover(writer, Date.now())).slot;

@@ -120,7 +120,7 @@ const hostileCase: fc.Arbitrary<HostileCase> = fc.oneof(
   fc.integer({ min: 4097, max: 20_000 }).map((size) => ({
     kind: 'chunked oversized',
     steps: [
-      'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      postHead(undefined).replace('\r\n\r\n', '\r\nTransfer-Encoding: chunked\r\n\r\n'),
       `${size.toString(16)}\r\n${'x'.repeat(size)}\r\n0\r\n\r\n`,
     ],
     expect: [413],

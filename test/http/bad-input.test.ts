@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { useApp } from '../support/app.js';
+import { AUTHORIZATION } from '../support/credentials.js';
 import { issue, post } from '../support/http.js';
 
 const app = useApp('bad-input', [
@@ -24,7 +25,7 @@ function raw(
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   const url = new URL(path, app().url);
   return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method, headers }, (response) => {
+    const outgoing = request(url, { method, headers: { ...AUTHORIZATION, ...headers } }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));

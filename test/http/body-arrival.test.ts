@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { useApp } from '../support/app.js';
+import { ADMIN } from '../support/credentials.js';
 import { rawRequest, type RawStep } from '../support/raw.js';
 
 const app = useApp('body-arrival', [{ code: 'CS', authorized: 1_000_000 }]);
 const BODY = JSON.stringify({ name: 'Salt Bae', amount: 1, class: 'CS' });
 
 function head(extra: string): string {
-  return `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n${extra}\r\n`;
+  return `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ADMIN.key}\r\nContent-Type: application/json\r\nConnection: close\r\n${extra}\r\n`;
 }
 
 async function send(steps: readonly RawStep[]): Promise<{ status: number | undefined; body: Record<string, unknown> }> {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { IssueError, issueCertificate } from '../../src/client/issue-certificate.js';
 import { startApp, useApp } from '../support/app.js';
 import { uniqueTopic } from '../support/broker.js';
+import { ADMIN, authorizedFetch } from '../support/credentials.js';
 import { issue, issueWithKey } from '../support/http.js';
 import { readLog } from '../support/log.js';
 
@@ -22,7 +23,7 @@ async function recordsWithKey(topic: string, key: string): Promise<string[]> {
 
 /** The id the next CS certificate will have, from /classes: a refused request must not move it. */
 async function nextCs(url: string): Promise<string> {
-  const { classes } = (await (await fetch(`${url}/classes`)).json()) as { classes: Array<{ class: string; nextId: string }> };
+  const { classes } = (await (await authorizedFetch(`${url}/classes`)).json()) as { classes: Array<{ class: string; nextId: string }> };
   return classes.find((row) => row.class === 'CS')!.nextId;
 }
 
@@ -90,13 +91,19 @@ describe('POST / with an Idempotency-Key, against a real broker', () => {
   });
 
   it('through the typed client: one certificate per call, and the same key again replays it', async () => {
-    const first = await issueCertificate(body(2, 'Client'), { baseUrl: app().url });
-    const again = await issueCertificate(body(2, 'Client'), { baseUrl: app().url, idempotencyKey: first.idempotencyKey });
+    const first = await issueCertificate(body(2, 'Client'), { baseUrl: app().url, credentials: ADMIN.key });
+    const again = await issueCertificate(body(2, 'Client'), {
+      baseUrl: app().url,
+      credentials: ADMIN.key,
+      idempotencyKey: first.idempotencyKey,
+    });
     expect([first.replayed, first.attempts, again.replayed]).toEqual([false, 1, true]);
     expect(again.certificate).toEqual(first.certificate);
-    const reused = await issueCertificate(body(3, 'Client'), { baseUrl: app().url, idempotencyKey: first.idempotencyKey }).catch(
-      (error: unknown) => error,
-    );
+    const reused = await issueCertificate(body(3, 'Client'), {
+      baseUrl: app().url,
+      credentials: ADMIN.key,
+      idempotencyKey: first.idempotencyKey,
+    }).catch((error: unknown) => error);
     expect(reused).toBeInstanceOf(IssueError);
     expect(reused).toMatchObject({ code: 'idempotency_key_reused', status: 422, canRetry: false, attempts: 1 });
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authorizedFetch } from '../support/credentials.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { uniqueTopic } from '../support/broker.js';
 import { concurrently, issue } from '../support/http.js';
@@ -11,7 +12,7 @@ const classes = [
 let app: TestApp;
 
 async function get(path: string, on: TestApp = app): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${on.url}${path}`);
+  const response = await authorizedFetch(`${on.url}${path}`);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 

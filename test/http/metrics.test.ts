@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { authorizedFetch } from '../support/credentials.js';
 import { useApp } from '../support/app.js';
 import { issue } from '../support/http.js';
 
@@ -19,7 +20,7 @@ describe('GET /metrics against a real broker', () => {
     expect((await issue(app().url, 'CS', 30)).status).toBe(409);
     expect((await fetch(`${app().url}/no-such-path`)).status).toBe(404);
 
-    const response = await fetch(`${app().url}/metrics`);
+    const response = await authorizedFetch(`${app().url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { testPrinter } from '../support/settings.js';
 import { describe, expect, it } from 'vitest';
+import { Authenticator } from '../../src/auth/authenticator.js';
 import { createApp } from '../../src/http/app.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../src/core/certificate.js';
 import { apiDocument } from '../../src/http/openapi.js';
@@ -25,7 +26,13 @@ type Operation = { responses: Record<string, unknown> };
 
 /** Every METHOD path the router of the fully wired app answers, in OpenAPI's `{param}` spelling. */
 function routerRoutes(): string[] {
-  const koa = createApp({ issuer: app().node, metrics: app().metrics, logSample: 0, paper: testPrinter() });
+  const koa = createApp({
+    issuer: app().node,
+    metrics: app().metrics,
+    logSample: 0,
+    paper: testPrinter(),
+    authenticator: new Authenticator({}),
+  });
   // router.routes() returns its dispatch middleware with the router attached.
   const router = koa.middleware.map((middleware) => (middleware as { router?: Router }).router).find((found) => found !== undefined)!;
   return router.stack.flatMap((layer) =>

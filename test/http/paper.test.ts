@@ -7,6 +7,7 @@ import { certificateDigest } from '../../src/paper/digest.js';
 import { printer, type Printer } from '../../src/paper/printer.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { uniqueTopic } from '../support/broker.js';
+import { AUTHORIZATION } from '../support/credentials.js';
 import { issue } from '../support/http.js';
 import { readPdf } from '../support/paper-tools.js';
 
@@ -20,8 +21,14 @@ let paper: Printer;
 let app: TestApp;
 let holder: Certificate;
 
+/** As a reader with every role (the test admin) asks. */
 function get(path: string, accept?: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${app.url}${path}`, { headers: { ...(accept === undefined ? {} : { Accept: accept }), ...headers } });
+  return fetch(`${app.url}${path}`, { headers: { ...AUTHORIZATION, ...(accept === undefined ? {} : { Accept: accept }), ...headers } });
+}
+
+/** As whoever scanned the paper asks: no credentials. */
+function publicGet(path: string, accept?: string): Promise<Response> {
+  return fetch(`${app.url}${path}`, { headers: accept === undefined ? {} : { Accept: accept } });
 }
 
 beforeAll(async () => {
@@ -81,12 +88,13 @@ describe('GET /certificates/:id as JSON, PDF and HTML (real broker)', () => {
     expect(await (await get('/certificates/PS-1', 'text/html')).text()).toContain('Preferred Stock');
   });
 
-  it('is cacheable: one ETag per representation, Vary: Accept, and 304 for If-None-Match', async () => {
+  it('is validated but kept by no shared cache: one ETag per representation, Vary: Accept, 304 for If-None-Match, Cache-Control: private, no-store', async () => {
     const tags = new Set<string>();
     for (const accept of ['application/json', 'application/pdf', 'text/html']) {
       const response = await get('/certificates/CS-1', accept);
       await response.arrayBuffer();
       expect(response.headers.get('vary')).toBe('Accept');
+      expect(response.headers.get('cache-control')).toBe('private, no-store');
       const etag = response.headers.get('etag')!;
       tags.add(etag);
       // fetch adds Cache-Control: no-cache to a conditional request unless told otherwise, and no-cache asks for the body.
@@ -119,44 +127,49 @@ describe('GET /certificates/:id as JSON, PDF and HTML (real broker)', () => {
   });
 });
 
-describe('GET /certificates/:id/verify (real broker)', () => {
-  it('says a printed digest matches, and shows what the log holds', async () => {
+describe('GET /certificates/:id/verify, public (real broker)', () => {
+  it('says, without credentials, that a printed digest matches, and shows only what the paper shows', async () => {
     const digest = certificateDigest(holder);
-    const response = await get(`/certificates/CS-1/verify?digest=${digest.toUpperCase()}`);
+    const response = await publicGet(`/certificates/CS-1/verify?digest=${digest.toUpperCase()}`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ id: 'CS-1', matches: true, digest, certificate: holder });
+    const { id, name, amount, issuedAt } = holder;
+    expect(await response.json()).toEqual({ id: 'CS-1', matches: true, digest, certificate: { id, class: 'CS', name, amount, issuedAt } });
   });
 
-  it('says an altered paper does not match', async () => {
+  it('says an altered paper does not match, and tells it nothing of the holder nor of the genuine digest', async () => {
     const forged = certificateDigest({ ...holder, amount: 12_500 });
-    expect(await (await get(`/certificates/CS-1/verify?digest=${forged}`)).json()).toMatchObject({
-      matches: false,
-      digest: certificateDigest(holder),
-    });
-    const page = await (await get(`/certificates/CS-1/verify?digest=${forged}`, 'text/html')).text();
+    const response = await publicGet(`/certificates/CS-1/verify?digest=${forged}`);
+    expect([response.status, await response.json()]).toEqual([200, { id: 'CS-1', matches: false }]);
+    const page = await (await publicGet(`/certificates/CS-1/verify?digest=${forged}`, 'text/html')).text();
     expect(page).toContain('Does not match');
-    expect(page).toContain('1,250');
+    for (const secret of ['1,250', 'Ångström', certificateDigest(holder), 'Common Stock']) expect(page).not.toContain(secret);
+  });
+
+  it('answers an id never issued exactly as a wrong digest: whether it exists is not told', async () => {
+    const response = await publicGet('/certificates/CS-99/verify?digest=0123456789abcdef');
+    expect([response.status, await response.json()]).toEqual([200, { id: 'CS-99', matches: false }]);
   });
 
   it('answers a phone that scanned the QR code with a page', async () => {
-    const response = await get(`/certificates/CS-1/verify?digest=${certificateDigest(holder)}`, 'text/html,*/*;q=0.8');
+    const response = await publicGet(`/certificates/CS-1/verify?digest=${certificateDigest(holder)}`, 'text/html,*/*;q=0.8');
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(await response.text()).toContain('Genuine');
+    const page = await response.text();
+    expect(page).toContain('Genuine');
+    expect(page).toContain('1,250');
   });
 
-  it('refuses a missing or malformed digest as invalid_digest, and an unknown certificate as not_found', async () => {
+  it('refuses a missing or malformed digest as invalid_digest', async () => {
     for (const query of ['', '?digest=', '?digest=xyz', '?digest=0123456789abcdef0', '?digest=a&digest=b']) {
-      const response = await get(`/certificates/CS-1/verify${query}`);
+      const response = await publicGet(`/certificates/CS-1/verify${query}`);
       expect({ query, status: response.status }).toEqual({ query, status: 400 });
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_digest');
     }
-    expect((await get('/certificates/CS-99/verify?digest=0123456789abcdef')).status).toBe(404);
   });
 });
 
 describe('GET /docs', () => {
   it('serves the API document for people from local files, and Chromium renders it with no network but this server', async () => {
-    const page = await get('/docs');
+    const page = await publicGet('/docs');
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('src="/docs/swagger-ui-bundle.js"');
@@ -166,7 +179,7 @@ describe('GET /docs', () => {
       ['swagger-ui.css', 'text/css'],
       ['start.js', 'text/javascript'],
     ]) {
-      const response = await get(`/docs/${asset}`);
+      const response = await publicGet(`/docs/${asset}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain(type);
     }

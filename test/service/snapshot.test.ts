@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { authorizedFetch } from '../support/credentials.js';
 import { auditTopic } from '../support/audit.js';
 import { broker, uniqueTopic } from '../support/broker.js';
 import { concurrently, issue } from '../support/http.js';
@@ -24,7 +25,7 @@ async function start(topic: string, withSnapshots = true, env: Record<string, st
 }
 
 async function lookup(url: string, id: string): Promise<unknown> {
-  return (await fetch(`${url}/certificates/${id}`)).json();
+  return (await authorizedFetch(`${url}/certificates/${id}`)).json();
 }
 
 afterEach(async () => {

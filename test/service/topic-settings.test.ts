@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../src/log/kafka-config.js';
+import { authorizedFetch } from '../support/credentials.js';
 import { uniqueTopic } from '../support/broker.js';
 import { startService, type RunningService } from '../support/service.js';
 import { connection } from '../support/settings.js';
@@ -26,7 +27,7 @@ async function flushMessages(topic: string): Promise<string | undefined> {
 }
 
 async function readiness(service: RunningService): Promise<{ http: number; topicWarnings?: string[] }> {
-  const response = await fetch(`${service.url}/readyz`);
+  const response = await authorizedFetch(`${service.url}/readyz`);
   const body = (await response.json()) as { topicWarnings?: string[] };
   return { http: response.status, topicWarnings: body.topicWarnings };
 }

@@ -10,6 +10,7 @@ import { startService, type Service, type ServiceSettings } from '../../src/serv
 import { afterAll, beforeAll } from 'vitest';
 import { uniqueTopic } from './broker.js';
 import { readCertificates } from './log.js';
+import { testAuthenticator } from './credentials.js';
 import { freePort } from './service.js';
 import { serviceSettings } from './settings.js';
 
@@ -42,11 +43,14 @@ export async function startApp(
     }),
   );
   const paper = appOptions.paper ?? printer({ companyName: DEFAULTS.companyName, publicUrl: undefined }, shareClasses);
+  // The admin key's file, read as an instance reads API_KEYS_FILE (test/support/credentials.ts).
+  const credentials = testAuthenticator();
   const app = createApp({
     issuer: service.node,
     metrics: service.metrics,
     readiness: service.readiness,
     logSample: DEFAULTS.logSample,
+    authenticator: credentials.authenticator,
     ...appOptions,
     paper,
   });
@@ -64,6 +68,7 @@ export async function startApp(
       await Promise.all([server, internal].map((listener) => new Promise((resolve) => listener.close(resolve))));
       await service.close();
       if (appOptions.paper === undefined) await paper.close();
+      credentials.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { KEYS_ENV } from './credentials.js';
 
 /** Children run from the repository's root, where their scripts' paths (src/main.ts, dist/main.js, bench/servers/…) start. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,7 +29,7 @@ export interface ChildSpec {
   /** Node's arguments: flags, then the script. */
   readonly args: readonly string[];
   readonly port: number;
-  /** Set over this process's environment. */
+  /** Set over this process's environment and API_KEYS_FILE (the test admin key's file: a service accepts that key). */
   readonly env?: NodeJS.ProcessEnv;
   /** Where its output is written as well. */
   readonly logFile?: string;
@@ -67,7 +68,7 @@ function answers(url: string): Promise<boolean> {
 export async function startChild(spec: ChildSpec): Promise<Child> {
   const child = spawn(process.execPath, [...spec.args], {
     cwd: ROOT,
-    env: { ...process.env, ...spec.env },
+    env: { ...process.env, ...KEYS_ENV, ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -1,4 +1,5 @@
 import type { Acknowledged } from '../../src/audit/check.js';
+import { authorizedFetch } from './credentials.js';
 import { concurrently } from './http.js';
 import { sleep, until } from './load.js';
 import { startService, type RunningService } from './service.js';
@@ -13,7 +14,7 @@ export interface InstanceStatus {
 /** What one instance's /readyz says of its role; unreachable or paused instances read as not ready. */
 export async function instanceStatus(url: string, timeoutMs = 1000): Promise<InstanceStatus> {
   try {
-    const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await authorizedFetch(`${url}/readyz`, { signal: AbortSignal.timeout(timeoutMs) });
     // A 503 carries the same facts beside its error's code and message (src/http/errors.ts).
     const body = (await response.json()) as Record<string, unknown> & { error?: Record<string, unknown> };
     const details = response.status === 200 ? body : (body.error ?? {});
@@ -132,7 +133,7 @@ export async function lookupMismatches(urls: readonly string[], acknowledged: re
   await concurrently(acknowledged.length * urls.length, 16, async (index) => {
     const ack = acknowledged[Math.floor(index / urls.length)]!;
     const url = urls[index % urls.length]!;
-    const response = await fetch(`${url}/certificates/${ack.id}`);
+    const response = await authorizedFetch(`${url}/certificates/${ack.id}`);
     const body = (await response.json()) as { name?: string; amount?: number };
     if (response.status !== 200 || body.name !== ack.name || body.amount !== ack.amount) {
       mismatches.push(`${url}/certificates/${ack.id}: ${response.status} ${JSON.stringify(body)}`);

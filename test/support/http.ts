@@ -1,3 +1,5 @@
+import { AUTHORIZATION } from './credentials.js';
+
 /** A client's view of one POST: status, headers and parsed JSON body. */
 export interface Reply {
   readonly status: number;
@@ -5,6 +7,7 @@ export interface Reply {
   readonly body: Record<string, unknown>;
 }
 
+/** POSTs as the test admin (test/support/credentials.ts) unless `headers` say otherwise. */
 export async function post(
   url: string,
   body: unknown,
@@ -14,7 +17,7 @@ export async function post(
 ): Promise<Reply> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': contentType, ...headers },
+    headers: { 'content-type': contentType, ...AUTHORIZATION, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     ...(signal ? { signal } : {}),
   });

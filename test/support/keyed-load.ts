@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CertificateRecord } from '../../src/core/certificate.js';
 import type { Acknowledged } from '../../src/audit/check.js';
 import { issueCertificate, IssueError } from '../../src/client/issue-certificate.js';
+import { ADMIN } from './credentials.js';
 import { sleep } from './load.js';
 
 /** One keyed request as its client ended it: the certificate it was given, or the error it gave up with. */
@@ -93,6 +94,7 @@ export class KeyedLoad {
         // Each client starts on another instance and moves on to the next with every retry.
         baseUrl: this.urls().map((_, slot, all) => all[(slot + client) % all.length]!),
         idempotencyKey: key,
+        credentials: ADMIN.key,
         maxAttempts: 60,
         baseDelayMs: 50,
         maxDelayMs: 1000,

@@ -1,4 +1,5 @@
 import type { Acknowledged } from '../../src/audit/check.js';
+import { authorizedFetch } from './credentials.js';
 import { issue } from './http.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -107,7 +108,7 @@ export class Load {
         let retryAfter: string | null;
         let body: { name?: string; amount?: number };
         try {
-          const response = await fetch(`${url}/certificates/${acknowledged.id}`, { signal: AbortSignal.timeout(15_000) });
+          const response = await authorizedFetch(`${url}/certificates/${acknowledged.id}`, { signal: AbortSignal.timeout(15_000) });
           [status, retryAfter] = [response.status, response.headers.get('retry-after')];
           body = (await response.json()) as typeof body;
         } catch {

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { ADMIN } from './credentials.js';
 
 /** What came back on a raw connection: the status line's code if any, and everything read. */
 export interface RawReply {
@@ -68,8 +69,8 @@ export function rawRequest(
   });
 }
 
-/** A POST's request line and headers, ready for a body to follow. */
+/** A POST's request line and headers (the test admin's key among them), ready for a body to follow. */
 export function postHead(contentLength: number | undefined, contentType = 'application/json', path = '/'): string {
   const length = contentLength === undefined ? '' : `Content-Length: ${contentLength}\r\n`;
-  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\n${length}\r\n`;
+  return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ADMIN.key}\r\nContent-Type: ${contentType}\r\n${length}\r\n`;
 }

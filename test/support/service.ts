@@ -11,7 +11,7 @@ export type RunningService = Child & { readonly internalUrl: string };
 
 /**
  * Starts the real service (src/main.ts) as its own process against the suite's broker, so tests
- * can restart it, SIGTERM it or kill -9 it like an operator would.
+ * can restart it, SIGTERM it or kill -9 it like an operator would. It accepts the test admin key (startChild).
  */
 export async function startService(env: Record<string, string>, port?: number): Promise<RunningService> {
   const listenPort = port ?? (await freePort());

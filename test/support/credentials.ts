@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { newApiKey } from '../../src/auth/api-keys.js';
+import { Authenticator } from '../../src/auth/authenticator.js';
+import { writeKeyFile } from '../../src/auth/key-file.js';
+import { ApiKeyStore } from '../../src/auth/key-store.js';
+
+/**
+ * The admin API key every test and bench request is sent with: made once per process in a keys file
+ * of its own, which service processes get as API_KEYS_FILE and in-process apps read through the
+ * same store the service uses.
+ */
+function adminKey(): { readonly file: string; readonly key: string } {
+  const file = join(mkdtempSync(join(tmpdir(), 'api-keys-')), 'api-keys.json');
+  const { key, record } = newApiKey('test admin', ['admin'], new Date());
+  writeKeyFile(file, [record]);
+  return { file, key };
+}
+
+export const ADMIN = adminKey();
+
+/** The header every authenticated request carries. */
+export const AUTHORIZATION: Readonly<Record<'authorization', string>> = { authorization: `Bearer ${ADMIN.key}` };
+
+/** What a service process needs to accept ADMIN's key. */
+export const KEYS_ENV: Readonly<Record<string, string>> = { API_KEYS_FILE: ADMIN.file };
+
+/** An authenticator for an in-process app, reading the admin key's file as an instance does; closed with `close()`. */
+export function testAuthenticator(): { readonly authenticator: Authenticator; close(): void } {
+  const keys = new ApiKeyStore(ADMIN.file);
+  return { authenticator: new Authenticator({ keys }), close: () => keys.close() };
+}
+
+/** fetch with the admin key, for tests that read what a caller with every role reads. */
+export function authorizedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...AUTHORIZATION, ...(init.headers as Record<string, string> | undefined) } });
+}

@@ -80,6 +80,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     logger,
     logSample: config.logging.sample,
     authenticator: credentials.authenticator,
+    identityProvider: config.auth.oidc?.issuer,
     onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
   });
   const server: Server = app.listen(config.http.port, config.http.host);

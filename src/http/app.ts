@@ -35,6 +35,8 @@ export interface AppOptions {
   readonly paper: Printer;
   /** Who sent each request; required, so that no app is built open by omission. */
   readonly authenticator: Authenticator;
+  /** OIDC_ISSUER, for the API document's security schemes: its tokens are taken beside API keys. */
+  readonly identityProvider?: string | undefined;
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
@@ -61,7 +63,10 @@ export function createApp(options: AppOptions): Koa {
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
     ctx.body = certificate;
   });
-  const document = apiDocument(issuer.snapshots().map(({ class: code, authorized }) => ({ code, authorized })));
+  const document = apiDocument(
+    issuer.snapshots().map(({ class: code, authorized }) => ({ code, authorized })),
+    { oidcIssuer: options.identityProvider, publicUrl: paper.publicUrl },
+  );
   inventoryRoutes(router, issuer, paper.letterhead, read);
   certificateRoutes(router, issuer, paper, read);
   operationsRoutes(

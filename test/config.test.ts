@@ -116,13 +116,16 @@ describe('configuration', () => {
     expect(loadConfig({}).paper).toEqual({ companyName: 'Example Corporation', publicUrl: undefined });
   });
 
+  // Off loopback an instance needs authentication configured; the file itself is read at start, not here.
+  const keysFile = join(dir, 'api-keys.json');
+
   it('puts the internal listener on PORT + 1, advertises it, and serves it over TLS exactly when it has a certificate', () => {
-    expect(loadConfig({ PORT: '4000', HOST: '10.0.0.5' })).toMatchObject({
+    expect(loadConfig({ PORT: '4000', HOST: '10.0.0.5', API_KEYS_FILE: keysFile })).toMatchObject({
       internal: { port: 4001, secret: undefined, tls: undefined, ca: undefined },
       cluster: { advertisedUrl: 'http://10.0.0.5:4001' },
     });
     expect(loadConfig({ PORT: '0' }).internal.port).toBe(0);
-    const tls = loadConfig({ HOST: '10.0.0.5', INTERNAL_TLS_CERT_FILE: pem, INTERNAL_TLS_KEY_FILE: pem, INTERNAL_TLS_CA_FILE: pem });
+    const tls = loadConfig({ HOST: '10.0.0.5', API_KEYS_FILE: keysFile, INTERNAL_TLS_CERT_FILE: pem, INTERNAL_TLS_KEY_FILE: pem, INTERNAL_TLS_CA_FILE: pem });
     expect(tls.internal).toMatchObject({
       tls: { cert: expect.stringContaining('BEGIN'), key: expect.stringContaining('BEGIN') },
       ca: expect.stringContaining('BEGIN'),

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { ClusterSettings } from './cluster/settings.js';
 import { CLASS_CODE_PATTERN } from './core/certificate.js';
 import { CertificateError } from './core/errors.js';
+import type { EdgeSettings } from './http/edge-settings.js';
 import type { KeyWindow } from './core/remembered-keys.js';
 import type { ShareClassConfig } from './core/share-class.js';
 import { SASL_MECHANISMS, type KafkaConnection, type KafkaSecurity, type SaslMechanism } from './log/kafka-config.js';
@@ -34,6 +35,7 @@ export interface Config {
   readonly paper: PaperSettings;
   readonly state: StateSettings;
   readonly logging: LoggingSettings;
+  readonly edge: EdgeSettings;
 }
 
 /** Every default, in one place. */
@@ -58,6 +60,14 @@ export const DEFAULTS = {
   logLevel: 'info' satisfies LogLevel,
   /** Log 1 in this many requests answered below 500; every 5xx is logged. */
   logSample: 100,
+  /** Requests waiting per class, and per writer a follower forwards to: 10,000 is ~1 s of an instance's throughput. */
+  mailboxLimit: 10_000,
+  forwardQueueLimit: 10_000,
+  /** Above an instance's capacity (~12,000/s, docs/benchmark.md): never limits one honest client, only a runaway next to others. */
+  rateLimit: { perSecond: 20_000 },
+  /** The 1,000-connection bench and headroom; ~10 KiB each, about 40 MiB when all are open. */
+  maxConnections: 4096,
+  trustProxyHops: 0,
 } as const;
 
 /** The writer election's group unless WRITER_GROUP names another: one group per topic. */
@@ -197,6 +207,18 @@ export function parseKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
   return { ...(tls === undefined ? {} : { tls }), ...(sasl === undefined ? {} : { sasl }) };
 }
 
+/** TRUST_PROXY, MAX_CONNECTIONS, RATE_LIMIT_PER_SECOND (0: no limit) and RATE_LIMIT_BURST. */
+function edgeSettings(env: NodeJS.ProcessEnv): EdgeSettings {
+  const perSecond = integer(env, 'RATE_LIMIT_PER_SECOND', DEFAULTS.rateLimit.perSecond, 0, 10_000_000);
+  // Two seconds' worth by default: a client that paused may catch up at once.
+  const burst = integer(env, 'RATE_LIMIT_BURST', Math.max(1, 2 * perSecond), 1, 100_000_000);
+  return {
+    trustProxyHops: integer(env, 'TRUST_PROXY', DEFAULTS.trustProxyHops, 0, 10),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', DEFAULTS.maxConnections, 1, 1_000_000),
+    rateLimit: perSecond === 0 ? undefined : { perSecond, burst },
+  };
+}
+
 /**
  * Reads and validates the whole configuration once, at start; a bad value stops the service with a
  * clear message. The only place that reads the environment (test/config.test.ts holds it to that).
@@ -228,6 +250,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         maxKeys: integer(env, 'IDEMPOTENCY_MAX_KEYS', DEFAULTS.keyWindow.maxKeys, 1, 100_000_000),
       },
       commitTimeoutMs: integer(env, 'COMMIT_TIMEOUT_MS', DEFAULTS.commitTimeoutMs, 100, 60_000),
+      mailboxLimit: integer(env, 'MAILBOX_LIMIT', DEFAULTS.mailboxLimit, 1, 10_000_000),
+      forwardQueueLimit: integer(env, 'FORWARD_QUEUE_LIMIT', DEFAULTS.forwardQueueLimit, 1, 10_000_000),
     },
     cluster: {
       advertisedUrl: httpUrl('ADVERTISED_URL', advertised),
@@ -247,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       level: logLevel(env),
       sample: integer(env, 'LOG_SAMPLE', DEFAULTS.logSample, 0, 1_000_000),
     },
+    edge: edgeSettings(env),
   };
 }
 

@@ -57,11 +57,13 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     metrics: service.metrics,
     logger,
     logSample: config.logging.sample,
+    edge: config.edge,
     onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
   });
   const server: Server = app.listen(config.http.port, config.http.host);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 30_000;
+  server.maxConnections = config.edge.maxConnections;
   const closeServer = gracefulClose(server);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   logger.info({ port: config.http.port, brokers, topic: config.topic.name, advertisedUrl: config.cluster.advertisedUrl }, 'listening');

@@ -13,11 +13,20 @@ export interface ForwarderOptions {
   readonly maxInFlight?: number;
   /** A call not answered within this long fails its requests as `writer_unreachable`. */
   readonly timeoutMs: number;
+  /** Requests waiting for a call to the writer at most (FORWARD_QUEUE_LIMIT); past it, `503 overloaded`. Unbounded when absent. */
+  readonly maxWaiting?: number;
 }
 
 /** Thrown when the instance called is not the writer (nothing was issued): find the writer and send again. */
 export function isNotWriter(error: unknown): boolean {
   return error instanceof CertificateError && error.code === 'not_writer';
+}
+
+function overloaded(writerUrl: string, limit: number): CertificateError {
+  return new CertificateError(
+    'overloaded',
+    `${limit} requests are already waiting to be forwarded to the writer at ${writerUrl} (FORWARD_QUEUE_LIMIT); nothing was issued, retry later`,
+  );
 }
 
 /**
@@ -46,6 +55,7 @@ export class Forwarder {
         handle: async (requests) => (await this.post(writerUrl, requests)).map(decodeResult),
         maxWeight: MAX_FORWARDED_REQUESTS,
         maxInFlight: this.maxInFlight,
+        ...(this.options.maxWaiting === undefined ? {} : { bound: { items: this.options.maxWaiting, error: () => overloaded(writerUrl, this.options.maxWaiting!) } }),
       });
       this.calls.set(writerUrl, calls);
     }

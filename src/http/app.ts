@@ -5,6 +5,7 @@ import type { Logger } from '../monitoring/logger.js';
 import { classChecks, type Readiness } from '../monitoring/readiness.js';
 import type { Printer } from '../paper/printer.js';
 import { readJsonBody, type BodyLimits } from './body.js';
+import type { EdgeSettings } from './edge-settings.js';
 import { errorHandler } from './errors.js';
 import { forwardRoutes, type ForwardedIssuer } from './forwarded.js';
 import { certificateRoutes } from './certificates.js';
@@ -13,6 +14,8 @@ import { inventoryRoutes } from './inventory.js';
 import { observeRequests, type RequestMetrics } from './observe.js';
 import { apiDocument } from './openapi.js';
 import { operationsRoutes, type MetricsExporter } from './operations.js';
+import { rateLimit } from './rate-limit.js';
+import { securityHeaders } from './security-headers.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
 export interface AppOptions {
@@ -29,6 +32,8 @@ export interface AppOptions {
   readonly logSample: number;
   /** Paper certificates: the letterhead, the verification links' base URL, the PDF renderer. */
   readonly paper: Printer;
+  /** Proxies trusted, and the per-caller rate limit; without it, no proxy is trusted and nothing is limited. */
+  readonly edge?: Pick<EdgeSettings, 'trustProxyHops' | 'rateLimit'>;
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
@@ -37,7 +42,10 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_0
 export function createApp(options: AppOptions): Koa {
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
   const { issuer, metrics, logger, paper } = options;
-  const app = new Koa();
+  // X-Forwarded-* decide ctx.ip and ctx.protocol only when the operator says proxies set them, and
+  // only as many hops back as there are proxies: what lies further left, the client wrote itself.
+  const trustProxyHops = options.edge?.trustProxyHops ?? 0;
+  const app = new Koa({ proxy: trustProxyHops > 0, maxIpsCount: trustProxyHops });
   const router = new Router();
 
   router.post(['/', '/certificates'], async (ctx) => {
@@ -57,8 +65,12 @@ export function createApp(options: AppOptions): Koa {
   operationsRoutes(router, options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })), metrics, document);
   docsRoutes(router);
 
+  app.use(securityHeaders(paper.publicUrl));
   app.use(observeRequests({ metrics, logger, logSample: options.logSample }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));
+  // After authentication, which tells whom a request counts against.
+  const limit = options.edge?.rateLimit;
+  if (limit !== undefined) app.use(rateLimit(limit));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

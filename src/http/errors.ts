@@ -41,7 +41,8 @@ export function errorHandler(onInternal: (error: unknown, ctx: Context) => void)
       const error = fromUnknown(thrown);
       if (error.code === 'internal') onInternal(thrown, ctx);
       ctx.status = STATUS_OF[error.code];
-      if (error.canRetry) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      // A limit that knows when it frees up (the rate limit) has said so already.
+      if (error.canRetry && !ctx.res.hasHeader('Retry-After')) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       ctx.body = errorBody(error);
     }
   };

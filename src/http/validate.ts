@@ -2,21 +2,94 @@ import { isIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, type IssueRequest } from 
 import { CertificateError } from '../core/errors.js';
 
 export const MAX_NAME_LENGTH = 200;
+/**
+ * A name's size in UTF-8: 200 characters of Latin, Greek, Cyrillic, Hebrew or Arabic (two bytes at
+ * most) fit, 133 of Chinese or Japanese (three), 100 emoji (four). It bounds what one certificate
+ * weighs in a record, in memory and on the audit's line whatever the script.
+ */
+export const MAX_NAME_BYTES = 400;
+
+/** The BMP's characters with `property`, as escaped ranges for a character class any regex dialect reads. */
+function bmpRanges(property: RegExp): string {
+  const hex = (code: number): string => `\\u${code.toString(16).padStart(4, '0')}`;
+  let ranges = '';
+  for (let code = 0, start = -1; code <= 0x10000; code += 1) {
+    const inside = code < 0x10000 && property.test(String.fromCharCode(code));
+    if (inside && start < 0) start = code;
+    if (!inside && start >= 0) {
+      ranges += start === code - 1 ? hex(start) : `${hex(start)}-${hex(code - 1)}`;
+      start = -1;
+    }
+  }
+  return ranges;
+}
 
 // JavaScript's whitespace, exactly what String.prototype.trim removes, spelled so that Python's and
 // ECMAScript's regular expressions read the pattern alike (\s differs between them).
 const SPACE = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
-const CONTROL_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f';
+// Control characters, and format characters (\p{Cf}: bidi controls, zero-width ones, the BOM inside a name).
+const REFUSED_CHARACTERS = `\\u0000-\\u001f\\u007f-\\u009f${bmpRanges(/\p{Cf}/u)}`;
 /**
  * The name rule of parseIssueRequest as one regular expression, for the API document: after trimming,
- * 1 to 200 characters, none of them a control character. (It cannot also say "no unpaired
- * surrogate": schema validators such as Rust's regex have no way to name one; the document says it
- * in words.) test/http/validate.test.ts proves the pattern and the parser agree.
+ * 1 to 200 characters, none of them a control or format character. Four rules it cannot say, and the
+ * document says in words: no unpaired surrogate and no format character beyond the BMP (schema
+ * validators such as Rust's regex have no way to name them alike), at most 400 bytes, and no word
+ * mixing Latin, Greek and Cyrillic letters. test/http/validate.test.ts proves the pattern and the
+ * parser agree on everything else.
  */
-export const NAME_PATTERN = `^[${SPACE}]*[^${SPACE}${CONTROL_CHARACTERS}](?:[^${CONTROL_CHARACTERS}]{0,${MAX_NAME_LENGTH - 2}}[^${SPACE}${CONTROL_CHARACTERS}])?[${SPACE}]*$`;
+export const NAME_PATTERN = `^[${SPACE}]*[^${SPACE}${REFUSED_CHARACTERS}](?:[^${REFUSED_CHARACTERS}]{0,${MAX_NAME_LENGTH - 2}}[^${SPACE}${REFUSED_CHARACTERS}])?[${SPACE}]*$`;
 const FIELDS: ReadonlySet<string> = new Set(['name', 'amount', 'class']);
-// Control characters would corrupt the line-by-line audit trail; lone surrogates cannot round-trip UTF-8.
-const CONTROL = /\p{Cc}/u;
+// Control characters would corrupt the line-by-line audit trail. Format characters are invisible, or
+// reorder what follows (U+202E shows "Alice" written backwards, and differently on the page and the
+// PDF): two holders who differ only by them look the same on paper. That takes the zero-width joiners
+// too: emoji sequences cannot be printed by the PDF's font anyway, and a Persian or Indic name reads
+// the same without them (docs/api.md).
+const REFUSED = /[\p{Cc}\p{Cf}]/u;
+// One word in two of these scripts is how "Аlice" (Cyrillic А) passes for "Alice".
+const CONFUSABLE_SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Greek}/u, /\p{Script=Cyrillic}/u];
+const WORD = /[\p{L}\p{M}]+/gu;
+const utf8 = new TextEncoder();
+
+/** The first word of `name` that mixes Latin, Greek and Cyrillic letters; undefined if none does. */
+function mixedScriptWord(name: string): string | undefined {
+  for (const [word] of name.matchAll(WORD)) {
+    if (CONFUSABLE_SCRIPTS.filter((script) => script.test(word)).length > 1) return word;
+  }
+  return undefined;
+}
+
+/** The holder's name as it is kept: trimmed, NFC, and refused unless every reader of it sees the same name. */
+function parseName(name: unknown): string {
+  if (typeof name !== 'string') throw new CertificateError('invalid_name', `Expected \`name\` to be a string, got ${describe(name)}`);
+  const trimmed = name.trim();
+  if (!trimmed.isWellFormed()) throw new CertificateError('invalid_name', 'Expected `name` without unpaired surrogates');
+  // One spelling per name: "é" typed as e + U+0301 is the same holder as "é" typed at once.
+  const normalized = trimmed.normalize('NFC');
+  const length = [...normalized].length;
+  if (length < 1 || length > MAX_NAME_LENGTH) {
+    throw new CertificateError('invalid_name', `Expected \`name\` to have 1 to ${MAX_NAME_LENGTH} characters after trimming, got ${length}`);
+  }
+  const bytes = utf8.encode(normalized).length;
+  if (bytes > MAX_NAME_BYTES) {
+    throw new CertificateError('invalid_name', `Expected \`name\` to take at most ${MAX_NAME_BYTES} bytes in UTF-8, got ${bytes}`);
+  }
+  const refused = REFUSED.exec(normalized);
+  if (refused !== null) {
+    const code = `U+${refused[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new CertificateError(
+      'invalid_name',
+      `Expected \`name\` without control characters, bidirectional controls or invisible format characters, got ${code} at character ${[...normalized.slice(0, refused.index)].length + 1}`,
+    );
+  }
+  const mixed = mixedScriptWord(normalized);
+  if (mixed !== undefined) {
+    throw new CertificateError(
+      'invalid_name',
+      `Expected each word of \`name\` in one of the Latin, Greek or Cyrillic scripts, got ${JSON.stringify(mixed.slice(0, 40))} mixing them (it would look like another name)`,
+    );
+  }
+  return normalized;
+}
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -68,19 +141,8 @@ export function parseIssueRequest(body: unknown, idempotencyKey?: string): Issue
       `Expected \`amount\` to be a whole number of shares from 1 to ${Number.MAX_SAFE_INTEGER}, got ${describe(amount)}`,
     );
   }
-  if (typeof name !== 'string') throw new CertificateError('invalid_name', `Expected \`name\` to be a string, got ${describe(name)}`);
-  const trimmed = name.trim();
-  const length = [...trimmed].length;
-  if (length < 1 || length > MAX_NAME_LENGTH) {
-    throw new CertificateError(
-      'invalid_name',
-      `Expected \`name\` to have 1 to ${MAX_NAME_LENGTH} characters after trimming, got ${length}`,
-    );
-  }
-  if (!trimmed.isWellFormed() || CONTROL.test(trimmed)) {
-    throw new CertificateError('invalid_name', 'Expected `name` without control characters or unpaired surrogates');
-  }
+  const holder = parseName(name);
   return idempotencyKey === undefined
-    ? { class: shareClass, name: trimmed, amount }
-    : { class: shareClass, name: trimmed, amount, idempotencyKey };
+    ? { class: shareClass, name: holder, amount }
+    : { class: shareClass, name: holder, amount, idempotencyKey };
 }

@@ -60,6 +60,9 @@ describe('configuration', () => {
     ['COMPANY_NAME', 'Salt\nBae', 'Expected `COMPANY_NAME`'],
     ['PUBLIC_URL', 'shares.example.com', 'Expected `PUBLIC_URL` to be an http:// or https:// URL, got "shares.example.com"'],
     ['LOG_LEVEL', 'loud', 'Expected `LOG_LEVEL` to be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    ['MAILBOX_LIMIT', '0', 'Expected `MAILBOX_LIMIT` to be an integer from 1 to 10000000, got "0"'],
+    ['TRUST_PROXY', '11', 'Expected `TRUST_PROXY` to be an integer from 0 to 10, got "11"'],
+    ['MAX_CONNECTIONS', '0', 'Expected `MAX_CONNECTIONS` to be an integer from 1 to 1000000, got "0"'],
   ])('refuses %s=%s with a clear message', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
@@ -84,6 +87,14 @@ describe('configuration', () => {
     ]);
     expect(config.paper).toEqual({ companyName: 'Salt Bae Holdings, Inc.', publicUrl: 'https://shares.example.com' });
     expect(loadConfig({}).paper).toEqual({ companyName: 'Example Corporation', publicUrl: undefined });
+  });
+
+  it('limits by default: 10,000 waiting per class and per writer, 20,000 requests a second per caller in bursts of 40,000, 4,096 connections, no proxy trusted', () => {
+    const { issuing, edge } = loadConfig({});
+    expect(issuing).toMatchObject({ mailboxLimit: 10_000, forwardQueueLimit: 10_000 });
+    expect(edge).toEqual({ trustProxyHops: 0, maxConnections: 4096, rateLimit: { perSecond: 20_000, burst: 40_000 } });
+    expect(loadConfig({ RATE_LIMIT_PER_SECOND: '50' }).edge.rateLimit).toEqual({ perSecond: 50, burst: 100 });
+    expect(loadConfig({ RATE_LIMIT_PER_SECOND: '0' }).edge.rateLimit).toBeUndefined();
   });
 
   it('remembers idempotency keys for 24 hours and the newest million by default', () => {
@@ -190,6 +201,12 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
   KAFKA_SASL_USERNAME: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_PASSWORD: 'p' }, value: 'alice' },
   KAFKA_SASL_PASSWORD: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' }, value: 'p' },
   KAFKA_SASL_PASSWORD_FILE: { with: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice' }, value: passwordFile },
+  MAILBOX_LIMIT: { value: '500' },
+  FORWARD_QUEUE_LIMIT: { value: '700' },
+  RATE_LIMIT_PER_SECOND: { value: '300' },
+  RATE_LIMIT_BURST: { value: '900' },
+  MAX_CONNECTIONS: { value: '100' },
+  TRUST_PROXY: { value: '1' },
 };
 
 type Leaves = Map<string, unknown>;
@@ -277,6 +294,12 @@ describe('every setting docs/operations.md documents', () => {
             LOG_LEVEL: 'silent',
             LOG_SAMPLE: '1',
             KAFKAJS_DEBUG: '',
+            MAILBOX_LIMIT: '500',
+            FORWARD_QUEUE_LIMIT: '700',
+            RATE_LIMIT_PER_SECOND: '300',
+            RATE_LIMIT_BURST: '900',
+            MAX_CONNECTIONS: '100',
+            TRUST_PROXY: '1',
           });
           configs.push(config);
           instances.push(await startInstance(tracked(config, read), logger));

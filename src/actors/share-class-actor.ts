@@ -80,7 +80,9 @@ export class ShareClassActor {
       handle: (batch, ticket) => this.commit(batch, ticket),
       maxWeight: options.maxBatch ?? ACTOR_LIMITS.maxBatch,
       deadline: { ms: options.ackTimeoutMs, error: () => this.notAnswering() },
-      ...(options.maxWaiting === undefined ? {} : { bound: { items: options.maxWaiting, error: () => this.overloaded(options.maxWaiting!) } }),
+      ...(options.maxWaiting === undefined
+        ? {}
+        : { bound: { items: options.maxWaiting, error: () => this.overloaded(options.maxWaiting!) } }),
     });
   }
 

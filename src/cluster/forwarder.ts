@@ -55,7 +55,9 @@ export class Forwarder {
         handle: async (requests) => (await this.post(writerUrl, requests)).map(decodeResult),
         maxWeight: MAX_FORWARDED_REQUESTS,
         maxInFlight: this.maxInFlight,
-        ...(this.options.maxWaiting === undefined ? {} : { bound: { items: this.options.maxWaiting, error: () => overloaded(writerUrl, this.options.maxWaiting!) } }),
+        ...(this.options.maxWaiting === undefined
+          ? {}
+          : { bound: { items: this.options.maxWaiting, error: () => overloaded(writerUrl, this.options.maxWaiting!) } }),
       });
       this.calls.set(writerUrl, calls);
     }

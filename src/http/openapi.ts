@@ -24,7 +24,8 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
     name: {
       type: 'string',
       pattern: NAME_PATTERN,
-      description: 'The holder. Trimmed; then 1 to 200 characters, no control characters, no unpaired surrogates',
+      description:
+        'The holder. Trimmed and normalized to NFC; then 1 to 200 characters and at most 400 bytes of UTF-8, no control characters, no format characters (bidi controls, zero-width characters, also beyond the BMP), no unpaired surrogates, and no word mixing Latin, Greek and Cyrillic letters',
       examples: ['Salt Bae'],
     },
     amount: {
@@ -82,8 +83,11 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
       '422': error(
         'idempotency_key_reused: the Idempotency-Key was first used for another class, name or amount; nothing was issued (details: idempotencyKey, certificate when issued)',
       ),
+      '429': retryable(
+        'too_many_requests: this caller sent more than RATE_LIMIT_PER_SECOND (bursts of RATE_LIMIT_BURST); nothing was issued; RateLimit and RateLimit-Policy say the quota',
+      ),
       '503': retryable(
-        'shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed; a retry with the same Idempotency-Key gets it exactly once',
+        'overloaded (MAILBOX_LIMIT or FORWARD_QUEUE_LIMIT requests already wait), shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed; a retry with the same Idempotency-Key gets it exactly once',
       ),
     },
   };
@@ -179,7 +183,7 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
             '400': error('invalid_certificate_id'),
             '404': notFound,
             '406': error('not_acceptable: Accept allows none of application/json, application/pdf, text/html'),
-            '429': retryable('too_many_requests: too many PDFs are being rendered; retry shortly'),
+            '429': retryable('too_many_requests: too many PDFs are being rendered, or this caller sent too many requests; retry shortly'),
             '503': logBehind,
           },
         },

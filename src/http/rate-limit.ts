@@ -18,6 +18,7 @@ const POLICY = 'default';
  * holds whole; counting each of its 2^64 addresses apart would give every request a fresh bucket.
  */
 export function callerOfAddress(address: string): string {
+  if (!address.includes(':')) return `ip:${address}`;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped !== null) return `ip:${mapped[1]}`;
   if (!isIPv6(address)) return `ip:${address}`;
@@ -25,7 +26,10 @@ export function callerOfAddress(address: string): string {
   const headGroups = head === '' ? [] : head.split(':');
   const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0'), ...tailGroups];
-  return `ip:${groups.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16)).join(':')}::/64`;
+  return `ip:${groups
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /** Who a request counts against: its principal once authenticated, else the address it came from (TRUST_PROXY says which). */
@@ -43,8 +47,7 @@ function callerOf(ctx: Context): string {
 export function rateLimit(settings: RateLimitSettings, buckets = new TokenBuckets(settings, MAX_RATE_LIMITED_CALLERS)): Middleware {
   // The window is how long an empty bucket takes to fill: the burst, spent at once, comes back in it.
   const policy = `${POLICY};q=${settings.burst};w=${Math.max(1, Math.ceil(settings.burst / settings.perSecond))}`;
-  const state = (take: Take): string =>
-    `${POLICY};r=${take.remaining};t=${take.allowed ? take.fullInSeconds : take.retryAfterSeconds}`;
+  const state = (take: Take): string => `${POLICY};r=${take.remaining};t=${take.allowed ? take.fullInSeconds : take.retryAfterSeconds}`;
   return async (ctx: Context, next: Next): Promise<void> => {
     const take = buckets.take(callerOf(ctx));
     ctx.set('RateLimit-Policy', policy);

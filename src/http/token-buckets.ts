@@ -21,44 +21,52 @@ interface Bucket {
 }
 
 /**
- * One token bucket per key (a principal, or a client address), in a map of at most `maxKeys`: a
- * flood of new keys evicts the least recently used buckets instead of growing the process. An
- * evicted bucket comes back full, so eviction only ever forgives; a key in use is never the least
- * recently used one, so a flooding caller keeps its own (empty) bucket.
+ * One token bucket per key (a principal, or a client address), at most `maxKeys` of them: a flood of
+ * new keys drops the buckets least recently used instead of growing the process. Two generations
+ * of half the bound each: new and used keys go to the young one; when it is full the old one is
+ * dropped and the young one becomes old. A key in use is always in one of them, so a flooding
+ * caller keeps its own (empty) bucket; a dropped bucket comes back full, so dropping only forgives
+ * (it was idle for a whole generation). No iteration, no per-hit reinsertion: O(1) a take.
  */
 export class TokenBuckets {
-  private readonly buckets = new Map<string, Bucket>();
+  private young = new Map<string, Bucket>();
+  private old = new Map<string, Bucket>();
   private readonly perMs: number;
+  private readonly generation: number;
 
   constructor(
     readonly limit: RateLimit,
-    private readonly maxKeys: number,
+    maxKeys: number,
     private readonly now: () => number = () => performance.now(),
   ) {
-    if (!(limit.perSecond > 0) || !(limit.burst >= 1)) throw new RangeError(`Expected a positive rate and a burst of at least 1, got ${JSON.stringify(limit)}`);
+    if (!(limit.perSecond > 0) || !(limit.burst >= 1))
+      throw new RangeError(`Expected a positive rate and a burst of at least 1, got ${JSON.stringify(limit)}`);
     this.perMs = limit.perSecond / 1000;
+    this.generation = Math.max(1, Math.floor(maxKeys / 2));
   }
 
   /** Buckets held now (at most maxKeys). */
   get size(): number {
-    return this.buckets.size;
+    return this.young.size + this.old.size;
   }
 
   /** Takes one token from `key`'s bucket if it holds one. */
   take(key: string): Take {
     const now = this.now();
     const { burst, perSecond } = this.limit;
-    let bucket = this.buckets.get(key);
+    let bucket = this.young.get(key);
     if (bucket === undefined) {
-      bucket = { tokens: burst, at: now };
-      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
-    } else {
-      bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) * this.perMs);
-      bucket.at = now;
-      // Re-inserting moves the key to the end: the map's order is least recently used first.
-      this.buckets.delete(key);
+      bucket = this.old.get(key);
+      if (bucket === undefined) bucket = { tokens: burst, at: now };
+      else this.old.delete(key);
+      if (this.young.size >= this.generation) {
+        this.old = this.young;
+        this.young = new Map();
+      }
+      this.young.set(key, bucket);
     }
-    this.buckets.set(key, bucket);
+    bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) * this.perMs);
+    bucket.at = now;
     const allowed = bucket.tokens >= 1;
     if (allowed) bucket.tokens -= 1;
     return {

@@ -67,7 +67,10 @@ function parseName(name: unknown): string {
   const normalized = trimmed.normalize('NFC');
   const length = [...normalized].length;
   if (length < 1 || length > MAX_NAME_LENGTH) {
-    throw new CertificateError('invalid_name', `Expected \`name\` to have 1 to ${MAX_NAME_LENGTH} characters after trimming, got ${length}`);
+    throw new CertificateError(
+      'invalid_name',
+      `Expected \`name\` to have 1 to ${MAX_NAME_LENGTH} characters after trimming, got ${length}`,
+    );
   }
   const bytes = utf8.encode(normalized).length;
   if (bytes > MAX_NAME_BYTES) {

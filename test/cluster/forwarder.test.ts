@@ -30,8 +30,8 @@ async function writer(handle: (requests: IssueRequest[], response: ServerRespons
   return `http://127.0.0.1:${address.port}`;
 }
 
-function forwarder(timeoutMs = 2000): Forwarder {
-  const created = new Forwarder({ timeoutMs, maxInFlight: 1 });
+function forwarder(timeoutMs = 2000, maxWaiting?: number): Forwarder {
+  const created = new Forwarder({ timeoutMs, maxInFlight: 1, ...(maxWaiting === undefined ? {} : { maxWaiting }) });
   forwarders.push(created);
   return created;
 }
@@ -95,5 +95,41 @@ describe('Forwarder', () => {
     await expect(forwarder().forward(url, request(0))).rejects.toMatchObject({ code: 'writer_unreachable' });
     const silent = await writer(() => undefined);
     await expect(forwarder(300).forward(silent, request(0))).rejects.toMatchObject({ code: 'writer_unreachable' });
+  });
+
+  it('refuses past FORWARD_QUEUE_LIMIT waiting requests with 503 overloaded, sending nothing of them, and forwards again once the queue drains', async () => {
+    const held: Array<() => void> = [];
+    const sizes: number[] = [];
+    const url = await writer((requests, response) => {
+      sizes.push(requests.length);
+      const results = requests.map((item, index) => ({
+        certificate: {
+          id: `CS-${index + 1}`,
+          class: 'CS',
+          number: index + 1,
+          name: item.name,
+          amount: item.amount,
+          issuedAt: 'now',
+          sharesIssued: 0,
+        },
+      }));
+      held.push(() => response.end(JSON.stringify({ results })));
+    });
+    const sent = forwarder(5000, 3);
+    const first = sent.forward(url, request(0));
+    await expect.poll(() => held.length).toBe(1);
+    const waiting = [1, 2, 3].map((index) => sent.forward(url, request(index)));
+    const refused = sent.forward(url, request(4));
+    await expect(refused).rejects.toMatchObject({
+      code: 'overloaded',
+      canRetry: true,
+      message: expect.stringContaining('FORWARD_QUEUE_LIMIT'),
+    });
+    held.shift()!();
+    await first;
+    await expect.poll(() => held.length).toBe(1);
+    held.shift()!();
+    expect((await Promise.all(waiting)).map((issued) => issued.certificate.name)).toEqual(['Holder 1', 'Holder 2', 'Holder 3']);
+    expect(sizes).toEqual([1, 3]);
   });
 });

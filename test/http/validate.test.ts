@@ -33,7 +33,9 @@ describe('parseIssueRequest', () => {
   it('counts name length in characters, not UTF-16 units, and caps it at 400 bytes of UTF-8', () => {
     expect(parseIssueRequest({ name: 'é'.repeat(200), amount: 1, class: 'CS' }).name).toHaveLength(200);
     expect(parseIssueRequest({ name: '😀'.repeat(100), amount: 1, class: 'CS' }).name).toHaveLength(200);
-    expect(() => parseIssueRequest({ name: 'x'.repeat(201), amount: 1, class: 'CS' })).toThrow('1 to 200 characters after trimming, got 201');
+    expect(() => parseIssueRequest({ name: 'x'.repeat(201), amount: 1, class: 'CS' })).toThrow(
+      '1 to 200 characters after trimming, got 201',
+    );
     expect(() => parseIssueRequest({ name: '😀'.repeat(101), amount: 1, class: 'CS' })).toThrow(
       'Expected `name` to take at most 400 bytes in UTF-8, got 404',
     );

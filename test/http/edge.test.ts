@@ -126,6 +126,7 @@ describe('MAX_CONNECTIONS on a running instance', () => {
       ADVERTISED_URL: `http://127.0.0.1:${port}`,
       SHARE_CLASSES: 'CS=100',
       MAX_CONNECTIONS: '3',
+      LOG_LEVEL: 'silent',
     });
     const instance = await startInstance(config, createLogger('silent'));
     const open: Socket[] = [];

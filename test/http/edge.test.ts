@@ -115,6 +115,31 @@ describe('with PUBLIC_URL unset, the Host header decides nothing on paper', () =
   });
 });
 
+describe('TRUST_PROXY and the rate limit as the app composes them', () => {
+  it('counts requests by the address X-Forwarded-For gives only when a proxy is trusted, and carries RateLimit fields on every answer', async () => {
+    const rateLimit = { perSecond: 0.1, burst: 1 };
+    const [direct, proxied] = await Promise.all([
+      startApp(uniqueTopic('edge-direct'), classes, {}, { edge: { trustProxyHops: 0, rateLimit } }),
+      startApp(uniqueTopic('edge-proxied'), classes, {}, { edge: { trustProxyHops: 1, rateLimit } }),
+    ]);
+    try {
+      const statuses = async (url: string): Promise<number[]> => {
+        const answers: Answer[] = [];
+        for (const client of ['198.51.100.1', '198.51.100.2'])
+          answers.push(await get(url, '/healthz', { 'x-forwarded-for': `203.0.113.9, ${client}` }));
+        expect(answers[0]!.headers.ratelimit).toBe('default;r=0;t=10');
+        expect(answers[0]!.headers['ratelimit-policy']).toBe('default;q=1;w=10');
+        return answers.map((answer) => answer.status);
+      };
+      // Untrusted, the header is the client's word: both requests are the same caller, the peer.
+      expect(await statuses(direct.url)).toEqual([200, 429]);
+      expect(await statuses(proxied.url)).toEqual([200, 200]);
+    } finally {
+      await Promise.all([direct.close(), proxied.close()]);
+    }
+  });
+});
+
 describe('MAX_CONNECTIONS on a running instance', () => {
   it('closes connections past the cap at once, and takes new ones again when one closes', async () => {
     const port = await freePort();

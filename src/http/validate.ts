@@ -48,7 +48,11 @@ const REFUSED = /[\p{Cc}\p{Cf}]/u;
 // One word in two of these scripts is how "Аlice" (Cyrillic А) passes for "Alice".
 const CONFUSABLE_SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Greek}/u, /\p{Script=Cyrillic}/u];
 const WORD = /[\p{L}\p{M}]+/gu;
-const utf8 = new TextEncoder();
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function lengthRefused(length: number): CertificateError {
+  return new CertificateError('invalid_name', `Expected \`name\` to have 1 to ${MAX_NAME_LENGTH} characters after trimming, got ${length}`);
+}
 
 /** The first word of `name` that mixes Latin, Greek and Cyrillic letters; undefined if none does. */
 function mixedScriptWord(name: string): string | undefined {
@@ -62,17 +66,17 @@ function mixedScriptWord(name: string): string | undefined {
 function parseName(name: unknown): string {
   if (typeof name !== 'string') throw new CertificateError('invalid_name', `Expected \`name\` to be a string, got ${describe(name)}`);
   const trimmed = name.trim();
+  // Most names are printable ASCII: already NFC, a byte a character, Latin only, no format character.
+  if (PRINTABLE_ASCII.test(trimmed)) {
+    if (trimmed.length < 1 || trimmed.length > MAX_NAME_LENGTH) throw lengthRefused(trimmed.length);
+    return trimmed;
+  }
   if (!trimmed.isWellFormed()) throw new CertificateError('invalid_name', 'Expected `name` without unpaired surrogates');
   // One spelling per name: "é" typed as e + U+0301 is the same holder as "é" typed at once.
   const normalized = trimmed.normalize('NFC');
   const length = [...normalized].length;
-  if (length < 1 || length > MAX_NAME_LENGTH) {
-    throw new CertificateError(
-      'invalid_name',
-      `Expected \`name\` to have 1 to ${MAX_NAME_LENGTH} characters after trimming, got ${length}`,
-    );
-  }
-  const bytes = utf8.encode(normalized).length;
+  if (length < 1 || length > MAX_NAME_LENGTH) throw lengthRefused(length);
+  const bytes = Buffer.byteLength(normalized);
   if (bytes > MAX_NAME_BYTES) {
     throw new CertificateError('invalid_name', `Expected \`name\` to take at most ${MAX_NAME_BYTES} bytes in UTF-8, got ${bytes}`);
   }

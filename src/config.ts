@@ -65,7 +65,7 @@ export const DEFAULTS = {
   forwardQueueLimit: 10_000,
   /** Above an instance's capacity (~12,000/s, docs/benchmark.md): never limits one honest client, only a runaway next to others. */
   rateLimit: { perSecond: 20_000 },
-  /** The 1,000-connection bench and headroom; ~10 KiB each, about 40 MiB when all are open. */
+  /** The 1,000-connection bench, a load balancer's pool and the other instances' calls, with room to spare. */
   maxConnections: 4096,
   trustProxyHops: 0,
 } as const;

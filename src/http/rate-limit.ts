@@ -7,7 +7,7 @@ import { TokenBuckets, type RateLimit, type Take } from './token-buckets.js';
 /** The per-caller rate limit (RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST); off when undefined. */
 export type RateLimitSettings = RateLimit;
 
-/** Callers remembered at most: ~100 bytes each, so a flood of new callers holds ~10 MiB (docs/operations.md gives the measurement). */
+/** Callers remembered at most: a flood of new callers then holds ~16 MiB of heap (docs/operations.md, Limits, gives the measurement). */
 export const MAX_RATE_LIMITED_CALLERS = 100_000;
 
 /** The one policy this service advertises, by the name its RateLimit fields refer to. */
@@ -44,7 +44,8 @@ function callerOf(ctx: Context): string {
  * also carries Retry-After, the same moment as the RateLimit field's `t`. Must run after the
  * authentication middleware, which sets the principal.
  */
-export function rateLimit(settings: RateLimitSettings, buckets = new TokenBuckets(settings, MAX_RATE_LIMITED_CALLERS)): Middleware {
+export function rateLimit(settings: RateLimitSettings): Middleware {
+  const buckets = new TokenBuckets(settings, MAX_RATE_LIMITED_CALLERS);
   // The window is how long an empty bucket takes to fill: the burst, spent at once, comes back in it.
   const policy = `${POLICY};q=${settings.burst};w=${Math.max(1, Math.ceil(settings.burst / settings.perSecond))}`;
   const state = (take: Take): string => `${POLICY};r=${take.remaining};t=${take.allowed ? take.fullInSeconds : take.retryAfterSeconds}`;

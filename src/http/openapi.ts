@@ -4,7 +4,7 @@ import type { ShareClassConfig } from '../core/share-class.js';
 import { ERROR_CODES } from '../core/errors.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
 import { DOCS_ASSETS } from './docs.js';
-import { NAME_PATTERN } from './validate.js';
+import { MIXED_SCRIPT_PATTERN, NAME_PATTERN } from './validate.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 const error = (description: string) => ({ description, content: json({ $ref: '#/components/schemas/Error' }) });
@@ -24,8 +24,9 @@ export function apiDocument(classes: readonly ShareClassConfig[]) {
     name: {
       type: 'string',
       pattern: NAME_PATTERN,
+      not: { pattern: MIXED_SCRIPT_PATTERN },
       description:
-        'The holder. Trimmed and normalized to NFC; then 1 to 200 characters and at most 400 bytes of UTF-8, no control characters, no format characters (bidi controls, zero-width characters, also beyond the BMP), no unpaired surrogates, and no word mixing Latin, Greek and Cyrillic letters',
+        'The holder. Trimmed and normalized to NFC; then 1 to 200 characters (so at most 800 bytes of UTF-8), no control characters, no format characters (bidi controls, zero-width characters; also those beyond the BMP, which the pattern cannot name), no unpaired surrogates, and no word mixing Latin, Greek and Cyrillic letters (the `not` pattern)',
       examples: ['Salt Bae'],
     },
     amount: {

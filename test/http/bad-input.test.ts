@@ -60,11 +60,6 @@ describe('bad input is refused with a stable code and consumes no number', () =>
     ['a blank name', '{"name":"   ","amount":1,"class":"CS"}', 'invalid_name'],
     ['a name over 200 characters', JSON.stringify({ name: longName, amount: 1, class: 'CS' }), 'invalid_name'],
     ['a name with a newline', '{"name":"a\\nb","amount":1,"class":"CS"}', 'invalid_name'],
-    [
-      'a name over 400 bytes of UTF-8 (134 CJK characters)',
-      JSON.stringify({ name: '股'.repeat(134), amount: 1, class: 'CS' }),
-      'invalid_name',
-    ],
     ['a name with a right-to-left override', JSON.stringify({ name: 'Alice \u202eecilA', amount: 1, class: 'CS' }), 'invalid_name'],
     ['a name with a zero-width space', JSON.stringify({ name: 'Al\u200bice', amount: 1, class: 'CS' }), 'invalid_name'],
     ['a name with a Cyrillic А in a Latin word', JSON.stringify({ name: '\u0410lice', amount: 1, class: 'CS' }), 'invalid_name'],
@@ -77,9 +72,8 @@ describe('bad input is refused with a stable code and consumes no number', () =>
     await expectNextNumber();
   });
 
-  it('accepts a 200-character unicode name of 400 bytes, trimmed, and stores it as sent', async () => {
-    const name = `  ${'股'.repeat(50)}${'Ж'.repeat(97)}😀${'e'.repeat(52)}  `;
-    expect(Buffer.byteLength(name.trim())).toBe(400);
+  it('accepts a 200-character unicode name, trimmed, and stores it as sent', async () => {
+    const name = `  ${'股'.repeat(199)}😀  `;
     const reply = await issue(app().url, 'CS', 1, name);
     expect(reply.status).toBe(201);
     expect(reply.body.name).toBe(name.trim());

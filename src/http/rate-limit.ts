@@ -39,8 +39,9 @@ function callerOf(ctx: Context): string {
 
 /**
  * Per-caller rate limit: a token bucket per principal (or per address before authentication), so
- * one caller's flood is answered `429 too_many_requests` while others go on. Every answer carries
- * the RateLimit-Policy and RateLimit fields of draft-ietf-httpapi-ratelimit-headers-10; a refusal
+ * one caller's flood is answered `429 too_many_requests` while others go on. Answers carry the
+ * RateLimit-Policy and RateLimit fields of draft-ietf-httpapi-ratelimit-headers-10 once the caller has
+ * spent half its burst, and every refusal does; a refusal
  * also carries Retry-After, the same moment as the RateLimit field's `t`. Must run after the
  * authentication middleware, which sets the principal.
  */
@@ -48,11 +49,16 @@ export function rateLimit(settings: RateLimitSettings): Middleware {
   const buckets = new TokenBuckets(settings, MAX_RATE_LIMITED_CALLERS);
   // The window is how long an empty bucket takes to fill: the burst, spent at once, comes back in it.
   const policy = `${POLICY};q=${settings.burst};w=${Math.max(1, Math.ceil(settings.burst / settings.perSecond))}`;
+  const halfBurst = settings.burst / 2;
   const state = (take: Take): string => `${POLICY};r=${take.remaining};t=${take.allowed ? take.fullInSeconds : take.retryAfterSeconds}`;
   return async (ctx: Context, next: Next): Promise<void> => {
     const take = buckets.take(callerOf(ctx));
-    ctx.set('RateLimit-Policy', policy);
-    ctx.set('RateLimit', state(take));
+    // Only once half the burst is spent, as the draft allows for performance: a caller well within
+    // its quota has nothing to pace, and most answers then carry no fields at all.
+    if (take.remaining < halfBurst) {
+      ctx.set('RateLimit-Policy', policy);
+      ctx.set('RateLimit', state(take));
+    }
     if (!take.allowed) {
       ctx.set('Retry-After', String(take.retryAfterSeconds));
       throw new CertificateError(

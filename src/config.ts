@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { AuthSettings } from './auth/credentials.js';
 import { CLASS_CODE_PATTERN } from './core/certificate.js';
 import { CertificateError } from './core/errors.js';
+import type { EdgeSettings } from './http/edge-settings.js';
 import type { KeyWindow } from './core/remembered-keys.js';
 import type { ShareClassConfig } from './core/share-class.js';
 import type { KafkaConnection } from './log/kafka-config.js';
@@ -43,6 +44,7 @@ export interface Config {
   readonly state: StateSettings;
   readonly logging: LoggingSettings;
   readonly auth: AuthSettings;
+  readonly edge: EdgeSettings;
 }
 
 /** Every default, in one place. */
@@ -76,6 +78,14 @@ export const DEFAULTS = {
   oidcRolesClaim: 'roles',
   /** Clocks kept by NTP are within a second; 30 s covers a drifting one without keeping an expired token alive long. */
   oidcClockSkewSeconds: 30,
+  /** Requests waiting per class, and per writer a follower forwards to: 10,000 is ~1 s of an instance's throughput. */
+  mailboxLimit: 10_000,
+  forwardQueueLimit: 10_000,
+  /** Above an instance's capacity (~12,000/s, docs/benchmark.md): never limits one honest client, only a runaway next to others. */
+  rateLimit: { perSecond: 20_000 },
+  /** The 1,000-connection bench, a load balancer's pool and the other instances' calls, with room to spare. */
+  maxConnections: 4096,
+  trustProxyHops: 0,
 } as const;
 
 /** The writer election's group unless WRITER_GROUP names another: one group per topic. */
@@ -223,6 +233,18 @@ export function parseKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
     sasl = { mechanism: mechanism as SaslMechanism, username, password };
   }
   return { ...(tls === undefined ? {} : { tls }), ...(sasl === undefined ? {} : { sasl }) };
+}
+
+/** TRUST_PROXY, MAX_CONNECTIONS, RATE_LIMIT_PER_SECOND (0: no limit) and RATE_LIMIT_BURST. */
+function edgeSettings(env: NodeJS.ProcessEnv): EdgeSettings {
+  const perSecond = integer(env, 'RATE_LIMIT_PER_SECOND', DEFAULTS.rateLimit.perSecond, 0, 10_000_000);
+  // Two seconds' worth by default: a client that paused may catch up at once.
+  const burst = integer(env, 'RATE_LIMIT_BURST', Math.max(1, 2 * perSecond), 1, 100_000_000);
+  return {
+    trustProxyHops: integer(env, 'TRUST_PROXY', DEFAULTS.trustProxyHops, 0, 10),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', DEFAULTS.maxConnections, 1, 1_000_000),
+    rateLimit: perSecond === 0 ? undefined : { perSecond, burst },
+  };
 }
 
 const OIDC_VARIABLES = ['OIDC_AUDIENCE', 'OIDC_ROLES_CLAIM', 'OIDC_CLOCK_SKEW_SECONDS'] as const;
@@ -406,6 +428,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         maxKeys: integer(env, 'IDEMPOTENCY_MAX_KEYS', DEFAULTS.keyWindow.maxKeys, 1, 100_000_000),
       },
       commitTimeoutMs: integer(env, 'COMMIT_TIMEOUT_MS', DEFAULTS.commitTimeoutMs, 100, 60_000),
+      mailboxLimit: integer(env, 'MAILBOX_LIMIT', DEFAULTS.mailboxLimit, 1, 10_000_000),
+      forwardQueueLimit: integer(env, 'FORWARD_QUEUE_LIMIT', DEFAULTS.forwardQueueLimit, 1, 10_000_000),
     },
     cluster: {
       advertisedUrl,
@@ -428,6 +452,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sample: integer(env, 'LOG_SAMPLE', DEFAULTS.logSample, 0, 1_000_000),
     },
     auth: authSettings(env, host, publicUrl),
+    edge: edgeSettings(env),
   };
 }
 

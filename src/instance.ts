@@ -81,11 +81,13 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     logSample: config.logging.sample,
     authenticator: credentials.authenticator,
     identityProvider: config.auth.oidc?.issuer,
+    edge: config.edge,
     onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
   });
   const server: Server = app.listen(config.http.port, config.http.host);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 30_000;
+  server.maxConnections = config.edge.maxConnections;
   const closeServer = gracefulClose(server);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const internal = await listenInternal(

@@ -25,6 +25,10 @@ export interface IssuingSettings {
   readonly keyWindow: KeyWindow;
   /** A write not acknowledged within this long is abandoned, and its requests answered `503 log_unavailable`. */
   readonly commitTimeoutMs: number;
+  /** Requests waiting in one class's mailbox at most; past it, `503 overloaded` (MAILBOX_LIMIT). */
+  readonly mailboxLimit: number;
+  /** Requests waiting to be forwarded to the writer at most; past it, `503 overloaded` (FORWARD_QUEUE_LIMIT). */
+  readonly forwardQueueLimit: number;
 }
 
 /** Everything one instance needs, by concern; the brokers are known (the embedded one was started if none was named). */
@@ -93,6 +97,7 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
   });
   const sequencers = new Sequencers(issuing.shareClasses, state, writer, {
     ackTimeoutMs: issuing.commitTimeoutMs,
+    maxWaiting: issuing.mailboxLimit,
     now: () => new Date(),
     observer: metrics,
   });
@@ -135,7 +140,12 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
       state,
       writer,
       sequencers,
-      forwarder: new Forwarder({ timeoutMs: issuing.commitTimeoutMs + FORWARD_MARGIN_MS, proof: clusterAuth, ca: settings.internal.ca }),
+      forwarder: new Forwarder({
+        timeoutMs: issuing.commitTimeoutMs + FORWARD_MARGIN_MS,
+        proof: clusterAuth,
+        ca: settings.internal.ca,
+        maxWaiting: issuing.forwardQueueLimit,
+      }),
       ...(snapshots === undefined ? {} : { snapshots }),
     },
     settings.cluster,

@@ -81,6 +81,9 @@ describe('configuration', () => {
     ['INTERNAL_TLS_CERT_FILE', pem, 'Expected `INTERNAL_TLS_CERT_FILE` to be set together with INTERNAL_TLS_KEY_FILE'],
     ['LOG_LEVEL', 'loud', 'Expected `LOG_LEVEL` to be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
     ['STATE_KEY_FILE', stateKeyFile, 'Expected `STATE_KEY_FILE` to be set together with STATE_DIR (the snapshots it authenticates)'],
+    ['MAILBOX_LIMIT', '0', 'Expected `MAILBOX_LIMIT` to be an integer from 1 to 10000000, got "0"'],
+    ['TRUST_PROXY', '11', 'Expected `TRUST_PROXY` to be an integer from 0 to 10, got "11"'],
+    ['MAX_CONNECTIONS', '0', 'Expected `MAX_CONNECTIONS` to be an integer from 1 to 1000000, got "0"'],
   ])('refuses %s=%s with a clear message', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
@@ -125,7 +128,13 @@ describe('configuration', () => {
       cluster: { advertisedUrl: 'http://10.0.0.5:4001' },
     });
     expect(loadConfig({ PORT: '0' }).internal.port).toBe(0);
-    const tls = loadConfig({ HOST: '10.0.0.5', API_KEYS_FILE: keysFile, INTERNAL_TLS_CERT_FILE: pem, INTERNAL_TLS_KEY_FILE: pem, INTERNAL_TLS_CA_FILE: pem });
+    const tls = loadConfig({
+      HOST: '10.0.0.5',
+      API_KEYS_FILE: keysFile,
+      INTERNAL_TLS_CERT_FILE: pem,
+      INTERNAL_TLS_KEY_FILE: pem,
+      INTERNAL_TLS_CA_FILE: pem,
+    });
     expect(tls.internal).toMatchObject({
       tls: { cert: expect.stringContaining('BEGIN'), key: expect.stringContaining('BEGIN') },
       ca: expect.stringContaining('BEGIN'),
@@ -135,6 +144,14 @@ describe('configuration', () => {
       'Expected `ADVERTISED_URL` to be an https:// URL (INTERNAL_TLS_CERT_FILE is set)',
     );
     expect(loadConfig({ CLUSTER_SECRET_FILE: secretFile }).internal.secret).toBe('a cluster secret of more than thirty-two bytes');
+  });
+
+  it('limits by default: 10,000 waiting per class and per writer, 20,000 requests a second per caller in bursts of 40,000, 4,096 connections, no proxy trusted', () => {
+    const { issuing, edge } = loadConfig({});
+    expect(issuing).toMatchObject({ mailboxLimit: 10_000, forwardQueueLimit: 10_000 });
+    expect(edge).toEqual({ trustProxyHops: 0, maxConnections: 4096, rateLimit: { perSecond: 20_000, burst: 40_000 } });
+    expect(loadConfig({ RATE_LIMIT_PER_SECOND: '50' }).edge.rateLimit).toEqual({ perSecond: 50, burst: 100 });
+    expect(loadConfig({ RATE_LIMIT_PER_SECOND: '0' }).edge.rateLimit).toBeUndefined();
   });
 
   it('remembers idempotency keys for 24 hours and the newest million by default', () => {
@@ -286,6 +303,12 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
   INTERNAL_TLS_CERT_FILE: { with: { INTERNAL_TLS_KEY_FILE: pem, ADVERTISED_URL: 'https://a:1' }, value: pem },
   INTERNAL_TLS_KEY_FILE: { with: { INTERNAL_TLS_CERT_FILE: pem, ADVERTISED_URL: 'https://a:1' }, value: pem },
   INTERNAL_TLS_CA_FILE: { value: pem },
+  MAILBOX_LIMIT: { value: '500' },
+  FORWARD_QUEUE_LIMIT: { value: '700' },
+  RATE_LIMIT_PER_SECOND: { value: '300' },
+  RATE_LIMIT_BURST: { value: '900' },
+  MAX_CONNECTIONS: { value: '100' },
+  TRUST_PROXY: { value: '1' },
 };
 
 type Leaves = Map<string, unknown>;
@@ -379,6 +402,12 @@ describe('every setting docs/operations.md documents', () => {
             LOG_SAMPLE: '1',
             API_KEYS_FILE: ADMIN.file,
             KAFKAJS_DEBUG: '',
+            MAILBOX_LIMIT: '500',
+            FORWARD_QUEUE_LIMIT: '700',
+            RATE_LIMIT_PER_SECOND: '300',
+            RATE_LIMIT_BURST: '900',
+            MAX_CONNECTIONS: '100',
+            TRUST_PROXY: '1',
           });
           configs.push(config);
           instances.push(await startInstance(tracked(config, read), logger));

@@ -28,6 +28,11 @@ export interface BatcherOptions<T, R> {
    * it; until the batch returns, new items are refused with the same error instead of queueing.
    */
   readonly deadline?: { readonly ms: number; readonly error: () => Error };
+  /**
+   * At most `items` wait for a batch; one more is refused with `error()` at once, and nothing of it
+   * is kept: a queue that grows without bound only turns overload into timeouts and memory.
+   */
+  readonly bound?: { readonly items: number; readonly error: () => Error };
 }
 
 interface Entry<T, R> {
@@ -73,6 +78,8 @@ export class Batcher<T, R> {
 
   add(item: T): Promise<R> {
     if (this.refusal !== undefined) return Promise.reject(this.refusal());
+    const { bound } = this.options;
+    if (bound !== undefined && this.queue.size >= bound.items) return Promise.reject(bound.error());
     const weight = this.options.weigh === undefined ? 1 : this.options.weigh(item);
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, weight, resolve, reject });

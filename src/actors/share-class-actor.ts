@@ -25,6 +25,8 @@ export interface ActorOptions {
   /** The clock certificates are issued by. */
   readonly now: () => Date;
   readonly observer?: ActorObserver;
+  /** Requests waiting in the mailbox at most (MAILBOX_LIMIT); past it, `503 overloaded`. Unbounded when absent. */
+  readonly maxWaiting?: number;
   /** Lower limits than ACTOR_LIMITS, for tests that try small batches and few attempts. */
   readonly maxBatch?: number;
   readonly maxAttempts?: number;
@@ -78,6 +80,9 @@ export class ShareClassActor {
       handle: (batch, ticket) => this.commit(batch, ticket),
       maxWeight: options.maxBatch ?? ACTOR_LIMITS.maxBatch,
       deadline: { ms: options.ackTimeoutMs, error: () => this.notAnswering() },
+      ...(options.maxWaiting === undefined
+        ? {}
+        : { bound: { items: options.maxWaiting, error: () => this.overloaded(options.maxWaiting!) } }),
     });
   }
 
@@ -193,6 +198,13 @@ export class ShareClassActor {
     return new CertificateError(
       'log_unavailable',
       `The certificate log has not answered within ${this.options.ackTimeoutMs} ms; retry later`,
+    );
+  }
+
+  private overloaded(limit: number): CertificateError {
+    return new CertificateError(
+      'overloaded',
+      `${limit} ${this.code} requests are already waiting to be numbered (MAILBOX_LIMIT); nothing was issued, retry later`,
     );
   }
 

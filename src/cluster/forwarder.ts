@@ -19,6 +19,8 @@ export interface ForwarderOptions {
   readonly proof: Pick<ClusterAuth, 'signRequest' | 'answerProven'>;
   /** The CA an https writer's certificate must chain to (INTERNAL_TLS_CA_FILE); the system's CAs without it. */
   readonly ca?: string | undefined;
+  /** Requests waiting for a call to the writer at most (FORWARD_QUEUE_LIMIT); past it, `503 overloaded`. Unbounded when absent. */
+  readonly maxWaiting?: number;
 }
 
 /** An answer larger than this is not the writer's: a call's results for 500 requests are ~150 KB. */
@@ -27,6 +29,13 @@ const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 /** Thrown when the instance called is not the writer (nothing was issued): find the writer and send again. */
 export function isNotWriter(error: unknown): boolean {
   return error instanceof CertificateError && error.code === 'not_writer';
+}
+
+function overloaded(writerUrl: string, limit: number): CertificateError {
+  return new CertificateError(
+    'overloaded',
+    `${limit} requests are already waiting to be forwarded to the writer at ${writerUrl} (FORWARD_QUEUE_LIMIT); nothing was issued, retry later`,
+  );
 }
 
 /**
@@ -59,6 +68,9 @@ export class Forwarder {
         handle: async (requests) => (await this.post(writerUrl, requests)).map(decodeResult),
         maxWeight: MAX_FORWARDED_REQUESTS,
         maxInFlight: this.maxInFlight,
+        ...(this.options.maxWaiting === undefined
+          ? {}
+          : { bound: { items: this.options.maxWaiting, error: () => overloaded(writerUrl, this.options.maxWaiting!) } }),
       });
       this.calls.set(writerUrl, calls);
     }

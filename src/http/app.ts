@@ -8,6 +8,7 @@ import { classChecks, type Readiness } from '../monitoring/readiness.js';
 import type { Printer } from '../paper/printer.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import { authenticate, requireRole } from './authenticate.js';
+import type { EdgeSettings } from './edge-settings.js';
 import { errorHandler } from './errors.js';
 import { certificateRoutes } from './certificates.js';
 import { docsRoutes } from './docs.js';
@@ -17,6 +18,8 @@ import { apiDocument } from './openapi.js';
 import { operationsRoutes, type MetricsExporter } from './operations.js';
 import { requestIdOf, requestIds } from './request-id.js';
 import { principalOf } from './request-state.js';
+import { rateLimit } from './rate-limit.js';
+import { securityHeaders } from './security-headers.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
 export interface AppOptions {
@@ -37,6 +40,8 @@ export interface AppOptions {
   readonly authenticator: Authenticator;
   /** OIDC_ISSUER, for the API document's security schemes: its tokens are taken beside API keys. */
   readonly identityProvider?: string | undefined;
+  /** Proxies trusted, and the per-caller rate limit; without it, no proxy is trusted and nothing is limited. */
+  readonly edge?: Pick<EdgeSettings, 'trustProxyHops' | 'rateLimit'>;
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
@@ -45,7 +50,10 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_0
 export function createApp(options: AppOptions): Koa {
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...options.bodyLimits };
   const { issuer, metrics, logger, paper } = options;
-  const app = new Koa();
+  // X-Forwarded-* decide ctx.ip and ctx.protocol only when the operator says proxies set them, and
+  // only as many hops back as there are proxies: what lies further left, the client wrote itself.
+  const trustProxyHops = options.edge?.trustProxyHops ?? 0;
+  const app = new Koa({ proxy: trustProxyHops > 0, maxIpsCount: trustProxyHops });
   const router = new Router();
 
   // Who may do what: issuing and reading need their roles, operations' details `ops:read`
@@ -79,9 +87,13 @@ export function createApp(options: AppOptions): Koa {
   docsRoutes(router);
 
   app.use(requestIds());
+  app.use(securityHeaders(paper.publicUrl));
   app.use(observeRequests({ metrics, logger, logSample: options.logSample }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));
   app.use(authenticate(options.authenticator));
+  // After authentication, which tells whom a request counts against.
+  const limit = options.edge?.rateLimit;
+  if (limit !== undefined) app.use(rateLimit(limit));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -17,12 +17,16 @@ function notAcceptable(ctx: Context, offered: readonly string[]): CertificateErr
   });
 }
 
-// A Host header is the client's word: take it only when it is a plain host[:port]. Operators set
-// PUBLIC_URL so that paper never depends on it.
-const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
-
-function requestOrigin(ctx: Context): string {
-  return HOST.test(ctx.host) ? `${ctx.protocol}://${ctx.host}` : '';
+/**
+ * Where verification links point when PUBLIC_URL is unset: the address and port the connection came
+ * in on, which only this machine decides. Never the Host header (nor X-Forwarded-*): a client could
+ * then print someone else's "Genuine" page on a real certificate, and a cache in front keyed by URL
+ * would serve that paper to everyone; nor could it fill the PDF cache with one copy per Host.
+ */
+function listenerOrigin(ctx: Context): string {
+  const { localAddress = '', localPort } = ctx.req.socket;
+  const address = localAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  return `http://${address.includes(':') ? `[${address}]` : address}:${localPort}`;
 }
 
 async function lookUp(issuer: Issuer, id: string): Promise<Certificate | undefined> {
@@ -53,7 +57,7 @@ function printedOn(certificate: Certificate): Pick<Certificate, 'id' | 'class' |
  */
 export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer, readGuard: Middleware): void {
   const face = (ctx: Context, certificate: Certificate): CertificateFace =>
-    certificateFace(certificate, paper.letterhead, paper.publicUrl ?? requestOrigin(ctx));
+    certificateFace(certificate, paper.letterhead, paper.publicUrl ?? listenerOrigin(ctx));
 
   router.get('/certificates/:id', readGuard, async (ctx) => {
     const type = ctx.accepts(...REPRESENTATIONS);

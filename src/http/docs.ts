@@ -40,7 +40,7 @@ const PAGE = `<!doctype html>
 
 // Swagger UI styles elements inline and shows images from data: URLs; everything else comes from here.
 const DOCS_SECURITY_POLICY =
-  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** GET /docs: the API document for people, rendered by Swagger UI from the npm package, no CDN. */
 export function docsRoutes(router: Router): void {

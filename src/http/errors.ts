@@ -42,7 +42,8 @@ export function errorHandler(onInternal: (error: unknown, ctx: Context) => void)
       const error = fromUnknown(thrown);
       if (error.code === 'internal') onInternal(thrown, ctx);
       ctx.status = STATUS_OF[error.code];
-      if (error.canRetry) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      // A limit that knows when it frees up (the rate limit) has said so already.
+      if (error.canRetry && !ctx.res.hasHeader('Retry-After')) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       const challenge = bearerChallenge(error);
       if (challenge !== undefined) ctx.set('WWW-Authenticate', challenge);
       ctx.body = errorBody(error);

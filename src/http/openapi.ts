@@ -4,7 +4,7 @@ import { ERROR_CODES } from '../core/errors.js';
 import type { Role } from '../core/principal.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
 import { DOCS_ASSETS } from './docs.js';
-import { NAME_PATTERN } from './validate.js';
+import { MIXED_SCRIPT_PATTERN, NAME_PATTERN } from './validate.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 const error = (description: string) => ({ description, content: json({ $ref: '#/components/schemas/Error' }) });
@@ -17,7 +17,9 @@ const header = (description: string, schema: object = { type: 'string' }) => ({ 
 const html = { 'text/html': { schema: { type: 'string' } } };
 const securityPolicy = { 'Content-Security-Policy': header('What the page may load and run') };
 const rateLimited = {
-  ...retryable('too_many_requests: this caller (its principal, or its address for public routes) is over its rate limit'),
+  ...retryable(
+    'too_many_requests: this caller (its principal, or its address for public routes) sent more than RATE_LIMIT_PER_SECOND (bursts of RATE_LIMIT_BURST); nothing was done',
+  ),
   headers: {
     'Retry-After': header('Seconds until a request will be taken again', { type: 'integer' }),
     RateLimit: header('The remaining quota (draft-ietf-httpapi-ratelimit-headers)'),
@@ -51,7 +53,9 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
     name: {
       type: 'string',
       pattern: NAME_PATTERN,
-      description: 'The holder. Trimmed; then 1 to 200 characters, no control characters, no unpaired surrogates',
+      not: { pattern: MIXED_SCRIPT_PATTERN },
+      description:
+        'The holder. Trimmed and normalized to NFC; then 1 to 200 characters (so at most 800 bytes of UTF-8), no control characters, no format characters (bidi controls, zero-width characters; also those beyond the BMP, which the pattern cannot name), no unpaired surrogates, and no word mixing Latin, Greek and Cyrillic letters (the `not` pattern)',
       examples: ['Salt Bae'],
     },
     amount: {
@@ -113,7 +117,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
       ),
       '429': rateLimited,
       '503': retryable(
-        'overloaded, shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed; a retry with the same Idempotency-Key gets it exactly once',
+        'overloaded (MAILBOX_LIMIT or FORWARD_QUEUE_LIMIT requests already wait), shutting_down or no_writer: nothing was issued; log_unavailable or writer_unreachable: the certificate may or may not have been committed; a retry with the same Idempotency-Key gets it exactly once',
       ),
     },
   };

@@ -9,7 +9,8 @@ export function escapeHtml(text: string): string {
 }
 
 /** Pages carry no script and load nothing: the only style is inline and the QR code is inline SVG. */
-export const PAGE_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const PAGE_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const STYLE = `
 @page { size: letter landscape; margin: 0; }

@@ -6,14 +6,14 @@ import { PdfRenderer } from './pdf-renderer.js';
 export interface PaperSettings {
   /** The issuing company. */
   readonly companyName: string;
-  /** The base URL printed in verification links; undefined: the origin the request came to. */
+  /** The base URL printed in verification links; undefined: the address and port the connection came in on, never the Host header. */
   readonly publicUrl: string | undefined;
 }
 
 /** What the paper representations need: who issues, where verification links point, how a PDF is made. */
 export interface Printer {
   readonly letterhead: Letterhead;
-  /** Base URL printed in verification links; undefined: the origin the request came to. */
+  /** Base URL printed in verification links; undefined: the address and port the connection came in on, never the Host header. */
   readonly publicUrl?: string;
   /** Renders off the event loop; rejects with `too_many_requests` when too many wait. */
   renderPdf(face: CertificateFace): Promise<Buffer>;

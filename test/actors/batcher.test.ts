@@ -144,6 +144,23 @@ describe('Batcher (the one way work gathers while earlier work is out)', UNIT, (
     await expect(after).resolves.toBe(4);
   });
 
+  it('refuses an item past its bound of waiting items at once, keeping nothing of it, and takes items again once the queue drains', async () => {
+    const { batches, handle, release } = held<number>();
+    const batcher = new Batcher<number, number>({ handle, maxWeight: 100, bound: { items: 2, error: () => new Error('overloaded') } });
+    const out = batcher.add(1);
+    const waiting = [batcher.add(2), batcher.add(3)];
+    expect(batcher.waiting).toBe(2);
+    await expect(batcher.add(4)).rejects.toThrow('overloaded');
+    expect(batcher.waiting).toBe(2);
+    await release();
+    await release();
+    expect(await Promise.all([out, ...waiting])).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1], [2, 3]]);
+    const later = batcher.add(5);
+    await release();
+    await expect(later).resolves.toBe(5);
+  });
+
   it('on close refuses new items with the close error and resolves once the items already taken are answered', async () => {
     const { handle, release } = held<number>();
     const batcher = new Batcher<number, number>({ handle, maxWeight: 100 });

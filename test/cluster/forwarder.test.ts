@@ -50,8 +50,8 @@ async function writer(handle: (requests: IssueRequest[], reply: Reply, request: 
   return `http://127.0.0.1:${address.port}`;
 }
 
-function forwarder(timeoutMs = 2000): Forwarder {
-  const created = new Forwarder({ timeoutMs, maxInFlight: 1, proof: auth });
+function forwarder(timeoutMs = 2000, maxWaiting?: number): Forwarder {
+  const created = new Forwarder({ timeoutMs, maxInFlight: 1, proof: auth, ...(maxWaiting === undefined ? {} : { maxWaiting }) });
   forwarders.push(created);
   return created;
 }
@@ -144,5 +144,41 @@ describe('Forwarder', () => {
     const sent = forwarder();
     await expect(sent.forward(url, request(0))).resolves.toMatchObject({ certificate: { id: 'CS-1' } });
     await expect(sent.forward(url, request(1))).rejects.toMatchObject({ code: 'writer_unreachable' });
+  });
+
+  it('refuses past FORWARD_QUEUE_LIMIT waiting requests with 503 overloaded, sending nothing of them, and forwards again once the queue drains', async () => {
+    const held: Array<() => void> = [];
+    const sizes: number[] = [];
+    const url = await writer((requests, reply) => {
+      sizes.push(requests.length);
+      const results = requests.map((item, index) => ({
+        certificate: {
+          id: `CS-${index + 1}`,
+          class: 'CS',
+          number: index + 1,
+          name: item.name,
+          amount: item.amount,
+          issuedAt: 'now',
+          sharesIssued: 0,
+        },
+      }));
+      held.push(() => reply(200, { results }));
+    });
+    const sent = forwarder(5000, 3);
+    const first = sent.forward(url, request(0));
+    await expect.poll(() => held.length).toBe(1);
+    const waiting = [1, 2, 3].map((index) => sent.forward(url, request(index)));
+    const refused = sent.forward(url, request(4));
+    await expect(refused).rejects.toMatchObject({
+      code: 'overloaded',
+      canRetry: true,
+      message: expect.stringContaining('FORWARD_QUEUE_LIMIT'),
+    });
+    held.shift()!();
+    await first;
+    await expect.poll(() => held.length).toBe(1);
+    held.shift()!();
+    expect((await Promise.all(waiting)).map((issued) => issued.certificate.name)).toEqual(['Holder 1', 'Holder 2', 'Holder 3']);
+    expect(sizes).toEqual([1, 3]);
   });
 });

@@ -52,8 +52,20 @@ const notAnAmount = fc.oneof(
   fc.oneof(fc.string(), neitherStringNorNumber).map((value) => JSON.stringify(value)),
 );
 const controlChar = fc.integer({ min: 0, max: 0x1f }).map((code) => String.fromCharCode(code));
+/** The names of issue 31: a right-to-left override, isolates, zero-width characters, a Cyrillic А in "Alice". */
+const DECEIVING_NAMES = [
+  'Alice \u202eecilA',
+  '\u2066Alice\u2069',
+  'Alice \u2067Smith\u2069',
+  '\u2068Alice',
+  'Al\u200bice',
+  'Al\u200dice',
+  'Alice\ufeffSmith',
+  '\u0410lice',
+];
 const notAName = fc.oneof(
   fc.constantFrom('""', '"   "', '"\\t\\n"', '"\\ud800"', '"a\\udc00b"'),
+  fc.constantFrom(...DECEIVING_NAMES.map((name) => JSON.stringify(name))),
   fc.tuple(fc.string({ maxLength: 20 }), controlChar, fc.string({ maxLength: 20 })).map(([a, c, b]) => JSON.stringify(`x${a}${c}${b}y`)),
   fc
     .tuple(fc.constantFrom('a', '股', '😀', 'é', 'ß'), fc.integer({ min: 201, max: 700 }))
@@ -208,4 +220,14 @@ describe('hostile input against the running service', () => {
     },
     Math.max(120_000, CASES * 50),
   );
+
+  it('refuses the names of issue 31 (bidi overrides and isolates, zero-width characters, a Cyrillic А) with 400 invalid_name, consuming no number, so no page or PDF can show one', async () => {
+    for (const name of DECEIVING_NAMES) {
+      const reply = await issue(service.url, 'PS', 1, name);
+      expect(reply.status, JSON.stringify(name)).toBe(400);
+      expect(reply.body.error, JSON.stringify(name)).toMatchObject({ code: 'invalid_name' });
+    }
+    const accepted = await issue(service.url, 'PS', 1, 'Alice');
+    expect(accepted.body).toMatchObject({ id: 'PS-1', name: 'Alice' });
+  });
 });

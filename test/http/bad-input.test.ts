@@ -61,6 +61,9 @@ describe('bad input is refused with a stable code and consumes no number', () =>
     ['a blank name', '{"name":"   ","amount":1,"class":"CS"}', 'invalid_name'],
     ['a name over 200 characters', JSON.stringify({ name: longName, amount: 1, class: 'CS' }), 'invalid_name'],
     ['a name with a newline', '{"name":"a\\nb","amount":1,"class":"CS"}', 'invalid_name'],
+    ['a name with a right-to-left override', JSON.stringify({ name: 'Alice \u202eecilA', amount: 1, class: 'CS' }), 'invalid_name'],
+    ['a name with a zero-width space', JSON.stringify({ name: 'Al\u200bice', amount: 1, class: 'CS' }), 'invalid_name'],
+    ['a name with a Cyrillic А in a Latin word', JSON.stringify({ name: '\u0410lice', amount: 1, class: 'CS' }), 'invalid_name'],
     ['a name with a lone surrogate', '{"name":"a\\ud800","amount":1,"class":"CS"}', 'invalid_name'],
     ['a numeric name', '{"name":42,"amount":1,"class":"CS"}', 'invalid_name'],
   ])('400 for %s', async (_, body, code) => {
@@ -77,6 +80,14 @@ describe('bad input is refused with a stable code and consumes no number', () =>
     expect(reply.body.name).toBe(name.trim());
     expectedNext += 1;
     expect((await app().committed()).at(-1)!.name).toBe(name.trim());
+  });
+
+  it('stores a name in NFC: a combining accent sent apart is stored composed', async () => {
+    const reply = await issue(app().url, 'CS', 1, 'Jose\u0301 Martí');
+    expect(reply.status).toBe(201);
+    expect(reply.body.name).toBe('Jos\u00e9 Mart\u00ed');
+    expectedNext += 1;
+    expect((await app().committed()).at(-1)!.name).toBe('Jos\u00e9 Mart\u00ed');
   });
 
   it('415 for a body that is not declared as JSON', async () => {

@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../src/core/certificate.js';
-import { NAME_PATTERN, parseIdempotencyKey, parseIssueRequest } from '../../src/http/validate.js';
+import { MAX_NAME_BYTES, MIXED_SCRIPT_PATTERN, NAME_PATTERN, parseIdempotencyKey, parseIssueRequest } from '../../src/http/validate.js';
 
-function nameAccepted(name: string): boolean {
+/** Undefined when the name is taken, else why it was refused. */
+function refusal(name: string): string | undefined {
   try {
     parseIssueRequest({ name, amount: 1, class: 'CS' });
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
   }
 }
 
@@ -29,11 +30,48 @@ describe('parseIssueRequest', () => {
     );
   });
 
-  it('counts name length in characters, not UTF-16 units', () => {
-    expect(parseIssueRequest({ name: '😀'.repeat(200), amount: 1, class: 'CS' }).name).toHaveLength(400);
+  it('counts name length in characters, not UTF-16 units, which caps a name at 800 bytes of UTF-8', () => {
+    const longest = parseIssueRequest({ name: '😀'.repeat(200), amount: 1, class: 'CS' }).name;
+    expect(longest).toHaveLength(400);
+    expect(Buffer.byteLength(longest)).toBe(MAX_NAME_BYTES);
     expect(() => parseIssueRequest({ name: '😀'.repeat(201), amount: 1, class: 'CS' })).toThrow(
-      expect.objectContaining({ code: 'invalid_name' }),
+      expect.objectContaining({ code: 'invalid_name', message: expect.stringContaining('got 201') }),
     );
+  });
+
+  it('keeps a name in NFC: "José" typed with a combining accent is the same holder as "José" typed at once', () => {
+    const decomposed = 'Jose\u0301';
+    expect(parseIssueRequest({ name: decomposed, amount: 1, class: 'CS' }).name).toBe('Jos\u00e9');
+  });
+
+  it.each([
+    ['U+202E (right-to-left override)', 'Alice \u202eecilA', 'U+202E at character 7'],
+    ['U+2066 (left-to-right isolate)', 'Alice \u2066Smith', 'U+2066'],
+    ['U+2067 (right-to-left isolate)', 'Alice \u2067Smith', 'U+2067'],
+    ['U+2068 (first strong isolate)', 'Alice \u2068Smith', 'U+2068'],
+    ['U+2069 (pop directional isolate)', 'Alice Smith\u2069x', 'U+2069'],
+    ['U+200E (left-to-right mark)', 'Alice\u200eSmith', 'U+200E'],
+    ['U+061C (Arabic letter mark)', 'Alice\u061cSmith', 'U+061C'],
+    ['U+200B (zero-width space)', 'Al\u200bice', 'U+200B at character 3'],
+    ['U+200C (zero-width non-joiner)', 'Al\u200cice', 'U+200C'],
+    ['U+200D (zero-width joiner), even between emoji', '\u{1F468}\u200d\u{1F469}', 'U+200D'],
+    ['U+2060 (word joiner)', 'Al\u2060ice', 'U+2060'],
+    ['U+FEFF inside the name', 'Al\ufeffice', 'U+FEFF'],
+    ['U+00AD (soft hyphen)', 'Al\u00adice', 'U+00AD'],
+    ['a format character beyond the BMP (U+E0041, a tag)', 'Alice\u{E0041}', 'U+E0041'],
+  ])('refuses a name with %s as invalid_name, naming the character', (_, name, message) => {
+    expect(() => parseIssueRequest({ name, amount: 1, class: 'CS' })).toThrow(expect.objectContaining({ code: 'invalid_name' }));
+    expect(() => parseIssueRequest({ name, amount: 1, class: 'CS' })).toThrow(message);
+  });
+
+  it('refuses a word that mixes Latin with Cyrillic or Greek letters ("Аlice" with a Cyrillic А), and takes each script alone', () => {
+    for (const name of ['\u0410lice', 'Alice Smi\u03c4h', 'Ива\u006e Petrov']) {
+      expect(() => parseIssueRequest({ name, amount: 1, class: 'CS' })).toThrow(
+        expect.objectContaining({ code: 'invalid_name', message: expect.stringContaining('mixing them') }),
+      );
+    }
+    for (const name of ['Alice', 'Алиса', 'Ελένη Παπαδοπούλου', 'Иван Petrov', 'Zoë O’Brien-Smith', '山田太郎', 'محمد', 'O2 Ventures'])
+      expect(parseIssueRequest({ name, amount: 1, class: 'CS' }).name).toBe(name);
   });
 });
 
@@ -85,6 +123,14 @@ describe('the API document says exactly what the parser does', () => {
     'é',
     '😀',
     '\u180e',
+    '\u202e',
+    '\u2066',
+    '\u200b',
+    '\u200d',
+    '\u00ad',
+    '\u{E0041}',
+    '\u0410',
+    '\u03b1',
   );
   const names = fc.oneof(
     fc.array(edgy, { maxLength: 12 }).map((parts) => parts.join('')),
@@ -94,14 +140,23 @@ describe('the API document says exactly what the parser does', () => {
     fc.string({ unit: 'grapheme', maxLength: 30 }),
   );
 
-  it('a name matches NAME_PATTERN exactly when parseIssueRequest accepts it (unpaired surrogates aside, which the document states in words)', () => {
+  const mixed = new RegExp(MIXED_SCRIPT_PATTERN, 'u');
+  // What the document states in words: format characters beyond the BMP.
+  const STATED_IN_WORDS = /got U\+[0-9A-F]{5} /;
+
+  it('a name matches NAME_PATTERN and not MIXED_SCRIPT_PATTERN exactly when parseIssueRequest accepts it, but for what the document states in words', () => {
     fc.assert(
       fc.property(names, (name) => {
-        expect(pattern.test(name)).toBe(nameAccepted(name));
+        const refused = refusal(name);
+        if (pattern.test(name) && !mixed.test(name)) expect(refused === undefined || STATED_IN_WORDS.test(refused)).toBe(true);
+        else expect(refused).toBeDefined();
       }),
       { numRuns: 3000 },
     );
-    expect(nameAccepted('a\ud800')).toBe(false);
+    expect(refusal('a\ud800')).toBe('Expected `name` without unpaired surrogates');
+    expect(pattern.test('Alice\u{E0041}') && !mixed.test('Alice\u{E0041}')).toBe(true);
+    expect(refusal('Alice\u{E0041}')).toMatch(STATED_IN_WORDS);
+    expect(mixed.test('\u0410lice')).toBe(true);
   });
 
   it('an Idempotency-Key matches IDEMPOTENCY_KEY_PATTERN exactly when it is taken, and no taken key starts or ends with a space', () => {

@@ -51,6 +51,7 @@ export const OWN_BROKER_SUITES: Readonly<Record<string, { readonly suite: string
     why: 'starts, kills and fills a three-node cluster of its own from scripts/kafka',
   },
   'test/faults/late-write.test.ts': { suite: 'a write delivered late', why: "needs the local broker's proxied listener" },
+  'test/faults/overload.test.ts': { suite: 'a full mailbox', why: "needs the local broker's proxied listener" },
   'test/config.test.ts': {
     suite: 'every setting reaches a part of the running service that reads it',
     why: 'starts the service without KAFKA_BROKERS, on the local broker it started',

@@ -45,7 +45,8 @@ export function errorHandler(onInternal: (error: unknown, ctx: Context) => void)
       // A limit that knows when it frees up (the rate limit) has said so already.
       if (error.canRetry && !ctx.res.hasHeader('Retry-After')) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       const challenge = bearerChallenge(error);
-      if (challenge !== undefined) ctx.set('WWW-Authenticate', challenge);
+      // A listener with a scheme of its own (the cluster proof, src/http/cluster-proof.ts) has named it.
+      if (challenge !== undefined && !ctx.res.hasHeader('WWW-Authenticate')) ctx.set('WWW-Authenticate', challenge);
       ctx.body = errorBody(error);
     }
   };

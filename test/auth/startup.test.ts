@@ -56,7 +56,13 @@ describe('npm start with nothing configured (a real process)', () => {
     const cwd = empty();
     const port = await freePort();
     // Only where the suite's broker is and a port of its own: no authentication setting, no HOST, no STATE_DIR.
-    const env = { KAFKA_BROKERS: broker().brokers.join(','), PORT: String(port), KAFKA_TOPIC: uniqueTopic('newcomer') };
+    const env = {
+      KAFKA_BROKERS: broker().brokers.join(','),
+      PORT: String(port),
+      // PORT + 1 may be taken on a busy machine; the default is proven elsewhere (test/config.test.ts).
+      INTERNAL_PORT: String(await freePort()),
+      KAFKA_TOPIC: uniqueTopic('newcomer'),
+    };
     const first = await run(cwd, env, /curl [^\n]+\n/);
     try {
       const key = /^ {2}(stc_\S+)$/m.exec(first.output)?.[1];

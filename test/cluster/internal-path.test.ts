@@ -99,8 +99,15 @@ describe('the path between instances', () => {
       );
     }
 
-    const fresh = signed(member, JSON.stringify({ requests: [{ class: 'CS', name: 'Ada Member', amount: 3 }] }));
-    const sent = JSON.stringify({ requests: [{ class: 'CS', name: 'Ada Member', amount: 3 }] });
+    const fresh = signed(
+      member,
+      JSON.stringify({
+        requests: [{ class: 'CS', name: 'Ada Member', amount: 3, principal: 'key:member-test', requestId: 'member-test-1' }],
+      }),
+    );
+    const sent = JSON.stringify({
+      requests: [{ class: 'CS', name: 'Ada Member', amount: 3, principal: 'key:member-test', requestId: 'member-test-1' }],
+    });
     const taken = await call(internal, fresh.headers, sent);
     expect(taken.status).toBe(200);
     expect(JSON.parse(taken.text)).toMatchObject({ results: [{ certificate: { name: 'Ada Member', amount: 3 } }] });

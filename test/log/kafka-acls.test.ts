@@ -9,6 +9,7 @@ import { createKafka } from '../../src/log/kafka-config.js';
 import type { KafkaSecurity } from '../../src/log/kafka-security.js';
 import { skipsWithoutOwnBroker, uniqueTopic } from '../support/broker.js';
 import { brokerScript, LOCAL_TEST_PORT } from '../support/broker-info.js';
+import { authorizedFetch } from '../support/credentials.js';
 import { issue } from '../support/http.js';
 import { startService } from '../support/service.js';
 
@@ -161,7 +162,7 @@ describe.skipIf(skipsWithoutOwnBroker(import.meta.url))('the Kafka ACLs docs/ope
     const service = await startService(settingsOf(USERS.service, topic));
     try {
       for (let i = 0; i < 3; i++) expect((await issue(service.url, 'CS', 2)).status).toBe(201);
-      expect((await fetch(`${service.url}/certificates/CS-3`)).status).toBe(200);
+      expect((await authorizedFetch(`${service.url}/certificates/CS-3`)).status).toBe(200);
     } finally {
       expect(await service.stop()).toBe(0);
     }

@@ -365,10 +365,10 @@ function keysFile(
 
 /**
  * API_KEYS_FILE, AUTH_DISABLED, and the refusals that keep an instance from opening unauthenticated:
- * NODE_ENV=production needs authentication configured and PUBLIC_URL; a non-loopback HOST needs
+ * NODE_ENV=production needs authentication configured, PUBLIC_URL and the cluster secret; a non-loopback HOST needs
  * authentication configured (no development key there); AUTH_DISABLED only on loopback, not in production.
  */
-function authSettings(env: NodeJS.ProcessEnv, host: string, publicUrl: string | undefined): AuthSettings {
+function authSettings(env: NodeJS.ProcessEnv, host: string, publicUrl: string | undefined, clusterSecret: boolean): AuthSettings {
   const oidc = parseOidcSettings(env);
   const { file, development } = keysFile(env, oidc);
   const disabled = flag(env, 'AUTH_DISABLED', false);
@@ -378,6 +378,8 @@ function authSettings(env: NodeJS.ProcessEnv, host: string, publicUrl: string | 
     const missing = [
       ...(development ? [`${configure} to be set`] : []),
       ...(publicUrl === undefined ? ['`PUBLIC_URL` to be set (the base of the verification links printed on paper)'] : []),
+      // Without it an instance trusts no other: a production cluster would elect and forward nothing.
+      ...(clusterSecret ? [] : ['`CLUSTER_SECRET_FILE` to be set (the secret every instance of the cluster shares)']),
     ];
     if (missing.length > 0) throw new CertificateError('invalid_config', `Expected ${missing.join(', and ')} when NODE_ENV=production`);
   }
@@ -451,7 +453,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       level: logLevel(env),
       sample: integer(env, 'LOG_SAMPLE', DEFAULTS.logSample, 0, 1_000_000),
     },
-    auth: authSettings(env, host, publicUrl),
+    auth: authSettings(env, host, publicUrl, internal.secret !== undefined),
     edge: edgeSettings(env),
   };
 }

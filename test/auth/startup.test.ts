@@ -104,7 +104,7 @@ describe('refusing to start open (real processes)', () => {
     [
       'NODE_ENV=production with no settings',
       { NODE_ENV: 'production' },
-      ['`API_KEYS_FILE`', '`OIDC_ISSUER`', '`PUBLIC_URL`', 'NODE_ENV=production'],
+      ['`API_KEYS_FILE`', '`OIDC_ISSUER`', '`PUBLIC_URL`', '`CLUSTER_SECRET_FILE`', 'NODE_ENV=production'],
     ],
     [
       'NODE_ENV=production without PUBLIC_URL',

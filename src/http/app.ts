@@ -90,10 +90,11 @@ export function createApp(options: AppOptions): Koa {
   app.use(securityHeaders(paper.publicUrl));
   app.use(observeRequests({ metrics, logger, logSample: options.logSample }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));
+  const limit = options.edge?.rateLimit === undefined ? undefined : rateLimit(options.edge.rateLimit);
+  if (limit !== undefined) app.use(limit.refusals);
   app.use(authenticate(options.authenticator));
   // After authentication, which tells whom a request counts against.
-  const limit = options.edge?.rateLimit;
-  if (limit !== undefined) app.use(rateLimit(limit));
+  if (limit !== undefined) app.use(limit.requests);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

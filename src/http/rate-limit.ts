@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
 import type { Context, Middleware, Next } from 'koa';
-import { CertificateError } from '../core/errors.js';
+import { CertificateError, isCertificateError } from '../core/errors.js';
 import type { RequestState } from './request-state.js';
 import { TokenBuckets, type RateLimit, type Take } from './token-buckets.js';
 
@@ -37,22 +37,29 @@ function callerOf(ctx: Context): string {
   return (ctx.state as RequestState).principal?.id ?? callerOfAddress(ctx.ip);
 }
 
+/** The rate limit's two places in the chain, sharing one set of buckets. */
+export interface RateLimiter {
+  /** Before authentication: a refused credential counts against its address, so guessing keys or tokens is limited too. */
+  readonly refusals: Middleware;
+  /** After authentication: each request counts against its principal, or its address when it has none. */
+  readonly requests: Middleware;
+}
+
 /**
  * Per-caller rate limit: a token bucket per principal (or per address before authentication), so
  * one caller's flood is answered `429 too_many_requests` while others go on. Answers carry the
  * RateLimit-Policy and RateLimit fields of draft-ietf-httpapi-ratelimit-headers-10 once the caller has
- * spent half its burst, and every refusal does; a refusal
- * also carries Retry-After, the same moment as the RateLimit field's `t`. Must run after the
- * authentication middleware, which sets the principal.
+ * spent half its burst, and every refusal does; a refusal also carries Retry-After, the same moment
+ * as the RateLimit field's `t`.
  */
-export function rateLimit(settings: RateLimitSettings): Middleware {
+export function rateLimit(settings: RateLimitSettings): RateLimiter {
   const buckets = new TokenBuckets(settings, MAX_RATE_LIMITED_CALLERS);
   // The window is how long an empty bucket takes to fill: the burst, spent at once, comes back in it.
   const policy = `${POLICY};q=${settings.burst};w=${Math.max(1, Math.ceil(settings.burst / settings.perSecond))}`;
   const halfBurst = settings.burst / 2;
   const state = (take: Take): string => `${POLICY};r=${take.remaining};t=${take.allowed ? take.fullInSeconds : take.retryAfterSeconds}`;
-  return async (ctx: Context, next: Next): Promise<void> => {
-    const take = buckets.take(callerOf(ctx));
+  const charge = (ctx: Context, caller: string): void => {
+    const take = buckets.take(caller);
     // Only once half the burst is spent, as the draft allows for performance: a caller well within
     // its quota has nothing to pace, and most answers then carry no fields at all.
     if (take.remaining < halfBurst) {
@@ -66,6 +73,20 @@ export function rateLimit(settings: RateLimitSettings): Middleware {
         `Expected at most ${settings.perSecond} requests a second (bursts of ${settings.burst}) from one caller; retry in ${take.retryAfterSeconds} s`,
       );
     }
-    await next();
+  };
+  return {
+    refusals: async (ctx: Context, next: Next): Promise<void> => {
+      try {
+        await next();
+      } catch (error) {
+        // Past its address's quota a caller that keeps failing is told to wait, not which credential failed.
+        if (isCertificateError(error) && error.code === 'unauthenticated') charge(ctx, callerOfAddress(ctx.ip));
+        throw error;
+      }
+    },
+    requests: async (ctx: Context, next: Next): Promise<void> => {
+      charge(ctx, callerOf(ctx));
+      await next();
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { CertificateError } from '../../src/core/errors.js';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,13 +72,17 @@ afterEach(async () => {
  */
 async function limitedApp(settings: RateLimitSettings, proxy = false): Promise<string> {
   const app = new Koa({ proxy, maxIpsCount: 1 });
+  const limit = rateLimit(settings);
   app.use(errorHandler(() => undefined));
+  app.use(limit.refusals);
   app.use(async (ctx, next) => {
     const id = ctx.get('x-test-principal');
+    // `refused`: credentials that do not prove anyone, as a wrong key or a forged token.
+    if (id === 'refused') throw new CertificateError('unauthenticated', 'Expected valid credentials');
     if (id !== '') (ctx.state as RequestState).principal = { id, name: id, roles: new Set([ROLES[0]]) } satisfies Principal;
     await next();
   });
-  app.use(rateLimit(settings));
+  app.use(limit.requests);
   app.use((ctx) => {
     ctx.body = { caller: ctx.ip };
   });
@@ -112,6 +117,14 @@ describe('the rate limit on real HTTP', () => {
     expect(other.map((response) => response.status)).toEqual([200, 200, 200]);
     expect(other.map((response) => response.headers.get('ratelimit'))).toEqual([null, null, 'default;r=2;t=30']);
     expect(other[2]!.headers.get('ratelimit-policy')).toBe('default;q=5;w=50');
+  });
+
+  it('limits a caller whose credentials keep being refused by its address: 401 until its burst is spent, then 429, while a proven principal passes', async () => {
+    const url = await limitedApp({ perSecond: 0.1, burst: 5 });
+    const guesses: number[] = [];
+    for (let i = 0; i < 8; i++) guesses.push((await get(url, { 'x-test-principal': 'refused' })).status);
+    expect(guesses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    expect((await get(url, { 'x-test-principal': 'key:honest' })).status).toBe(200);
   });
 
   it('lets the flooder in again once its bucket refills', async () => {

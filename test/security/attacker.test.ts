@@ -107,7 +107,7 @@ async function issueAs(principal: string, bearer: string, body: object, headers:
 const keyPrincipal = (key: { id: string }): string => `key:${key.id}`;
 const tokenPrincipal = (): string => `oidc:${provider.issuer}#issuer`;
 
-/** The same header and claims as `token` under another header, and `signature`. */
+/** `token`'s claims, unchanged, under `header` and with `signature`: a real token tampered with. */
 function reheaded(token: string, header: object, signature: string): string {
   const payload = token.split('.')[1]!;
   return `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}.${signature}`;

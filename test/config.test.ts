@@ -9,7 +9,8 @@ import { startInstance, type Instance } from '../src/instance.js';
 import { createLogger } from '../src/monitoring/logger.js';
 import { broker, skipsWithoutOwnBroker, uniqueTopic } from './support/broker.js';
 import { ADMIN, authorizedFetch } from './support/credentials.js';
-import { issue, issueWithKey } from './support/http.js';
+import { issue, issueWithKey, post } from './support/http.js';
+import { startOidcProvider, TEST_AUDIENCE } from './support/oidc-provider.js';
 import { freePort } from './support/service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-'));
@@ -369,6 +370,8 @@ describe('every setting docs/operations.md documents', () => {
       const instances: Instance[] = [];
       const configs: Config[] = [];
       const logger = createLogger('silent');
+      // A real identity provider: the first instance trusts it, and is sent one of its tokens.
+      const provider = await startOidcProvider();
       try {
         for (let slot = 0; slot < 2; slot++) {
           const port = await freePort();
@@ -408,6 +411,14 @@ describe('every setting docs/operations.md documents', () => {
             RATE_LIMIT_BURST: '900',
             MAX_CONNECTIONS: '100',
             TRUST_PROXY: '1',
+            ...(slot === 0
+              ? {
+                  OIDC_ISSUER: provider.issuer,
+                  OIDC_AUDIENCE: TEST_AUDIENCE,
+                  OIDC_ROLES_CLAIM: 'realm_access.roles',
+                  OIDC_CLOCK_SKEW_SECONDS: '5',
+                }
+              : {}),
           });
           configs.push(config);
           instances.push(await startInstance(tracked(config, read), logger));
@@ -419,10 +430,15 @@ describe('every setting docs/operations.md documents', () => {
         for (let time = 0; time < 2; time++)
           expect((await issueWithKey(second, 'settings-key', { class: 'CS', amount: 1, name: 'Ada' })).status).toBe(201);
         expect((await authorizedFetch(`${first}/certificates/CS-1`, { headers: { accept: 'text/html' } })).status).toBe(200);
+        // Its roles are in realm_access.roles: the token issues only if OIDC_ROLES_CLAIM was read.
+        const token = await provider.token('issuer');
+        const body = { class: 'CS', amount: 1, name: 'Ada' };
+        expect((await post(`${first}/`, body, 'application/json', undefined, { authorization: `Bearer ${token}` })).status).toBe(201);
         // The snapshot check runs every 5 s.
         await new Promise((resolve) => setTimeout(resolve, 5500));
       } finally {
         for (const instance of instances) await instance.close();
+        await provider.stop();
         rmSync(stateDir, { recursive: true, force: true });
       }
       const running = leaves(configs[0]);

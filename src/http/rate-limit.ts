@@ -79,8 +79,10 @@ export function rateLimit(settings: RateLimitSettings): RateLimiter {
       try {
         await next();
       } catch (error) {
-        // Past its address's quota a caller that keeps failing is told to wait, not which credential failed.
-        if (isCertificateError(error) && error.code === 'unauthenticated') charge(ctx, callerOfAddress(ctx.ip));
+        // Credentials were sent and proved no one (a request without any was counted as its address
+        // already): past its address's quota a caller that keeps guessing is told to wait instead.
+        if (isCertificateError(error) && error.code === 'unauthenticated' && ctx.get('Authorization') !== '')
+          charge(ctx, callerOfAddress(ctx.ip));
         throw error;
       }
     },

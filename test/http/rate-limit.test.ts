@@ -122,7 +122,7 @@ describe('the rate limit on real HTTP', () => {
   it('limits a caller whose credentials keep being refused by its address: 401 until its burst is spent, then 429, while a proven principal passes', async () => {
     const url = await limitedApp({ perSecond: 0.1, burst: 5 });
     const guesses: number[] = [];
-    for (let i = 0; i < 8; i++) guesses.push((await get(url, { 'x-test-principal': 'refused' })).status);
+    for (let i = 0; i < 8; i++) guesses.push((await get(url, { 'x-test-principal': 'refused', authorization: 'Bearer guess' })).status);
     expect(guesses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
     expect((await get(url, { 'x-test-principal': 'key:honest' })).status).toBe(200);
   });

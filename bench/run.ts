@@ -1,11 +1,22 @@
 import { join } from 'node:path';
 import { combineAbRuns, runAb } from './lib/ab.js';
+import {
+  AUTH_LABELS,
+  AUTH_MODES,
+  AUTH_SCENARIO_IDS,
+  authCredentials,
+  withAuthRatios,
+  type AuthCredentials,
+  type AuthLoad,
+  type AuthMode,
+} from './lib/auth-cost.js';
 import { runAudit } from './lib/audit.js';
 import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
 import { createKafka } from '../src/log/kafka-config.js';
 import { benchConnection } from './lib/kafka.js';
 import { renderChart } from './lib/chart.js';
 import { startChild, type Child } from '../test/support/child-process.js';
+import { AUTHORIZATION } from '../test/support/credentials.js';
 import { runCommand } from './lib/children.js';
 import { cpuSeconds } from './lib/cpu.js';
 import { measureKafkaFloor, warmBroker } from './lib/kafka-floor.js';
@@ -42,6 +53,8 @@ interface Servers {
   readonly koa?: Child;
   readonly durable?: Child;
   readonly service?: Service;
+  /** The same build with authentication off, with API keys and with an OpenID provider's tokens. */
+  readonly auth?: { readonly services: Readonly<Record<AuthMode, Service>>; readonly credentials: AuthCredentials };
 }
 
 /** One scenario, measured in bursts that take turns with the other scenarios under its load. */
@@ -52,6 +65,8 @@ interface Entry {
   readonly load: Load;
   readonly bodies: readonly object[];
   readonly keyed?: boolean;
+  /** The credentials its load sends. */
+  readonly headers: Readonly<Record<string, string>>;
   /** A service scenario: read over the baselines, its resident set sampled, every answer a 201. */
   readonly service: boolean;
   readonly bursts: Burst[];
@@ -119,9 +134,10 @@ class Bench {
     });
   }
 
-  async startService(label: string, port: number, shareClasses: string): Promise<Service> {
+  /** `env`: settings beside the bench's own (this process's environment reaches it too, through startChild). */
+  async startService(label: string, port: number, shareClasses: string, env: Readonly<Record<string, string>> = {}): Promise<Service> {
     const topic = this.topic(label);
-    const env = {
+    const settings = {
       PORT: String(port),
       // Not PORT + 1, the default: the scenarios' servers sit on consecutive ports.
       INTERNAL_PORT: String(port + 100),
@@ -129,21 +145,47 @@ class Bench {
       KAFKA_BROKERS: await this.broker(),
       KAFKA_TOPIC: topic,
       SHARE_CLASSES: shareClasses,
+      ...env,
     };
-    const child = await startChild({ name: label, args: ['dist/main.js'], port, env, logFile: join(RESULTS, `service-${label}.log`) });
+    const child = await startChild({
+      name: label,
+      args: ['dist/main.js'],
+      port,
+      env: settings,
+      logFile: join(RESULTS, `service-${label}.log`),
+    });
     return { child, topic, shareClasses };
   }
 
   /**
    * Every scenario of the servers that are up, in the order they are reported: each baseline under
    * each load it has an id for (the usual one; a new Idempotency-Key per request, which costs the
-   * load generator a rebuilt request each time; many connections; ab), then the service's.
+   * load generator a rebuilt request each time; many connections; ab), then the service's, then
+   * authentication's cost: off, API key, JWT, under each load.
    */
   entries(servers: Servers): Entry[] {
     const entries: Entry[] = [];
-    const add = (id: string, label: string, server: Child, load: Load, more: Partial<Pick<Entry, 'bodies' | 'keyed' | 'service'>> = {}) =>
-      entries.push({ id, label, server, load, bodies: [issueBody('CS')], service: false, bursts: [], abRuns: [], rssMiB: 0, ...more });
-    const { raw, koa, durable, service } = servers;
+    const add = (
+      id: string,
+      label: string,
+      server: Child,
+      load: Load,
+      more: Partial<Pick<Entry, 'bodies' | 'keyed' | 'service' | 'headers'>> = {},
+    ) =>
+      entries.push({
+        id,
+        label,
+        server,
+        load,
+        bodies: [issueBody('CS')],
+        headers: AUTHORIZATION,
+        service: false,
+        bursts: [],
+        abRuns: [],
+        rssMiB: 0,
+        ...more,
+      });
+    const { raw, koa, durable, service, auth } = servers;
     const { manyConnections } = this.options;
     if (raw !== undefined) add('a', 'raw node:http, fixed 201', raw, 'usual');
     for (const [baseline, server, label] of [
@@ -157,12 +199,28 @@ class Bench {
       add(ids.many, `${label}, ${manyConnections} connections`, server, 'many');
       if (this.wants('ab')) add(ids.ab, label, server, 'ab');
     }
-    if (service === undefined) return entries;
-    for (const scenario of this.wants('b') ? SERVICE_SCENARIOS : []) {
-      const label = scenario.many ? `${scenario.label}, ${manyConnections} connections` : scenario.label;
-      add(scenario.id, label, service.child, loadOf(scenario), { bodies: scenario.bodies, keyed: scenario.keyed === true, service: true });
+    if (service !== undefined) {
+      for (const scenario of this.wants('b') ? SERVICE_SCENARIOS : []) {
+        const label = scenario.many ? `${scenario.label}, ${manyConnections} connections` : scenario.label;
+        add(scenario.id, label, service.child, loadOf(scenario), {
+          bodies: scenario.bodies,
+          keyed: scenario.keyed === true,
+          service: true,
+        });
+      }
+      if (this.wants('ab')) add('ab', 'service, class CS', service.child, 'ab', { service: true });
     }
-    if (this.wants('ab')) add('ab', 'service, class CS', service.child, 'ab', { service: true });
+    if (auth === undefined) return entries;
+    const loads: readonly AuthLoad[] = this.wants('ab') ? ['usual', 'many', 'ab'] : ['usual', 'many'];
+    for (const load of loads) {
+      for (const mode of AUTH_MODES) {
+        const label = load === 'many' ? `${AUTH_LABELS[mode]}, ${manyConnections} connections` : AUTH_LABELS[mode];
+        add(AUTH_SCENARIO_IDS[load][mode], label, auth.services[mode].child, load, {
+          service: true,
+          headers: auth.credentials.headers[mode],
+        });
+      }
+    }
     return entries;
   }
 
@@ -175,6 +233,7 @@ class Bench {
       serverPid: entry.server.pid,
       bodies: entry.bodies,
       keyed: entry.keyed,
+      headers: entry.headers,
       connections,
       warmupSeconds,
       measureSeconds,
@@ -187,7 +246,10 @@ class Bench {
       await warmUp(spec(entry));
     }
     for (let round = 1; round <= rounds; round++) {
-      for (const entry of entries) {
+      // Each round starts one scenario further on, so none is always the one measured first or always
+      // right after the same other one: a place in the order must not pass for a scenario's cost.
+      const turns = entries.map((_, index) => entries[(index + round - 1) % entries.length]!);
+      for (const entry of turns) {
         if (load !== 'ab') {
           say(`(${entry.id}) round ${round} of ${rounds}: ${entry.label}`);
           const rss = entry.service ? sampleRss(entry.server.pid) : undefined;
@@ -199,7 +261,7 @@ class Bench {
         // here, and bare Koa's figure differed by 40% from one bench run to the next.
         say(`(${entry.id}) round ${round} of ${rounds}: ab -n ${abRequests} -c ${connections}, ${entry.label}`);
         const before = cpuSeconds(entry.server.pid);
-        const run = await runAb(entry.server.url, issueBody('CS'), abRequests, connections);
+        const run = await runAb(entry.server.url, issueBody('CS'), abRequests, connections, entry.headers);
         if (run === undefined) throw new AbMissing();
         entry.abRuns.push({ run, cpuSeconds: cpuSeconds(entry.server.pid) - before });
       }
@@ -311,6 +373,26 @@ function withRatios(scenarios: readonly ScenarioResult[]): ScenarioResult[] {
   });
 }
 
+/**
+ * The services of authentication's cost on `port`..+2, each on a topic of its own: off
+ * (AUTH_DISABLED=1), API keys (the test admin's key file), the OpenID provider's tokens.
+ */
+async function startAuthServices(bench: Bench, port: number): Promise<NonNullable<Servers['auth']>> {
+  say('authentication: starting the OpenID provider and fetching an access token');
+  const credentials = await authCredentials(new Set(AUTH_MODES));
+  const services: Partial<Record<AuthMode, Service>> = {};
+  try {
+    for (const [index, mode] of AUTH_MODES.entries()) {
+      services[mode] = await bench.startService(`auth-${mode}`, port + index, UNLIMITED_SHARE_CLASSES, credentials.env[mode]);
+    }
+  } catch (error) {
+    await Promise.all(Object.values(services).map((each) => each.child.stop()));
+    await credentials.stop();
+    throw error;
+  }
+  return { services: services as Record<AuthMode, Service>, credentials };
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const bench = new Bench(options);
@@ -320,7 +402,7 @@ async function main(): Promise<void> {
   // Before the baselines too: they then run beside the same idle broker the service scenarios do,
   // and the JIT compiler's threads are done before anything is measured.
   let brokerWarmup: BrokerWarmup | undefined;
-  if (bench.wants('d', 'k', 'b', 'c', 'ab') && options.brokerWarmupProduces > 0) {
+  if (bench.wants('d', 'k', 'b', 'c', 'ab', 'auth') && options.brokerWarmupProduces > 0) {
     say(`broker warm-up: ${options.brokerWarmupProduces} produces of the service's usual batch`);
     brokerWarmup = await warmBroker([await bench.broker()], bench.topic('warmup'), options.brokerWarmupProduces);
     say(
@@ -332,7 +414,7 @@ async function main(): Promise<void> {
     say(`(k) Kafka floor, ${options.floorSends} sequential produces`);
     floor = await measureKafkaFloor([await bench.broker()], bench.topic('floor'), options.floorSends);
   }
-  if (bench.wants('b', 'c', 'ab')) {
+  if (bench.wants('b', 'c', 'ab', 'auth')) {
     say('building the service');
     const build = await runCommand('npm', ['run', 'build']);
     if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
@@ -344,6 +426,7 @@ async function main(): Promise<void> {
     return started.at(-1)!;
   };
   let service: Service | undefined;
+  let auth: Servers['auth'];
   let mixed: number | undefined;
   try {
     const servers: Servers = {
@@ -361,7 +444,8 @@ async function main(): Promise<void> {
         : {}),
     };
     if (bench.wants('b', 'ab')) service = await bench.startService('unlimited', port + 2, UNLIMITED_SHARE_CLASSES);
-    const entries = bench.entries({ ...servers, ...(service === undefined ? {} : { service }) });
+    if (bench.wants('auth')) auth = await startAuthServices(bench, port + 5);
+    const entries = bench.entries({ ...servers, ...(service === undefined ? {} : { service }), ...(auth === undefined ? {} : { auth }) });
     const measured = new Set<Entry>();
     for (const load of ORDER) {
       const under = entries.filter((entry) => entry.load === load);
@@ -382,6 +466,10 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(started.map((child) => child.stop()));
     if (service !== undefined) await bench.finishService(service);
+    if (auth !== undefined) {
+      for (const mode of AUTH_MODES) await bench.finishService(auth.services[mode]);
+      await auth.credentials.stop();
+    }
   }
 
   if (bench.wants('c')) {
@@ -408,7 +496,7 @@ async function main(): Promise<void> {
       quick: options.quick,
       ...(brokerWarmup === undefined ? {} : { brokerWarmup }),
     },
-    scenarios: withRatios(bench.scenarios),
+    scenarios: withAuthRatios(withRatios(bench.scenarios)),
     audits: bench.audits,
     failures: bench.failures,
   };

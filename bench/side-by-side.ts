@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
 import { runAb } from './lib/ab.js';
+import { authCredentials, type AuthCredentials } from './lib/auth-cost.js';
 import { startChild, type Child } from '../test/support/child-process.js';
 import { runCommand } from './lib/children.js';
 import { cpuMeter } from './lib/cpu.js';
@@ -29,6 +30,14 @@ import { issueBody, UNLIMITED_SHARE_CLASSES } from './lib/scenarios.js';
  *   npm run bench:side-by-side -- --ab=5000 --rounds=9          # bursts of ab -n 5000 -c 20 (no keep-alive)
  *   npm run bench:side-by-side -- --keyed                       # a new Idempotency-Key on every request
  *   npm run bench:side-by-side -- --a=dist --b-env=KAFKA_FLUSH_EVERY_WRITE=1   # one build, b with a setting (comma-separated NAME=VALUE)
+ *   npm run bench:side-by-side -- --a=dist --a-env=AUTH_DISABLED=1 --auth=jwt   # authentication's cost: a off, b checking the tokens
+ *
+ * `--auth=` is what every request of both sides carries: `key` (the default; the test admin's API
+ * key, which every service started here accepts), `jwt` (an access token from a real OpenID provider
+ * that this tool starts; both services get OIDC_ISSUER, OIDC_AUDIENCE and OIDC_ROLES_CLAIM for it) or
+ * `none`. `--a-env=AUTH_DISABLED=1` turns authentication off on side a, which then ignores the
+ * credential, so b's figures over a's are authentication's cost for one build. Settings in this
+ * process's environment (a rate limit raised for benchmarking, say) reach both services.
  */
 const RESULTS = 'bench/results';
 const say = (message: string): void => console.error(`[side-by-side] ${message}`);
@@ -46,6 +55,8 @@ interface Options {
   readonly ab: number | undefined;
   /** Every request carries a new Idempotency-Key. */
   readonly keyed: boolean;
+  /** The credential both sides' requests carry. */
+  readonly auth: 'key' | 'jwt' | 'none';
   /** Settings for each side's service, beside the bench's own. */
   readonly env: readonly [Readonly<Record<string, string>>, Readonly<Record<string, string>>];
 }
@@ -70,13 +81,15 @@ function parse(argv: readonly string[]): Options {
     return parsed;
   };
   const stray = argv.filter(
-    (arg) => !/^--(a|b|rounds|seconds|connections|ab|a-env|b-env)=/.test(arg) && arg !== '--gc' && arg !== '--keyed',
+    (arg) => !/^--(a|b|rounds|seconds|connections|ab|a-env|b-env|auth)=/.test(arg) && arg !== '--gc' && arg !== '--keyed',
   );
   if (stray.length > 0) {
     throw new Error(
-      `Unknown argument(s) ${stray.join(' ')}; known: --a= --b= --rounds= --seconds= --connections= --ab= --a-env= --b-env= --gc --keyed`,
+      `Unknown argument(s) ${stray.join(' ')}; known: --a= --b= --rounds= --seconds= --connections= --ab= --a-env= --b-env= --auth= --gc --keyed`,
     );
   }
+  const auth = value('auth', 'key');
+  if (auth !== 'key' && auth !== 'jwt' && auth !== 'none') throw new Error(`Expected --auth to be key, jwt or none, got ${auth}`);
   return {
     a: value('a', 'koa'),
     b: value('b', 'dist'),
@@ -86,6 +99,7 @@ function parse(argv: readonly string[]): Options {
     gc: argv.includes('--gc'),
     ab: argv.some((arg) => arg.startsWith('--ab=')) ? count('ab', 0) : undefined,
     keyed: argv.includes('--keyed'),
+    auth,
     env: [settings(value('a-env', '')), settings(value('b-env', ''))],
   };
 }
@@ -133,22 +147,34 @@ async function start(
   return startChild({ name: side, args: [...node, ...script], port, env, logFile });
 }
 
-function load(server: Child, options: Options, seconds: number): Promise<LoadResult | undefined> {
-  if (options.ab !== undefined) return runAb(server.url, issueBody('CS'), options.ab, options.connections);
+function load(
+  server: Child,
+  options: Options,
+  headers: Readonly<Record<string, string>>,
+  seconds: number,
+): Promise<LoadResult | undefined> {
+  if (options.ab !== undefined) return runAb(server.url, issueBody('CS'), options.ab, options.connections, headers);
   return measureLoad({
     url: server.url,
     bodies: [issueBody('CS')],
     connections: options.connections,
     keyed: options.keyed,
+    headers,
     warmupSeconds: 0,
     measureSeconds: seconds,
   });
 }
 
-async function burst(server: Child, options: Options, brokerPid: number | undefined, seconds = options.seconds): Promise<Burst> {
+async function burst(
+  server: Child,
+  options: Options,
+  headers: Readonly<Record<string, string>>,
+  brokerPid: number | undefined,
+  seconds = options.seconds,
+): Promise<Burst> {
   const cpu = cpuMeter(server.pid);
   const brokerCpu = cpuMeter(brokerPid);
-  const result = await load(server, options, seconds);
+  const result = await load(server, options, headers, seconds);
   if (result === undefined) throw new Error('ab is not installed (Debian: apt-get install apache2-utils)');
   return {
     requests: result.total,
@@ -177,20 +203,25 @@ async function main(): Promise<void> {
   const broker = (): Promise<string> => (brokers ??= Promise.resolve(places.kafkaBrokers ?? startEmbeddedBroker(places.kafkaPort)));
   const port = places.basePort + 10;
   const servers: Child[] = [];
+  // The provider only for --auth=jwt; the off and key modes' credentials need none.
+  const credentials: AuthCredentials = await authCredentials(new Set(options.auth === 'jwt' ? ['jwt'] : []));
+  const mode = options.auth === 'none' ? 'off' : options.auth;
+  const headers = credentials.headers[mode];
   try {
+    const authEnv = options.auth === 'jwt' ? credentials.env.jwt : {};
     servers.push(
-      await start('a', options.a, port, broker, options.gc, options.env[0]),
-      await start('b', options.b, port + 1, broker, options.gc, options.env[1]),
+      await start('a', options.a, port, broker, options.gc, { ...authEnv, ...options.env[0] }),
+      await start('b', options.b, port + 1, broker, options.gc, { ...authEnv, ...options.env[1] }),
     );
     const brokerPid = brokerProcess(places.kafkaPort, places.kafkaBrokers);
     const each = options.ab === undefined ? `${options.seconds} s of autocannon` : `ab -n ${options.ab}`;
     say(`warming both up, then ${options.rounds} rounds of ${each} -c ${options.connections}, a then b`);
-    for (const server of servers) await burst(server, options, brokerPid, 3);
+    for (const server of servers) await burst(server, options, headers, brokerPid, 3);
     // The GC trace goes to each server's log: what the rounds add to it is theirs.
     const traced = servers.map((server) => server.output().length);
     const bursts: Burst[][] = [[], []];
     for (let round = 0; round < options.rounds; round++) {
-      for (const [side, server] of servers.entries()) bursts[side]!.push(await burst(server, options, brokerPid));
+      for (const [side, server] of servers.entries()) bursts[side]!.push(await burst(server, options, headers, brokerPid));
     }
     const summary = ['a', 'b'].map((side, index) => {
       const mine = bursts[index]!;
@@ -230,6 +261,7 @@ async function main(): Promise<void> {
     if (summary.some((row) => row.unexpected > 0)) process.exitCode = 1;
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
+    await credentials.stop();
   }
 }
 

@@ -39,9 +39,16 @@ export function parseAb(output: string): Omit<ScenarioResult, 'id' | 'label' | '
 
 /**
  * The original's compatibility run: `ab -n N -c C -p body.json -T application/json URL` (no
- * keep-alive, as the original ran it), with the bench admin's key. Resolves undefined when ab is not installed.
+ * keep-alive, as the original ran it), with `headers` (the bench admin's key unless told). Resolves
+ * undefined when ab is not installed.
  */
-export async function runAb(url: string, body: object, requests: number, connections: number): Promise<ScenarioResult | undefined> {
+export async function runAb(
+  url: string,
+  body: object,
+  requests: number,
+  connections: number,
+  headers: Readonly<Record<string, string>> = AUTHORIZATION,
+): Promise<ScenarioResult | undefined> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-ab-'));
   try {
     const bodyFile = join(dir, 'body.json');
@@ -57,8 +64,7 @@ export async function runAb(url: string, body: object, requests: number, connect
       bodyFile,
       '-T',
       'application/json',
-      '-H',
-      `Authorization: ${AUTHORIZATION.authorization}`,
+      ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
       `${url.replace(/\/$/, '')}/`,
     ];
     const { code, output } = await runCommand('ab', args).catch((error: NodeJS.ErrnoException) => {

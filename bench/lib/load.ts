@@ -22,11 +22,13 @@ export interface LoadSpec {
   readonly measureSeconds: number;
   /** The server's process, whose CPU per request over the measured burst is reported. */
   readonly serverPid?: number;
+  /** The credentials sent with every request; the test admin's API key unless told (none: `{}`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type LoadResult = Omit<ScenarioResult, 'id' | 'label' | 'tool'>;
 
-/** Runs one burst in a fresh process (why: bench/fire.ts), as the admin whose key every service the bench starts accepts (startChild). */
+/** Runs one burst in a fresh process (why: bench/fire.ts), by default as the admin whose key every service the bench starts accepts (startChild). */
 async function fire(spec: LoadSpec, bodies: readonly object[], seconds: number): Promise<FireOutcome> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-fire-'));
   try {
@@ -36,7 +38,7 @@ async function fire(spec: LoadSpec, bodies: readonly object[], seconds: number):
       seconds,
       bodies,
       keyed: spec.keyed === true,
-      headers: AUTHORIZATION,
+      headers: spec.headers ?? AUTHORIZATION,
       outcomeFile: join(dir, 'outcome.json'),
     };
     const { code, output } = await runCommand(process.execPath, ['--import', 'tsx', FIRE, JSON.stringify(job)]);

@@ -11,7 +11,10 @@ export interface Latency {
 }
 
 export interface ScenarioResult {
-  /** a, a', a'-keyed, a'-many, ab-koa, d, d-keyed, d-many, ab-d, k, b-CS, b-keyed, b-PS, b-mixed, b-many, c, ab */
+  /**
+   * a, a', a'-keyed, a'-many, ab-koa, d, d-keyed, d-many, ab-d, k, b-CS, b-keyed, b-PS, b-mixed, b-many, c, ab;
+   * authentication's cost (auth-cost.ts): u-off, u-key, u-jwt, u-off-many, u-key-many, u-jwt-many, ab-off, ab-key, ab-jwt
+   */
   readonly id: string;
   readonly label: string;
   readonly tool: 'autocannon' | 'ledger' | 'ab';
@@ -35,6 +38,10 @@ export interface ScenarioResult {
   readonly ratioToRaw?: number;
   readonly ratioToKoa?: number;
   readonly ratioToDurable?: number;
+  /** An authenticated scenario's throughput over the same build's with authentication off, under the same load. */
+  readonly ratioToAuthOff?: number;
+  /** Its p99 over that scenario's p99: above 1 is slower. */
+  readonly p99OverAuthOff?: number;
 }
 
 export interface AuditResult {

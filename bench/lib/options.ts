@@ -1,5 +1,5 @@
 /** Everything a bench run can be told, from flags first and environment second. */
-export const STEPS = ['a', "a'", 'd', 'k', 'b', 'c', 'ab'] as const;
+export const STEPS = ['a', "a'", 'd', 'k', 'b', 'c', 'ab', 'auth'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface BenchOptions {
@@ -22,7 +22,10 @@ export interface BenchOptions {
   readonly kafkaPort: number;
   /** An already running broker or cluster to use instead of starting the bench's own. */
   readonly kafkaBrokers: string | undefined;
-  /** First of five consecutive ports: raw, Koa, service, exhaustion service, durable Koa. */
+  /**
+   * First of eight consecutive ports: raw, Koa, service, exhaustion service, durable Koa, and the
+   * services with authentication off, with API keys and with an OpenID provider's tokens.
+   */
   readonly basePort: number;
   readonly steps: ReadonlySet<Step>;
   /** Without the audit a run cannot claim gap-free numbers, so skipping it must be asked for. */

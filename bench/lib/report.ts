@@ -18,6 +18,8 @@ const HEADER = [
   '/a',
   "/a'",
   '/d',
+  '/off',
+  'p99/off',
 ];
 
 function ms(value: number | undefined): string {
@@ -46,6 +48,8 @@ function row(result: ScenarioResult): string[] {
     result.ratioToRaw === undefined ? '–' : result.ratioToRaw.toFixed(2),
     result.ratioToKoa === undefined ? '–' : result.ratioToKoa.toFixed(2),
     result.ratioToDurable === undefined ? '–' : result.ratioToDurable.toFixed(2),
+    result.ratioToAuthOff === undefined ? '–' : result.ratioToAuthOff.toFixed(2),
+    result.p99OverAuthOff === undefined ? '–' : result.p99OverAuthOff.toFixed(2),
   ];
 }
 

@@ -60,8 +60,10 @@ describe('a rogue member of the election group (Kafka credentials, no cluster se
       );
       // A rebalance with the rogues in the group: a follower leaves and comes back, and the leader assigns again.
       restarting = ((await cluster.settled()) + 1) % 3;
+      const restartedFrom = Date.now();
       await cluster.restart(restarting);
       restarting = -1;
+      const restartedUntil = Date.now();
       await cluster.settled();
       await sleep(10_000);
       await load.stop();
@@ -81,7 +83,13 @@ describe('a rogue member of the election group (Kafka credentials, no cluster se
       ]);
       // No client was answered by a rogue: its certificates are numbered from 900,000,001.
       expect(load.acknowledged.filter(({ id }) => Number(id.split('-')[1]) > 900_000_000)).toEqual([]);
-      expect(Object.keys(load.tally()).filter((label) => label !== '201' && !label.startsWith('503 '))).toEqual([]);
+      // A request already on its way to the follower being stopped may meet a closing connection: the
+      // client's to retry, and nothing a rogue did. Any other failure, at any other time, is not.
+      const elsewhen = load.outcomes.filter(
+        (outcome) => outcome.failure !== undefined && (outcome.startedAt < restartedFrom - 1000 || outcome.startedAt > restartedUntil),
+      );
+      expect(elsewhen).toEqual([]);
+      expect(Object.keys(load.tally()).filter((label) => label !== '201' && label !== 'failed' && !label.startsWith('503 '))).toEqual([]);
       expect(load.tally(joinedAt)['201']).toBeGreaterThan(500);
       expect(acknowledgedTwice(load.acknowledged)).toEqual([]);
       const report = await auditTopic(topic, parseShareClasses(SHARE_CLASSES), load.acknowledged);

@@ -1,3 +1,4 @@
+import { AUTHORIZATION } from '../support/credentials.js';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -21,10 +22,10 @@ interface Answer {
   readonly body: Buffer;
 }
 
-/** A GET with headers fetch will not send as given (Host, X-Forwarded-*). */
-function get(url: string, path: string, headers: Record<string, string>): Promise<Answer> {
+/** A GET, with the test admin's credentials, and headers fetch will not send as given (Host, X-Forwarded-*). */
+function get(url: string, path: string, headers: Record<string, string>, authorized = true): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const call = request(new URL(path, url), { headers }, (response) => {
+    const call = request(new URL(path, url), { headers: authorized ? { ...AUTHORIZATION, ...headers } : headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
@@ -126,7 +127,8 @@ describe('TRUST_PROXY and the rate limit as the app composes them', () => {
       const statuses = async (url: string): Promise<number[]> => {
         const answers: Answer[] = [];
         for (const client of ['198.51.100.1', '198.51.100.2'])
-          answers.push(await get(url, '/healthz', { 'x-forwarded-for': `203.0.113.9, ${client}` }));
+          // Without credentials: a public request counts against its address.
+          answers.push(await get(url, '/healthz', { 'x-forwarded-for': `203.0.113.9, ${client}` }, false));
         expect(answers[0]!.headers.ratelimit).toBe('default;r=0;t=10');
         expect(answers[0]!.headers['ratelimit-policy']).toBe('default;q=1;w=10');
         return answers.map((answer) => answer.status);

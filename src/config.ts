@@ -182,6 +182,19 @@ function pemFile(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return pem;
 }
 
+/** A certificate and its key, from two PEM files named together or not at all. */
+function certificatePair(
+  env: NodeJS.ProcessEnv,
+  certName: string,
+  keyName: string,
+  what: string,
+): { readonly cert: string; readonly key: string } | undefined {
+  const cert = pemFile(env, certName);
+  const key = pemFile(env, keyName);
+  if ((cert === undefined) !== (key === undefined)) throw invalid(certName, `set together with ${keyName} (${what})`, env[certName] ?? '');
+  return cert === undefined || key === undefined ? undefined : { cert, key };
+}
+
 /**
  * TLS (`KAFKA_TLS`, `KAFKA_TLS_CA_FILE`, `KAFKA_TLS_CERT_FILE`, `KAFKA_TLS_KEY_FILE`,
  * `KAFKA_TLS_REJECT_UNAUTHORIZED`) and SASL (`KAFKA_SASL_MECHANISM`, `KAFKA_SASL_USERNAME`,
@@ -190,21 +203,13 @@ function pemFile(env: NodeJS.ProcessEnv, name: string): string | undefined {
  */
 export function parseKafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
   const ca = pemFile(env, 'KAFKA_TLS_CA_FILE');
-  const cert = pemFile(env, 'KAFKA_TLS_CERT_FILE');
-  const key = pemFile(env, 'KAFKA_TLS_KEY_FILE');
-  if ((cert === undefined) !== (key === undefined)) {
-    throw invalid(
-      'KAFKA_TLS_CERT_FILE',
-      'set together with KAFKA_TLS_KEY_FILE (a client certificate and its key)',
-      env.KAFKA_TLS_CERT_FILE ?? '',
-    );
-  }
+  const client = certificatePair(env, 'KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE', 'a client certificate and its key');
   // Naming a CA or a client certificate means TLS; KAFKA_TLS=1 alone trusts the system's CAs.
-  const tls = flag(env, 'KAFKA_TLS', ca !== undefined || cert !== undefined)
+  const tls = flag(env, 'KAFKA_TLS', ca !== undefined || client !== undefined)
     ? {
         rejectUnauthorized: flag(env, 'KAFKA_TLS_REJECT_UNAUTHORIZED', true),
         ...(ca === undefined ? {} : { ca }),
-        ...(cert === undefined || key === undefined ? {} : { cert, key }),
+        ...(client === undefined ? {} : { cert: client.cert, key: client.key }),
       }
     : undefined;
   const mechanism = text(env, 'KAFKA_SASL_MECHANISM')?.toLowerCase();
@@ -307,16 +312,7 @@ function stateKeyOf(env: NodeJS.ProcessEnv, dir: string | undefined): string | u
 function internalSettings(env: NodeJS.ProcessEnv, host: string, port: number): { internal: InternalSettings; advertisedUrl: string } {
   const internalPort = integer(env, 'INTERNAL_PORT', port === 0 ? 0 : Math.min(port + 1, 65535), 0, 65535);
   if (internalPort !== 0 && internalPort === port) throw invalid('INTERNAL_PORT', `a port other than PORT (${port})`, String(internalPort));
-  const cert = pemFile(env, 'INTERNAL_TLS_CERT_FILE');
-  const key = pemFile(env, 'INTERNAL_TLS_KEY_FILE');
-  if ((cert === undefined) !== (key === undefined)) {
-    throw invalid(
-      'INTERNAL_TLS_CERT_FILE',
-      'set together with INTERNAL_TLS_KEY_FILE (the internal listener’s certificate and its key)',
-      env.INTERNAL_TLS_CERT_FILE ?? '',
-    );
-  }
-  const tls = cert === undefined || key === undefined ? undefined : { cert, key };
+  const tls = certificatePair(env, 'INTERNAL_TLS_CERT_FILE', 'INTERNAL_TLS_KEY_FILE', 'the internal listener’s certificate and its key');
   const scheme = tls === undefined ? 'http' : 'https';
   const advertisedUrl = httpUrl(
     'ADVERTISED_URL',

@@ -1,10 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { developmentKeyNotice, startCredentials } from './auth/credentials.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
-import { gracefulClose } from './http/graceful-close.js';
 import { createInternalApp, listenInternal } from './http/internal-app.js';
+import { listen } from './http/listener.js';
 import { startEmbeddedBroker } from './log/embedded-broker.js';
 import { plaintextSaslWarning } from './log/kafka-security.js';
 import type { Logger } from './monitoring/logger.js';
@@ -84,12 +84,9 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     edge: config.edge,
     onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
   });
-  const server: Server = app.listen(config.http.port, config.http.host);
-  server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 30_000;
+  const server = createServer(app.callback());
   server.maxConnections = config.edge.maxConnections;
-  const closeServer = gracefulClose(server);
-  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const open = await listen(server, config.http.port, config.http.host);
   const internal = await listenInternal(
     createInternalApp({
       issuer: service.node,
@@ -123,7 +120,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     async close() {
       // Stop accepting connections and answer every request already taken (forwarded calls too)
       // while the actors still issue, then let the actors finish whatever is left and close the log.
-      await Promise.all([closeServer(CLOSE_TIMEOUT_MS), internal.close(CLOSE_TIMEOUT_MS)]);
+      await Promise.all([open.close(CLOSE_TIMEOUT_MS), internal.close(CLOSE_TIMEOUT_MS)]);
       await service.close();
       await paper.close();
       credentials.close();

@@ -1,6 +1,5 @@
 import Router from '@koa/router';
-import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import Koa, { type Context } from 'koa';
 import type { InternalSettings } from '../cluster/settings.js';
@@ -8,7 +7,7 @@ import { DEFAULT_BODY_LIMITS } from './app.js';
 import { provenCalls, signedAnswers, type CallProof } from './cluster-proof.js';
 import { errorHandler } from './errors.js';
 import { FORWARD_MAX_BYTES, forwardRoutes, type ForwardedIssuer } from './forwarded.js';
-import { gracefulClose } from './graceful-close.js';
+import { listen, type Listener } from './listener.js';
 
 export interface InternalAppOptions {
   /** The writer's side of forwarding (src/cluster/node.ts). */
@@ -35,20 +34,8 @@ export function createInternalApp(options: InternalAppOptions): Koa {
   return app;
 }
 
-export interface InternalListener {
-  readonly server: Server;
-  /** Stops taking calls and answers those already taken (src/http/graceful-close.ts). */
-  close(timeoutMs: number): Promise<void>;
-}
-
 /** Listens for the internal app on INTERNAL_PORT, over TLS when it has a certificate; rejects if it cannot bind. */
-export async function listenInternal(app: Koa, host: string, settings: Pick<InternalSettings, 'port' | 'tls'>): Promise<InternalListener> {
+export function listenInternal(app: Koa, host: string, settings: Pick<InternalSettings, 'port' | 'tls'>): Promise<Listener> {
   const { tls } = settings;
-  const server: Server =
-    tls === undefined ? app.listen(settings.port, host) : createTlsServer(tls, app.callback()).listen(settings.port, host);
-  server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 30_000;
-  const close = gracefulClose(server);
-  await once(server, 'listening');
-  return { server, close };
+  return listen(tls === undefined ? createServer(app.callback()) : createTlsServer(tls, app.callback()), settings.port, host);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
 import { benchLedger } from './lib/kafka.js';
-import { encodeValue } from '../src/log/record.js';
+import { encodeValue } from '../src/core/record-format.js';
 import { startChild } from '../test/support/child-process.js';
 import { authorizedFetch } from '../test/support/credentials.js';
 import { runCommand } from './lib/children.js';

@@ -6,7 +6,7 @@ import { MIN_SECRET_BYTES } from './cluster/cluster-auth.js';
 import type { ClusterSettings, InternalSettings } from './cluster/settings.js';
 import { join, resolve } from 'node:path';
 import type { AuthSettings } from './auth/credentials.js';
-import { CLASS_CODE_PATTERN } from './core/certificate.js';
+import { CLASS_CODE_PATTERN } from './core/share-class.js';
 import { CertificateError } from './core/errors.js';
 import type { EdgeSettings } from './http/edge-settings.js';
 import type { KeyWindow } from './core/remembered-keys.js';
@@ -17,6 +17,7 @@ import type { TopicSettings } from './log/topic.js';
 import { LOG_LEVELS, type LoggingSettings, type LogLevel } from './monitoring/logger.js';
 import type { PaperSettings } from './paper/printer.js';
 import type { IssuingSettings } from './service.js';
+import type { SigningSettings } from './signing/signing-start.js';
 import type { StateSettings } from './state/snapshots.js';
 import { MIN_STATE_KEY_BYTES } from './state/state-key.js';
 
@@ -45,6 +46,7 @@ export interface Config {
   readonly logging: LoggingSettings;
   readonly auth: AuthSettings;
   readonly edge: EdgeSettings;
+  readonly signing: SigningSettings;
 }
 
 /** Every default, in one place. */
@@ -56,6 +58,8 @@ export const DEFAULTS = {
   developmentStateDir: '.state',
   /** The keys file's name in the state directory, when API_KEYS_FILE is unset. */
   developmentKeysFile: 'api-keys.json',
+  /** The signing key file's name in the state directory, when SIGNING_KEY_FILE is unset. */
+  developmentSigningFile: 'signing-keys.json',
   /** The local broker's port, and the brokers `npm run audit` reads when KAFKA_BROKERS is unset. */
   kafkaPort: 9092,
   topic: 'certificates',
@@ -395,6 +399,34 @@ function authSettings(env: NodeJS.ProcessEnv, host: string, publicUrl: string | 
 }
 
 /**
+ * SIGNING_KEY_FILE, else the state directory's development file; SIGNING_DISABLED writes unsigned
+ * records (a forger with write access to the topic could then add certificates), so production
+ * refuses it and needs the file named.
+ */
+function signingSettings(env: NodeJS.ProcessEnv): SigningSettings {
+  const production = text(env, 'NODE_ENV') === 'production';
+  const file = text(env, 'SIGNING_KEY_FILE');
+  if (flag(env, 'SIGNING_DISABLED', false)) {
+    if (production)
+      throw invalid(
+        'SIGNING_DISABLED',
+        'unset when NODE_ENV=production (unsigned records let a writer to the topic add certificates)',
+        '1',
+      );
+    return { keyFile: undefined, development: false };
+  }
+  if (file !== undefined) return { keyFile: resolve(file), development: false };
+  if (production) {
+    throw new CertificateError(
+      'invalid_config',
+      'Expected `SIGNING_KEY_FILE` to be set when NODE_ENV=production (keys made with `npm run keys -- signing create`)',
+    );
+  }
+  const stateDir = text(env, 'STATE_DIR') ?? DEFAULTS.developmentStateDir;
+  return { keyFile: resolve(join(stateDir, DEFAULTS.developmentSigningFile)), development: true };
+}
+
+/**
  * Reads and validates the whole configuration once, at start; a bad value stops the service with a
  * clear message. The only place that reads the environment (test/config.test.ts holds it to that).
  */
@@ -451,6 +483,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     auth: authSettings(env, host, publicUrl, internal.secret !== undefined),
     edge: edgeSettings(env),
+    signing: signingSettings(env),
   };
 }
 
@@ -462,7 +495,9 @@ export function loadKeysConfig(env: NodeJS.ProcessEnv = process.env): { readonly
 }
 
 /** The settings `npm run audit` reads: the service's, with the local broker's address when KAFKA_BROKERS is unset. */
-export function loadAuditConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'topic' | 'issuing'> & { kafka: KafkaConnection } {
-  const { kafka, topic, issuing } = loadConfig(env);
-  return { kafka: { ...kafka, brokers: kafka.brokers ?? [`127.0.0.1:${kafka.localPort}`] }, topic, issuing };
+export function loadAuditConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<Config, 'topic' | 'issuing' | 'signing'> & { kafka: KafkaConnection } {
+  const { kafka, topic, issuing, signing } = loadConfig(env);
+  return { kafka: { ...kafka, brokers: kafka.brokers ?? [`127.0.0.1:${kafka.localPort}`] }, topic, issuing, signing };
 }

@@ -6,6 +6,7 @@ import { Forwarder } from './cluster/forwarder.js';
 import { ClusterNode, type NodeObserver } from './cluster/node.js';
 import type { ClusterSettings, InternalSettings } from './cluster/settings.js';
 import { LogState } from './core/log-state.js';
+import type { SignedHead } from './core/seal.js';
 import type { KeyWindow } from './core/remembered-keys.js';
 import type { ShareClassConfig } from './core/share-class.js';
 import type { KafkaConnection } from './log/kafka-config.js';
@@ -14,6 +15,8 @@ import type { TopicSettings } from './log/topic.js';
 import type { Logger } from './monitoring/logger.js';
 import { ServiceMetrics } from './monitoring/metrics.js';
 import { serviceReadiness, type Readiness } from './monitoring/readiness.js';
+import { startSigning, type SigningSettings } from './signing/signing-start.js';
+import type { SigningKeys } from './signing/signing-keys.js';
 import { SnapshotFile } from './state/snapshot-file.js';
 import { Snapshots, type StateSettings } from './state/snapshots.js';
 import { stateKey } from './state/state-key.js';
@@ -39,6 +42,7 @@ export interface ServiceSettings {
   readonly cluster: ClusterSettings;
   readonly internal: InternalSettings;
   readonly state: StateSettings;
+  readonly signing: SigningSettings;
 }
 
 export interface Service {
@@ -48,6 +52,10 @@ export interface Service {
   readonly metrics: ServiceMetrics;
   /** The cluster secret: the internal listener checks calls and signs answers with it (src/http/internal-app.ts). */
   readonly clusterAuth: ClusterAuth;
+  /** The signing keys this instance trusts (and signs with); undefined when signing is disabled. */
+  readonly signing: SigningKeys | undefined;
+  /** The log's newest signed head as this instance holds it; undefined while the log is unsigned. */
+  head(): SignedHead | undefined;
   readiness(): Readiness;
   /** Answers what was taken, leaves the group, closes the log. */
   close(): Promise<void>;
@@ -78,21 +86,30 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
   const { issuing, topic } = settings;
   const metrics = new ServiceMetrics();
   const clusterAuth = clusterAuthOf(settings.internal, logger);
+  const signing = await startSigning(settings.signing, logger);
   const ledger = new KafkaLedger(settings.kafka, topic, { appendTimeoutMs: issuing.commitTimeoutMs });
   await ledger.connect();
   for (const warning of ledger.topicWarnings) logger?.warn({ topic: topic.name }, warning);
-  const state = new LogState(issuing.shareClasses, issuing.keyWindow, {
-    voidRecord(reason, offset, message) {
-      metrics.voidRecord(reason);
-      logger?.warn({ reason, offset }, `void record: ${message}`);
+  const state = new LogState(
+    issuing.shareClasses,
+    issuing.keyWindow,
+    {
+      voidRecord(reason, offset, message) {
+        metrics.voidRecord(reason);
+        logger?.warn({ reason, offset }, `void record: ${message}`);
+      },
     },
-  });
+    signing,
+  );
   const writer = new LogWriter(ledger, state, {
-    resynced(reason, where) {
-      metrics.resynced(reason);
-      // A write that landed where it was not stated means another writer, or a log that moved under
-      // this one (a leader change): rare, and the first thing to look at when renumbering climbs.
-      if (reason === 'landed_elsewhere') logger?.warn(where, 'a write landed elsewhere than stated; read the log again');
+    ...(signing === undefined ? {} : { signer: signing }),
+    observer: {
+      resynced(reason, where) {
+        metrics.resynced(reason);
+        // A write that landed where it was not stated means another writer, or a log that moved under
+        // this one (a leader change): rare, and the first thing to look at when renumbering climbs.
+        if (reason === 'landed_elsewhere') logger?.warn(where, 'a write landed elsewhere than stated; read the log again');
+      },
     },
   });
   const sequencers = new Sequencers(issuing.shareClasses, state, writer, {
@@ -178,6 +195,8 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
     sequencers,
     metrics,
     clusterAuth,
+    signing,
+    head: () => state.head,
     readiness: serviceReadiness(ledger, node, () => metrics.renumberedTotal),
     async close() {
       await sequencers.closeAll();

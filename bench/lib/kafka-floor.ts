@@ -1,3 +1,4 @@
+import { encodeRecords } from '../../src/core/record-format.js';
 import type { KafkaLedger } from '../../src/log/kafka-ledger.js';
 import { benchLedger } from './kafka.js';
 import type { BrokerWarmup, ScenarioResult } from './model.js';
@@ -14,7 +15,7 @@ const RECORD = {
 };
 
 /** A write of the service's usual batch under load (~9 certificates, `certificates_batch_size`). */
-const WARMUP_BATCH = Array.from({ length: 9 }, () => RECORD);
+const WARMUP_BATCH = encodeRecords(Array.from({ length: 9 }, () => RECORD));
 /** The warm-up reports its first and last this many produces: how far the broker had to come. */
 const WARMUP_WINDOW = 2000;
 
@@ -64,7 +65,7 @@ export function warmBroker(brokers: readonly string[], topic: string, produces: 
  */
 export function measureKafkaFloor(brokers: readonly string[], topic: string, sends: number): Promise<ScenarioResult> {
   return withLedger(brokers, topic, async (ledger) => {
-    const send = (): Promise<unknown> => ledger.append([RECORD]);
+    const send = (): Promise<unknown> => ledger.append(encodeRecords([RECORD]));
     // Connection setup and JIT warm-up are not part of a round trip.
     for (let i = 0; i < Math.min(100, sends); i += 1) await send();
     const samples: number[] = [];

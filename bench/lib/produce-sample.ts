@@ -1,5 +1,5 @@
 import { cpuUsage } from 'node:process';
-import { encodeValue } from '../../src/log/record.js';
+import { encodeValue } from '../../src/core/record-format.js';
 import { cpuSeconds } from './cpu.js';
 import { summarise } from './stats.js';
 

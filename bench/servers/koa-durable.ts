@@ -1,6 +1,7 @@
 import { Batcher } from '../../src/actors/batcher.js';
 import { groupCommit } from '../../src/actors/log-writer.js';
 import { certificateRecord, type CertificateRecord } from '../../src/core/certificate.js';
+import { encodeRecords } from '../../src/core/record-format.js';
 import { benchLedger } from '../lib/kafka.js';
 import { serveKoa } from './koa-app.js';
 
@@ -16,7 +17,7 @@ const ledger = benchLedger(brokers, topic, 'bench-durable');
 await ledger.connect();
 const commits = new Batcher<readonly CertificateRecord[], readonly CertificateRecord[]>(
   groupCommit(ledger.writeLimit, async (submissions) => {
-    await ledger.append(submissions.flat());
+    await ledger.append(encodeRecords(submissions.flat()));
     return submissions;
   }),
 );
@@ -25,5 +26,7 @@ let written = 0;
 serveKoa((answer) => {
   const offset = written;
   written += 1;
-  return commits.add([certificateRecord(answer, offset, `durable-${offset}`, undefined, undefined, undefined)]).then(() => undefined);
+  return commits
+    .add([certificateRecord(answer, offset, `durable-${offset}`, undefined, undefined, undefined, undefined)])
+    .then(() => undefined);
 });

@@ -1,6 +1,9 @@
-import { certificateRecord, type CertificateRecord } from '../core/certificate.js';
+import { certificateRecord, type CertificateRecord, type LoggedRecord } from '../core/certificate.js';
+import { CertificateError } from '../core/errors.js';
 import type { Ledger, WriteLimit } from '../core/ledger.js';
-import type { LogState } from '../core/log-state.js';
+import type { Applied, LogState } from '../core/log-state.js';
+import { encodeValue } from '../core/record-format.js';
+import { encodeSeal, SEAL_KEY, type SealSigner } from '../core/seal.js';
 import { Batcher, type BatcherOptions } from './batcher.js';
 
 export interface WriterObserver {
@@ -11,8 +14,15 @@ export interface WriterObserver {
   ): void;
 }
 
-/** For each record committed, in order: the certificate the log holds for its request, or undefined if none. */
-export type Settlement = ReadonlyArray<CertificateRecord | undefined>;
+/** For each record committed, in order: the certificate the log holds for its request (with its proof when signed), or undefined if none. */
+export type Settlement = ReadonlyArray<Applied | undefined>;
+
+export interface WriterOptions {
+  readonly observer?: WriterObserver;
+  /** Signs each write (src/signing/); without it writes are unsigned, which a signed log voids. */
+  readonly signer?: SealSigner;
+  readonly now?: () => Date;
+}
 
 type Submission = readonly CertificateRecord[];
 
@@ -84,11 +94,18 @@ export class LogWriter {
   /** Why the newest append failed, until one lands: what to tell clients when numbering again does not help. */
   private appendFailure: unknown;
 
+  private readonly observer: WriterObserver | undefined;
+  private readonly signer: SealSigner | undefined;
+  private readonly now: () => Date;
+
   constructor(
     private readonly ledger: Ledger,
     private readonly state: LogState,
-    private readonly observer?: WriterObserver,
+    options: WriterOptions = {},
   ) {
+    this.observer = options.observer;
+    this.signer = options.signer;
+    this.now = options.now ?? (() => new Date());
     this.commits = new Batcher(groupCommit(ledger.writeLimit, (submissions) => this.write(submissions)));
   }
 
@@ -120,7 +137,7 @@ export class LogWriter {
 
   private async write(submissions: Submission[]): Promise<Settlement[]> {
     // Every certificate this write applies, by the request it answers, unless all landed as stated.
-    const read: CertificateRecord[] = [];
+    const read: Applied[] = [];
     if (!this.synced || this.syncRequested) {
       this.syncRequested = false;
       await this.resync(read);
@@ -131,24 +148,22 @@ export class LogWriter {
     // unwritten, and its actors number it again.
     const records = this.state.continuing(all);
     if (records.length === 0) return this.settle(submissions, read);
+    const entries = this.entries(records);
     const expected = this.state.end;
-    const stamped = records.map((record, index) =>
-      certificateRecord(record, expected + index, record.request, record.idempotencyKey, record.principal, record.requestId),
-    );
     let landed: number | undefined;
     try {
-      landed = await this.ledger.append(stamped);
+      landed = await this.ledger.append(entries.map(({ record, value }) => ({ key: record?.class ?? SEAL_KEY, value })));
       this.appendFailure = undefined;
     } catch (error) {
       // Whether it landed is for the log to say: read it.
       this.appendFailure = error;
     }
     if (landed === expected) {
-      this.state.apply(stamped.map((record, index) => ({ offset: expected + index, record })));
+      const applied = this.state.apply(entries);
       // The usual case: every record written, each the certificate of its own request.
-      if (read.length === 0 && records.length === all.length)
-        return submissions.length === 1 ? [stamped] : this.split(submissions, stamped);
-      read.push(...stamped);
+      if (read.length === 0 && applied.length === all.length)
+        return submissions.length === 1 ? [applied] : this.split(submissions, applied);
+      read.push(...applied);
       return this.settle(submissions, read);
     }
     this.synced = false;
@@ -161,22 +176,59 @@ export class LogWriter {
     return this.settle(submissions, read);
   }
 
-  /** The stamped records, which follow the submissions' order, cut back into submissions. */
-  private split(submissions: readonly Submission[], stamped: readonly CertificateRecord[]): Settlement[] {
+  /**
+   * The records stated in place from the log's end, as the log will hold them: encoded, and when
+   * this writer signs, naming the seal that follows them, which signs their head. A signed log
+   * takes nothing unsigned, so without a key this writer refuses to write on one.
+   */
+  private entries(records: readonly CertificateRecord[]): Array<LoggedRecord & { readonly value: string }> {
+    const first = this.state.end;
+    const sealAt = this.signer === undefined ? undefined : first + records.length;
+    if (sealAt === undefined && this.state.head !== undefined) {
+      throw new CertificateError(
+        'signing_unavailable',
+        `The certificate log is signed and this instance holds no signing key (SIGNING_KEY_FILE); nothing was issued, retry later`,
+      );
+    }
+    const entries: Array<LoggedRecord & { readonly value: string }> = records.map((record, index) => {
+      const stamped = certificateRecord(
+        record,
+        first + index,
+        record.request,
+        record.idempotencyKey,
+        record.principal,
+        record.requestId,
+        sealAt,
+      );
+      return { offset: first + index, record: stamped, value: encodeValue(stamped) };
+    });
+    if (sealAt === undefined) return entries;
+    const head = this.state.headOf(
+      entries.map((entry) => entry.record!),
+      entries.map((entry) => entry.value),
+      this.now(),
+    );
+    const seal = this.signer!.sign(head);
+    entries.push({ offset: sealAt, seal, value: encodeSeal(seal) });
+    return entries;
+  }
+
+  /** The certificates applied, which follow the submissions' order, cut back into submissions. */
+  private split(submissions: readonly Submission[], stamped: readonly Applied[]): Settlement[] {
     let at = 0;
     return submissions.map((submission) => stamped.slice(at, (at += submission.length)));
   }
 
   /** Each submitted record's certificate among those applied, found by the request it answers. */
-  private settle(submissions: readonly Submission[], applied: readonly CertificateRecord[]): Settlement[] {
-    const byRequest = new Map<string, CertificateRecord>();
-    for (const certificate of applied) if (certificate.request !== undefined) byRequest.set(certificate.request, certificate);
+  private settle(submissions: readonly Submission[], applied: readonly Applied[]): Settlement[] {
+    const byRequest = new Map<string, Applied>();
+    for (const certificate of applied) if (certificate.record.request !== undefined) byRequest.set(certificate.record.request, certificate);
     return submissions.map((submission) =>
       submission.map((record) => (record.request === undefined ? undefined : byRequest.get(record.request))),
     );
   }
 
-  private async resync(into: CertificateRecord[]): Promise<number> {
+  private async resync(into: Applied[]): Promise<number> {
     const { high } = await this.ledger.bounds();
     await this.ledger.read(this.state.end, high, (entries) => {
       for (const certificate of this.state.apply(entries)) into.push(certificate);

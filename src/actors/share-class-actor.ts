@@ -160,9 +160,11 @@ export class ShareClassActor {
       }
       let settled = 0;
       numbered.positions.forEach((position, index) => {
-        const certificate = settlement[index];
-        if (certificate === undefined) return;
-        answers[open[position]!] = { certificate: certificateOf(certificate), replayed: false };
+        const applied = settlement[index];
+        if (applied === undefined) return;
+        const certificate = certificateOf(applied.record);
+        answers[open[position]!] =
+          applied.proof === undefined ? { certificate, replayed: false } : { certificate, replayed: false, proof: applied.proof };
         settled += 1;
       });
       if (settled > 0) this.options.observer?.batchCommitted(this.code, settled, performance.now() - started);

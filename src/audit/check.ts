@@ -2,7 +2,7 @@ import { parseCertificateId, type LoggedRecord } from '../core/certificate.js';
 import { scopedKey, UNKNOWN_PRINCIPAL } from '../core/provenance.js';
 import { RememberedKeys, type KeyWindow } from '../core/remembered-keys.js';
 import type { ShareClassConfig } from '../core/share-class.js';
-import { HARMLESS_VOID, ValidityRule, type VoidReason } from '../core/validity.js';
+import { HARMLESS_VOID, ValidityRule, type Verdict, type VoidReason } from '../core/validity.js';
 
 /** What a client was told in a 201: the audit proves the log holds exactly this. */
 export interface Acknowledged {
@@ -111,6 +111,7 @@ export class LogAudit {
   }
 
   report(): AuditReport {
+    for (const verdict of this.rule.finish()) this.take(verdict);
     for (const { id } of this.pending.values()) {
       const voided = this.voidedPending.get(id);
       if (voided === undefined) this.violate(undefined, `${id} was acknowledged but is not in the log`);
@@ -147,11 +148,16 @@ export class LogAudit {
 
   private check(entry: LoggedRecord): void {
     this.records += 1;
-    const verdict = this.rule.judge(entry);
-    if (!verdict.valid) {
-      const voided = { offset: entry.offset, reason: verdict.reason, message: verdict.message };
+    for (const verdict of this.rule.judge(entry)) this.take(verdict);
+  }
+
+  private take(verdict: Verdict): void {
+    if (verdict.kind === 'head') return;
+    const { offset } = verdict;
+    if (verdict.kind === 'void') {
+      const voided = { offset, reason: verdict.reason, message: verdict.message };
       if (HARMLESS_VOID.has(verdict.reason)) this.listVoid(voided);
-      else this.violate(entry.offset, verdict.message);
+      else this.violate(offset, verdict.message);
       const id = verdict.record?.id;
       if (id !== undefined && this.pending.has(id) && !this.voidedPending.has(id)) this.voidedPending.set(id, voided);
       return;
@@ -164,8 +170,8 @@ export class LogAudit {
       const earlier = this.keys.recall(scoped, issuedAtMs);
       if (earlier !== undefined) {
         this.violate(
-          entry.offset,
-          `${id} at offset ${entry.offset} was issued for Idempotency-Key ${JSON.stringify(idempotencyKey)}, ` +
+          offset,
+          `${id} at offset ${offset} was issued for Idempotency-Key ${JSON.stringify(idempotencyKey)}, ` +
             `which ${earlier.class}-${earlier.number} already answered: one request, two certificates`,
         );
       }
@@ -175,12 +181,12 @@ export class LogAudit {
     if (ack === undefined) return;
     this.pending.delete(id);
     this.voidedPending.delete(id);
-    const at = `${id} at offset ${entry.offset}`;
+    const at = `${id} at offset ${offset}`;
     if (ack.name !== undefined && ack.name !== name) {
-      this.violate(entry.offset, `${at}: acknowledged with name ${JSON.stringify(ack.name)}, the log says ${JSON.stringify(name)}`);
+      this.violate(offset, `${at}: acknowledged with name ${JSON.stringify(ack.name)}, the log says ${JSON.stringify(name)}`);
     }
     if (ack.amount !== undefined && ack.amount !== amount) {
-      this.violate(entry.offset, `${at}: acknowledged with amount ${ack.amount}, the log says ${amount}`);
+      this.violate(offset, `${at}: acknowledged with amount ${ack.amount}, the log says ${amount}`);
     }
   }
 

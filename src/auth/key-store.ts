@@ -1,7 +1,8 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { storedKey, type StoredKey } from './api-keys.js';
-import { fileSignature, readKeyFile } from './key-file.js';
+import { fileSignature } from '../files/private-file.js';
+import { readKeyFile } from './key-file.js';
 
 /**
  * How often the file's stat is compared, whatever the watch says: a watch can miss a change (a

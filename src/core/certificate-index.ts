@@ -11,6 +11,8 @@ export interface IndexColumns {
   readonly nameStarts: Float64Array<ArrayBuffer>;
   readonly names: Uint8Array<ArrayBuffer>;
   readonly issuedAtTexts: ReadonlyArray<readonly [number, string]>;
+  /** Where each certificate's signed write starts in the log (its proof is read from there); NaN when unsigned. */
+  readonly writes: Float64Array<ArrayBuffer>;
 }
 
 const encoder = new TextEncoder();
@@ -24,7 +26,9 @@ const decoder = new TextDecoder();
  * - the running total (a double; a certificate's amount is its total less the previous one's);
  * - `issuedAt` as epoch milliseconds (a double), when the ISO text the record carried is exactly what
  *   the milliseconds print as, which is what this service writes; other texts are kept as they came;
- * - the holder's name as UTF-8 in one growing byte arena, found by its start (a double).
+ * - the holder's name as UTF-8 in one growing byte arena, found by its start (a double);
+ * - the offset where its signed write starts (a double; NaN before signing), from which its proof
+ *   is read again when asked for (src/core/receipts.ts): 8 bytes here instead of the proof's ~300.
  * The id, class and number are derived.
  */
 export class CertificateIndex {
@@ -35,6 +39,7 @@ export class CertificateIndex {
   /** Where each name starts in `names`; entry `size` is where the next one will. */
   private nameStarts = new Float64Array(INITIAL_CAPACITY + 1);
   private names = new Uint8Array(INITIAL_NAME_BYTES);
+  private writes = new Float64Array(INITIAL_CAPACITY);
   /** `issuedAt` texts that milliseconds would not print back exactly, by number - 1. */
   private readonly issuedAtTexts = new Map<number, string>();
   /** The newest `issuedAt` read as milliseconds: a batch's certificates share it, so it is parsed once a batch. */
@@ -58,7 +63,7 @@ export class CertificateIndex {
    * Appends the next certificate. The validity rule admits only the next number of the class, so
    * anything else is a bug in this process, never a state of the log: fail loudly, keep what we had.
    */
-  add(certificate: Certificate): void {
+  add(certificate: Certificate, writeStart?: number): void {
     const expected = this.size + 1;
     if (certificate.class !== this.shareClass || certificate.number !== expected) {
       throw new Error(`Expected ${certificateId(this.shareClass, expected)} next in the index, got ${certificate.id}`);
@@ -69,7 +74,15 @@ export class CertificateIndex {
     this.issuedAtMs[at] = this.milliseconds(certificate.issuedAt);
     if (Number.isNaN(this.issuedAtMs[at])) this.issuedAtTexts.set(at, certificate.issuedAt);
     this.appendName(at, certificate.name);
+    this.writes[at] = writeStart ?? Number.NaN;
     this.size += 1;
+  }
+
+  /** The offset where the signed write that holds certificate `number` starts; undefined when it was not signed. */
+  writeOf(number: number): number | undefined {
+    if (!Number.isSafeInteger(number) || number < 1 || number > this.size) return undefined;
+    const start = this.writes[number - 1]!;
+    return Number.isNaN(start) ? undefined : start;
   }
 
   get(number: number): Certificate | undefined {
@@ -110,6 +123,7 @@ export class CertificateIndex {
       nameStarts: this.nameStarts.subarray(0, this.size + 1),
       names: this.names.subarray(0, this.nameStarts[this.size]!),
       issuedAtTexts: [...this.issuedAtTexts],
+      writes: this.writes.subarray(0, this.size),
     };
   }
 
@@ -118,6 +132,7 @@ export class CertificateIndex {
     const count = columns.totals.length;
     if (
       columns.issuedAtMs.length !== count ||
+      columns.writes.length !== count ||
       columns.nameStarts.length !== count + 1 ||
       columns.nameStarts[count] !== columns.names.length
     ) {
@@ -132,6 +147,7 @@ export class CertificateIndex {
     index.totals = count === 0 ? index.totals : columns.totals;
     index.issuedAtMs = count === 0 ? index.issuedAtMs : columns.issuedAtMs;
     index.nameStarts = count === 0 ? index.nameStarts : columns.nameStarts;
+    index.writes = count === 0 ? index.writes : columns.writes;
     index.names = columns.names.length === 0 ? index.names : columns.names;
     for (const [at, text] of columns.issuedAtTexts) index.issuedAtTexts.set(at, text);
     return index;
@@ -169,5 +185,6 @@ export class CertificateIndex {
     this.totals = grown(this.totals, capacity);
     this.issuedAtMs = grown(this.issuedAtMs, capacity);
     this.nameStarts = grown(this.nameStarts, capacity + 1);
+    this.writes = grown(this.writes, capacity);
   }
 }

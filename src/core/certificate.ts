@@ -1,3 +1,6 @@
+import type { Proof, Seal } from './seal.js';
+import { CLASS_CODE_PATTERN } from './share-class.js';
+
 /** What a client asks for, after validation: the HTTP edge guarantees these invariants. */
 export interface IssueRequest {
   readonly class: string;
@@ -31,10 +34,14 @@ export interface Certificate {
   readonly sharesIssued: number;
 }
 
-/** A request's answer: the certificate, and whether an earlier request with its idempotency key had it issued. */
+/**
+ * A request's answer: the certificate, whether an earlier request with its idempotency key had it
+ * issued, and when this request's write was signed, the certificate's proof (its receipt).
+ */
 export interface Issued {
   readonly certificate: Certificate;
   readonly replayed: boolean;
+  readonly proof?: Proof;
 }
 
 /**
@@ -45,7 +52,8 @@ export interface Issued {
  * the client's key, when it sent one: any instance, any later life of one, finds the certificate
  * a retry asks for in the log. `principal` and `requestId` say who asked and under which
  * `Request-Id` they were answered (src/core/provenance.ts); records written before those existed
- * carry neither: their principal is unknown.
+ * carry neither: their principal is unknown. `seal` is the offset of the seal record that signs the
+ * write this record belongs to (src/core/seal.ts); records written before signing carry none.
  */
 export interface CertificateRecord extends Certificate {
   readonly offset?: number;
@@ -53,6 +61,7 @@ export interface CertificateRecord extends Certificate {
   readonly idempotencyKey?: string;
   readonly principal?: string;
   readonly requestId?: string;
+  readonly seal?: number;
 }
 
 /** The certificate a record carries, without what only the log's rule needs. */
@@ -77,6 +86,7 @@ export function certificateRecord(
   idempotencyKey: string | undefined,
   principal: string | undefined,
   requestId: string | undefined,
+  seal: number | undefined,
 ): CertificateRecord {
   const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued } = certificate;
   return {
@@ -92,20 +102,30 @@ export function certificateRecord(
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     ...(principal === undefined ? {} : { principal }),
     ...(requestId === undefined ? {} : { requestId }),
+    ...(seal === undefined ? {} : { seal }),
   };
 }
 
-/** One record as read from the log at `offset`: decoded, or why it could not be. */
+/**
+ * One record as read from the log at `offset`: a certificate record, a seal (src/core/seal.ts), or
+ * why it is neither. `value` is the record's text exactly as the log holds it, which a signed
+ * record's leaf hashes; absent only where a record is made in memory (its encoding is then the text).
+ */
 export type LoggedRecord =
-  | { readonly offset: number; readonly record: CertificateRecord; readonly malformed?: undefined }
-  | { readonly offset: number; readonly record?: undefined; readonly malformed: string };
+  | {
+      readonly offset: number;
+      readonly record: CertificateRecord;
+      readonly value?: string;
+      readonly seal?: undefined;
+      readonly malformed?: undefined;
+    }
+  | { readonly offset: number; readonly seal: Seal; readonly value?: string; readonly record?: undefined; readonly malformed?: undefined }
+  | { readonly offset: number; readonly record?: undefined; readonly seal?: undefined; readonly malformed: string };
 
 export function certificateId(shareClass: string, number: number): string {
   return `${shareClass}-${number}`;
 }
 
-/** What a share class code is, wherever one is read: configuration, ids, the API document. */
-export const CLASS_CODE_PATTERN = '[A-Z]{1,16}';
 /** A certificate number as ids spell it: from 1, no leading zeros, at most 15 digits (always a safe integer). */
 export const CERTIFICATE_NUMBER_PATTERN = '[1-9][0-9]{0,14}';
 /** A certificate id: class code, dash, number. */
@@ -138,7 +158,7 @@ export function isIdempotencyKey(text: string): boolean {
 // change, so a record's key is judged by that first, looser rule.
 const RECORDED_KEY = new RegExp(`^[\\x20-\\x7E]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`);
 
-/** Whether a record may carry this idempotency key (src/log/record.ts). */
+/** Whether a record may carry this idempotency key (src/core/record-format.ts). */
 export function isRecordedIdempotencyKey(text: string): boolean {
   return RECORDED_KEY.test(text);
 }

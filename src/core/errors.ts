@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'overloaded',
   'insufficient_shares',
   'log_unavailable',
+  'signing_unavailable',
   'no_writer',
   'not_writer',
   'writer_unreachable',
@@ -40,6 +41,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'log_unavailable',
+  'signing_unavailable',
   'no_writer',
   'not_writer',
   'writer_unreachable',
@@ -82,7 +84,8 @@ export function isCertificateError(value: unknown): value is CertificateError {
 
 /** Wraps any failure of the log as the retryable `log_unavailable`, keeping the original as cause. */
 export function logUnavailable(cause: unknown, what: string): CertificateError {
-  if (isCertificateError(cause) && cause.code === 'log_unavailable') return cause;
+  // Already one of ours (the log's, or signing's): it says more than a wrapper would.
+  if (isCertificateError(cause)) return cause;
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new CertificateError('log_unavailable', `The certificate log is unavailable (${what}: ${reason}); retry later`, { cause });
 }

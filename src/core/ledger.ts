@@ -6,6 +6,12 @@ export interface WriteLimit<T> {
   weigh(item: T): number;
 }
 
+/** A record as the log stores it: its key (the class code, or `seal`) and its text. */
+export interface EncodedRecord {
+  readonly key: string;
+  readonly value: string;
+}
+
 export interface LogBounds {
   /** First offset still in the log. */
   readonly low: number;
@@ -26,10 +32,11 @@ export interface Ledger {
   /** How much one write may carry: the log refuses a write above its size limit. */
   readonly writeLimit: WriteLimit<CertificateRecord>;
   /**
-   * Durably appends the records, in order, as one atomic write, and resolves with the offset the
-   * first one landed at. Rejects if it cannot say (the write may or may not have landed, now or later).
+   * Durably appends the records (encoded: src/core/record-format.ts, src/core/seal.ts), in order, as
+   * one atomic write, and resolves with the offset the first one landed at. Rejects if it cannot say
+   * (the write may or may not have landed, now or later).
    */
-  append(records: readonly CertificateRecord[]): Promise<number>;
+  append(records: readonly EncodedRecord[]): Promise<number>;
   bounds(): Promise<LogBounds>;
   /** Delivers the records in [from, to), oldest first, in chunks. */
   read(from: number, to: number, onRecords: (records: LoggedRecord[]) => void): Promise<void>;

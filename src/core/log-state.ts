@@ -3,7 +3,16 @@ import { CertificateIndex, type IndexColumns } from './certificate-index.js';
 import { scopedKey } from './provenance.js';
 import { RememberedKeys, type KeyedCertificate, type KeyWindow } from './remembered-keys.js';
 import type { ShareClassConfig } from './share-class.js';
-import { ValidityRule, type ClassTail, type VoidReason } from './validity.js';
+import { merkleRoot, sha256Hex } from './merkle.js';
+import { fieldsHash, leafHash } from './proof.js';
+import { GENESIS, TRUSTS_NO_KEY, type ClassCount, type Head, type Proof, type SealVerifier, type SignedHead } from './seal.js';
+import { ValidityRule, type ClassTail, type RuleProgress, type VoidReason } from './validity.js';
+
+/** A certificate the log now holds, with its proof when its write was signed. */
+export interface Applied {
+  readonly record: CertificateRecord;
+  readonly proof?: Proof;
+}
 
 export interface LogStateObserver {
   /** A record the rule found void (at start, in the tail, or after a write that landed elsewhere). */
@@ -20,7 +29,7 @@ export interface StateSnapshot {
   readonly keyWindow: KeyWindow;
   readonly end: number;
   readonly voids: number;
-  readonly progress: { readonly statesOffsets: boolean; readonly lastOffset: number };
+  readonly progress: RuleProgress;
   readonly anchor: { readonly offset: number; readonly fingerprint: string } | undefined;
   readonly indexes: ReadonlyArray<{ readonly code: string; readonly columns: IndexColumns }>;
   readonly keys: ReadonlyArray<readonly [string, KeyedCertificate]>;
@@ -28,7 +37,8 @@ export interface StateSnapshot {
 
 /** A record as read, as one text: equal for the same record however it reached the state (read, or written here). */
 export function fingerprint(entry: LoggedRecord): string {
-  const { offset, record, malformed } = entry;
+  const { offset, record, seal, malformed } = entry;
+  if (seal !== undefined) return JSON.stringify([offset, seal.head.root, seal.signature]);
   if (record === undefined) return JSON.stringify([offset, malformed]);
   const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, request, idempotencyKey, principal, requestId } = record;
   return JSON.stringify([
@@ -45,6 +55,7 @@ export function fingerprint(entry: LoggedRecord): string {
     idempotencyKey,
     principal,
     requestId,
+    record.seal,
   ]);
 }
 
@@ -74,8 +85,9 @@ export class LogState {
     shareClasses: readonly ShareClassConfig[],
     keyWindow: KeyWindow,
     private readonly observer?: LogStateObserver,
+    verifier: SealVerifier = TRUSTS_NO_KEY,
   ) {
-    this.rule = new ValidityRule(shareClasses);
+    this.rule = new ValidityRule(shareClasses, verifier);
     this.indexes = new Map(shareClasses.map(({ code }) => [code, new CertificateIndex(code)]));
     this.keys = new RememberedKeys(keyWindow);
     this.classes = shareClasses.map(({ code, authorized }) => ({ code, authorized }));
@@ -89,6 +101,11 @@ export class LogState {
   /** Void records seen since start. */
   get voidRecords(): number {
     return this.voids;
+  }
+
+  /** The newest valid seal: the signed head of the log as this state holds it (undefined while unsigned). */
+  get head(): SignedHead | undefined {
+    return this.rule.signedHead;
   }
 
   index(shareClass: string): CertificateIndex | undefined {
@@ -110,33 +127,36 @@ export class LogState {
   }
 
   /**
-   * Judges records in log order, indexes the certificates among them and returns those, in order.
-   * Records below `end` were applied already and are passed over: the writer's own writes and a tail
-   * or a re-read may bring the same records, and the verdict on a record never changes.
+   * Judges records in log order, indexes the certificates among them and returns those, in order,
+   * with their proofs. A signed write's certificates come once its seal is applied. Records below
+   * `end` were applied already and are passed over: the writer's own writes and a tail or a re-read
+   * may bring the same records, and the verdict on a record never changes.
    */
-  apply(entries: readonly LoggedRecord[]): CertificateRecord[] {
-    const certificates: CertificateRecord[] = [];
+  apply(entries: readonly LoggedRecord[]): Applied[] {
+    const certificates: Applied[] = [];
     for (const entry of entries) {
       if (entry.offset < this.position) continue;
       this.position = entry.offset + 1;
       this.newest = entry;
-      const verdict = this.rule.judge(entry);
-      if (!verdict.valid) {
-        this.voids += 1;
-        this.observer?.voidRecord(verdict.reason, entry.offset, verdict.message);
-        continue;
+      for (const verdict of this.rule.judge(entry)) {
+        if (verdict.kind === 'head') continue;
+        if (verdict.kind === 'void') {
+          this.voids += 1;
+          this.observer?.voidRecord(verdict.reason, verdict.offset, verdict.message);
+          continue;
+        }
+        const { record, proof } = verdict;
+        const index = this.indexes.get(record.class)!;
+        index.add(record, proof?.seal.head.first);
+        if (record.idempotencyKey !== undefined) {
+          this.keys.remember(scopedKey(record.principal, record.idempotencyKey), {
+            class: index.shareClass,
+            number: record.number,
+            issuedAtMs: Date.parse(record.issuedAt),
+          });
+        }
+        certificates.push(proof === undefined ? { record } : { record, proof });
       }
-      const { record } = verdict;
-      const index = this.indexes.get(record.class)!;
-      index.add(record);
-      if (record.idempotencyKey !== undefined) {
-        this.keys.remember(scopedKey(record.principal, record.idempotencyKey), {
-          class: index.shareClass,
-          number: record.number,
-          issuedAtMs: Date.parse(record.issuedAt),
-        });
-      }
-      certificates.push(record);
     }
     return certificates;
   }
@@ -162,10 +182,37 @@ export class LogState {
   }
 
   /**
-   * What this state holds, to be restored instead of read again: views of the index columns (what
-   * they show never changes) and copies of the rest.
+   * The head, before its key and signature, of a write of `records` (stamped in place from `end`,
+   * continuing their classes, `values` their encodings) that lands next: what the rule will require
+   * of its seal. Its time is `now`, or the newest head's when this clock is behind that writer's.
    */
-  snapshot(): StateSnapshot {
+  headOf(records: readonly CertificateRecord[], values: readonly string[], now: Date): Omit<Head, 'key'> {
+    const tails = new Map<string, ClassCount>();
+    for (const [code, index] of this.indexes)
+      if (index.count > 0) tails.set(code, { number: index.count, sharesIssued: index.sharesIssued });
+    for (const { class: code, number, sharesIssued } of records) tails.set(code, { number, sharesIssued });
+    const classes: Record<string, ClassCount> = {};
+    for (const code of [...tails.keys()].sort()) classes[code] = tails.get(code)!;
+    const newest = this.rule.signedHead;
+    const at = now.toISOString();
+    return {
+      v: 1,
+      first: this.position,
+      count: records.length,
+      root: merkleRoot(records.map((record, index) => leafHash(fieldsHash(record), sha256Hex(values[index]!)))),
+      prev: newest?.hash ?? GENESIS,
+      classes,
+      at: newest !== undefined && newest.head.at > at ? newest.head.at : at,
+    };
+  }
+
+  /**
+   * What this state holds, to be restored instead of read again: views of the index columns (what
+   * they show never changes) and copies of the rest. Undefined while a signed write was read only in
+   * part: its records are neither certificates nor void yet, so there is no state to keep until its seal.
+   */
+  snapshot(): StateSnapshot | undefined {
+    if (this.rule.waiting) return undefined;
     return {
       classes: this.classes,
       keyWindow: this.keyWindow,

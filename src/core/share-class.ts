@@ -1,5 +1,8 @@
 import { CertificateError } from './errors.js';
 
+/** What a share class code is, wherever one is read: configuration, ids, seals, the API document. */
+export const CLASS_CODE_PATTERN = '[A-Z]{1,16}';
+
 /** A share class as configured: its code, the shares it may issue in all, and what paper calls it. */
 export interface ShareClassConfig {
   readonly code: string;

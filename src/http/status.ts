@@ -24,6 +24,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   overloaded: 503,
   insufficient_shares: 409,
   log_unavailable: 503,
+  signing_unavailable: 503,
   no_writer: 503,
   not_writer: 503,
   writer_unreachable: 503,

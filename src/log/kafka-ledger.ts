@@ -1,9 +1,9 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { CertificateRecord, LoggedRecord } from '../core/certificate.js';
-import type { Ledger, LogBounds, LogFollower, WriteLimit } from '../core/ledger.js';
+import type { EncodedRecord, Ledger, LogBounds, LogFollower, WriteLimit } from '../core/ledger.js';
 import { createKafka, type KafkaConnection } from './kafka-config.js';
 import { follow, readRange, type LogEntry } from './reader.js';
-import { encodeValue, readRecord } from './record.js';
+import { readRecord } from '../core/record-format.js';
 import { ensureTopic, type TopicDurability, type TopicSettings } from './topic.js';
 import { locateLeader } from './wire/metadata.js';
 import { PartitionProducer } from './wire/partition-producer.js';
@@ -106,11 +106,8 @@ export class KafkaLedger implements Ledger {
     await admin?.then((connected) => connected.disconnect()).catch(() => undefined);
   }
 
-  append(records: readonly CertificateRecord[]): Promise<number> {
-    return this.producer.produce(
-      records.map((record) => ({ key: record.class, value: encodeValue(record) })),
-      this.appendTimeoutMs,
-    );
+  append(records: readonly EncodedRecord[]): Promise<number> {
+    return this.producer.produce(records, this.appendTimeoutMs);
   }
 
   async bounds(): Promise<LogBounds> {

@@ -5,10 +5,11 @@ import type { IndexColumns } from '../core/certificate-index.js';
 import type { StateSnapshot } from '../core/log-state.js';
 import { stateDirectory } from './state-key.js';
 
-// Version 2 carries a keyed MAC where version 1 had a plain digest, and its remembered keys are
-// scoped per principal (src/core/provenance.ts): a version-1 file is refused, and the log is read
-// from its start once: slower that one time, never wrong.
-const MAGIC = Buffer.from('CERTIFICATES-STATE-2\n');
+// Version 2 carried a keyed MAC where version 1 had a plain digest, and scoped remembered keys per
+// principal (src/core/provenance.ts); version 3 adds where each certificate's signed write starts
+// and the signed head. An older file is refused, and the log is read from its start once: slower
+// that one time, never wrong.
+const MAGIC = Buffer.from('CERTIFICATES-STATE-3\n');
 const MAC_BYTES = 32;
 
 /** The part of a snapshot that is JSON; the columns follow it as raw bytes, in this order. */
@@ -41,7 +42,7 @@ async function macOf(key: Buffer, parts: readonly Buffer[]): Promise<Buffer> {
 function columnsSize(index: unknown): number {
   const { count, nameBytes } = (index ?? {}) as { count?: unknown; nameBytes?: unknown };
   if (!Number.isSafeInteger(count) || !Number.isSafeInteger(nameBytes) || (count as number) < 0 || (nameBytes as number) < 0) return NaN;
-  return 8 * (3 * (count as number) + 1) + (nameBytes as number);
+  return 8 * (4 * (count as number) + 1) + (nameBytes as number);
 }
 
 const bytes = (array: Float64Array | Uint8Array): Buffer => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
@@ -82,7 +83,7 @@ export class SnapshotFile {
     length.writeUInt32LE(json.length);
     const parts: Buffer[] = [MAGIC, length, json];
     for (const { columns } of snapshot.indexes) {
-      parts.push(bytes(columns.totals), bytes(columns.issuedAtMs), bytes(columns.nameStarts), bytes(columns.names));
+      parts.push(bytes(columns.totals), bytes(columns.issuedAtMs), bytes(columns.writes), bytes(columns.nameStarts), bytes(columns.names));
     }
     parts.push(await macOf(this.key, parts));
     await stateDirectory(this.dir);
@@ -142,8 +143,10 @@ export class SnapshotFile {
           nameStarts: new Float64Array(count + 1),
           names: new Uint8Array(nameBytes),
           issuedAtTexts,
+          writes: new Float64Array(count),
         };
-        for (const column of [columns.totals, columns.issuedAtMs, columns.nameStarts, columns.names]) await next(bytes(column));
+        for (const column of [columns.totals, columns.issuedAtMs, columns.writes, columns.nameStarts, columns.names])
+          await next(bytes(column));
         indexes.push({ code, columns });
       }
       const stored = Buffer.alloc(MAC_BYTES);

@@ -92,6 +92,8 @@ export class Snapshots {
     if (this.state.end === this.savedEnd) return;
     const started = performance.now();
     const snapshot = this.state.snapshot();
+    // Half a signed write read: the next check takes it, once its seal is in.
+    if (snapshot === undefined) return;
     try {
       const bytes = await this.file.save(snapshot);
       this.savedEnd = snapshot.end;

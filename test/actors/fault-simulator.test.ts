@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Certificate, CertificateRecord } from '../../src/core/certificate.js';
+import type { Certificate } from '../../src/core/certificate.js';
+import type { EncodedRecord } from '../../src/core/ledger.js';
+import { encodeRecords, readRecord } from '../../src/core/record-format.js';
+import { checkProof } from '../../src/core/proof.js';
+import { encodeSeal, SEAL_KEY } from '../../src/core/seal.js';
+import type { SigningKeys } from '../../src/signing/signing-keys.js';
+import { signingKeys } from '../support/signing.js';
 import { DEFAULTS } from '../../src/config.js';
 import { LogState } from '../../src/core/log-state.js';
 import type { ShareClassConfig } from '../../src/core/share-class.js';
@@ -13,6 +19,7 @@ const CLASSES: ShareClassConfig[] = [
   { code: 'PS', authorized: 50 },
 ];
 const AUTHORIZED = new Map(CLASSES.map(({ code, authorized }) => [code, authorized]));
+const SIGNING = signingKeys();
 /** Time passes only when a schedule says so (fake timers): a batch then outlives its ack timeout at once. */
 const ACK_TIMEOUT_MS = 1000;
 /** Enough for any schedule to settle; beyond it a request was left unanswered (a liveness bug). */
@@ -69,6 +76,8 @@ interface Schedule {
   readonly maxBatch: number;
   /** Certificates written before scale-out, stating no offset: judged by continuation. */
   readonly legacy: number;
+  /** Every writer signs its writes (src/core/seal.ts), the foreign one too; else none does. */
+  readonly signed: boolean;
   /** Each step, then how many turns of the event loop the instances get before the next one (0: same turn). */
   readonly steps: ReadonlyArray<[Step, number]>;
 }
@@ -76,6 +85,7 @@ const schedule: fc.Arbitrary<Schedule> = fc.record({
   writers: fc.integer({ min: 2, max: 3 }),
   maxBatch: fc.integer({ min: 1, max: 8 }),
   legacy: fc.nat(3),
+  signed: fc.boolean(),
   steps: fc.array(fc.tuple(step, fc.nat(3)), { minLength: 1, maxLength: 80, size: 'max' }),
 });
 
@@ -90,24 +100,34 @@ type Answer = { readonly certificate: Certificate } | { readonly error: unknown 
 const seen = { runs: 0, requests: 0, acknowledged: 0, refused: 0, unavailable: 0, renumbered: 0, voids: 0, recognised: 0, foreignValid: 0 };
 
 /** A writer that is not one of the instances: it numbers on its own view of the log, read when it is not stale. */
-function foreignWriter(ledger: FakeLedger) {
-  const view = new LogState(CLASSES, DEFAULTS.keyWindow);
+function foreignWriter(ledger: FakeLedger, signing: SigningKeys | undefined) {
+  const view = new LogState(CLASSES, DEFAULTS.keyWindow, undefined, signing);
   let writes = 0;
   return (shareClass: string, amount: number, stale: boolean): void => {
     if (!stale) {
       view.apply(ledger.entries(view.end));
-      view.readTo(ledger.records.length);
+      view.readTo(ledger.entries().length);
     }
     const { count, sharesIssued } = view.index(shareClass)!;
     if (sharesIssued + amount > AUTHORIZED.get(shareClass)!) return;
     writes += 1;
-    ledger.inject([
-      foreignRecord(shareClass, count + 1, { offset: view.end, amount, sharesIssued: sharesIssued + amount, request: `foreign-${writes}` }),
-    ]);
+    const fields = { offset: view.end, amount, sharesIssued: sharesIssued + amount, request: `foreign-${writes}` };
+    const record = foreignRecord(shareClass, count + 1, signing === undefined ? fields : { ...fields, seal: view.end + 1 });
+    const [encoded] = encodeRecords([record]);
+    if (signing === undefined) ledger.injectEncoded([encoded!]);
+    else {
+      const seal = signing.sign(view.headOf([record], [encoded!.value], new Date()));
+      ledger.injectEncoded([encoded!, { key: SEAL_KEY, value: encodeSeal(seal) }]);
+    }
   };
 }
 
-async function run({ writers, maxBatch, legacy, steps }: Schedule): Promise<void> {
+/** The requests a write's records answer: a write that landed unanswered must still settle them. */
+const requestsOf = (write: readonly EncodedRecord[]): string[] =>
+  write.flatMap(({ key, value }) => readRecord(0, key, value).record?.request ?? []);
+
+async function run({ writers, maxBatch, legacy, signed, steps }: Schedule): Promise<void> {
+  const signing = signed ? SIGNING : undefined;
   const ledger = new FakeLedger();
   ledger.inject(Array.from({ length: legacy }, (_, index) => foreignRecord('CS', index + 1)));
   ledger.hold();
@@ -118,10 +138,10 @@ async function run({ writers, maxBatch, legacy, steps }: Schedule): Promise<void
     observer: { batchCommitted: () => undefined, commitFailed: () => undefined, renumbered: () => (renumbered += 1) },
   };
   const instances: FakeInstance[] = [];
-  for (let index = 0; index < writers; index += 1) instances.push(await fakeInstance(ledger, CLASSES, options));
-  const foreign = foreignWriter(ledger);
-  /** Records of appends that landed without answering their offset: where one is valid, its request must still get it. */
-  const unacknowledged = new Set<CertificateRecord>();
+  for (let index = 0; index < writers; index += 1) instances.push(await fakeInstance(ledger, CLASSES, options, signing));
+  const foreign = foreignWriter(ledger, signing);
+  /** Requests of appends that landed without answering their offset: where a record is valid, its request must still get it. */
+  const unacknowledged = new Set<string>();
   const asked: Array<{ class: string; name: string; amount: number }> = [];
   const answers: Array<Answer | undefined> = [];
   const work: Array<Promise<unknown>> = [];
@@ -146,7 +166,7 @@ async function run({ writers, maxBatch, legacy, steps }: Schedule): Promise<void
         const held = ledger.heldAppends;
         if (held.length === 0) break;
         const pick = action.pick % held.length;
-        if (action.fate === 'lost-ack') for (const record of held[pick]!) unacknowledged.add(record);
+        if (action.fate === 'lost-ack') for (const request of requestsOf(held[pick]!)) unacknowledged.add(request);
         ledger.complete(pick, action.fate);
         break;
       }
@@ -154,7 +174,7 @@ async function run({ writers, maxBatch, legacy, steps }: Schedule): Promise<void
         const late = ledger.lateAppends;
         if (late.length === 0) break;
         const pick = action.pick % late.length;
-        for (const record of late[pick]!) unacknowledged.add(record);
+        for (const request of requestsOf(late[pick]!)) unacknowledged.add(request);
         ledger.deliverLate(pick);
         break;
       }
@@ -198,10 +218,16 @@ async function run({ writers, maxBatch, legacy, steps }: Schedule): Promise<void
   // Writes still in the network land after everything was answered.
   while (ledger.deliverLate());
 
-  const reader = new LogState(CLASSES, DEFAULTS.keyWindow, {
-    voidRecord: (reason, offset, message) => expect(reason, message).toBe('misplaced'),
-  });
-  const valid = reader.apply(ledger.entries());
+  const reader = new LogState(
+    CLASSES,
+    DEFAULTS.keyWindow,
+    { voidRecord: (reason, offset, message) => expect(reason, message).toBe('misplaced') },
+    signing,
+  );
+  const applied = reader.apply(ledger.entries());
+  const valid = applied.map(({ record }) => record);
+  // Signed, every certificate after the legacy ones carries a proof that checks alone against its signed head.
+  if (signed) for (const { record, proof } of applied.slice(legacy)) expect(proof && checkProof(record, proof, SIGNING)).toBe('ok');
 
   // The valid certificates of each class are numbered exactly 1..N, their totals the sum of their amounts, within the authorized.
   for (const { code, authorized } of CLASSES) {
@@ -226,7 +252,7 @@ async function run({ writers, maxBatch, legacy, steps }: Schedule): Promise<void
       expect(issued).toHaveLength(1);
       expect(reader.index(certificate.class)!.get(certificate.number)).toEqual(certificate);
       seen.acknowledged += 1;
-      if (unacknowledged.has(issued[0]!)) seen.recognised += 1;
+      if (unacknowledged.has(issued[0]!.request!)) seen.recognised += 1;
       return;
     }
     const error = answer?.error;

@@ -20,12 +20,12 @@ const numbered = (shareClass: string, number: number, request: string): Certific
 function writerOn(ledger: FakeLedger) {
   const state = new LogState(CLASSES, DEFAULTS.keyWindow);
   const resyncs: string[] = [];
-  const writer = new LogWriter(ledger, state, { resynced: (reason) => resyncs.push(reason) });
+  const writer = new LogWriter(ledger, state, { observer: { resynced: (reason) => resyncs.push(reason) } });
   return { state, writer, resyncs };
 }
 
 /** What a commit answered, record by record: the request its certificate answers, or null when the log holds none for it. */
-const answered = (settlement: Settlement): Array<string | null> => settlement.map((certificate) => certificate?.request ?? null);
+const answered = (settlement: Settlement): Array<string | null> => settlement.map((certificate) => certificate?.record.request ?? null);
 
 /** What the log holds, as `id@offset-it-sits-at/offset-stated`. */
 const layout = (ledger: FakeLedger) => ledger.records.map((record, offset) => `${record.id}@${offset}/${record.offset}`);
@@ -39,7 +39,7 @@ describe('LogWriter', () => {
     expect(ledger.reads).toBe(1);
     expect(answered(await writer.commit([numbered('CS', 3, 'r3'), numbered('PS', 1, 'p1')]))).toEqual(['r3', 'p1']);
     const [cs4] = await writer.commit([numbered('CS', 4, 'r4')]);
-    expect(cs4).toMatchObject({ id: 'CS-4', offset: 4, request: 'r4' });
+    expect(cs4?.record).toMatchObject({ id: 'CS-4', offset: 4, request: 'r4' });
     expect(ledger.reads).toBe(1);
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-2@1/1', 'CS-3@2/2', 'PS-1@3/3', 'CS-4@4/4']);
     expect([state.end, state.voidRecords, resyncs]).toEqual([5, 0, []]);
@@ -96,7 +96,7 @@ describe('LogWriter', () => {
     expect(ledger.deliverLate()).toBe(true);
     // Numbered again for the same request: the log holds its first attempt, and that is its answer.
     const [found] = await writer.commit([numbered('CS', 1, 'r1')]);
-    expect(found).toMatchObject({ id: 'CS-1', offset: 0, request: 'r1' });
+    expect(found?.record).toMatchObject({ id: 'CS-1', offset: 0, request: 'r1' });
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-1@1/0']);
   });
 

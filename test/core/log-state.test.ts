@@ -20,7 +20,7 @@ function observedState() {
   const voids: Array<[VoidReason, number]> = [];
   const heard: string[] = [];
   const state = new LogState(CLASSES, DEFAULTS.keyWindow, { voidRecord: (reason, offset) => voids.push([reason, offset]) });
-  const apply = (entries: readonly LoggedRecord[]): void => void heard.push(...state.apply(entries).map((record) => record.id));
+  const apply = (entries: readonly LoggedRecord[]): void => void heard.push(...state.apply(entries).map(({ record }) => record.id));
   return { state, voids, heard, apply };
 }
 
@@ -88,7 +88,7 @@ describe('LogState', () => {
         foreignRecord('CS', 1, { offset: 2, request: 'c1' }),
       ]),
     );
-    expect(applied.map((record) => `${record.id}:${record.request}`)).toEqual(['PS-1:p1', 'CS-1:c1']);
+    expect(applied.map(({ record }) => `${record.id}:${record.request}`)).toEqual(['PS-1:p1', 'CS-1:c1']);
   });
 
   it('picks, per class, the longest prefix of a numbered write that would continue its class if it landed next', () => {

@@ -11,8 +11,8 @@ const AUTHORIZED = [
 /** Judges records as laid out in the log, one per offset from 0; returns each verdict as `valid` or its reason. */
 function judgeAll(records: readonly CertificateRecord[], rule = new ValidityRule(AUTHORIZED)): Array<'valid' | VoidReason> {
   return records.map((record, offset) => {
-    const verdict = rule.judge({ offset, record });
-    return verdict.valid ? 'valid' : verdict.reason;
+    const [verdict] = rule.judge({ offset, record });
+    return verdict!.kind === 'void' ? verdict!.reason : 'valid';
   });
 }
 
@@ -40,7 +40,7 @@ describe('ValidityRule', () => {
 
   it('voids an undecodable record as malformed, naming its offset', () => {
     const verdict = new ValidityRule(AUTHORIZED).judge({ offset: 7, malformed: 'not JSON' });
-    expect(verdict).toEqual({ valid: false, reason: 'malformed', message: 'offset 7: not JSON' });
+    expect(verdict).toEqual([{ kind: 'void', offset: 7, reason: 'malformed', message: 'offset 7: not JSON' }]);
   });
 
   it('voids a record of a class that is not configured', () => {
@@ -107,9 +107,9 @@ describe('ValidityRule', () => {
 
   it('accepts gaps between offsets (compacted or control records) but refuses to judge an offset twice or out of order', () => {
     const rule = new ValidityRule(AUTHORIZED);
-    expect(rule.judge({ offset: 3, record: foreignRecord('CS', 1, { offset: 3 }) }).valid).toBe(true);
+    expect(rule.judge({ offset: 3, record: foreignRecord('CS', 1, { offset: 3 }) })[0]?.kind).toBe('certificate');
     expect(() => rule.judge({ offset: 3, record: foreignRecord('CS', 2, { offset: 3 }) })).toThrow(/log order/);
     expect(() => rule.judge({ offset: 1, malformed: 'late' })).toThrow(/log order/);
-    expect(rule.judge({ offset: 9, record: foreignRecord('CS', 2, { offset: 9 }) }).valid).toBe(true);
+    expect(rule.judge({ offset: 9, record: foreignRecord('CS', 2, { offset: 9 }) })[0]?.kind).toBe('certificate');
   });
 });

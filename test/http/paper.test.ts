@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { encodeRecords } from '../../src/core/record-format.js';
 import { ledgerOn } from '../support/settings.js';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +109,7 @@ describe('GET /certificates/:id as JSON, PDF and HTML (real broker)', () => {
     // A record that claims CS-2 but states an offset where it did not land: void under the log's rule.
     const stale = ledgerOn(topic, 'test-stale');
     await stale.connect();
-    await stale.append([{ ...holder, id: 'CS-2', number: 2, amount: 5, sharesIssued: 1255, offset: 0, request: 'stale:1' }]);
+    await stale.append(encodeRecords([{ ...holder, id: 'CS-2', number: 2, amount: 5, sharesIssued: 1255, offset: 0, request: 'stale:1' }]));
     await stale.disconnect();
     for (const id of ['CS-2', 'CS-99', 'XX-1']) {
       for (const accept of ['application/json', 'application/pdf', 'text/html']) {

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodeRecords } from '../../src/core/record-format.js';
 import { ledgerOn } from '../support/settings.js';
 import { DEFAULTS } from '../../src/config.js';
 import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
@@ -37,16 +38,16 @@ describe('KafkaLedger against a real broker', () => {
     const ledger = await connectedLedger(uniqueTopic('ledger-roundtrip'));
     const first = stated([...certificates('CS', 1, 3), ...certificates('PS', 1, 2)], 0);
     const second = stated(certificates('CS', 4, 2), 5);
-    expect(await ledger.append(first)).toBe(0);
-    expect(await ledger.append(second)).toBe(5);
+    expect(await ledger.append(encodeRecords(first))).toBe(0);
+    expect(await ledger.append(encodeRecords(second))).toBe(5);
     expect(await readBack(ledger)).toEqual([...first, ...second].map((record, offset) => ({ offset, record })));
     expect(await ledger.bounds()).toEqual({ low: 0, high: 7 });
   });
 
   it('reads exactly the range asked for, and reports what it cannot decode instead of stopping', async () => {
     const ledger = await connectedLedger(uniqueTopic('ledger-range'));
-    await ledger.append(stated(certificates('CS', 1, 10), 0));
-    await ledger.append([{ ...certificates('CS', 11, 1)[0]!, name: '' }]);
+    await ledger.append(encodeRecords(stated(certificates('CS', 1, 10), 0)));
+    await ledger.append(encodeRecords([{ ...certificates('CS', 11, 1)[0]!, name: '' }]));
     const seen: LoggedRecord[] = [];
     await ledger.read(3, 6, (entries) => seen.push(...entries));
     expect(seen.map((entry) => [entry.offset, entry.record?.id])).toEqual([
@@ -60,7 +61,7 @@ describe('KafkaLedger against a real broker', () => {
 
   it('follows the log: delivers records appended after it started, each once, with how far the log reaches', async () => {
     const ledger = await connectedLedger(uniqueTopic('ledger-follow'));
-    await ledger.append(stated(certificates('CS', 1, 2), 0));
+    await ledger.append(encodeRecords(stated(certificates('CS', 1, 2), 0)));
     const seen: number[] = [];
     let reach = 0;
     const following = ledger.follow(
@@ -74,7 +75,7 @@ describe('KafkaLedger against a real broker', () => {
       },
     );
     try {
-      await ledger.append(stated(certificates('CS', 3, 3), 2));
+      await ledger.append(encodeRecords(stated(certificates('CS', 3, 3), 2)));
       const deadline = Date.now() + 15_000;
       while (seen.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(seen).toEqual([1, 2, 3, 4]);
@@ -108,7 +109,7 @@ describe('KafkaLedger against a real broker', () => {
     const topic = uniqueTopic('ledger-restart');
     const before = await connectedLedger(topic);
     const batch = stated(certificates('CS', 1, 25), 0);
-    await before.append(batch);
+    await before.append(encodeRecords(batch));
     await before.disconnect();
 
     await stopBroker();

@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { encodeRecords } from '../../src/core/record-format.js';
 import { topicSettings } from '../support/settings.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +49,7 @@ async function roundTrip(broker: string, settings: Record<string, string>): Prom
   });
   try {
     await ledger.connect();
-    await ledger.append(certificates('CS', 1, 1).map((certificate) => ({ ...certificate, offset: 0 })));
+    await ledger.append(encodeRecords(certificates('CS', 1, 1).map((certificate) => ({ ...certificate, offset: 0 }))));
     let read = 0;
     await ledger.readAll((entries) => (read += entries.length));
     return read;

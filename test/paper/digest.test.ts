@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CertificateRecord } from '../../src/core/certificate.js';
-import { encodeValue } from '../../src/log/record.js';
+import { encodeValue } from '../../src/core/record-format.js';
 import { certificateDigest, groupDigest, isDigest } from '../../src/paper/digest.js';
 import { verifyUrl } from '../../src/paper/face.js';
 

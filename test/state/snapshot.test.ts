@@ -89,7 +89,7 @@ describe('a state snapshot', () => {
     const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 2000));
     const file = new SnapshotFile(dir, 'certificates', KEY);
-    await file.save(read.snapshot());
+    await file.save(read.snapshot()!);
     const loaded = await file.load();
     expect(loaded.snapshot).toBeDefined();
     const restored = new LogState(CLASSES, WINDOW);
@@ -114,7 +114,7 @@ describe('a state snapshot', () => {
   it('is refused for other classes, authorized totals or key window, since verdicts could differ', async () => {
     const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 500));
-    const snapshot = read.snapshot();
+    const snapshot = read.snapshot()!;
     expect(new LogState([CLASSES[0]!], WINDOW).restore(snapshot)).toBe(false);
     expect(new LogState([CLASSES[0]!, { code: 'PS', authorized: 501 }], WINDOW).restore(snapshot)).toBe(false);
     expect(new LogState(CLASSES, { ...WINDOW, maxKeys: 51 }).restore(snapshot)).toBe(false);
@@ -124,7 +124,7 @@ describe('a state snapshot', () => {
     const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 300));
     const file = new SnapshotFile(dir, 'damaged', KEY);
-    await file.save(read.snapshot());
+    await file.save(read.snapshot()!);
     const good = readFileSync(file.path);
     const flipped = Buffer.from(good);
     flipped[flipped.length >> 1]! ^= 1;
@@ -142,7 +142,7 @@ describe('a state snapshot', () => {
     const file = new SnapshotFile(fresh, 'certificates', KEY);
     const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 100));
-    await file.save(read.snapshot());
+    await file.save(read.snapshot()!);
     expect(statSync(file.path).mode & 0o777).toBe(0o600);
     expect(statSync(fresh).mode & 0o777).toBe(0o700);
   });
@@ -151,7 +151,7 @@ describe('a state snapshot', () => {
     const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 300));
     const file = new SnapshotFile(dir, 'altered', KEY);
-    await file.save(read.snapshot());
+    await file.save(read.snapshot()!);
     const good = readFileSync(file.path);
     // Same length, another holder: what someone with the disk would do to take a certificate.
     const renamed = Buffer.from(good.toString('latin1').replace('Salt Bae', 'Mal Lory'), 'latin1');
@@ -169,7 +169,7 @@ describe('a state snapshot', () => {
     const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 50));
     const file = new SnapshotFile(dir, 'forged-size', KEY);
-    await file.save(read.snapshot());
+    await file.save(read.snapshot()!);
     const text = readFileSync(file.path).toString('latin1');
     const count = /"count":(\d+)/.exec(text)![1]!;
     // Same length of header: 10^(digits) - 1, far more than the file holds.
@@ -186,7 +186,7 @@ describe('a state snapshot', () => {
     const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 300));
     const file = new SnapshotFile(dir, 'version-1', KEY);
-    await file.save(read.snapshot());
+    await file.save(read.snapshot()!);
     const current = readFileSync(file.path);
     expect(current.subarray(0, 21).toString()).toBe('CERTIFICATES-STATE-2\n');
     const older = Buffer.from(current);

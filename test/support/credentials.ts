@@ -5,6 +5,7 @@ import { newApiKey } from '../../src/auth/api-keys.js';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { writeKeyFile } from '../../src/auth/key-file.js';
 import { ApiKeyStore } from '../../src/auth/key-store.js';
+import { SIGNING_FILE } from './signing.js';
 
 /**
  * The admin API key every test and bench request is sent with: made once per process in a keys file
@@ -23,8 +24,8 @@ export const ADMIN = adminKey();
 /** The header every authenticated request carries. */
 export const AUTHORIZATION: Readonly<Record<'authorization', string>> = { authorization: `Bearer ${ADMIN.key}` };
 
-/** What a service process needs to accept ADMIN's key. */
-export const KEYS_ENV: Readonly<Record<string, string>> = { API_KEYS_FILE: ADMIN.file };
+/** What a service process needs to accept ADMIN's key, and to sign with the test's signing key. */
+export const KEYS_ENV: Readonly<Record<string, string>> = { API_KEYS_FILE: ADMIN.file, SIGNING_KEY_FILE: SIGNING_FILE };
 
 /** An authenticator for an in-process app, reading the admin key's file as an instance does; closed with `close()`. */
 export function testAuthenticator(): { readonly authenticator: Authenticator; close(): void } {

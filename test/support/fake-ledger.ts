@@ -1,12 +1,14 @@
 import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
 import { certificates } from './certificates.js';
-import type { Ledger, LogBounds, LogFollower, WriteLimit } from '../../src/core/ledger.js';
+import type { EncodedRecord, Ledger, LogBounds, LogFollower, WriteLimit } from '../../src/core/ledger.js';
+import { encodeValue, readRecord } from '../../src/core/record-format.js';
 import { LogState } from '../../src/core/log-state.js';
 import { LogWriter } from '../../src/actors/log-writer.js';
 import { Sequencers } from '../../src/actors/sequencers.js';
 import type { ActorOptions } from '../../src/actors/share-class-actor.js';
 import { DEFAULTS } from '../../src/config.js';
 import type { ShareClassConfig } from '../../src/core/share-class.js';
+import type { SigningKeys } from '../../src/signing/signing-keys.js';
 
 /**
  * How an append ends: it lands and is acknowledged; it lands but the acknowledgement is lost; it is
@@ -16,7 +18,7 @@ import type { ShareClassConfig } from '../../src/core/share-class.js';
 export type AppendFate = 'ok' | 'lost-ack' | 'not-landed' | 'late';
 
 interface PendingAppend {
-  readonly records: readonly CertificateRecord[];
+  readonly records: readonly EncodedRecord[];
   readonly resolve: (baseOffset: number) => void;
   readonly reject: (error: Error) => void;
 }
@@ -40,19 +42,21 @@ export class FakeLedger implements Ledger {
   reads = 0;
   /** While true, bounds, reads and follows fail as with an unreachable broker. */
   failReads = false;
-  private readonly log: CertificateRecord[] = [];
+  private readonly log: EncodedRecord[] = [];
   private holding = false;
   private readonly held: PendingAppend[] = [];
   private readonly fates: AppendFate[] = [];
-  private readonly inNetwork: Array<readonly CertificateRecord[]> = [];
+  private readonly inNetwork: Array<readonly EncodedRecord[]> = [];
   private readonly followers = new Set<() => void>();
 
+  /** The certificate records in the log, decoded, in order (seals left out). */
   get records(): readonly CertificateRecord[] {
-    return this.log;
+    return this.entries().flatMap((entry) => (entry.record === undefined ? [] : [entry.record]));
   }
 
+  /** Records and seals as a reader of the log gets them. */
   entries(from = 0, to = this.log.length): LoggedRecord[] {
-    return this.log.slice(from, to).map((record, index) => ({ offset: from + index, record }));
+    return this.log.slice(from, to).map(({ key, value }, index) => readRecord(from + index, key, value));
   }
 
   /** From now on appends wait, until `release` or `complete` ends them. */
@@ -67,7 +71,7 @@ export class FakeLedger implements Ledger {
   }
 
   /** The records of each append still held, oldest first. */
-  get heldAppends(): ReadonlyArray<readonly CertificateRecord[]> {
+  get heldAppends(): ReadonlyArray<readonly EncodedRecord[]> {
     return this.held.map((pending) => pending.records);
   }
 
@@ -92,7 +96,7 @@ export class FakeLedger implements Ledger {
   }
 
   /** The records of each append given up on by its writer and still in the network, oldest first. */
-  get lateAppends(): ReadonlyArray<readonly CertificateRecord[]> {
+  get lateAppends(): ReadonlyArray<readonly EncodedRecord[]> {
     return this.inNetwork;
   }
 
@@ -100,19 +104,24 @@ export class FakeLedger implements Ledger {
   deliverLate(index = 0): boolean {
     const [records] = this.inNetwork.splice(index, 1);
     if (records === undefined) return false;
-    this.inject(records);
+    this.injectEncoded(records);
     return true;
   }
 
   /** Lands records at the end as another writer's append would, answering nobody here. */
   inject(records: readonly CertificateRecord[]): number {
+    return this.injectEncoded(records.map((record) => ({ key: record.class, value: encodeValue(record) })));
+  }
+
+  /** Lands records exactly as given (seals, damaged bytes) at the end. */
+  injectEncoded(records: readonly EncodedRecord[]): number {
     const base = this.log.length;
     this.log.push(...records);
     for (const follower of this.followers) queueMicrotask(follower);
     return base;
   }
 
-  append(records: readonly CertificateRecord[]): Promise<number> {
+  append(records: readonly EncodedRecord[]): Promise<number> {
     this.appends.push(records.length);
     return new Promise((resolve, reject) => {
       const pending = { records: [...records], resolve, reject };
@@ -165,7 +174,7 @@ export class FakeLedger implements Ledger {
       this.inNetwork.push(pending.records);
       return pending.reject(new Error('request timed out; the write is still in the network'));
     }
-    const base = this.inject(pending.records);
+    const base = this.injectEncoded(pending.records);
     if (fate === 'lost-ack') pending.reject(new Error('connection reset before the acknowledgement'));
     else pending.resolve(base);
   }
@@ -185,7 +194,15 @@ export class FakeLedger implements Ledger {
 export function foreignRecord(
   shareClass: string,
   number: number,
-  fields: { offset?: number; amount?: number; sharesIssued?: number; request?: string; idempotencyKey?: string; principal?: string } = {},
+  fields: {
+    offset?: number;
+    amount?: number;
+    sharesIssued?: number;
+    request?: string;
+    idempotencyKey?: string;
+    principal?: string;
+    seal?: number;
+  } = {},
 ): CertificateRecord {
   const [record] = certificates(shareClass, number, 1, fields.amount ?? 1);
   return {
@@ -194,6 +211,7 @@ export function foreignRecord(
     ...(fields.idempotencyKey === undefined ? {} : { idempotencyKey: fields.idempotencyKey }),
     ...(fields.principal === undefined ? {} : { principal: fields.principal, requestId: `other-request-${shareClass}-${number}` }),
     ...(fields.offset === undefined ? {} : { offset: fields.offset, request: fields.request ?? `other-${shareClass}-${number}` }),
+    ...(fields.seal === undefined ? {} : { seal: fields.seal }),
   };
 }
 
@@ -208,9 +226,10 @@ export async function fakeInstance(
   ledger: FakeLedger,
   shareClasses: readonly ShareClassConfig[],
   options: Partial<ActorOptions> = {},
+  signing?: SigningKeys,
 ): Promise<FakeInstance> {
-  const state = new LogState(shareClasses, DEFAULTS.keyWindow);
-  const writer = new LogWriter(ledger, state);
+  const state = new LogState(shareClasses, DEFAULTS.keyWindow, undefined, signing);
+  const writer = new LogWriter(ledger, state, signing === undefined ? {} : { signer: signing });
   const { high } = await ledger.bounds();
   await ledger.read(0, high, (entries) => state.apply(entries));
   state.readTo(high);

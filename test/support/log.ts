@@ -2,6 +2,7 @@ import { certificateOf, type Certificate, type CertificateRecord, type LoggedRec
 import type { ShareClassConfig } from '../../src/core/share-class.js';
 import { ValidityRule } from '../../src/core/validity.js';
 import { ledgerOn } from './settings.js';
+import { signingKeys } from './signing.js';
 
 /** Every record in the topic, decoded where it can be, oldest first: what an auditor would read. */
 export async function readLog(topic: string): Promise<LoggedRecord[]> {
@@ -17,11 +18,10 @@ export async function readLog(topic: string): Promise<LoggedRecord[]> {
 
 /** The records the service's rule makes certificates, oldest first, with what only the log keeps (offset, key). */
 export async function readCertificateRecords(topic: string, shareClasses: readonly ShareClassConfig[]): Promise<CertificateRecord[]> {
-  const rule = new ValidityRule(shareClasses);
+  const rule = new ValidityRule(shareClasses, signingKeys());
   const certificates: CertificateRecord[] = [];
   for (const entry of await readLog(topic)) {
-    const verdict = rule.judge(entry);
-    if (verdict.valid) certificates.push(verdict.record);
+    for (const verdict of rule.judge(entry)) if (verdict.kind === 'certificate') certificates.push(verdict.record);
   }
   return certificates;
 }

@@ -7,6 +7,7 @@ import { printer, type Printer } from '../../src/paper/printer.js';
 import type { ServiceSettings } from '../../src/service.js';
 import { broker } from './broker.js';
 import { TEST_CLUSTER_SECRET } from './cluster-secret.js';
+import { SIGNING_FILE } from './signing.js';
 
 /** The connection to the suite's broker (or `brokers`), plaintext. */
 export function connection(brokers: readonly string[] = broker().brokers): KafkaConnection {
@@ -37,6 +38,7 @@ export function serviceSettings(
     cluster: { ...config.cluster, ...overrides.cluster },
     internal: { ...config.internal, secret: TEST_CLUSTER_SECRET, ...overrides.internal },
     state: { ...config.state, ...overrides.state },
+    signing: { keyFile: SIGNING_FILE, development: false, ...overrides.signing },
   };
 }
 

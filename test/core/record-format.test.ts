@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, encodeValue, MalformedRecord, readRecord } from '../../src/log/record.js';
+import { decodeRecord, encodeValue, MalformedRecord, readRecord } from '../../src/core/record-format.js';
 import { certificates } from '../support/certificates.js';
 
 const [sample] = certificates('CS', 4, 1);
@@ -47,7 +47,7 @@ describe('record codec', () => {
   it('round-trips the stated offset and request, and reads a record written before scale-out without them', () => {
     const stated = { ...sample!, offset: 41, request: 'a1-7' };
     expect(decodeRecord('CS', encodeValue(stated))).toEqual(stated);
-    expect(readRecord(3, 'CS', encodeValue(sample!))).toEqual({ offset: 3, record: sample });
+    expect(readRecord(3, 'CS', encodeValue(sample!))).toEqual({ offset: 3, record: sample, value: encodeValue(sample!) });
     expect(readRecord(4, 'CS', '{"id":"CS-4","cla')).toMatchObject({ offset: 4, malformed: expect.any(String) });
   });
 

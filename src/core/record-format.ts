@@ -5,14 +5,18 @@ import {
   type Certificate,
   type CertificateRecord,
   type LoggedRecord,
-} from '../core/certificate.js';
-import { isPrincipalId, isRequestId } from '../core/provenance.js';
+} from './certificate.js';
+import type { EncodedRecord } from './ledger.js';
+import { isPrincipalId, isRequestId } from './provenance.js';
+import { decodeSeal, SEAL_KEY } from './seal.js';
 
 /**
  * The audit trail's record format: key = class code, value = the certificate as one JSON object,
  * with the offset its writer stated and the request it answers, then who asked for it and under
- * which `Request-Id` (absent in records written before those were recorded). Recovery, the follower tail, lookup
- * and the audit tool all decode through here, so the format has one definition.
+ * which `Request-Id` (absent in records written before those were recorded), then the offset of the
+ * seal that signs its write (absent before signing). Seals (key `seal`) are src/core/seal.ts's.
+ * Recovery, the follower tail, lookup and the audit tool all decode through here, so the format has
+ * one definition; it lives in the core because a signed record's leaf hashes its exact bytes.
  */
 export function encodeValue(record: CertificateRecord): string {
   const {
@@ -28,6 +32,7 @@ export function encodeValue(record: CertificateRecord): string {
     idempotencyKey,
     principal,
     requestId,
+    seal,
   } = record;
   // Fixed field order keeps the trail readable line by line in kafka-console-consumer.
   return JSON.stringify({
@@ -43,7 +48,13 @@ export function encodeValue(record: CertificateRecord): string {
     idempotencyKey,
     principal,
     requestId,
+    seal,
   });
+}
+
+/** Records as the log stores them (key = class code): what a writer of unsigned records appends. */
+export function encodeRecords(records: readonly CertificateRecord[]): EncodedRecord[] {
+  return records.map((record) => ({ key: record.class, value: encodeValue(record) }));
 }
 
 export class MalformedRecord extends Error {
@@ -81,6 +92,7 @@ export function decodeRecord(key: string | null, value: string | null): Certific
     idempotencyKey,
     principal,
     requestId,
+    seal,
   } = record;
   if (typeof shareClass !== 'string' || shareClass.length === 0) throw new MalformedRecord('class is missing');
   if (key !== shareClass) throw new MalformedRecord(`key ${JSON.stringify(key)} differs from class ${shareClass}`);
@@ -105,6 +117,9 @@ export function decodeRecord(key: string | null, value: string | null): Certific
     throw new MalformedRecord(`${String(id)}: principal ${JSON.stringify(principal)?.slice(0, 80)} is not a principal id`);
   if (principal !== undefined && !isRequestId(requestId))
     throw new MalformedRecord(`${String(id)}: requestId ${JSON.stringify(requestId)?.slice(0, 80)} is not a request id`);
+  // A signed record states where it was to land and where its seal follows it.
+  if (seal !== undefined && !(Number.isSafeInteger(seal) && offset !== undefined && (seal as number) > (offset as number)))
+    throw new MalformedRecord(`${String(id)}: seal ${JSON.stringify(seal)} is not an offset after the record's own`);
   // Every field was checked above.
   return certificateRecord(
     record as unknown as Certificate,
@@ -113,13 +128,18 @@ export function decodeRecord(key: string | null, value: string | null): Certific
     idempotencyKey as string | undefined,
     principal as string | undefined,
     requestId as string | undefined,
+    seal as number | undefined,
   );
 }
 
-/** A record read at `offset`, decoded or marked malformed: what every reader hands the validity rule. */
+/** A record read at `offset`, decoded (a certificate or a seal) or marked malformed: what every reader hands the validity rule. */
 export function readRecord(offset: number, key: string | null, value: string | null): LoggedRecord {
+  if (key === SEAL_KEY && value !== null) {
+    const decoded = decodeSeal(value);
+    return 'seal' in decoded ? { offset, seal: decoded.seal, value } : { offset, malformed: decoded.malformed };
+  }
   try {
-    return { offset, record: decodeRecord(key, value) };
+    return { offset, record: decodeRecord(key, value), value: value! };
   } catch (error) {
     if (!(error instanceof MalformedRecord)) throw error;
     return { offset, malformed: error.message };

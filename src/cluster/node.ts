@@ -117,7 +117,7 @@ export class ClusterNode {
     const { ledger, state, snapshots } = this.parts;
     const bounds = await ledger.bounds();
     const from = snapshots === undefined ? bounds.low : await snapshots.restore(bounds);
-    await ledger.read(from, bounds.high, (records) => state.apply(records));
+    await ledger.read(from, bounds.high, (records) => void state.apply(records));
     state.readTo(bounds.high);
     state.loaded = true;
     snapshots?.start();

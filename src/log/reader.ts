@@ -17,7 +17,8 @@ function seekOnJoin(consumer: Consumer, topic: string, offset: () => number): vo
 }
 
 /**
- * Delivers the records with offsets in [from, to) in order, in chunks. kafkajs has no plain
+ * Delivers the records with offsets in [from, to) in order, in chunks, until `onChunk` returns
+ * false (it has what it came for) or the range is read. kafkajs has no plain
  * "assign and read" API, so this joins a fresh consumer group (rejoining an old one can stall for
  * tens of seconds) and seeks each time the group is joined.
  */
@@ -26,7 +27,7 @@ export async function readRange(
   topic: string,
   from: number,
   to: number,
-  onChunk: (entries: LogEntry[]) => void,
+  onChunk: (entries: LogEntry[]) => boolean | void,
   stallTimeoutMs = 10_000,
 ): Promise<void> {
   if (from >= to) return;
@@ -72,7 +73,7 @@ export async function readRange(
             }
             if (entries.length > 0) {
               next = entries[entries.length - 1]!.offset + 1;
-              onChunk(entries);
+              if (onChunk(entries) === false) next = to;
               armStall();
             }
             // Only the records themselves say the range is read: a batch's high watermark may predate

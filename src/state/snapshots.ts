@@ -110,7 +110,7 @@ export class Snapshots {
     const anchor = snapshot.anchor;
     if (anchor === undefined || anchor.offset < bounds.low) return 'it holds no record still in the topic';
     let found: LoggedRecord | undefined;
-    await this.ledger.read(anchor.offset, anchor.offset + 1, (records) => (found ??= records[0]));
+    await this.ledger.read(anchor.offset, anchor.offset + 1, (records) => void (found ??= records[0]));
     if (found === undefined || fingerprint(found) !== anchor.fingerprint) {
       return `the record at offset ${anchor.offset} is not the one it was taken after: another topic of the same name`;
     }

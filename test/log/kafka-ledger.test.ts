@@ -49,7 +49,7 @@ describe('KafkaLedger against a real broker', () => {
     await ledger.append(encodeRecords(stated(certificates('CS', 1, 10), 0)));
     await ledger.append(encodeRecords([{ ...certificates('CS', 11, 1)[0]!, name: '' }]));
     const seen: LoggedRecord[] = [];
-    await ledger.read(3, 6, (entries) => seen.push(...entries));
+    await ledger.read(3, 6, (entries) => void seen.push(...entries));
     expect(seen.map((entry) => [entry.offset, entry.record?.id])).toEqual([
       [3, 'CS-4'],
       [4, 'CS-5'],

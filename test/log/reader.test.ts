@@ -82,7 +82,7 @@ describe('reading the log from an offset (real broker)', () => {
     const ledger = await filledTopic('reader-range');
     const { kafka, fetched } = watched(ledger.client);
     const delivered: number[] = [];
-    await readRange(kafka, ledger.topic, RECORDS - 15, RECORDS, (entries) => delivered.push(...entries.map((entry) => entry.offset)));
+    await readRange(kafka, ledger.topic, RECORDS - 15, RECORDS, (entries) => void delivered.push(...entries.map((entry) => entry.offset)));
     expect(delivered).toEqual(Array.from({ length: 15 }, (_, index) => RECORDS - 15 + index));
     // Kafka answers from the start of the batch that holds the offset asked for, at most PER_WRITE earlier.
     expect(Math.min(...fetched)).toBeGreaterThanOrEqual(RECORDS - 15 - PER_WRITE);

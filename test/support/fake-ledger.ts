@@ -135,7 +135,7 @@ export class FakeLedger implements Ledger {
     return { low: 0, high: this.log.length };
   }
 
-  async read(from: number, to: number, onRecords: (records: LoggedRecord[]) => void): Promise<void> {
+  async read(from: number, to: number, onRecords: (records: LoggedRecord[]) => boolean | void): Promise<void> {
     this.reads += 1;
     await this.roundTrip();
     if (from < to) onRecords(this.entries(from, to));
@@ -231,7 +231,7 @@ export async function fakeInstance(
   const state = new LogState(shareClasses, DEFAULTS.keyWindow, undefined, signing);
   const writer = new LogWriter(ledger, state, signing === undefined ? {} : { signer: signing });
   const { high } = await ledger.bounds();
-  await ledger.read(0, high, (entries) => state.apply(entries));
+  await ledger.read(0, high, (entries) => void state.apply(entries));
   state.readTo(high);
   state.loaded = true;
   const actorOptions = { ackTimeoutMs: DEFAULTS.commitTimeoutMs, now: () => new Date(), ...options };

@@ -45,7 +45,7 @@ const records = (count: number, tag: string) => Array.from({ length: count }, (_
 async function values(ledger: KafkaLedger): Promise<string[]> {
   const seen: string[] = [];
   const { high } = await ledger.bounds();
-  await readRange(ledger.client, ledger.topic, 0, high, (entries) => seen.push(...entries.map((entry) => entry.value ?? '')));
+  await readRange(ledger.client, ledger.topic, 0, high, (entries) => void seen.push(...entries.map((entry) => entry.value ?? '')));
   return seen;
 }
 

@@ -1,0 +1,76 @@
+import type { Certificate, LoggedRecord } from './certificate.js';
+import type { Ledger } from './ledger.js';
+import type { LogState } from './log-state.js';
+import { auditPaths, merkleRoot, sha256Hex } from './merkle.js';
+import { fieldsHash, leafHash } from './proof.js';
+import { encodeValue } from './record-format.js';
+import { headHash, headText, type Proof, type Seal, type SealVerifier } from './seal.js';
+
+/**
+ * Records one write carries at most: a write stops at the log's size limit (src/log/kafka-ledger.ts),
+ * and no record is encoded in fewer than ~380 bytes.
+ */
+export const MAX_RECORDS_PER_WRITE = 2400;
+
+/**
+ * A signed certificate's proof, whenever it is asked for (paper printed later, a retry answered
+ * from the log): the state keeps only where each certificate's write starts (8 bytes a certificate),
+ * and the write is read again from the log, from there to its seal. What is read is checked as the
+ * rule checked it (the seal's root over the records' bytes, its signature by a trusted key), so a
+ * proof handed out never rests on memory alone.
+ */
+export class Receipts {
+  constructor(
+    private readonly ledger: Pick<Ledger, 'read' | 'bounds'>,
+    private readonly state: LogState,
+    private readonly verifier: SealVerifier,
+  ) {}
+
+  /**
+   * The certificate's proof, or undefined when its write was not signed (a certificate from before
+   * signing). Rejects when the log cannot be read, or does not hold the write the state says it does.
+   */
+  async proofOf(certificate: Certificate): Promise<Proof | undefined> {
+    const start = this.state.index(certificate.class)?.writeOf(certificate.number);
+    if (start === undefined) return undefined;
+    const { high } = await this.ledger.bounds();
+    const records: LoggedRecord[] = [];
+    let sealed: { readonly offset: number; readonly seal: Seal } | undefined;
+    await this.ledger.read(start, Math.min(high, start + MAX_RECORDS_PER_WRITE + 1), (entries) => {
+      for (const entry of entries) {
+        if (entry.seal !== undefined) {
+          sealed = { offset: entry.offset, seal: entry.seal };
+          return false;
+        }
+        records.push(entry);
+      }
+      return true;
+    });
+    return this.proofFrom(certificate, start, records, sealed);
+  }
+
+  private proofFrom(
+    certificate: Certificate,
+    start: number,
+    records: readonly LoggedRecord[],
+    sealed: { readonly offset: number; readonly seal: Seal } | undefined,
+  ): Proof {
+    const at = `${certificate.id}'s write at offset ${start}`;
+    if (sealed === undefined) throw new Error(`Expected ${at} to end in a seal, and found none`);
+    const { offset, seal } = sealed;
+    const valueHashes = records.map((entry) => sha256Hex(entry.value ?? (entry.record === undefined ? '' : encodeValue(entry.record))));
+    const leaves = records.map((entry, index) => leafHash(entry.record === undefined ? '' : fieldsHash(entry.record), valueHashes[index]!));
+    const index = records.findIndex((entry) => entry.record?.id === certificate.id);
+    const text = headText(seal.head);
+    if (
+      index === -1 ||
+      fieldsHash(records[index]!.record!) !== fieldsHash(certificate) ||
+      seal.head.first !== start ||
+      merkleRoot(leaves) !== seal.head.root ||
+      this.verifier.check(seal.head, text, seal.signature) !== 'ok'
+    ) {
+      throw new Error(`Expected ${at} to hold it under a valid seal, and the log says otherwise`);
+    }
+    return { valueHash: valueHashes[index]!, index, path: auditPaths(leaves)[index]!, seal: { ...seal, offset, hash: headHash(text) } };
+  }
+}

@@ -39,7 +39,7 @@ export interface Ledger {
   append(records: readonly EncodedRecord[]): Promise<number>;
   bounds(): Promise<LogBounds>;
   /** Delivers the records in [from, to), oldest first, in chunks, until `onRecords` returns false. */
-  read(from: number, to: number, onRecords: (records: LoggedRecord[]) => boolean | void): Promise<void>;
+  read(from: number, to: number, onRecords: (records: LoggedRecord[]) => unknown): Promise<void>;
   /**
    * Delivers every record from `from` on as it arrives, until stopped, with the log's end as of then
    * (how far behind the follower is). A failure ends the follow through `onError`.

@@ -1,4 +1,4 @@
-import type { Certificate, LoggedRecord } from './certificate.js';
+import type { Certificate, CertificateRecord } from './certificate.js';
 import type { Ledger } from './ledger.js';
 import type { LogState } from './log-state.js';
 import { auditPaths, merkleRoot, sha256Hex } from './merkle.js';
@@ -34,7 +34,7 @@ export class Receipts {
     const start = this.state.index(certificate.class)?.writeOf(certificate.number);
     if (start === undefined) return undefined;
     const { high } = await this.ledger.bounds();
-    const records: LoggedRecord[] = [];
+    const records: Array<{ readonly record: CertificateRecord; readonly value: string }> = [];
     let sealed: { readonly offset: number; readonly seal: Seal } | undefined;
     await this.ledger.read(start, Math.min(high, start + MAX_RECORDS_PER_WRITE + 1), (entries) => {
       for (const entry of entries) {
@@ -42,7 +42,9 @@ export class Receipts {
           sealed = { offset: entry.offset, seal: entry.seal };
           return false;
         }
-        records.push(entry);
+        // Inside a valid write every record decodes: the seal's root covers its bytes.
+        if (entry.record === undefined) throw new Error(`Expected a certificate record at offset ${entry.offset}, got: ${entry.malformed}`);
+        records.push({ record: entry.record, value: entry.value ?? encodeValue(entry.record) });
       }
       return true;
     });
@@ -52,19 +54,19 @@ export class Receipts {
   private proofFrom(
     certificate: Certificate,
     start: number,
-    records: readonly LoggedRecord[],
+    records: ReadonlyArray<{ readonly record: CertificateRecord; readonly value: string }>,
     sealed: { readonly offset: number; readonly seal: Seal } | undefined,
   ): Proof {
     const at = `${certificate.id}'s write at offset ${start}`;
     if (sealed === undefined) throw new Error(`Expected ${at} to end in a seal, and found none`);
     const { offset, seal } = sealed;
-    const valueHashes = records.map((entry) => sha256Hex(entry.value ?? (entry.record === undefined ? '' : encodeValue(entry.record))));
-    const leaves = records.map((entry, index) => leafHash(entry.record === undefined ? '' : fieldsHash(entry.record), valueHashes[index]!));
-    const index = records.findIndex((entry) => entry.record?.id === certificate.id);
+    const valueHashes = records.map(({ value }) => sha256Hex(value));
+    const leaves = records.map(({ record }, index) => leafHash(fieldsHash(record), valueHashes[index]!));
+    const index = records.findIndex(({ record }) => record.id === certificate.id);
     const text = headText(seal.head);
     if (
       index === -1 ||
-      fieldsHash(records[index]!.record!) !== fieldsHash(certificate) ||
+      fieldsHash(records[index]!.record) !== fieldsHash(certificate) ||
       seal.head.first !== start ||
       merkleRoot(leaves) !== seal.head.root ||
       this.verifier.check(seal.head, text, seal.signature) !== 'ok'

@@ -123,7 +123,7 @@ export class KafkaLedger implements Ledger {
     }
   }
 
-  read(from: number, to: number, onRecords: (records: LoggedRecord[]) => boolean | void): Promise<void> {
+  read(from: number, to: number, onRecords: (records: LoggedRecord[]) => unknown): Promise<void> {
     return readRange(this.kafka, this.topic, from, to, (entries) => onRecords(toLogged(entries)));
   }
 

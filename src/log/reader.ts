@@ -27,7 +27,7 @@ export async function readRange(
   topic: string,
   from: number,
   to: number,
-  onChunk: (entries: LogEntry[]) => boolean | void,
+  onChunk: (entries: LogEntry[]) => unknown,
   stallTimeoutMs = 10_000,
 ): Promise<void> {
   if (from >= to) return;

@@ -135,7 +135,7 @@ export class FakeLedger implements Ledger {
     return { low: 0, high: this.log.length };
   }
 
-  async read(from: number, to: number, onRecords: (records: LoggedRecord[]) => boolean | void): Promise<void> {
+  async read(from: number, to: number, onRecords: (records: LoggedRecord[]) => unknown): Promise<void> {
     this.reads += 1;
     await this.roundTrip();
     if (from < to) onRecords(this.entries(from, to));

@@ -6,7 +6,8 @@ import { Forwarder } from './cluster/forwarder.js';
 import { ClusterNode, type NodeObserver } from './cluster/node.js';
 import type { ClusterSettings, InternalSettings } from './cluster/settings.js';
 import { LogState } from './core/log-state.js';
-import type { SignedHead } from './core/seal.js';
+import { Receipts } from './core/receipts.js';
+import { TRUSTS_NO_KEY } from './core/seal.js';
 import type { KeyWindow } from './core/remembered-keys.js';
 import type { ShareClassConfig } from './core/share-class.js';
 import type { KafkaConnection } from './log/kafka-config.js';
@@ -54,8 +55,6 @@ export interface Service {
   readonly clusterAuth: ClusterAuth;
   /** The signing keys this instance trusts (and signs with); undefined when signing is disabled. */
   readonly signing: SigningKeys | undefined;
-  /** The log's newest signed head as this instance holds it; undefined while the log is unsigned. */
-  head(): SignedHead | undefined;
   readiness(): Readiness;
   /** Answers what was taken, leaves the group, closes the log. */
   close(): Promise<void>;
@@ -164,6 +163,7 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
         maxWaiting: issuing.forwardQueueLimit,
       }),
       ...(snapshots === undefined ? {} : { snapshots }),
+      receipts: new Receipts(ledger, state, signing ?? TRUSTS_NO_KEY),
     },
     settings.cluster,
     observer,
@@ -196,7 +196,6 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
     metrics,
     clusterAuth,
     signing,
-    head: () => state.head,
     readiness: serviceReadiness(ledger, node, () => metrics.renumberedTotal),
     async close() {
       await sequencers.closeAll();

@@ -6,6 +6,8 @@ import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
 import { CertificateError, isCertificateError, logUnavailable } from '../core/errors.js';
 import type { Ledger, LogBounds, LogFollower } from '../core/ledger.js';
 import type { LogState } from '../core/log-state.js';
+import type { Receipts } from '../core/receipts.js';
+import type { Proof, SignedHead } from '../core/seal.js';
 import { unknownClass } from '../core/share-class.js';
 import type { Candidate, Role } from './election.js';
 import { isNotWriter, type Forwarder } from './forwarder.js';
@@ -47,6 +49,8 @@ export interface NodeParts {
   readonly sequencers: Sequencers;
   readonly forwarder: Forwarder;
   readonly snapshots?: StateSnapshots;
+  /** Proofs of signed certificates, read from the log when asked for. */
+  readonly receipts: Receipts;
 }
 
 export interface NodeStatus {
@@ -236,6 +240,19 @@ export class ClusterNode {
 
   snapshots(): ActorSnapshot[] {
     return this.parts.sequencers.snapshots();
+  }
+
+  /** The certificate's proof from its write in the log; `log_unavailable` when the log cannot be read. */
+  async proofOf(certificate: Certificate): Promise<Proof | undefined> {
+    try {
+      return await this.parts.receipts.proofOf(certificate);
+    } catch (error) {
+      throw logUnavailable(error, `reading ${certificate.id}'s signed write`);
+    }
+  }
+
+  head(): SignedHead | undefined {
+    return this.parts.state.head;
   }
 
   status(): NodeStatus {

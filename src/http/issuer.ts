@@ -1,5 +1,6 @@
 import type { ActorSnapshot } from '../actors/share-class-actor.js';
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
+import type { Proof, SignedHead } from '../core/seal.js';
 
 /**
  * What the HTTP edge needs of the service: issue a certificate (here, or through the writer), look
@@ -11,4 +12,8 @@ export interface Issuer {
   /** The certificate, undefined if the log holds none; throws a retryable error while that cannot be told. */
   find(shareClass: string, number: number): Promise<Certificate | undefined>;
   snapshots(): ActorSnapshot[];
+  /** A signed certificate's proof (its receipt), read from the log; undefined when it was not signed. */
+  proofOf(certificate: Certificate): Promise<Proof | undefined>;
+  /** The log's newest signed head as this instance holds it; undefined while the log is unsigned. */
+  head(): SignedHead | undefined;
 }

@@ -1,4 +1,6 @@
 import { once } from 'node:events';
+import { Receipts } from '../../src/core/receipts.js';
+import { TRUSTS_NO_KEY } from '../../src/core/seal.js';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterAuth, PROOF_HEADER } from '../../src/cluster/cluster-auth.js';
@@ -54,7 +56,8 @@ function recorder(): { observer: NodeObserver; told: string[] } {
 async function startedNode(election: Election, ledger = new FakeLedger(), observer?: NodeObserver): Promise<ClusterNode> {
   const { state, writer, sequencers } = await fakeInstance(ledger, [{ code: 'CS', authorized: 1000 }]);
   const forwarder = new Forwarder({ timeoutMs: 2000, proof: AUTH });
-  const node = new ClusterNode({ ledger, state, writer, sequencers, forwarder }, SETTINGS, observer);
+  const receipts = new Receipts(ledger, state, TRUSTS_NO_KEY);
+  const node = new ClusterNode({ ledger, state, writer, sequencers, forwarder, receipts }, SETTINGS, observer);
   await node.start(election);
   closers.push(() => node.stop());
   return node;

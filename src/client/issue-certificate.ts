@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Certificate } from '../core/certificate.js';
+import type { Proof } from '../core/seal.js';
 
 /** What to issue: the body of `POST /certificates`. */
 export interface CertificateRequest {
@@ -44,6 +45,8 @@ export interface IssueOptions {
 
 export interface IssueResult {
   readonly certificate: Certificate;
+  /** The certificate's receipt when its write was signed: check it with `checkProof` (docs/api.md#receipts). */
+  readonly receipt?: Proof;
   /** True when an earlier attempt (or request) with the key had the certificate issued. */
   readonly replayed: boolean;
   readonly idempotencyKey: string;
@@ -175,7 +178,9 @@ export async function issueCertificate(request: CertificateRequest, options: Iss
       throw failure;
     }
     if (answer.status === 201 && answer.body !== undefined) {
-      return { certificate: answer.body as unknown as Certificate, replayed: answer.replayed === true, idempotencyKey: key, attempts };
+      const { receipt, ...certificate } = answer.body as unknown as Certificate & { receipt?: Proof };
+      const result = { certificate, replayed: answer.replayed === true, idempotencyKey: key, attempts };
+      return receipt === undefined ? result : { ...result, receipt };
     }
     const error = (answer.body?.error ?? {}) as { code?: string; message?: string } & Record<string, unknown>;
     const retryable = answer.status === undefined || RETRY_STATUSES.has(answer.status);

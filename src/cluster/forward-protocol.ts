@@ -1,5 +1,6 @@
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
 import { CertificateError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import type { Proof, SignedHead } from '../core/seal.js';
 
 /** Where a follower sends the requests it forwards, many in one call. */
 export const FORWARD_PATH = '/internal/issue';
@@ -16,19 +17,63 @@ export interface ForwardBody {
   readonly requests: readonly IssueRequest[];
 }
 
-/** One answer per request, in order: the certificate, or the error the writer would have answered. */
+/** A proof as a forwarded answer carries it: its seal by its place in the answer's `seals`. */
+export type ForwardedProof = Omit<Proof, 'seal'> & { readonly seal: number };
+
+/**
+ * One answer per request, in order: the certificate, with its proof when its write was signed (a
+ * replay's too, so the follower's client gets the receipt the writer's would), or the error the
+ * writer would have answered.
+ */
 export type ForwardResult =
-  | { readonly certificate: Certificate; readonly replayed?: true }
+  | { readonly certificate: Certificate; readonly replayed?: true; readonly proof?: ForwardedProof }
   | { readonly error: { readonly code: ErrorCode; readonly message: string } & Readonly<Record<string, unknown>> };
 
-export function encodeResult(outcome: Issued | CertificateError): ForwardResult {
-  if (outcome instanceof CertificateError) return { error: { ...outcome.details, code: outcome.code, message: outcome.message } };
-  return outcome.replayed ? { certificate: outcome.certificate, replayed: true } : { certificate: outcome.certificate };
+/**
+ * A forwarded call's answer: its results, and the signed heads their proofs name, each once. The
+ * requests of one call share a few writes, and a head is most of a proof's bytes (more, the more
+ * classes there are): sent with every proof, a call's answer would outgrow what a follower reads.
+ */
+export interface ForwardAnswer {
+  readonly results: readonly ForwardResult[];
+  readonly seals?: readonly SignedHead[];
 }
 
-/** The writer's answer back into what the follower's edge answers its client. */
-export function decodeResult(result: ForwardResult): Issued | CertificateError {
-  if ('certificate' in result) return { certificate: result.certificate, replayed: result.replayed === true };
+export function encodeAnswer(outcomes: ReadonlyArray<Issued | CertificateError>): ForwardAnswer {
+  const seals: SignedHead[] = [];
+  const places = new Map<number, number>();
+  const results = outcomes.map((outcome): ForwardResult => {
+    if (outcome instanceof CertificateError) return { error: { ...outcome.details, code: outcome.code, message: outcome.message } };
+    const { certificate, replayed, proof } = outcome;
+    const result = { certificate, ...(replayed ? { replayed } : {}) };
+    if (proof === undefined) return result;
+    let place = places.get(proof.seal.offset);
+    if (place === undefined) {
+      place = seals.push(proof.seal) - 1;
+      places.set(proof.seal.offset, place);
+    }
+    const { valueHash, index, path } = proof;
+    return { ...result, proof: { valueHash, index, path, seal: place } };
+  });
+  return seals.length === 0 ? { results } : { results, seals };
+}
+
+/** The writer's answer back into what the follower's edge answers its clients; throws when a proof names a head it lacks. */
+export function decodeAnswer(answer: ForwardAnswer): Array<Issued | CertificateError> {
+  return answer.results.map((result) => decodeResult(result, answer.seals ?? []));
+}
+
+/** One of the writer's results back into what the follower's edge answers its client. */
+export function decodeResult(result: ForwardResult, seals: readonly SignedHead[] = []): Issued | CertificateError {
+  if ('certificate' in result) {
+    const { certificate, replayed, proof } = result;
+    const issued = { certificate, replayed: replayed === true };
+    if (proof === undefined) return issued;
+    const seal = seals[proof.seal];
+    if (seal === undefined)
+      throw new Error(`Expected the writer's answer to hold the signed head its proof names (${proof.seal}), got none`);
+    return { ...issued, proof: { valueHash: proof.valueHash, index: proof.index, path: proof.path, seal } };
+  }
   const { code, message, ...details } = result.error;
   const known = (ERROR_CODES as readonly string[]).includes(code) ? code : 'internal';
   return new CertificateError(known, message, { details });

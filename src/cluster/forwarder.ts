@@ -4,7 +4,15 @@ import { Batcher } from '../actors/batcher.js';
 import type { IssueRequest, Issued } from '../core/certificate.js';
 import { CertificateError } from '../core/errors.js';
 import { PROOF_HEADER, type ClusterAuth } from './cluster-auth.js';
-import { decodeResult, FORWARD_PATH, MAX_FORWARDED_REQUESTS, type ForwardBody, type ForwardResult } from './forward-protocol.js';
+import {
+  decodeAnswer,
+  decodeResult,
+  FORWARD_PATH,
+  MAX_FORWARDED_REQUESTS,
+  type ForwardAnswer,
+  type ForwardBody,
+  type ForwardResult,
+} from './forward-protocol.js';
 
 export interface ForwarderOptions {
   /**
@@ -23,7 +31,10 @@ export interface ForwarderOptions {
   readonly maxWaiting?: number;
 }
 
-/** An answer larger than this is not the writer's: a call's results for 500 requests are ~150 KB. */
+/**
+ * An answer larger than this is not the writer's: a call's results for 500 requests are ~150 KB,
+ * and their proofs ~300 KB more with two classes, ~400 KB with 100 (heads sent once per write).
+ */
 const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /** Thrown when the instance called is not the writer (nothing was issued): find the writer and send again. */
@@ -65,7 +76,7 @@ export class Forwarder {
     if (calls === undefined) {
       for (const [url, idle] of this.calls) if (idle.idle) this.calls.delete(url);
       calls = new Batcher<IssueRequest, Issued>({
-        handle: async (requests) => (await this.post(writerUrl, requests)).map(decodeResult),
+        handle: (requests) => this.post(writerUrl, requests),
         maxWeight: MAX_FORWARDED_REQUESTS,
         maxInFlight: this.maxInFlight,
         ...(this.options.maxWaiting === undefined
@@ -88,7 +99,7 @@ export class Forwarder {
       : httpRequest(url, { ...options, agent: this.agent });
   }
 
-  private post(url: string, requests: readonly IssueRequest[]): Promise<ForwardResult[]> {
+  private post(url: string, requests: readonly IssueRequest[]): Promise<Array<Issued | CertificateError>> {
     const forwarded: ForwardBody = { requests };
     const body = JSON.stringify(forwarded);
     const target = new URL(FORWARD_PATH, url);
@@ -132,8 +143,10 @@ export class Forwarder {
             return;
           }
           try {
-            const parsed = JSON.parse(answer.toString('utf8')) as Partial<{ results: ForwardResult[] } & ForwardResult>;
-            if (response.statusCode === 200 && parsed.results?.length === requests.length) resolve(parsed.results);
+            const parsed = JSON.parse(answer.toString('utf8')) as Partial<
+              ForwardAnswer & Extract<ForwardResult, { readonly error: unknown }>
+            >;
+            if (response.statusCode === 200 && parsed.results?.length === requests.length) resolve(decodeAnswer(parsed as ForwardAnswer));
             else if ('error' in parsed && parsed.error !== undefined) reject(decodeResult({ error: parsed.error }));
             else reject(unreachable(new Error(`unexpected answer ${response.statusCode}`)));
           } catch (error) {

@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'payload_too_large',
   'request_timeout',
   'not_found',
+  'not_signed',
   'method_not_allowed',
   'unauthenticated',
   'insufficient_scope',

@@ -50,18 +50,26 @@ const CLASS_CODE = new RegExp(`^${CLASS_CODE_PATTERN}$`);
 const SIGNATURE = /^[A-Za-z0-9+/]{86}==$/;
 
 /**
- * The bytes the signature covers: the head as compact JSON in the order of `Head`, which is exactly
- * what `jq -cj .head` prints of a seal record (every value is ASCII: hex, digits, an ISO time, class
- * codes and a key id), so an auditor checks it with openssl alone (docs/audit.md).
+ * The head with its fields in the order of `Head` and its classes sorted, nothing else: what a seal
+ * record and an answer of the API carry, so that `jq -cj` of either prints exactly `headText`.
  */
-export function headText(head: Head): string {
+export function canonicalHead(head: Head): Head {
   const { v, first, count, root, prev, classes, at, key } = head;
   const sorted: Record<string, ClassCount> = {};
   for (const code of Object.keys(classes).sort()) {
     const { number, sharesIssued } = classes[code]!;
     sorted[code] = { number, sharesIssued };
   }
-  return JSON.stringify({ v, first, count, root, prev, classes: sorted, at, key });
+  return { v, first, count, root, prev, classes: sorted, at, key };
+}
+
+/**
+ * The bytes the signature covers: the head as compact JSON in the order of `Head`, which is exactly
+ * what `jq -cj .head` prints of a seal record (every value is ASCII: hex, digits, an ISO time, class
+ * codes and a key id), so an auditor checks it with openssl alone (docs/audit.md).
+ */
+export function headText(head: Head): string {
+  return JSON.stringify(canonicalHead(head));
 }
 
 /** What the next head names as `prev`: `printf 'head:%s' "$(jq -cj .head)" | sha256sum`. */

@@ -13,12 +13,14 @@ import { errorHandler } from './errors.js';
 import { certificateRoutes } from './certificates.js';
 import { docsRoutes } from './docs.js';
 import { inventoryRoutes } from './inventory.js';
+import { ledgerRoutes } from './ledger.js';
 import { observeRequests, type RequestMetrics } from './observe.js';
 import { apiDocument } from './openapi.js';
 import { operationsRoutes, type MetricsExporter } from './operations.js';
 import { requestIdOf, requestIds } from './request-id.js';
 import { principalOf } from './request-state.js';
 import { rateLimit } from './rate-limit.js';
+import { issuedBody, proofFor } from './receipt.js';
 import { securityHeaders } from './security-headers.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
@@ -56,20 +58,22 @@ export function createApp(options: AppOptions): Koa {
   const app = new Koa({ proxy: trustProxyHops > 0, maxIpsCount: trustProxyHops });
   const router = new Router();
 
-  // Who may do what: issuing and reading need their roles, operations' details `ops:read`
-  // (src/http/operations.ts); /healthz, /readyz's bare answer, the verification page and the
-  // API document are public.
+  // Who may do what: issuing and reading need their roles, the signed head `audit:read`,
+  // operations' details `ops:read` (src/http/operations.ts); /healthz, /readyz's bare answer, the
+  // verification page and the API document are public.
   const read = requireRole('certificates:read');
   router.post(['/', '/certificates'], requireRole('certificates:issue'), async (ctx) => {
     const principal = principalOf(ctx).id;
     const idempotencyKey = parseIdempotencyKey(ctx.headers['idempotency-key']);
     const request = issueRequest(parseIssueRequest(await readJsonBody(ctx, limits), idempotencyKey), principal, requestIdOf(ctx));
-    const { certificate, replayed } = await issuer.issue(request);
-    // A replay answers exactly what the first request was answered, and says that it is one.
+    const issued = await issuer.issue(request);
+    const { certificate, replayed } = issued;
+    // A replay answers exactly what the first request was answered (its receipt too), and says that it is one.
+    const proof = await proofFor(issuer, issued);
     ctx.status = 201;
     ctx.set('Location', `/certificates/${certificate.id}`);
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
-    ctx.body = certificate;
+    ctx.body = issuedBody(certificate, proof);
   });
   const document = apiDocument(
     issuer.snapshots().map(({ class: code, authorized }) => ({ code, authorized })),
@@ -77,6 +81,7 @@ export function createApp(options: AppOptions): Koa {
   );
   inventoryRoutes(router, issuer, paper.letterhead, read);
   certificateRoutes(router, issuer, paper, read);
+  ledgerRoutes(router, issuer, requireRole('audit:read'));
   operationsRoutes(
     router,
     options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })),

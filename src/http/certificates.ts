@@ -8,6 +8,7 @@ import { certificateDigest, isDigest } from '../paper/digest.js';
 import { certificateFace, type CertificateFace } from '../paper/face.js';
 import { PAGE_SECURITY_POLICY, renderHtml, renderVerification } from '../paper/html.js';
 import type { Printer } from '../paper/printer.js';
+import { receiptJson } from './receipt.js';
 
 const REPRESENTATIONS = ['application/json', 'application/pdf', 'text/html'] as const;
 
@@ -79,6 +80,18 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
     ctx.vary('Accept');
     ctx.etag = `${digest}.${type.slice(type.indexOf('/') + 1)}`;
     if (ctx.fresh) ctx.status = 304;
+  });
+
+  // Read back from the log and checked on each request (src/core/receipts.ts): no proof is kept in memory.
+  router.get('/certificates/:id/receipt', readGuard, async (ctx) => {
+    const certificate = await committed(issuer, ctx.params.id!);
+    const proof = await issuer.proofOf(certificate);
+    if (proof === undefined) {
+      throw new CertificateError('not_signed', `${certificate.id} was issued before the log was signed: it has no receipt`, {
+        details: { id: certificate.id },
+      });
+    }
+    ctx.body = receiptJson(proof);
   });
 
   router.get('/certificates/:id/verify', async (ctx) => {

@@ -1,14 +1,31 @@
 import type Router from '@koa/router';
 import { issueRequest, type IssueRequest, type Issued } from '../core/certificate.js';
-import { encodeResult, FORWARD_PATH, MAX_FORWARDED_REQUESTS, type ForwardBody } from '../cluster/forward-protocol.js';
+import { encodeAnswer, FORWARD_PATH, MAX_FORWARDED_REQUESTS, type ForwardBody } from '../cluster/forward-protocol.js';
 import { CertificateError, isCertificateError } from '../core/errors.js';
 import { MAX_PRINCIPAL_ID_LENGTH } from '../core/principal.js';
 import { isPrincipalId, isRequestId, MAX_REQUEST_ID_LENGTH } from '../core/provenance.js';
 import { provenJson } from './cluster-proof.js';
+import type { Issuer } from './issuer.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
-export interface ForwardedIssuer {
+export interface ForwardedIssuer extends Pick<Issuer, 'proofOf'> {
   issueForwarded(requests: readonly IssueRequest[]): Promise<Array<Issued | CertificateError>>;
+}
+
+/**
+ * The outcome with its proof, read from the log for a replay: the follower answers its client
+ * with what the writer sends, and cannot read a write its tail may not have reached. A read that
+ * fails is that request's answer (`log_unavailable`), not the call's.
+ */
+async function withProof(issuer: ForwardedIssuer, outcome: Issued | CertificateError): Promise<Issued | CertificateError> {
+  if (isCertificateError(outcome) || outcome.proof !== undefined) return outcome;
+  try {
+    const proof = await issuer.proofOf(outcome.certificate);
+    return proof === undefined ? outcome : { ...outcome, proof };
+  } catch (error) {
+    if (isCertificateError(error)) return error;
+    throw error;
+  }
 }
 
 /**
@@ -63,8 +80,8 @@ export function forwardRoutes(router: Router, issuer: ForwardedIssuer): void {
       }
     });
     const valid = parsed.filter((item): item is IssueRequest => !isCertificateError(item));
-    const outcomes = await issuer.issueForwarded(valid);
+    const outcomes = await Promise.all((await issuer.issueForwarded(valid)).map((outcome) => withProof(issuer, outcome)));
     let next = 0;
-    ctx.body = { results: parsed.map((item) => encodeResult(isCertificateError(item) ? item : outcomes[next++]!)) };
+    ctx.body = encodeAnswer(parsed.map((item) => (isCertificateError(item) ? item : outcomes[next++]!)));
   });
 }

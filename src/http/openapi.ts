@@ -1,5 +1,6 @@
 import { CERTIFICATE_NUMBER_PATTERN, IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH } from '../core/certificate.js';
-import type { ShareClassConfig } from '../core/share-class.js';
+import { KEY_ID_PATTERN } from '../core/seal.js';
+import { CLASS_CODE_PATTERN, type ShareClassConfig } from '../core/share-class.js';
 import { ERROR_CODES } from '../core/errors.js';
 import type { Role } from '../core/principal.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
@@ -28,6 +29,7 @@ const rateLimited = {
 };
 /** Public operations: no credentials asked, and none needed. */
 const open = { security: [] };
+const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 
 export interface ApiDocumentOptions {
   /** OIDC_ISSUER: bearer tokens from this identity provider are taken beside API keys. */
@@ -96,7 +98,8 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
     requestBody: { required: true, content: json({ $ref: '#/components/schemas/IssueRequest' }) },
     responses: {
       '201': {
-        description: 'Issued and durably committed, or (with Idempotent-Replayed) issued earlier for this Idempotency-Key',
+        description:
+          'Issued and durably committed, or (with Idempotent-Replayed) issued earlier for this Idempotency-Key; with its receipt when its write was signed',
         headers: {
           Location: { description: '/certificates/{id}', schema: { type: 'string' } },
           'Idempotent-Replayed': {
@@ -104,7 +107,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
             schema: { const: 'true' },
           },
         },
-        content: json({ $ref: '#/components/schemas/Certificate' }),
+        content: json({ $ref: '#/components/schemas/IssuedCertificate' }),
       },
       '400': error('invalid_json, invalid_body, invalid_name, invalid_amount, invalid_class, unknown_class or invalid_idempotency_key'),
       '408': retryable('request_timeout: the body did not arrive in time'),
@@ -170,6 +173,43 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
             '406': error('not_acceptable: Accept allows none of application/json, application/pdf, text/html'),
             '429': { ...rateLimited, description: `${rateLimited.description}; or too many PDFs are being rendered` },
             '503': logBehind,
+          },
+        },
+      },
+      '/certificates/{id}/receipt': {
+        get: {
+          ...protectedBy('certificates:read'),
+          operationId: 'getReceipt',
+          tags: ['Certificates'],
+          summary: "A signed certificate's receipt, read from the log",
+          description:
+            'The same receipt the 201 that issued it carried: the proof that the certificate is in a write signed by the service, checkable offline with the published public keys (docs/api.md, Receipts).',
+          parameters: [idParameter],
+          responses: {
+            '200': ok('The receipt', { $ref: '#/components/schemas/Receipt' }),
+            '400': error('invalid_certificate_id'),
+            '404': error(
+              'not_found: no certificate with this id in the log; not_signed: the certificate was issued before the log was signed, and has no receipt',
+            ),
+            ...refused('certificates:read'),
+            '429': rateLimited,
+            '503': retryable('log_unavailable: the log cannot be read now'),
+          },
+        },
+      },
+      '/ledger/head': {
+        get: {
+          ...protectedBy('audit:read'),
+          operationId: 'getLedgerHead',
+          tags: ['Audit'],
+          summary: "The log's newest signed head, as this instance has read it",
+          description:
+            'What `npm run audit -- --since-head FILE` reads: save it, and a later audit proves the log only grew since. A follower may trail the writer by the records its tail has not read yet.',
+          responses: {
+            '200': ok('The signed head', { $ref: '#/components/schemas/SignedHead' }),
+            '404': error('not_signed: the log has no signed head yet (nothing was signed)'),
+            ...refused('audit:read'),
+            '429': rateLimited,
           },
         },
       },
@@ -360,6 +400,64 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
             amount: { type: 'integer', minimum: 1 },
             issuedAt: { type: 'string', format: 'date-time' },
             sharesIssued: { type: 'integer', description: "The class's running total of shares, this certificate included" },
+          },
+        },
+        IssuedCertificate: {
+          description: 'The certificate, and its receipt when its write was signed (not for a certificate issued before signing)',
+          allOf: [
+            { $ref: '#/components/schemas/Certificate' },
+            { type: 'object', properties: { receipt: { $ref: '#/components/schemas/Receipt' } } },
+          ],
+        },
+        Receipt: {
+          type: 'object',
+          description:
+            'The certificate\'s proof: its leaf, sha256hex("leaf:" + fieldsHash + valueHash), reaches seal.head.root by path (RFC 9162), and the seal is signed by a published key',
+          required: ['valueHash', 'index', 'path', 'seal'],
+          properties: {
+            valueHash: { ...sha256, description: "SHA-256 of the certificate's record exactly as the log holds it" },
+            index: { type: 'integer', minimum: 0, description: "The leaf's position among the write's records" },
+            path: { type: 'array', items: sha256, description: 'The audit path: sibling hashes from the leaf up' },
+            seal: { $ref: '#/components/schemas/SignedHead' },
+          },
+        },
+        SignedHead: {
+          type: 'object',
+          description: 'A signed head and where the log holds it; what GET /ledger/head answers and `npm run audit -- --since-head` reads',
+          required: ['offset', 'hash', 'head', 'signature'],
+          properties: {
+            offset: { type: 'integer', minimum: 0, description: "The seal record's offset in the topic" },
+            hash: { ...sha256, description: 'sha256hex("head:" + the head as compact JSON): what the next head names as prev' },
+            head: { $ref: '#/components/schemas/Head' },
+            signature: {
+              type: 'string',
+              pattern: '^[A-Za-z0-9+/]{86}==$',
+              description: 'Ed25519 over the head as compact JSON in the order shown (base64, 64 bytes)',
+            },
+          },
+        },
+        Head: {
+          type: 'object',
+          description: 'What one signature covers: a write of the log, chained to the previous head',
+          required: ['v', 'first', 'count', 'root', 'prev', 'classes', 'at', 'key'],
+          properties: {
+            v: { const: 1 },
+            first: { type: 'integer', minimum: 0, description: 'Offset of the first record the write signs' },
+            count: { type: 'integer', minimum: 1, description: 'Records the write signs; the seal is at first + count' },
+            root: { ...sha256, description: "Merkle root of the records' leaves" },
+            prev: { ...sha256, description: "The previous head's hash; 64 zeros for the first" },
+            classes: {
+              type: 'object',
+              description: "Each class's newest number and running total of shares after the write",
+              propertyNames: { pattern: `^${CLASS_CODE_PATTERN}$` },
+              additionalProperties: {
+                type: 'object',
+                required: ['number', 'sharesIssued'],
+                properties: { number: { type: 'integer', minimum: 0 }, sharesIssued: { type: 'integer', minimum: 0 } },
+              },
+            },
+            at: { type: 'string', format: 'date-time' },
+            key: { type: 'string', pattern: KEY_ID_PATTERN, description: 'The id of the signing key (its kid in the published keys)' },
           },
         },
         ShareClass: {

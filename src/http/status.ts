@@ -17,6 +17,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   payload_too_large: 413,
   request_timeout: 408,
   not_found: 404,
+  not_signed: 404,
   method_not_allowed: 405,
   unauthenticated: 401,
   insufficient_scope: 403,

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { checkProof } from '../../src/core/proof.js';
 import { useApp } from '../support/app.js';
 import { concurrently, issue, post } from '../support/http.js';
+import { splitIssued } from '../support/receipts.js';
+import { signingKeys } from '../support/signing.js';
 
 const app = useApp('issue', [
   { code: 'CS', authorized: 2_600_000 },
@@ -63,9 +66,13 @@ describe('POST / against a real broker', () => {
         expect(certificate.sharesIssued).toBe(total);
       }
     }
-    const acknowledged = new Map(replies.map((reply) => [reply.body.id as string, reply.body]));
+    const acknowledged = new Map(replies.map((reply) => [reply.body.id as string, splitIssued(reply.body)]));
+    // Each answer is the certificate as committed, with a receipt that proves it signed.
+    const keys = signingKeys();
     for (const certificate of committed.filter((entry) => acknowledged.has(entry.id))) {
-      expect(acknowledged.get(certificate.id)).toEqual(certificate);
+      const answer = acknowledged.get(certificate.id)!;
+      expect(answer.certificate).toEqual(certificate);
+      expect(checkProof(certificate, answer.receipt!, keys)).toBe('ok');
     }
     expect(committed.filter((entry) => acknowledged.has(entry.id))).toHaveLength(5000);
   });

@@ -67,6 +67,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   );
 
   const paper = printer(config.paper, config.issuing.shareClasses);
+  const signing = service.signing;
   const app = createApp({
     issuer: service.node,
     paper,
@@ -84,7 +85,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     authenticator: credentials.authenticator,
     identityProvider: config.auth.oidc?.issuer,
     edge: config.edge,
-    ...(service.signing === undefined ? {} : { signingKeys: () => service.signing!.publicSet() }),
+    ...(signing === undefined ? {} : { signingKeys: () => signing.publicSet() }),
     onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
   });
   const server = createServer(app.callback());

@@ -12,7 +12,7 @@ RUN npm run build
 
 # Runtime stage: production dependencies and the compiled service, run as the unprivileged `node` user.
 FROM node:24-slim
-# Production: the service refuses to start without API_KEYS_FILE (or OIDC_ISSUER), PUBLIC_URL and CLUSTER_SECRET_FILE.
+# Production: the service refuses to start without API_KEYS_FILE (or OIDC_ISSUER), SIGNING_KEY_FILE, PUBLIC_URL and CLUSTER_SECRET_FILE.
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./

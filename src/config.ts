@@ -494,6 +494,14 @@ export function loadKeysConfig(env: NodeJS.ProcessEnv = process.env): { readonly
   return { apiKeysFile: file };
 }
 
+/** The signing key file `npm run keys -- signing` manages: the one the service reads with the same settings. */
+export function loadSigningKeysConfig(env: NodeJS.ProcessEnv = process.env): { readonly signingKeyFile: string } {
+  const { keyFile } = signingSettings(env);
+  if (keyFile === undefined)
+    throw invalid('SIGNING_DISABLED', 'unset to manage signing keys (with it, the service reads no key file)', '1');
+  return { signingKeyFile: keyFile };
+}
+
 /** The settings `npm run audit` reads: the service's, with the local broker's address when KAFKA_BROKERS is unset. */
 export function loadAuditConfig(
   env: NodeJS.ProcessEnv = process.env,

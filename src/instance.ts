@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { developmentKeyNotice, startCredentials } from './auth/credentials.js';
 import type { Config } from './config.js';
+import { isCertificateError } from './core/errors.js';
 import { createApp } from './http/app.js';
 import { createInternalApp, listenInternal } from './http/internal-app.js';
 import { listen } from './http/listener.js';
@@ -17,8 +18,8 @@ export interface Instance {
   readonly server: Server;
   /** The listener for /internal/* (INTERNAL_PORT): other instances only. */
   readonly internalServer: Server;
-  /** Reads the API keys file again now (SIGHUP); it is also followed on its own. */
-  reloadCredentials(): void;
+  /** Reads the API keys file and the signing key file again now (SIGHUP); both are also followed on their own. */
+  reloadKeyFiles(): void;
   /** Stops taking connections, answers every request already taken, then closes the service and the log. */
   close(): Promise<void>;
 }
@@ -32,7 +33,8 @@ async function startWithRetry(start: () => Promise<Service>, logger: Logger, dea
     try {
       return await start();
     } catch (error) {
-      if (Date.now() > deadline) throw error;
+      // A setting that cannot work (a key file that cannot be read) will not work on the next try either.
+      if (Date.now() > deadline || (isCertificateError(error) && error.code === 'invalid_config')) throw error;
       logger.warn({ error: (error as Error).message }, 'waiting for Kafka');
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
@@ -65,6 +67,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   );
 
   const paper = printer(config.paper, config.issuing.shareClasses);
+  const signing = service.signing;
   const app = createApp({
     issuer: service.node,
     paper,
@@ -82,6 +85,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     authenticator: credentials.authenticator,
     identityProvider: config.auth.oidc?.issuer,
     edge: config.edge,
+    ...(signing === undefined ? {} : { signingKeys: () => signing.publicSet() }),
     onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
   });
   const server = createServer(app.callback());
@@ -116,7 +120,10 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     service,
     server,
     internalServer: internal.server,
-    reloadCredentials: credentials.reload,
+    reloadKeyFiles() {
+      credentials.reload();
+      service.reloadSigningKeys();
+    },
     async close() {
       // Stop accepting connections and answer every request already taken (forwarded calls too)
       // while the actors still issue, then let the actors finish whatever is left and close the log.

@@ -28,8 +28,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
-  // An operator's nudge after editing the keys file (it is also watched and polled).
-  process.on('SIGHUP', () => instance.reloadCredentials());
+  // An operator's nudge after editing a key file (they are also watched and polled).
+  process.on('SIGHUP', () => instance.reloadKeyFiles());
 }
 
 main().catch((error: unknown) => {

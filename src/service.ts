@@ -55,6 +55,8 @@ export interface Service {
   readonly clusterAuth: ClusterAuth;
   /** The signing keys this instance trusts (and signs with); undefined when signing is disabled. */
   readonly signing: SigningKeys | undefined;
+  /** Reads the signing key file again now (SIGHUP); it is also followed on its own. */
+  reloadSigningKeys(): void;
   readiness(): Readiness;
   /** Answers what was taken, leaves the group, closes the log. */
   close(): Promise<void>;
@@ -85,7 +87,8 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
   const { issuing, topic } = settings;
   const metrics = new ServiceMetrics();
   const clusterAuth = clusterAuthOf(settings.internal, logger);
-  const signing = await startSigning(settings.signing, logger);
+  const started = await startSigning(settings.signing, logger);
+  const signing = started?.keys;
   const ledger = new KafkaLedger(settings.kafka, topic, { appendTimeoutMs: issuing.commitTimeoutMs });
   await ledger.connect();
   for (const warning of ledger.topicWarnings) logger?.warn({ topic: topic.name }, warning);
@@ -189,6 +192,7 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
     clusterAuth,
   );
   await node.start(election);
+  started?.follow();
   return {
     node,
     ledger,
@@ -196,6 +200,7 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
     metrics,
     clusterAuth,
     signing,
+    reloadSigningKeys: () => started?.reload(),
     readiness: serviceReadiness(ledger, node, () => metrics.renumberedTotal),
     async close() {
       await sequencers.closeAll();
@@ -203,6 +208,7 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
       // The state is final now: the next start reads only what others write meanwhile.
       await snapshots?.stop();
       await ledger.disconnect();
+      started?.close();
     },
   };
 }

@@ -1,12 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadAuditConfig, loadConfig, parseKafkaSecurity, parseShareClasses, type Config } from '../src/config.js';
 import { plaintextSaslWarning } from '../src/log/kafka-security.js';
 import { startInstance, type Instance } from '../src/instance.js';
 import { createLogger } from '../src/monitoring/logger.js';
+import { runSigningCommand } from '../src/cli/signing-command.js';
+import type { LoggedRecord } from '../src/core/certificate.js';
+import { readLog } from './support/log.js';
 import { broker, skipsWithoutOwnBroker, uniqueTopic } from './support/broker.js';
 import { ADMIN, authorizedFetch } from './support/credentials.js';
 import { issue, issueWithKey, post } from './support/http.js';
@@ -211,6 +214,28 @@ describe('Kafka TLS and SASL settings', () => {
     expect(plaintextSaslWarning(parseKafkaSecurity({}))).toBeUndefined();
   });
 
+  it("signs with SIGNING_KEY_FILE, else the state directory's development file; production needs the file named and refuses SIGNING_DISABLED", () => {
+    expect(loadConfig({}).signing).toEqual({ keyFile: join(process.cwd(), '.state', 'signing-keys.json'), development: true });
+    expect(loadConfig({ STATE_DIR: '/var/lib/certificates' }).signing).toEqual({
+      keyFile: '/var/lib/certificates/signing-keys.json',
+      development: true,
+    });
+    expect(loadConfig({ SIGNING_KEY_FILE: 'keys/signing.json' }).signing).toEqual({
+      keyFile: resolve('keys/signing.json'),
+      development: false,
+    });
+    expect(loadConfig({ SIGNING_DISABLED: '1' }).signing).toEqual({ keyFile: undefined, development: false });
+    expect(() => loadConfig({ SIGNING_DISABLED: 'yes' })).toThrow('Expected `SIGNING_DISABLED` to be an integer from 0 to 1, got "yes"');
+    const production = { NODE_ENV: 'production', API_KEYS_FILE: '/k', PUBLIC_URL: 'https://x.example', CLUSTER_SECRET_FILE: secretFile };
+    expect(() => loadConfig(production)).toThrow(
+      'Expected `SIGNING_KEY_FILE` to be set when NODE_ENV=production (keys made with `npm run keys -- signing create`)',
+    );
+    expect(loadConfig({ ...production, SIGNING_KEY_FILE: '/s' }).signing).toEqual({ keyFile: '/s', development: false });
+    expect(() => loadConfig({ ...production, SIGNING_KEY_FILE: '/s', SIGNING_DISABLED: '1' })).toThrow(
+      'Expected `SIGNING_DISABLED` to be unset when NODE_ENV=production',
+    );
+  });
+
   it.each([
     [{ KAFKA_TLS_CA_FILE: join(dir, 'missing.pem') }, 'Expected `KAFKA_TLS_CA_FILE` to be a readable PEM file, got', 'ENOENT'],
     [{ KAFKA_TLS_CA_FILE: passwordFile }, 'Expected `KAFKA_TLS_CA_FILE` to be a PEM file', passwordFile],
@@ -310,6 +335,8 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
   RATE_LIMIT_BURST: { value: '900' },
   MAX_CONNECTIONS: { value: '100' },
   TRUST_PROXY: { value: '1' },
+  SIGNING_KEY_FILE: { value: '/etc/certificates/signing-keys.json' },
+  SIGNING_DISABLED: { value: '1' },
 };
 
 type Leaves = Map<string, unknown>;
@@ -450,4 +477,50 @@ describe('every setting docs/operations.md documents', () => {
     },
     90_000,
   );
+});
+
+describe('signing settings on a running instance', () => {
+  /** An instance on a fresh topic with these settings, one certificate issued through it, then closed: the log it left. */
+  async function issueOneWith(env: Record<string, string>): Promise<{ log: LoggedRecord[]; jwks: Response }> {
+    const [port, internalPort] = [await freePort(), await freePort()];
+    const topic = uniqueTopic('signing-settings');
+    const instance = await startInstance(
+      loadConfig({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        KAFKA_BROKERS: broker().brokers.join(','),
+        KAFKA_TOPIC: topic,
+        INTERNAL_PORT: String(internalPort),
+        ADVERTISED_URL: `http://127.0.0.1:${internalPort}`,
+        SHARE_CLASSES: 'CS=100',
+        API_KEYS_FILE: ADMIN.file,
+        LOG_LEVEL: 'silent',
+        ...env,
+      }),
+      createLogger('silent'),
+    );
+    try {
+      expect((await issue(`http://127.0.0.1:${port}`, 'CS', 1)).status).toBe(201);
+      return { log: await readLog(topic), jwks: await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`) };
+    } finally {
+      await instance.close();
+    }
+  }
+
+  it('SIGNING_DISABLED=1 writes records without a seal, and publishes no keys', async () => {
+    const { log, jwks } = await issueOneWith({ SIGNING_DISABLED: '1' });
+    expect(log.map(({ record, seal }) => ({ certificate: record?.id, seal: seal ?? record?.seal }))).toEqual([
+      { certificate: 'CS-1', seal: undefined },
+    ]);
+    expect(jwks.status).toBe(404);
+  });
+
+  it("SIGNING_KEY_FILE signs every write with the file's key, and publishes that key", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'signing-setting-')), 'signing-keys.json');
+    const kid = runSigningCommand(['create'], file).at(-1)!;
+    const { log, jwks } = await issueOneWith({ SIGNING_KEY_FILE: file });
+    expect(log.map(({ record, seal }) => record?.seal ?? seal?.head.key)).toEqual([1, kid]);
+    expect(jwks.status).toBe(200);
+    expect(((await jwks.json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid)).toEqual([kid]);
+  });
 });

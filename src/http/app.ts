@@ -13,6 +13,7 @@ import { errorHandler } from './errors.js';
 import { certificateRoutes } from './certificates.js';
 import { docsRoutes } from './docs.js';
 import { inventoryRoutes } from './inventory.js';
+import { jwksRoutes, type PublishedKeys } from './jwks.js';
 import { ledgerRoutes } from './ledger.js';
 import { observeRequests, type RequestMetrics } from './observe.js';
 import { apiDocument } from './openapi.js';
@@ -44,6 +45,8 @@ export interface AppOptions {
   readonly identityProvider?: string | undefined;
   /** Proxies trusted, and the per-caller rate limit; without it, no proxy is trusted and nothing is limited. */
   readonly edge?: Pick<EdgeSettings, 'trustProxyHops' | 'rateLimit'>;
+  /** The trusted signing keys as published at /.well-known/jwks.json, as they are now; none when signing is disabled. */
+  readonly signingKeys?: () => PublishedKeys;
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
@@ -60,7 +63,7 @@ export function createApp(options: AppOptions): Koa {
 
   // Who may do what: issuing and reading need their roles, the signed head `audit:read`,
   // operations' details `ops:read` (src/http/operations.ts); /healthz, /readyz's bare answer, the
-  // verification page and the API document are public.
+  // verification page, the API document and the signing keys' public halves are public.
   const read = requireRole('certificates:read');
   router.post(['/', '/certificates'], requireRole('certificates:issue'), async (ctx) => {
     const principal = principalOf(ctx).id;
@@ -90,6 +93,7 @@ export function createApp(options: AppOptions): Koa {
     requireRole('ops:read'),
   );
   docsRoutes(router);
+  jwksRoutes(router, options.signingKeys);
 
   app.use(requestIds());
   app.use(securityHeaders(paper.publicUrl));

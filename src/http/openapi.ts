@@ -5,6 +5,7 @@ import { ERROR_CODES } from '../core/errors.js';
 import type { Role } from '../core/principal.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
 import { DOCS_ASSETS } from './docs.js';
+import { JWKS_MAX_AGE_SECONDS } from './jwks.js';
 import { MIXED_SCRIPT_PATTERN, NAME_PATTERN } from './validate.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
@@ -267,6 +268,25 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
           },
         },
       },
+      '/.well-known/jwks.json': {
+        get: {
+          ...open,
+          operationId: 'signingKeys',
+          tags: ['Certificates'],
+          summary: 'The public keys that sign the log, as a JWK set: what a proof or the log is checked against offline',
+          description:
+            "Every key trusted to sign the log's seals, retired ones included (their old seals stay valid), each with the times it may sign within: a seal is valid only if signed by its key at a head time from notBefore and before retiredAt. No credentials needed. Fetch it again when a seal names a key id not in it: a rotation publishes a new key seconds before it signs.",
+          responses: {
+            '200': {
+              description: 'The trusted keys, oldest first',
+              headers: { 'Cache-Control': header(`public, max-age=${JWKS_MAX_AGE_SECONDS}`) },
+              content: json({ $ref: '#/components/schemas/SigningKeys' }),
+            },
+            '404': error('not_found: this instance does not sign (SIGNING_DISABLED), so it publishes no keys'),
+            '429': rateLimited,
+          },
+        },
+      },
       '/classes': {
         get: {
           ...protectedBy('certificates:read'),
@@ -472,6 +492,30 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
             certificates: { type: 'integer' },
             nextId: { type: 'string' },
             ready: { type: 'boolean', description: 'False until this instance has read the log at start' },
+          },
+        },
+        SigningKeys: {
+          type: 'object',
+          required: ['keys'],
+          properties: { keys: { type: 'array', items: { $ref: '#/components/schemas/SigningKey' } } },
+        },
+        SigningKey: {
+          type: 'object',
+          description: 'An Ed25519 public key as a JWK (RFC 8037), with the times it may sign within',
+          required: ['kty', 'crv', 'x', 'kid', 'use', 'alg', 'notBefore'],
+          properties: {
+            kty: { const: 'OKP' },
+            crv: { const: 'Ed25519' },
+            x: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$', description: 'The public key, 32 bytes in base64url' },
+            kid: { type: 'string', pattern: KEY_ID_PATTERN, description: "What a seal's head names in `key`" },
+            use: { const: 'sig' },
+            alg: { const: 'EdDSA' },
+            notBefore: { type: 'string', format: 'date-time', description: 'Seals with an earlier head time are not valid under this key' },
+            retiredAt: {
+              type: 'string',
+              format: 'date-time',
+              description: 'Seals with this head time or a later one are void (retired_key); absent while the key is not retired',
+            },
           },
         },
         Readiness: {

@@ -29,6 +29,20 @@ export interface PublicJwk {
 /** Signatures this process made, remembered so that applying its own writes does not verify them again. */
 const REMEMBERED_SIGNATURES = 1024;
 
+/**
+ * A seal naming a key this instance does not know makes it read the key file again, at most this
+ * often: a writer that read a new key before this instance did must not have its seal voided here
+ * (the two would then disagree on the log), and seals with made-up key ids cost a read a second.
+ */
+export const UNKNOWN_KEY_REREAD_MS = 1000;
+
+export interface SigningKeysOptions {
+  /** Reads the key file again now, replacing the keys if it changed (src/signing/signing-start.ts). */
+  readonly reread?: () => void;
+  /** Milliseconds, for the rereads' rate; Date.now by default. */
+  readonly now?: () => number;
+}
+
 /** Whether `key` may sign at the ISO time `at`: from its start, before its retirement. */
 export function maySignAt(key: Pick<SigningKey, 'notBefore' | 'retiredAt'>, at: string): boolean {
   return key.notBefore <= at && (key.retiredAt === undefined || at < key.retiredAt);
@@ -52,8 +66,12 @@ export class SigningKeys implements SealSigner, SealVerifier {
   private keys: ReadonlyMap<string, SigningKey>;
   /** Head texts by the signature this process made of them, oldest first. */
   private readonly signed = new Map<string, string>();
+  private lastReread = -Infinity;
 
-  constructor(keys: readonly SigningKey[]) {
+  constructor(
+    keys: readonly SigningKey[],
+    private readonly options: SigningKeysOptions = {},
+  ) {
     this.keys = new Map(keys.map((key) => [key.kid, key]));
   }
 
@@ -72,7 +90,8 @@ export class SigningKeys implements SealSigner, SealVerifier {
   }
 
   check(head: Head, text: string, signature: string): SealCheck {
-    const key = this.keys.get(head.key);
+    let key = this.keys.get(head.key);
+    if (key === undefined && this.reread()) key = this.keys.get(head.key);
     if (key === undefined) return 'untrusted_key';
     if (!maySignAt(key, head.at)) return 'retired_key';
     if (this.signed.get(signature) === text) return 'ok';
@@ -113,6 +132,15 @@ export class SigningKeys implements SealSigner, SealVerifier {
       })
       .sort((a, b) => a.notBefore.localeCompare(b.notBefore) || a.kid.localeCompare(b.kid));
     return { keys };
+  }
+
+  /** Reads the key file again unless it was read for an unknown key less than UNKNOWN_KEY_REREAD_MS ago; whether it was. */
+  private reread(): boolean {
+    const { reread, now = Date.now } = this.options;
+    if (reread === undefined || now() - this.lastReread < UNKNOWN_KEY_REREAD_MS) return false;
+    this.lastReread = now();
+    reread();
+    return true;
   }
 
   /** The key that signs at `at`: among the private keys valid then, the one that started last. */

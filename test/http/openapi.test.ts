@@ -141,6 +141,7 @@ describe('GET /openapi.json', () => {
       'GET /openapi.json': 'public',
       'GET /docs': 'public',
       'GET /docs/{asset}': 'public',
+      'GET /.well-known/jwks.json': 'public',
     });
     const withOidc = apiDocument([{ code: 'CS', authorized: 1 }], { oidcIssuer: 'https://id.example.com/' });
     expect(withOidc.components.securitySchemes).toMatchObject({

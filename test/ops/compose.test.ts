@@ -92,9 +92,13 @@ describe('docker-compose.yml', () => {
     expect(service.healthcheck.test.join(' ')).toContain('http://127.0.0.1:3000/readyz');
   });
 
-  it('runs in production mode, with its API keys on the state volume and PUBLIC_URL set, as production requires', () => {
+  it('runs in production mode, with its API keys and signing keys on the state volume and PUBLIC_URL set, as production requires', () => {
     expect(readFileSync(`${ROOT}Dockerfile`, 'utf8')).toMatch(/^ENV NODE_ENV=production /m);
-    expect(service.environment).toMatchObject({ NODE_ENV: 'production', API_KEYS_FILE: '/var/lib/certificates/api-keys.json' });
+    expect(service.environment).toMatchObject({
+      NODE_ENV: 'production',
+      API_KEYS_FILE: '/var/lib/certificates/api-keys.json',
+      SIGNING_KEY_FILE: '/var/lib/certificates/signing-keys.json',
+    });
     // From the shell, with a default: never unset.
     expect(String(service.environment.PUBLIC_URL)).toMatch(/^\$\{PUBLIC_URL:-https?:\/\/[^}]+\}$/);
   });

@@ -1,18 +1,14 @@
 import { parseArgs } from 'node:util';
-import { loadKeysConfig } from '../config.js';
-import { isCertificateError } from '../core/errors.js';
 import { isRole, ROLES, type Role } from '../core/principal.js';
-import { KEY_NAME, newApiKey, type ApiKeyRecord } from './api-keys.js';
-import { readKeysOrNone, updateKeyFile } from './key-file.js';
-import { KEY_RELOAD_BOUND_MS } from './key-store.js';
+import { KEY_NAME, newApiKey, type ApiKeyRecord } from '../auth/api-keys.js';
+import { readKeysOrNone, updateKeyFile } from '../auth/key-file.js';
+import { KEY_RELOAD_BOUND_MS } from '../files/followed-file.js';
+import { UsageError } from './usage.js';
 
-const USAGE = `Usage:
-  npm run keys -- create --name NAME --role ROLE [--role ROLE ...] [--expires ISO-DATE]
+export const API_KEYS_USAGE = `  npm run keys -- create --name NAME --role ROLE [--role ROLE ...] [--expires ISO-DATE]
   npm run keys -- list
   npm run keys -- revoke KEY_ID
 Roles: ${ROLES.join(', ')}. The file is API_KEYS_FILE (else the development file in STATE_DIR or ./.state).`;
-
-class UsageError extends Error {}
 
 function roles(given: readonly string[] | undefined): Role[] {
   if (given === undefined || given.length === 0) throw new UsageError(`Expected at least one --role, one of ${ROLES.join(', ')}`);
@@ -39,8 +35,8 @@ function line(record: ApiKeyRecord): string {
   );
 }
 
-/** What `npm run keys` prints on stdout; the key, on `create`, alone on the last line. */
-function runKeysCommand(argv: readonly string[], file: string, now = new Date()): string[] {
+/** What `npm run keys` prints on stdout for an API key command; the key, on `create`, alone on the last line. */
+export function runApiKeysCommand(argv: readonly string[], file: string, now = new Date()): string[] {
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, expires: { type: 'string' } },
@@ -77,16 +73,3 @@ function runKeysCommand(argv: readonly string[], file: string, now = new Date())
       throw new UsageError(command === undefined ? 'Expected a command' : `Unknown command ${JSON.stringify(command)}`);
   }
 }
-
-function main(): void {
-  try {
-    const { apiKeysFile } = loadKeysConfig();
-    for (const text of runKeysCommand(process.argv.slice(2), apiKeysFile)) process.stdout.write(`${text}\n`);
-  } catch (error) {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
-    process.stderr.write(`${(error as Error).message}\n${usage ? `\n${USAGE}\n` : ''}`);
-    process.exit(usage || isCertificateError(error) ? 2 : 1);
-  }
-}
-
-main();

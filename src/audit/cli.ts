@@ -21,8 +21,8 @@ breaks the rule is a violation, and so is a certificate issued for an Idempotenc
 earlier certificate answered while the service still remembered it.
 
   --keys FILE|URL      the trusted public keys, a JWK set as the service publishes it (/.well-known/jwks.json),
-                       a file or an http(s) URL fetched once (${KEYS_FETCH_TIMEOUT_MS / 1000} s at most); by default the public
-                       halves of SIGNING_KEY_FILE
+                       a file or an https URL fetched once (${KEYS_FETCH_TIMEOUT_MS / 1000} s at most; http from 127.0.0.1 only);
+                       by default the public halves of SIGNING_KEY_FILE
   --since-head FILE    a signed head kept earlier ({offset, hash, head, signature}, from GET /ledger/head or a
                        201's receipt): its signature must check, and the log must still extend it
   --acknowledged FILE  one certificate per line (an ID such as CS-17, or the JSON body of the 201);

@@ -26,7 +26,7 @@ export interface TrustedKeys {
  */
 export async function trustedKeys(keys: string | undefined, signing: SigningSettings): Promise<TrustedKeys> {
   if (keys !== undefined) {
-    const text = /^https?:\/\//i.test(keys) ? await fetchSet(keys) : readSmallFile(keys, MAX_SET_BYTES);
+    const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(keys) ? await fetchSet(keys) : readSmallFile(keys, MAX_SET_BYTES);
     return described(publicKeySet(text, keys), keys);
   }
   const { keyFile, development } = signing;
@@ -51,29 +51,48 @@ function described(keys: SigningKeys, source: string): TrustedKeys {
   return { verifier: keys, kids: keys.publicSet().keys.map(({ kid }) => kid), source };
 }
 
+/** The keys decide what the audit accepts: fetched over TLS, or over plain HTTP from this machine only. */
+function keysUrl(text: string): URL {
+  const url = new URL(text);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new Error(
+      `${text}: expected an https URL (plain http only from 127.0.0.1 or localhost): whoever is on the path could swap the keys`,
+    );
+  }
+  return url;
+}
+
 /** One GET, bounded in time and size: the audit must end, whatever the server does. */
-async function fetchSet(url: string): Promise<string> {
+async function fetchSet(text: string): Promise<string> {
+  const url = keysUrl(text);
+  const failed = (error: unknown): Error =>
+    new Error(
+      (error as Error).name === 'TimeoutError'
+        ? `${text}: did not answer within ${KEYS_FETCH_TIMEOUT_MS} ms`
+        : `${text}: cannot be fetched (${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message})`,
+    );
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(KEYS_FETCH_TIMEOUT_MS), headers: { accept: 'application/json' } });
   } catch (error) {
-    throw new PrivateFileError(url, `cannot be fetched in ${KEYS_FETCH_TIMEOUT_MS} ms (${(error as Error).message})`);
+    throw failed(error);
   }
   if (response.status !== 200) {
     await response.body?.cancel();
-    throw new PrivateFileError(url, `answered ${response.status}, expected 200 with the JWK set`);
+    throw new Error(`${text}: answered ${response.status}, expected 200 with the JWK set`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of response.body ?? []) {
       size += chunk.byteLength;
-      if (size > MAX_SET_BYTES) throw new PrivateFileError(url, `expected a JWK set of at most ${MAX_SET_BYTES} bytes`);
+      if (size > MAX_SET_BYTES) break;
       chunks.push(Buffer.from(chunk));
     }
   } catch (error) {
-    if (error instanceof PrivateFileError) throw error;
-    throw new PrivateFileError(url, `cannot be read in ${KEYS_FETCH_TIMEOUT_MS} ms (${(error as Error).message})`);
+    throw failed(error);
   }
+  if (size > MAX_SET_BYTES) throw new Error(`${text}: expected a JWK set of at most ${MAX_SET_BYTES} bytes`);
   return Buffer.concat(chunks).toString('utf8');
 }

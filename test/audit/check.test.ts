@@ -6,6 +6,7 @@ import { formatReport, formatTable, LogAudit, parseAcknowledged, type Acknowledg
 import { readRecord } from '../../src/core/record-format.js';
 import { headHash, headText, type SealVerifier } from '../../src/core/seal.js';
 import { newStoredKey, signingKeysOf } from '../../src/signing/key-file.js';
+import { publicKeySet } from '../../src/signing/public-keys.js';
 import { SigningKeys } from '../../src/signing/signing-keys.js';
 import { certificates } from '../support/certificates.js';
 import { SignedLogBuilder } from '../support/signed-log.js';
@@ -366,13 +367,15 @@ describe('log audit: signatures', () => {
   };
   const [one, two, three, four] = certificates('CS', 1, 4) as [Certificate, Certificate, Certificate, Certificate];
 
+  /** Within the test key's validity (from a minute before the process started); the writes a second apart. */
+  const SIGNED_AT = Date.now() - 20_000;
   /** A legacy certificate, then two signed writes: CS-2 and CS-3, then PS-1. */
   function signedLog(): { builder: SignedLogBuilder; log: LoggedRecord[] } {
     const builder = new SignedLogBuilder(CLASSES, KEYS);
     const log = [
       ...builder.unsigned([one]).entries,
-      ...builder.signed([two, three], KEYS).entries,
-      ...builder.signed(certificates('PS', 1, 1), KEYS).entries,
+      ...builder.signed([two, three], KEYS, new Date(SIGNED_AT)).entries,
+      ...builder.signed(certificates('PS', 1, 1), KEYS, new Date(SIGNED_AT + 1000)).entries,
     ];
     return { builder, log };
   }
@@ -417,6 +420,17 @@ describe('log audit: signatures', () => {
       `seal at offset 5: it follows head ${firstHead}, not the previous valid head ${'0'.repeat(64)} (broken_chain)`,
     ]);
     expect(formatReport(report)).toContain('unsigned log: no write signed by a trusted key');
+  });
+
+  it('fails a write signed after its key’s retirement, naming the offset and reason', () => {
+    const { log } = signedLog();
+    const at = log[5]!.seal!.head.at;
+    const jwk = KEYS.publicSet().keys[0]!;
+    const retired = publicKeySet(JSON.stringify({ keys: [{ ...jwk, retiredAt: at }] }), 'jwks.json');
+    expect(messages(judged(log, retired))).toEqual([
+      'PS-1 at offset 4 is signed by the seal at offset 5, which is void (retired_key)',
+      `seal at offset 5: key ${kid} may not sign at ${at} (retired_key)`,
+    ]);
   });
 
   it('fails a forger’s perfect next records, unsigned or signed by a key of its own, and the next real write takes their number', () => {

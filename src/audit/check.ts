@@ -358,13 +358,17 @@ function formatSigning({ signing, sinceHead }: AuditReport): string[] {
   const { unsignedBefore } = firstSigned;
   const lines = [
     `signed log: ${writes} signed write${writes === 1 ? '' : 's'} from offset ${firstSigned.offset} on` +
-      (unsignedBefore === 0 ? '' : `; the ${unsignedBefore} records before were written before signing, judged by numbering alone`),
+      (unsignedBefore === 0
+        ? ''
+        : `; the ${unsignedBefore} record${unsignedBefore === 1 ? '' : 's'} before, written before signing, judged by numbering alone`),
     ...byKey.map(({ key, writes: count }) => `  key ${key}: ${count} write${count === 1 ? '' : 's'}`),
     `newest signed head: offset ${offset}, hash ${hash}, signed at ${head.at} by key ${head.key}`,
   ];
   if (sinceHead !== undefined && sinceHead.failure === undefined) {
     const { saved, writesSince } = sinceHead;
-    lines.push(`the log extends the saved head at offset ${saved.offset} (hash ${saved.hash}): ${writesSince} signed writes since`);
+    lines.push(
+      `the log extends the saved head at offset ${saved.offset} (hash ${saved.hash}): ${writesSince} signed write${writesSince === 1 ? '' : 's'} since`,
+    );
   }
   return lines;
 }

@@ -400,7 +400,7 @@ describe('log audit: signatures', () => {
     });
     const { hash, head } = builder.state.head!;
     expect(formatReport(report).split('\n').slice(3)).toEqual([
-      'signed log: 2 signed writes from offset 1 on; the 1 records before were written before signing, judged by numbering alone',
+      'signed log: 2 signed writes from offset 1 on; the 1 record before, written before signing, judged by numbering alone',
       `  key ${kid}: 2 writes`,
       `newest signed head: offset 5, hash ${hash}, signed at ${head.at} by key ${kid}`,
       'OK: numbering, running totals, authorized limits and signatures hold',

@@ -89,6 +89,8 @@ describe('the signed ledger against forgery (real broker, real service processes
   /** The genuine topic as the service wrote it, before anyone touched it: CS-1..CS-3 and PS-1 over three writes or more. */
   let genuine: EncodedRecord[];
   let writer: RunningService;
+  /** The newest signed head of the genuine topic, as a holder or auditor kept it from GET /ledger/head. */
+  let kept: SignedHead;
 
   beforeAll(async () => {
     writer = await serviceOn(original);
@@ -98,6 +100,10 @@ describe('the signed ledger against forgery (real broker, real service processes
     await concurrently(2, 2, (index) => issue(writer.url, 'CS', 10, names[index]));
     genuine = await storedRecords(original);
     expect((await audit(original)).code).toBe(0);
+    const answer = await authorizedFetch(`${writer.url}/ledger/head`);
+    expect(answer.status).toBe(200);
+    kept = (await answer.json()) as SignedHead;
+    expect(kept).toEqual(await headAt(original, genuine.length - 1));
   }, 120_000);
 
   it('voids a forger’s perfect next records, never serves them, names them in the audit, and gives their number to the next real certificate', async () => {
@@ -203,9 +209,11 @@ describe('the signed ledger against forgery (real broker, real service processes
     };
 
     beforeAll(async () => {
-      const seals = genuine.flatMap(({ key }, offset) => (key === 'seal' ? [offset] : []));
-      oldest = await headAt(original, seals[0]!);
-      newest = await headAt(original, seals.at(-1)!);
+      oldest = await headAt(
+        original,
+        genuine.findIndex(({ key }) => key === 'seal'),
+      );
+      newest = kept;
     });
 
     it('passes the plain audit, and fails --since-head with a head kept from before, naming the rewrite', async () => {

@@ -2,7 +2,9 @@ import { parseCertificateId, type LoggedRecord } from '../core/certificate.js';
 import { scopedKey, UNKNOWN_PRINCIPAL } from '../core/provenance.js';
 import { RememberedKeys, type KeyWindow } from '../core/remembered-keys.js';
 import type { ShareClassConfig } from '../core/share-class.js';
+import type { SealVerifier, SignedHead } from '../core/seal.js';
 import { HARMLESS_VOID, ValidityRule, type Verdict, type VoidReason } from '../core/validity.js';
+import { extendsHead } from './since-head.js';
 
 /** What a client was told in a 201: the audit proves the log holds exactly this. */
 export interface Acknowledged {
@@ -39,9 +41,40 @@ export interface VoidRecord {
   readonly message: string;
 }
 
+/** Who signed the log: its valid seals, by key. */
+export interface SigningTotals {
+  /** Valid seals: writes signed by a trusted key. None for an unsigned log. */
+  readonly writes: number;
+  readonly byKey: ReadonlyArray<{ readonly key: string; readonly writes: number }>;
+  /** Where the first signed write starts, and how many records come before it (written before signing). */
+  readonly firstSigned?: { readonly offset: number; readonly unsignedBefore: number };
+  /** The newest valid seal: what a holder or auditor keeps to prove later that the log still extends it. */
+  readonly newest?: SignedHead;
+}
+
+/** The check of a head kept earlier (`--since-head`). */
+export interface SinceHeadCheck {
+  readonly saved: SignedHead;
+  /** Why the log does not extend it; absent when it does. */
+  readonly failure?: string;
+  /** Valid seals after it. */
+  readonly writesSince: number;
+}
+
+export interface AuditOptions {
+  /** The trusted public keys; none by default, so every seal is `untrusted_key`. */
+  readonly verifier?: SealVerifier;
+  /** A head kept earlier, already checked (parseSavedHead): the log must extend it. */
+  readonly sinceHead?: SignedHead;
+  /** How many violations and void records the report lists (all are counted). */
+  readonly maxViolations?: number;
+}
+
 export interface AuditReport {
   readonly ok: boolean;
   readonly records: number;
+  readonly signing: SigningTotals;
+  readonly sinceHead?: SinceHeadCheck;
   readonly classes: readonly ClassTotals[];
   /** Certificates and shares by the principal who asked for them, by principal id, `unknown` last. */
   readonly principals: readonly PrincipalTotals[];
@@ -85,15 +118,27 @@ export class LogAudit {
   private readonly voidsByReason: Partial<Record<VoidReason, number>> = {};
   private voidTotal = 0;
   private records = 0;
+  private firstOffset: number | undefined;
+  private end = 0;
+  private readonly writesByKey = new Map<string, number>();
+  private signedWrites = 0;
+  private firstSigned: SigningTotals['firstSigned'];
+  private readonly maxViolations: number;
+  private readonly sinceHead: SignedHead | undefined;
+  /** The rule's verdict on the record at the saved head's offset. */
+  private atSavedHead: Verdict | undefined;
+  private writesSince = 0;
 
   constructor(
     shareClasses: readonly ShareClassConfig[],
     keyWindow: KeyWindow,
     acknowledged: Iterable<Acknowledged> = [],
-    private readonly maxViolations = 20,
+    options: AuditOptions = {},
   ) {
     this.authorized = new Map(shareClasses.map(({ code, authorized }) => [code, authorized]));
-    this.rule = new ValidityRule(shareClasses);
+    this.rule = new ValidityRule(shareClasses, options.verifier);
+    this.maxViolations = options.maxViolations ?? 20;
+    this.sinceHead = options.sinceHead;
     this.keys = new RememberedKeys(keyWindow);
     for (const ack of acknowledged) {
       const earlier = this.pending.get(ack.id);
@@ -124,6 +169,7 @@ export class LogAudit {
     }
     this.pending.clear();
     this.voidedPending.clear();
+    const sinceHead = this.checkSinceHead();
     const classes = [...this.authorized].map(([code, authorized]) => {
       const { number, sharesIssued } = this.rule.tail(code);
       return { class: code, certificates: number, sharesIssued, authorized, remaining: authorized - sharesIssued };
@@ -134,9 +180,17 @@ export class LogAudit {
         (a, b) =>
           Number(a.principal === UNKNOWN_PRINCIPAL) - Number(b.principal === UNKNOWN_PRINCIPAL) || (a.principal < b.principal ? -1 : 1),
       );
+    const newest = this.rule.signedHead;
     return {
       ok: this.violationCount === 0,
       records: this.records,
+      signing: {
+        writes: this.signedWrites,
+        byKey: [...this.writesByKey].map(([key, writes]) => ({ key, writes })),
+        ...(this.firstSigned === undefined ? {} : { firstSigned: this.firstSigned }),
+        ...(newest === undefined ? {} : { newest }),
+      },
+      ...(sinceHead === undefined ? {} : { sinceHead }),
       classes,
       principals,
       violations: [...this.violations],
@@ -148,16 +202,37 @@ export class LogAudit {
 
   private check(entry: LoggedRecord): void {
     this.records += 1;
+    this.firstOffset ??= entry.offset;
+    this.end = entry.offset + 1;
     for (const verdict of this.rule.judge(entry)) this.take(verdict);
   }
 
+  /** The saved head's check, once the whole log was read; a failure is a violation at its offset. */
+  private checkSinceHead(): SinceHeadCheck | undefined {
+    const saved = this.sinceHead;
+    if (saved === undefined) return undefined;
+    const failure = extendsHead(saved, { first: this.firstOffset, end: this.end }, this.atSavedHead);
+    if (failure === undefined) return { saved, writesSince: this.writesSince };
+    this.violate(saved.offset, `the log does not extend the saved head: ${failure}`);
+    return { saved, failure, writesSince: 0 };
+  }
+
   private take(verdict: Verdict): void {
-    if (verdict.kind === 'head') return;
     const { offset } = verdict;
+    if (offset === this.sinceHead?.offset) this.atSavedHead = verdict;
+    if (verdict.kind === 'head') {
+      this.signedWrites += 1;
+      const { key, first, count } = verdict.head.head;
+      // Judged at its seal: every record read so far is before the write, or in it.
+      this.firstSigned ??= { offset: first, unsignedBefore: this.records - count - 1 };
+      this.writesByKey.set(key, (this.writesByKey.get(key) ?? 0) + 1);
+      if (this.sinceHead !== undefined && offset > this.sinceHead.offset) this.writesSince += 1;
+      return;
+    }
     if (verdict.kind === 'void') {
       const voided = { offset, reason: verdict.reason, message: verdict.message };
       if (HARMLESS_VOID.has(verdict.reason)) this.listVoid(voided);
-      else this.violate(offset, verdict.message);
+      else this.violate(offset, `${verdict.message} (${verdict.reason})`);
       const id = verdict.record?.id;
       if (id !== undefined && this.pending.has(id) && !this.voidedPending.has(id)) this.voidedPending.set(id, voided);
       return;
@@ -275,13 +350,37 @@ function listed(messages: readonly string[], total: number): string[] {
   return lines;
 }
 
-/** What `npm run audit` prints after reading the topic: totals, void records apart, then the verdict. */
+/** Whether the log is signed, by which keys, its newest signed head, and the saved head's check. */
+function formatSigning({ signing, sinceHead }: AuditReport): string[] {
+  const { writes, byKey, firstSigned, newest } = signing;
+  if (newest === undefined || firstSigned === undefined) return ['unsigned log: no write signed by a trusted key'];
+  const { head, hash, offset } = newest;
+  const { unsignedBefore } = firstSigned;
+  const lines = [
+    `signed log: ${writes} signed write${writes === 1 ? '' : 's'} from offset ${firstSigned.offset} on` +
+      (unsignedBefore === 0
+        ? ''
+        : `; the ${unsignedBefore} record${unsignedBefore === 1 ? '' : 's'} before, written before signing, judged by numbering alone`),
+    ...byKey.map(({ key, writes: count }) => `  key ${key}: ${count} write${count === 1 ? '' : 's'}`),
+    `newest signed head: offset ${offset}, hash ${hash}, signed at ${head.at} by key ${head.key}`,
+  ];
+  if (sinceHead !== undefined && sinceHead.failure === undefined) {
+    const { saved, writesSince } = sinceHead;
+    lines.push(
+      `the log extends the saved head at offset ${saved.offset} (hash ${saved.hash}): ${writesSince} signed write${writesSince === 1 ? '' : 's'} since`,
+    );
+  }
+  return lines;
+}
+
+/** What `npm run audit` prints after reading the topic: totals, signatures, void records apart, then the verdict. */
 export function formatReport(
   report: AuditReport,
   options: { readonly acknowledgedFile?: boolean; readonly byPrincipal?: boolean } = {},
 ): string {
   const lines = [formatTable(report.classes)];
   if (options.byPrincipal) lines.push('', formatPrincipals(report.principals), '');
+  lines.push(...formatSigning(report));
   if (options.acknowledgedFile) lines.push(`acknowledged certificates checked: ${report.acknowledgedChecked}`);
   const { voidRecords } = report;
   if (voidRecords.total > 0) {
@@ -295,7 +394,9 @@ export function formatReport(
     );
   }
   if (report.ok) {
-    lines.push('OK: numbering, running totals and authorized limits hold');
+    lines.push(
+      `OK: numbering, running totals${report.signing.writes > 0 ? ', authorized limits and signatures' : ' and authorized limits'} hold`,
+    );
   } else {
     lines.push(
       `FAILED: ${report.violationCount} violation${report.violationCount === 1 ? '' : 's'}:`,

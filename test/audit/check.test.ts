@@ -3,7 +3,14 @@ import { DEFAULTS } from '../../src/config.js';
 import type { Certificate, CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
 import type { ShareClassConfig } from '../../src/core/share-class.js';
 import { formatReport, formatTable, LogAudit, parseAcknowledged, type Acknowledged, type AuditReport } from '../../src/audit/check.js';
+import { readRecord } from '../../src/core/record-format.js';
+import { headHash, headText, type SealVerifier } from '../../src/core/seal.js';
+import { newStoredKey, signingKeysOf } from '../../src/signing/key-file.js';
+import { publicKeySet } from '../../src/signing/public-keys.js';
+import { SigningKeys } from '../../src/signing/signing-keys.js';
 import { certificates } from '../support/certificates.js';
+import { SignedLogBuilder } from '../support/signed-log.js';
+import { signingKeys } from '../support/signing.js';
 
 const CLASSES: readonly ShareClassConfig[] = [
   { code: 'CS', authorized: 1000 },
@@ -65,33 +72,38 @@ describe('log audit: the service rule applied to a whole log', () => {
   });
 
   it.each([
-    ['a gap (out_of_sequence)', [...landed([cs1]), ...landed([cs3], 1)], 1, 'CS-3 at offset 1 does not follow CS-1'],
+    ['a gap (out_of_sequence)', [...landed([cs1]), ...landed([cs3], 1)], 1, 'CS-3 at offset 1 does not follow CS-1 (out_of_sequence)'],
     [
       'a repeat at its stated offset (out_of_sequence)',
       [...landed([cs1]), ...landed([cs1], 1)],
       1,
-      'CS-1 at offset 1 does not follow CS-1',
+      'CS-1 at offset 1 does not follow CS-1 (out_of_sequence)',
     ],
     [
       'a wrong running total (wrong_total)',
       landed([cs1, { ...cs2, sharesIssued: 31 }]),
       1,
-      'CS-2 at offset 1: running total 31 is not 10 + 10',
+      'CS-2 at offset 1: running total 31 is not 10 + 10 (wrong_total)',
     ],
     [
       'shares above the authorized (over_authorized)',
       landed(certificates('PS', 1, 6)),
       5,
-      'PS-6 at offset 5: 60 shares issued, above the 50 authorized',
+      'PS-6 at offset 5: 60 shares issued, above the 50 authorized (over_authorized)',
     ],
     [
       'an undecodable record (malformed)',
       [...landed([cs1]), { offset: 1, malformed: 'Malformed certificate record: value is not JSON: {"id"' }],
       1,
-      'offset 1: Malformed certificate record: value is not JSON: {"id"',
+      'offset 1: Malformed certificate record: value is not JSON: {"id" (malformed)',
     ],
-    ['a class never configured (unknown_class)', landed(certificates('ZZ', 1, 1)), 0, 'ZZ-1 at offset 0: class ZZ is not configured'],
-  ] as const)('fails on %s with the rule’s message, naming the offset', (_, log, offset, message) => {
+    [
+      'a class never configured (unknown_class)',
+      landed(certificates('ZZ', 1, 1)),
+      0,
+      'ZZ-1 at offset 0: class ZZ is not configured (unknown_class)',
+    ],
+  ] as const)('fails on %s with the rule’s message, naming the offset and the reason', (_, log, offset, message) => {
     const report = auditLog(log);
     expect(report).toMatchObject({ ok: false, violationCount: 1, violations: [{ offset, message }] });
     expect(report.violations[0]!.message).toContain(`offset ${offset}`);
@@ -100,7 +112,7 @@ describe('log audit: the service rule applied to a whole log', () => {
 
   it('does not let a violating record advance its class: the record that does continue it is a certificate', () => {
     const report = auditLog([...landed([cs1]), ...landed([cs3], 1), ...landed([cs2, cs3], 2)]);
-    expect(report.violations).toEqual([{ offset: 1, message: 'CS-3 at offset 1 does not follow CS-1' }]);
+    expect(report.violations).toEqual([{ offset: 1, message: 'CS-3 at offset 1 does not follow CS-1 (out_of_sequence)' }]);
     expect(report.classes[0]).toMatchObject({ certificates: 3, sharesIssued: 30 });
   });
 
@@ -159,7 +171,7 @@ describe('log audit: acknowledged certificates', () => {
 
     const gapped = auditLog([...landed([cs1]), ...landed([cs3], 1)], [{ id: 'CS-3' }]);
     expect(gapped.violations.map((violation) => violation.message)).toEqual([
-      'CS-3 at offset 1 does not follow CS-1',
+      'CS-3 at offset 1 does not follow CS-1 (out_of_sequence)',
       'CS-3 was acknowledged but the log holds it only as a void record at offset 1 (out_of_sequence)',
     ]);
   });
@@ -189,7 +201,9 @@ describe('log audit: topics written before records stated offsets', () => {
   });
 
   it('still fails a legacy topic that breaks continuation', () => {
-    expect(auditLog(legacy([cs1, cs3])).violations).toEqual([{ offset: 1, message: 'CS-3 at offset 1 does not follow CS-1' }]);
+    expect(auditLog(legacy([cs1, cs3])).violations).toEqual([
+      { offset: 1, message: 'CS-3 at offset 1 does not follow CS-1 (out_of_sequence)' },
+    ]);
   });
 
   it('passes legacy records followed by records that state offsets', () => {
@@ -200,7 +214,12 @@ describe('log audit: topics written before records stated offsets', () => {
     const report = auditLog([...landed([cs1, cs2]), ...legacy([cs3], 2)]);
     expect(report).toMatchObject({
       ok: false,
-      violations: [{ offset: 2, message: 'CS-3 at offset 2 states no offset, after records that do: an old instance is still writing' }],
+      violations: [
+        {
+          offset: 2,
+          message: 'CS-3 at offset 2 states no offset, after records that do: an old instance is still writing (legacy_after_upgrade)',
+        },
+      ],
     });
     expect(report.classes[0]).toMatchObject({ certificates: 2 });
   });
@@ -210,6 +229,7 @@ describe('human output', () => {
   it('prints void records apart with their reasons and passes', () => {
     const text = formatReport(auditLog([...landed([cs1]), misplaced(cs1, 1, 0)], [{ id: 'CS-1' }]), { acknowledgedFile: true });
     expect(text.split('\n').slice(3)).toEqual([
+      'unsigned log: no write signed by a trusted key',
       'acknowledged certificates checked: 1',
       'void records: 1 (misplaced: 1) — written by stale or late writers, never acknowledged; not certificates',
       '  CS-1 at offset 1 was written for offset 0: a stale, late or retried write',
@@ -222,14 +242,14 @@ describe('human output', () => {
       formatReport(auditLog(landed([cs1])))
         .split('\n')
         .slice(3),
-    ).toEqual(['OK: numbering, running totals and authorized limits hold']);
+    ).toEqual(['unsigned log: no write signed by a trusted key', 'OK: numbering, running totals and authorized limits hold']);
   });
 
   it('prints FAILED with each violation once, saying how many more there are', () => {
     const text = formatReport(auditLog(landed(certificates('CS', 2, 21))));
-    expect(text).toContain('FAILED: 21 violations:\n  CS-2 at offset 0 does not follow CS-0\n');
+    expect(text).toContain('FAILED: 21 violations:\n  CS-2 at offset 0 does not follow CS-0 (out_of_sequence)\n');
     expect(text).not.toContain('offset 0: CS-2');
-    expect(text.endsWith('  CS-21 at offset 19 does not follow CS-0\n  … and 1 more')).toBe(true);
+    expect(text.endsWith('  CS-21 at offset 19 does not follow CS-0 (out_of_sequence)\n  … and 1 more')).toBe(true);
   });
 
   it('aligns the per-class table', () => {
@@ -333,6 +353,120 @@ describe('log audit: who asked (principal and request id)', () => {
       'oidc:https://id.example#bob             1      10',
       'unknown                                 1      10',
       '',
+    ]);
+  });
+});
+
+describe('log audit: signatures', () => {
+  const KEYS = signingKeys();
+  const kid = KEYS.publicSet().keys[0]!.kid;
+  /** A forger's key, under a kid of its own or under the company's. */
+  const forgerKey = (id?: string): SigningKeys => {
+    const stored = newStoredKey(new Date(Date.now() - 60_000));
+    return new SigningKeys(signingKeysOf([{ ...stored, kid: id ?? stored.kid }], 'forger'));
+  };
+  const [one, two, three, four] = certificates('CS', 1, 4) as [Certificate, Certificate, Certificate, Certificate];
+
+  /** Within the test key's validity (from a minute before the process started); the writes a second apart. */
+  const SIGNED_AT = Date.now() - 20_000;
+  /** A legacy certificate, then two signed writes: CS-2 and CS-3, then PS-1. */
+  function signedLog(): { builder: SignedLogBuilder; log: LoggedRecord[] } {
+    const builder = new SignedLogBuilder(CLASSES, KEYS);
+    const log = [
+      ...builder.unsigned([one]).entries,
+      ...builder.signed([two, three], KEYS, new Date(SIGNED_AT)).entries,
+      ...builder.signed(certificates('PS', 1, 1), KEYS, new Date(SIGNED_AT + 1000)).entries,
+    ];
+    return { builder, log };
+  }
+
+  function judged(log: readonly LoggedRecord[], verifier: SealVerifier = KEYS): AuditReport {
+    const audit = new LogAudit(CLASSES, DEFAULTS.keyWindow, [], { verifier });
+    audit.add(log);
+    return audit.report();
+  }
+
+  const messages = (report: AuditReport): string[] => report.violations.map(({ message }) => message);
+
+  it('passes a signed log, reporting its newest head, the keys that signed and the records from before signing', () => {
+    const { builder, log } = signedLog();
+    const report = judged(log);
+    expect(report).toMatchObject({ ok: true, violationCount: 0 });
+    expect(report.signing).toEqual({
+      writes: 2,
+      byKey: [{ key: kid, writes: 2 }],
+      firstSigned: { offset: 1, unsignedBefore: 1 },
+      newest: builder.state.head,
+    });
+    const { hash, head } = builder.state.head!;
+    expect(formatReport(report).split('\n').slice(3)).toEqual([
+      'signed log: 2 signed writes from offset 1 on; the 1 record before, written before signing, judged by numbering alone',
+      `  key ${kid}: 2 writes`,
+      `newest signed head: offset 5, hash ${hash}, signed at ${head.at} by key ${kid}`,
+      'OK: numbering, running totals, authorized limits and signatures hold',
+    ]);
+  });
+
+  it('fails every signed write, naming offsets and reasons, when audited without the key that signed it', () => {
+    const { log } = signedLog();
+    const firstHead = headHash(headText(log[3]!.seal!.head));
+    const report = judged(log, forgerKey());
+    expect(report).toMatchObject({ ok: false, violationCount: 5, signing: { writes: 0, byKey: [] } });
+    expect(messages(report)).toEqual([
+      'CS-2 at offset 1 is signed by the seal at offset 3, which is void (untrusted_key)',
+      'CS-3 at offset 2 is signed by the seal at offset 3, which is void (untrusted_key)',
+      `seal at offset 3: key ${kid} is not a trusted signing key (untrusted_key)`,
+      'PS-1 at offset 4 is signed by the seal at offset 5, which is void (broken_chain)',
+      `seal at offset 5: it follows head ${firstHead}, not the previous valid head ${'0'.repeat(64)} (broken_chain)`,
+    ]);
+    expect(formatReport(report)).toContain('unsigned log: no write signed by a trusted key');
+  });
+
+  it('fails a write signed after its key’s retirement, naming the offset and reason', () => {
+    const { log } = signedLog();
+    const at = log[5]!.seal!.head.at;
+    const jwk = KEYS.publicSet().keys[0]!;
+    const retired = publicKeySet(JSON.stringify({ keys: [{ ...jwk, retiredAt: at }] }), 'jwks.json');
+    expect(messages(judged(log, retired))).toEqual([
+      'PS-1 at offset 4 is signed by the seal at offset 5, which is void (retired_key)',
+      `seal at offset 5: key ${kid} may not sign at ${at} (retired_key)`,
+    ]);
+  });
+
+  it('fails a forger’s perfect next records, unsigned or signed by a key of its own, and the next real write takes their number', () => {
+    const { builder, log } = signedLog();
+    // Each is what a correct writer would write next (offset, number, total, even the seal), without the company's key.
+    const forged = [
+      ...builder.unsigned([{ ...four, name: 'Forger' }]).entries,
+      ...builder.signed([{ ...four, name: 'Forger' }], forgerKey()).entries,
+      ...builder.signed([{ ...four, name: 'Forger' }], forgerKey(kid)).entries,
+    ];
+    const real = builder.signed([four], KEYS).entries;
+    const report = judged([...log, ...forged, ...real]);
+    expect(messages(report)).toEqual([
+      'CS-4 at offset 6 is not signed, after signed records: something without the signing key wrote it (unsigned)',
+      'CS-4 at offset 7 is signed by the seal at offset 8, which is void (untrusted_key)',
+      expect.stringMatching(/^seal at offset 8: key sk-\S+ is not a trusted signing key \(untrusted_key\)$/),
+      'CS-4 at offset 9 is signed by the seal at offset 10, which is void (bad_signature)',
+      `seal at offset 10: its signature is not key ${kid}'s signature of its head (bad_signature)`,
+    ]);
+    expect(report.classes[0]).toMatchObject({ class: 'CS', certificates: 4, sharesIssued: 40 });
+    expect(report.signing).toMatchObject({ writes: 3, newest: { offset: 12 } });
+  });
+
+  it('fails a write with one byte changed in a record, and every signed write after it, which no longer chains', () => {
+    const { log } = signedLog();
+    const value = (log[2] as { value: string }).value;
+    const tampered = [...log];
+    tampered[2] = readRecord(2, 'CS', value.replace('Holder 3', 'Holder 8'));
+    expect(messages(judged(tampered))).toEqual([
+      'CS-2 at offset 1 is signed by the seal at offset 3, which is void (bad_signature)',
+      'CS-3 at offset 2 is signed by the seal at offset 3, which is void (bad_signature)',
+      expect.stringMatching(
+        /^seal at offset 3: its root \w+ is not the root of the records it signs: they were altered \(bad_signature\)$/,
+      ),
+      'PS-1 at offset 4 is signed by the seal at offset 5, which is void (broken_chain)',
+      expect.stringMatching(/^seal at offset 5: it follows head \w+, not the previous valid head 0{64} \(broken_chain\)$/),
     ]);
   });
 });

@@ -1,31 +1,18 @@
-import { execFile } from 'node:child_process';
 import { topicSettings } from '../support/settings.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Certificate } from '../../src/core/certificate.js';
 import { ensureTopic } from '../../src/log/topic.js';
 import { broker, uniqueTopic } from '../support/broker.js';
+import { runAudit, type AuditRun } from '../support/audit-cli.js';
 import { certificates } from '../support/certificates.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
-
-/** Runs the audit CLI as `npm run audit` does; resolves with its exit code and output. */
-async function audit(topic: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, KAFKA_BROKERS: broker().brokers.join(','), KAFKA_TOPIC: topic, SHARE_CLASSES: 'CS=1000,PS=500' };
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/audit/cli.ts', ...args], { cwd: ROOT, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** Runs the audit CLI as `npm run audit` does on the topic; resolves with its exit code and output. */
+const audit = (topic: string, args: string[] = []): Promise<AuditRun> =>
+  runAudit({ KAFKA_TOPIC: topic, SHARE_CLASSES: 'CS=1000,PS=500' }, args);
 
 /** A record value spelled out by hand, as it sits on the topic, so the audit is not checked against the service's own encoder. */
 const value = (certificate: Certificate, offset: number): string => JSON.stringify({ ...certificate, offset, request: `r-${offset}` });
@@ -109,7 +96,7 @@ describe('npm run audit against a real broker', () => {
     const result = await audit(topics.broken);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('FAILED: 2 violations:');
-    expect(result.stdout).toContain('\n  CS-4 at offset 2 does not follow CS-2\n');
+    expect(result.stdout).toContain('\n  CS-4 at offset 2 does not follow CS-2 (out_of_sequence)\n');
     expect(result.stdout).toMatch(/^ {2}offset 3: Malformed certificate record: value is not JSON/m);
     expect(result.stdout).toMatch(/^CS +2 +20 +1000 +980$/m);
   });

@@ -29,6 +29,7 @@ import { sleep } from '../support/load.js';
 import { readLog } from '../support/log.js';
 import { startOidcProvider, TEST_AUDIENCE, type TestProvider } from '../support/oidc-provider.js';
 import { startService, type RunningService } from '../support/service.js';
+import { SIGNING_FILE } from '../support/signing.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHARE_CLASSES = 'CS=1000000000';
@@ -416,7 +417,7 @@ describe('an attacker against a real service, identity provider and broker', () 
 
     const { stdout } = await promisify(execFile)('npm', ['run', 'audit', '--', '--by-principal'], {
       cwd: ROOT,
-      env: { ...process.env, KAFKA_BROKERS: broker().brokers.join(','), KAFKA_TOPIC: topic, SHARE_CLASSES },
+      env: { ...process.env, KAFKA_BROKERS: broker().brokers.join(','), KAFKA_TOPIC: topic, SHARE_CLASSES, SIGNING_KEY_FILE: SIGNING_FILE },
     });
     for (const { principal, certificates } of expected) {
       const row = stdout.split('\n').find((line) => line.trimStart().startsWith(`${principal} `));

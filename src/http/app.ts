@@ -23,6 +23,7 @@ import { principalOf } from './request-state.js';
 import { rateLimit } from './rate-limit.js';
 import { issuedBody, proofFor } from './receipt.js';
 import { securityHeaders } from './security-headers.js';
+import { verifyPageRoutes } from './verify-page.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
 
 export interface AppOptions {
@@ -45,7 +46,7 @@ export interface AppOptions {
   readonly identityProvider?: string | undefined;
   /** Proxies trusted, and the per-caller rate limit; without it, no proxy is trusted and nothing is limited. */
   readonly edge?: Pick<EdgeSettings, 'trustProxyHops' | 'rateLimit'>;
-  /** The trusted signing keys as published at /.well-known/jwks.json, as they are now; none when signing is disabled. */
+  /** The trusted signing keys as published at /.well-known/jwks.json and in GET /verify, as they are now; none when signing is disabled. */
   readonly signingKeys?: () => PublishedKeys;
 }
 
@@ -63,7 +64,7 @@ export function createApp(options: AppOptions): Koa {
 
   // Who may do what: issuing and reading need their roles, the signed head `audit:read`,
   // operations' details `ops:read` (src/http/operations.ts); /healthz, /readyz's bare answer, the
-  // verification page, the API document and the signing keys' public halves are public.
+  // verification pages, the API document and the signing keys' public halves are public.
   const read = requireRole('certificates:read');
   router.post(['/', '/certificates'], requireRole('certificates:issue'), async (ctx) => {
     const principal = principalOf(ctx).id;
@@ -94,6 +95,7 @@ export function createApp(options: AppOptions): Koa {
   );
   docsRoutes(router);
   jwksRoutes(router, options.signingKeys);
+  verifyPageRoutes(router, options.signingKeys);
 
   app.use(requestIds());
   app.use(securityHeaders(paper.publicUrl));

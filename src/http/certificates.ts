@@ -4,6 +4,7 @@ import type { Context, Middleware } from 'koa';
 import { parseCertificateId, type Certificate } from '../core/certificate.js';
 import type { Issuer } from './issuer.js';
 import { CertificateError } from '../core/errors.js';
+import type { Proof } from '../core/seal.js';
 import { certificateDigest, isDigest } from '../paper/digest.js';
 import { certificateFace, type CertificateFace } from '../paper/face.js';
 import { PAGE_SECURITY_POLICY, renderHtml, renderVerification } from '../paper/html.js';
@@ -57,8 +58,11 @@ function printedOn(certificate: Certificate): Pick<Certificate, 'id' | 'class' |
  * representation is validated by its digest (answers to a reader are private: src/http/authenticate.ts).
  */
 export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer, readGuard: Middleware): void {
-  const face = (ctx: Context, certificate: Certificate): CertificateFace =>
-    certificateFace(certificate, paper.letterhead, paper.publicUrl ?? listenerOrigin(ctx));
+  const face = (ctx: Context, certificate: Certificate, proof?: Proof): CertificateFace =>
+    certificateFace(certificate, paper.letterhead, paper.publicUrl ?? listenerOrigin(ctx), proof);
+  // A signed certificate's paper carries its proof, read from the log, so that it verifies offline.
+  const onPaper = async (ctx: Context, certificate: Certificate): Promise<CertificateFace> =>
+    face(ctx, certificate, await issuer.proofOf(certificate));
 
   router.get('/certificates/:id', readGuard, async (ctx) => {
     const type = ctx.accepts(...REPRESENTATIONS);
@@ -68,10 +72,10 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
     // The body first: a PDF that cannot be rendered now must answer an error without these headers.
     // Only paper needs the face (words, date, verification URL); a JSON lookup needs the digest alone.
     if (type === 'application/pdf') {
-      ctx.body = await paper.renderPdf(face(ctx, certificate));
+      ctx.body = await paper.renderPdf(await onPaper(ctx, certificate));
       ctx.set('Content-Disposition', `inline; filename="${certificate.id}.pdf"`);
     } else if (type === 'text/html') {
-      ctx.body = renderHtml(face(ctx, certificate));
+      ctx.body = renderHtml(await onPaper(ctx, certificate));
       ctx.set('Content-Security-Policy', PAGE_SECURITY_POLICY);
     } else {
       ctx.body = certificate;

@@ -1,9 +1,10 @@
 import type Router from '@koa/router';
 import { CertificateError } from '../core/errors.js';
+import type { PublicJwk } from '../signing/signing-keys.js';
 
 /** The trusted signing keys as a JWK set (RFC 7517 §5): each key's public half, its id, and when it may sign. */
 export interface PublishedKeys {
-  readonly keys: readonly object[];
+  readonly keys: readonly PublicJwk[];
 }
 
 /**

@@ -287,6 +287,36 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
           },
         },
       },
+      '/verify': {
+        get: {
+          ...open,
+          operationId: 'verificationPage',
+          tags: ['Certificates'],
+          summary: "The page a signed certificate's QR code opens: it checks the certificate's proof on the device",
+          description:
+            "The QR code of a signed certificate holds /verify#v1.<proof>: the certificate's fields, its Merkle path and the signed head. A browser never sends the fragment; the page's script (/verify.js) recomputes the hashes and checks the Ed25519 signature with WebCrypto against the published keys embedded in the page, and says genuine or not genuine, with the reason, and which key signed when. The page fetches nothing (Content-Security-Policy: default-src 'none'; script-src 'self'), so it also works saved to a file, with no network (docs/verify.md).",
+          responses: {
+            '200': {
+              description: 'The page, with the published signing keys in it',
+              headers: { ...securityPolicy, 'Cache-Control': header('no-cache: the keys in it change when a key is added or retired') },
+              content: html,
+            },
+            '429': rateLimited,
+          },
+        },
+      },
+      '/verify.js': {
+        get: {
+          ...open,
+          operationId: 'verificationScript',
+          tags: ['Certificates'],
+          summary: "The verification page's script: it decodes the proof, recomputes the hashes and checks the signature",
+          responses: {
+            '200': { description: 'The script', content: { 'text/javascript': { schema: { type: 'string' } } } },
+            '429': rateLimited,
+          },
+        },
+      },
       '/classes': {
         get: {
           ...protectedBy('certificates:read'),

@@ -1,5 +1,8 @@
 import type { Certificate } from '../core/certificate.js';
+import type { Proof } from '../core/seal.js';
 import { certificateDigest, groupDigest } from './digest.js';
+import { proofLink } from './proof-link.js';
+import { QR_MAX_BYTES } from './qr.js';
 import { numberInFigures, numberInWords } from './words.js';
 
 /** Who issues the paper and how its classes are called; from COMPANY_NAME and SHARE_CLASSES. */
@@ -22,9 +25,29 @@ export interface CertificateFace {
   readonly issuedAt: string;
   readonly digest: string;
   readonly groupedDigest: string;
-  /** Where whoever holds the paper checks it; also what the QR code holds. */
+  /**
+   * What the QR code holds: for a signed certificate the public verification page with the whole
+   * proof in its fragment (src/paper/proof-link.ts); for one from before signing, the link the
+   * service checks (GET /certificates/{id}/verify), also printed.
+   */
   readonly verifyUrl: string;
+  /** A signed certificate's seal, printed for a person to compare by hand with the log's or a verifier's. */
+  readonly signed?: SignedFace;
 }
+
+export interface SignedFace {
+  readonly keyId: string;
+  readonly signedAt: string;
+  /** The signed head's hash (SHA-256 of "head:" + its text): what the next head names, and the log's readers show. */
+  readonly headHash: string;
+}
+
+/** The labels of a signed certificate's seal as printed: `npm run verify` reads the paper back by them. */
+export const SIGNED_LABELS = { key: 'Signing key', at: 'Signed at', head: 'Signed head' } as const;
+
+/** What a signed paper says of its QR code, in both renderers. */
+export const VERIFY_NOTE =
+  'Scan the code: the page it opens checks the signature on the phone and sends nothing anywhere. The code holds the whole proof: the Merkle path and the signed head.';
 
 /** What CS and PS are called when SHARE_CLASSES gives them no name; any other class is called by its code. */
 export const DEFAULT_CLASS_NAMES: Readonly<Record<string, string>> = { CS: 'Common Stock', PS: 'Preferred Stock' };
@@ -49,7 +72,20 @@ export function verifyUrl(baseUrl: string, certificate: Certificate, digest = ce
   return `${baseUrl.replace(/\/+$/, '')}/certificates/${certificate.id}/verify?digest=${digest}`;
 }
 
-export function certificateFace(certificate: Certificate, letterhead: Letterhead, baseUrl: string): CertificateFace {
+/**
+ * What the QR code of a signed certificate holds and the paper prints of its seal; undefined for a
+ * proof too long for any QR code (a head naming very many classes): that paper is printed as before
+ * signing, with the service's link, which the service checks.
+ */
+function carriedProof(baseUrl: string, certificate: Certificate, proof: Proof): Pick<CertificateFace, 'verifyUrl' | 'signed'> | undefined {
+  const link = proofLink(baseUrl, certificate, proof);
+  if (Buffer.byteLength(link) > QR_MAX_BYTES) return undefined;
+  const { head, hash } = proof.seal;
+  return { verifyUrl: link, signed: { keyId: head.key, signedAt: head.at, headHash: hash } };
+}
+
+/** The face of a certificate; with its proof (a signed one) the QR code carries the proof and the seal is printed. */
+export function certificateFace(certificate: Certificate, letterhead: Letterhead, baseUrl: string, proof?: Proof): CertificateFace {
   const digest = certificateDigest(certificate);
   return {
     company: letterhead.companyName,
@@ -62,18 +98,23 @@ export function certificateFace(certificate: Certificate, letterhead: Letterhead
     issuedAt: certificate.issuedAt,
     digest,
     groupedDigest: groupDigest(digest),
-    verifyUrl: verifyUrl(baseUrl, certificate, digest),
+    ...((proof === undefined ? undefined : carriedProof(baseUrl, certificate, proof)) ?? {
+      verifyUrl: verifyUrl(baseUrl, certificate, digest),
+    }),
   };
 }
+
+export const CERTIFIES = 'This certifies that';
+export const HOLDS = 'is the registered holder of';
 
 /** The sentence that makes the paper a certificate, in the parts a certificate sets apart: the holder and the shares stand out. */
 export function certification(
   face: CertificateFace,
 ): readonly [lead: string, holder: string, middle: string, shares: string, tail: string] {
   return [
-    'This certifies that',
+    CERTIFIES,
     face.holder,
-    'is the registered holder of',
+    HOLDS,
     `${face.sharesInWords} (${face.sharesInFigures})`,
     `fully paid and non-assessable shares of ${face.className} of ${face.company}, transferable only on the books of the company.`,
   ];

@@ -1,4 +1,4 @@
-import { certification, type CertificateFace } from './face.js';
+import { certification, SIGNED_LABELS, VERIFY_NOTE, type CertificateFace } from './face.js';
 import { qrMatrix, qrSvg } from './qr.js';
 
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -29,12 +29,23 @@ h1 { margin: 0.35in 0 0; text-align: center; font-size: 28pt; }
 .issued { text-align: center; font-style: italic; }
 .bottom { margin-top: auto; display: flex; justify-content: space-between; align-items: flex-end; }
 .verify { display: flex; gap: 12px; align-items: flex-start; font-size: 9pt; max-width: 5in; }
-.verify svg { width: 1.25in; height: 1.25in; flex: none; }
+.verify svg { flex: none; }
 .verify code { font-size: 7.5pt; word-break: break-all; }
 .signatures { display: flex; gap: 20px; }
 .signature { width: 2in; border-top: 1px solid #1f2a44; text-align: center; font-size: 9pt; padding-top: 4px; }
 @media print { html, body { background: none; } .sheet { margin: 0; } }
 `;
+
+/** The QR code and what a person checks by hand, as the PDF prints them (src/paper/pdf.ts). */
+function verificationBlock(face: CertificateFace): string {
+  const e = escapeHtml;
+  const { signed } = face;
+  const text =
+    signed === undefined
+      ? `<code>${e(face.verifyUrl)}</code><br><br>Digest <span class="digest">${e(face.groupedDigest)}</span><br><small>SHA-256 of the record committed to the certificate log, ${e(face.issuedAt)}</small>`
+      : `<small>${e(VERIFY_NOTE)}</small><br><br>Digest <span class="digest">${e(face.groupedDigest)}</span><br><small>${SIGNED_LABELS.key} ${e(signed.keyId)}<br>${SIGNED_LABELS.at} ${e(signed.signedAt)}<br>${SIGNED_LABELS.head}<br><code>${e(signed.headHash)}</code></small>`;
+  return `${qrSvg(qrMatrix(face.verifyUrl))}<div><strong>Verify this certificate</strong><br>${text}</div>`;
+}
 
 /** The certificate as a print-ready page: the same face as the PDF, one sheet of US Letter, landscape. */
 export function renderHtml(face: CertificateFace): string {
@@ -57,7 +68,7 @@ export function renderHtml(face: CertificateFace): string {
 <p class="certifies">${e(lead)}<br><strong class="holder">${e(holder)}</strong><br>${e(middle)}<br><strong class="shares">${e(shares)}</strong><br>${e(tail)}</p>
 <p class="issued">Issued <time datetime="${e(face.issuedAt)}">${e(face.issuedOn)}</time></p>
 <div class="bottom">
-<div class="verify">${qrSvg(qrMatrix(face.verifyUrl))}<div><strong>Verify this certificate</strong><br><code>${e(face.verifyUrl)}</code><br><br>Digest <span class="digest">${e(face.groupedDigest)}</span><br><small>SHA-256 of the record committed to the certificate log, ${e(face.issuedAt)}</small></div></div>
+<div class="verify">${verificationBlock(face)}</div>
 <div class="signatures"><div class="signature">Secretary</div><div class="signature">President</div></div>
 </div>
 </div></div></main>

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import { certification, type CertificateFace } from './face.js';
-import { darkRuns, qrMatrix } from './qr.js';
+import { certification, SIGNED_LABELS, VERIFY_NOTE, type CertificateFace } from './face.js';
+import { darkRuns, printedSide, qrMatrix } from './qr.js';
 
 // Fonts ship in an npm package and are embedded (subset) in every PDF: nothing is fetched, and any
 // Latin, Greek or Cyrillic name prints as written. (The 14 standard PDF fonts know only Latin-1.)
@@ -20,7 +20,6 @@ const WIDTH = 792;
 const HEIGHT = 612;
 const MARGIN = 54;
 const INK = '#1f2a44';
-const QR_SIDE = 92;
 
 interface Block {
   readonly font: keyof typeof FONTS;
@@ -102,8 +101,10 @@ export function renderPdf(face: CertificateFace): Promise<Buffer> {
   ];
   // The longest company, class and holder names still fit above the verification block: shrink the
   // type until they do, rather than spill onto a second page.
+  const qr = qrMatrix(face.verifyUrl);
+  const side = printedSide(qr);
   const top = 92;
-  const bottom = HEIGHT - MARGIN - QR_SIDE - 12;
+  const bottom = HEIGHT - MARGIN - side - 12;
   const height = (scale: number): number =>
     blocks.reduce((total, block) => total + block.gap * scale + measure(doc, block, scale, inner), 0);
   let scale = 1;
@@ -114,22 +115,31 @@ export function renderPdf(face: CertificateFace): Promise<Buffer> {
     doc.text(block.text, MARGIN + block.inset, doc.y + block.gap * scale, blockOptions(block, inner));
   }
 
-  // Verification block, bottom left: the QR code holds the verification URL.
-  const qr = qrMatrix(face.verifyUrl);
-  const module = QR_SIDE / qr.size;
+  // Verification block, bottom left: the QR code, and what a person checks by hand.
+  const module = side / qr.size;
   const qrX = MARGIN;
-  const qrY = HEIGHT - MARGIN - QR_SIDE;
+  const qrY = HEIGHT - MARGIN - side;
   for (const [row, column, length] of darkRuns(qr)) doc.rect(qrX + column * module, qrY + row * module, length * module, module);
   doc.fillColor('#000').fill();
-  const textX = qrX + QR_SIDE + 12;
+  const width = 300;
   doc
     .fillColor(INK)
     .font('bold')
     .fontSize(9)
-    .text('Verify this certificate', textX, qrY + 4, { width: 300 });
-  doc.font('mono').fontSize(7.5).text(face.verifyUrl, { width: 300 });
-  doc.moveDown(0.4).font('regular').fontSize(9).text(`Digest ${face.groupedDigest}`, { width: 300 });
-  doc.fontSize(7.5).text(`SHA-256 of the record committed to the certificate log, ${face.issuedAt}`, { width: 300 });
+    .text('Verify this certificate', qrX + side + 12, qrY + 4, { width });
+  const { signed } = face;
+  if (signed === undefined) {
+    doc.font('mono').fontSize(7.5).text(face.verifyUrl, { width });
+    doc.moveDown(0.4).font('regular').fontSize(9).text(`Digest ${face.groupedDigest}`, { width });
+    doc.fontSize(7.5).text(`SHA-256 of the record committed to the certificate log, ${face.issuedAt}`, { width });
+  } else {
+    doc.font('regular').fontSize(7.5).text(VERIFY_NOTE, { width });
+    doc.moveDown(0.4).fontSize(9).text(`Digest ${face.groupedDigest}`, { width });
+    doc.fontSize(7.5).text(`${SIGNED_LABELS.key} ${signed.keyId}`, { width });
+    doc.text(`${SIGNED_LABELS.at} ${signed.signedAt}`, { width });
+    doc.text(SIGNED_LABELS.head, { width });
+    doc.font('mono').fontSize(7).text(signed.headHash, { width });
+  }
 
   // Signature lines, bottom right: officers sign the paper by hand.
   const lineWidth = 150;

@@ -103,13 +103,12 @@ describe('with PUBLIC_URL unset, the Host header decides nothing on paper', () =
       get(app.url, '/certificates/CS-1', { accept: 'text/html', ...forged }),
     ]);
     expect(forgedPage.body.toString()).toBe(page.body.toString());
-    expect(page.body.toString()).toContain(`${origin}/certificates/CS-1/verify?digest=`);
     expect(page.body.toString()).not.toContain('evil.example');
 
     const pdf = await get(app.url, '/certificates/CS-1', { accept: 'application/pdf' });
     const forgedPdf = await get(app.url, '/certificates/CS-1', { accept: 'application/pdf', ...forged });
     expect(forgedPdf.body.equals(pdf.body)).toBe(true);
-    expect(readPdf(pdf.body).qrCodes[0]).toMatch(new RegExp(`^${origin}/certificates/CS-1/verify\\?digest=[0-9a-f]{16}$`));
+    expect(readPdf(pdf.body).qrCodes[0]).toMatch(new RegExp(`^${origin}/verify#v1\\.[A-Za-z0-9_-]+$`));
 
     const verify = await get(app.url, '/certificates/CS-1/verify?digest=0000000000000000', { accept: 'text/html', ...forged });
     expect(verify.body.toString()).not.toContain('evil.example');

@@ -142,6 +142,8 @@ describe('GET /openapi.json', () => {
       'GET /docs': 'public',
       'GET /docs/{asset}': 'public',
       'GET /.well-known/jwks.json': 'public',
+      'GET /verify': 'public',
+      'GET /verify.js': 'public',
     });
     const withOidc = apiDocument([{ code: 'CS', authorized: 1 }], { oidcIssuer: 'https://id.example.com/' });
     expect(withOidc.components.securitySchemes).toMatchObject({

@@ -1,17 +1,16 @@
-import { execFile } from 'node:child_process';
 import { encodeRecords } from '../../src/core/record-format.js';
 import { ledgerOn } from '../support/settings.js';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Certificate } from '../../src/core/certificate.js';
-import { certificateDigest } from '../../src/paper/digest.js';
+import { certificateDigest, groupDigest } from '../../src/paper/digest.js';
 import { printer, type Printer } from '../../src/paper/printer.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { uniqueTopic } from '../support/broker.js';
 import { AUTHORIZATION } from '../support/credentials.js';
 import { issue } from '../support/http.js';
 import { splitIssued } from '../support/receipts.js';
-import { readPdf } from '../support/paper-tools.js';
+import { readPdf, renderedDom } from '../support/paper-tools.js';
+import { verifyLink } from '../../src/verify/verdict.js';
 
 const topic = uniqueTopic('paper');
 const classes = [
@@ -71,7 +70,11 @@ describe('GET /certificates/:id as JSON, PDF and HTML (real broker)', () => {
     ]) {
       expect(reading.text).toContain(text);
     }
-    expect(reading.qrCodes).toEqual([`${PUBLIC_URL}/certificates/CS-1/verify?digest=${digest}`]);
+    expect(reading.text).toContain(`Digest ${groupDigest(digest)}`);
+    // Signed: the QR code holds the proof, for the public page at PUBLIC_URL, and it proves CS-1 as committed.
+    const [link] = reading.qrCodes;
+    expect(link).toMatch(new RegExp(`^${PUBLIC_URL}/verify#v1\\.[A-Za-z0-9_-]+$`));
+    expect(verifyLink(link!, app.signing!)).toMatchObject({ status: 'genuine', certificate: holder });
   });
 
   it('answers a print-ready page for a browser, escaped and locked down by its Content-Security-Policy', async () => {
@@ -82,7 +85,9 @@ describe('GET /certificates/:id as JSON, PDF and HTML (real broker)', () => {
     const html = await response.text();
     expect(html).toContain('Zoë &lt;b&gt;Ångström&lt;/b&gt; &amp; Sons');
     expect(html).not.toContain('<b>Ångström');
-    expect(html).toContain(`${PUBLIC_URL}/certificates/CS-1/verify?digest=${certificateDigest(holder)}`);
+    // Signed: the proof link is in the QR code only; the page prints the digest and the seal.
+    expect(html).toContain(groupDigest(certificateDigest(holder)));
+    expect(html).toContain(`Signing key ${app.signing!.publicSet().keys[0]!.kid}`);
   });
 
   it('names a class without a configured name by its default (PS is Preferred Stock)', async () => {
@@ -189,11 +194,7 @@ describe('GET /docs', () => {
     expect((await get('/docs/index.html')).status).toBe(404);
 
     // Asynchronously: the server answering Chromium runs in this process.
-    const { stdout: dom } = await promisify(execFile)(
-      'chromium',
-      ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', `${app.url}/docs`],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
+    const dom = await renderedDom(`${app.url}/docs`);
     expect(dom).toContain('Issue the next certificate of a class');
     expect(dom).toContain('/certificates/{id}/verify');
   });

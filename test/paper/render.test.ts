@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Certificate } from '../../src/core/certificate.js';
 import { certificateFace, letterhead } from '../../src/paper/face.js';
 import { escapeHtml, renderHtml } from '../../src/paper/html.js';
@@ -7,6 +8,7 @@ import { PdfRenderer } from '../../src/paper/pdf-renderer.js';
 import { printer } from '../../src/paper/printer.js';
 import { renderPdf } from '../../src/paper/pdf.js';
 import { printHtml, readPdf } from '../support/paper-tools.js';
+import { issuedTogether, type Receipt } from '../support/receipts.js';
 
 const certificate: Certificate = {
   id: 'CS-1250',
@@ -92,6 +94,61 @@ describe('the PDF certificate', () => {
   });
 });
 
+describe('the PDF of a signed certificate', () => {
+  let receipts: Receipt[];
+  beforeAll(async () => {
+    receipts = await issuedTogether(300);
+  });
+
+  it('prints the digest, the signing key, the time and the head hash, and its QR code holds the proof link', async () => {
+    const { certificate, proof } = receipts[150]!;
+    const signed = certificateFace(certificate, company, 'https://certificates.example.com', proof);
+    expect(signed.verifyUrl).toMatch(/^https:\/\/certificates\.example\.com\/verify#v1\.[A-Za-z0-9_-]+$/);
+    const reading = readPdf(await renderPdf(signed));
+    expect(reading.pages).toBe(1);
+    for (const text of [
+      `No. ${certificate.id}`,
+      'Zoë Ångström-Łukasiewicz',
+      `Digest ${signed.groupedDigest}`,
+      `Signing key ${proof.seal.head.key}`,
+      `Signed at ${proof.seal.head.at}`,
+      `Signed head ${proof.seal.hash}`,
+      'The code holds the whole proof',
+    ]) {
+      expect(reading.text).toContain(text);
+    }
+    expect(reading.qrCodes).toEqual([signed.verifyUrl]);
+  });
+
+  it('keeps its largest code scannable from a 150 dpi render: 12 levels of path and 200 characters of three bytes each', async () => {
+    const { certificate, proof } = receipts[0]!;
+    const path = Array.from({ length: 12 }, () => randomBytes(32).toString('hex'));
+    const largest = certificateFace({ ...certificate, name: '語'.repeat(200) }, company, 'https://certificates.example.com', {
+      ...proof,
+      path,
+    });
+    const reading = readPdf(await renderPdf(largest));
+    expect(reading.pages).toBe(1);
+    expect(reading.qrCodes).toEqual([largest.verifyUrl]);
+  });
+
+  it('falls back to the link the service checks when the proof is too long for any QR code', () => {
+    const { certificate, proof } = receipts[0]!;
+    const classes = Object.fromEntries(
+      Array.from({ length: 200 }, (_, index) => [
+        `C${String.fromCharCode(65 + (index % 26)).repeat(1 + Math.floor(index / 26))}`,
+        { number: 1, sharesIssued: 1 },
+      ]),
+    );
+    const crowded = { ...proof, seal: { ...proof.seal, head: { ...proof.seal.head, classes } } };
+    const face = certificateFace(certificate, company, 'https://certificates.example.com', crowded);
+    expect([face.verifyUrl, face.signed]).toEqual([
+      `https://certificates.example.com/certificates/${certificate.id}/verify?digest=${face.digest}`,
+      undefined,
+    ]);
+  });
+});
+
 describe('the printer', () => {
   it('renders a certificate fetched again only once: the recent PDFs are kept, by what they show', async () => {
     const paper = printer({ companyName: 'Salt Bae Holdings, Inc.', publicUrl: undefined }, [{ code: 'CS' }]);
@@ -139,5 +196,22 @@ describe('the HTML certificate', () => {
     expect(printed.pageSize).toContain('792 x 612 pts (letter)');
     expect(printed.text).toContain('Zoë Ångström-Łukasiewicz');
     expect(printed.qrCodes).toEqual([face.verifyUrl]);
+  });
+
+  it('prints a signed certificate’s seal and proof link as the PDF does', async () => {
+    const { certificate, proof } = (await issuedTogether(1))[0]!;
+    const signed = certificateFace(certificate, company, 'https://certificates.example.com', proof);
+    const printed = readPdf(printHtml(renderHtml(signed)));
+    // The page may break the head's hash over two lines.
+    const unbroken = printed.text.replace(/\s+/g, '');
+    for (const text of [
+      `Digest ${signed.groupedDigest}`,
+      `Signing key ${proof.seal.head.key}`,
+      `Signed at ${proof.seal.head.at}`,
+      `Signed head ${proof.seal.hash}`,
+    ]) {
+      expect(unbroken).toContain(text.replace(/\s+/g, ''));
+    }
+    expect(printed.qrCodes).toEqual([signed.verifyUrl]);
   });
 });

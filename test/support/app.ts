@@ -51,6 +51,7 @@ export async function startApp(
     readiness: service.readiness,
     logSample: DEFAULTS.logSample,
     authenticator: credentials.authenticator,
+    ...(service.signing === undefined ? {} : { signingKeys: () => service.signing!.publicSet() }),
     ...appOptions,
     paper,
   });

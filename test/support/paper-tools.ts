@@ -1,27 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** Runs a tool the paper tests read documents with (poppler-utils, zbar-tools, chromium; .ci/run installs them). */
-function tool(command: string, args: readonly string[]): string {
-  try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  } catch (error) {
-    const { code, stderr } = error as NodeJS.ErrnoException & { stderr?: string };
-    if (code === 'ENOENT') throw new Error(`${command} is not installed (apt-get install poppler-utils zbar-tools chromium)`);
-    throw new Error(`${command} ${args.join(' ')} failed: ${stderr ?? String(error)}`);
-  }
-}
-
-function inTempDir<T>(use: (dir: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'paper-'));
-  try {
-    return use(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { promisify } from 'node:util';
+import { inTempDir, readPaper, tool } from '../../src/verify/pdf-reader.js';
 
 export interface PdfReading {
   readonly pages: number;
@@ -32,20 +13,21 @@ export interface PdfReading {
   readonly qrCodes: string[];
 }
 
-/** Reads a PDF the way a person's tools would: its page count and size, its text, and its QR codes scanned from a 150 dpi image. */
+/**
+ * Reads a PDF the way a person's tools would (poppler-utils, zbar-tools; .ci/run installs them): its
+ * page count and size, its text, and its QR codes scanned from a 150 dpi image, as `npm run verify` reads it.
+ */
 export function readPdf(pdf: Buffer): PdfReading {
   return inTempDir((dir) => {
     const file = join(dir, 'certificate.pdf');
     writeFileSync(file, pdf);
     const info = tool('pdfinfo', [file]);
-    const text = tool('pdftotext', ['-layout', file, '-']).replace(/\s+/g, ' ').trim();
-    tool('pdftoppm', ['-png', '-r', '150', '-singlefile', file, join(dir, 'page')]);
-    const scanned = tool('zbarimg', ['--quiet', '--raw', join(dir, 'page.png')]);
+    const { text, qrCodes } = readPaper(file, 150);
     return {
       pages: Number(/^Pages:\s+(\d+)/m.exec(info)?.[1]),
       pageSize: /^Page size:\s+(.+)$/m.exec(info)?.[1]?.trim() ?? '',
-      text,
-      qrCodes: scanned.split('\n').filter((line) => line.length > 0),
+      text: text.replace(/\s+/g, ' ').trim(),
+      qrCodes,
     };
   });
 }
@@ -59,4 +41,17 @@ export function printHtml(html: string): Buffer {
     tool('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--no-pdf-header-footer', `--print-to-pdf=${out}`, `file://${page}`]);
     return readFileSync(out);
   });
+}
+
+/**
+ * The DOM headless Chromium makes of a page once its scripts have run (up to 10 s of the page's
+ * time); asynchronous, so that a server in this process can answer it.
+ */
+export async function renderedDom(url: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    'chromium',
+    ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', url],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  return stdout;
 }

@@ -17,9 +17,16 @@ export const MAX_RECORDS_PER_WRITE = 2400;
  * from the log): the state keeps only where each certificate's write starts (8 bytes a certificate),
  * and the write is read again from the log, from there to its seal. What is read is checked as the
  * rule checked it (the seal's root over the records' bytes, its signature by a trusted key), so a
- * proof handed out never rests on memory alone.
+ * proof handed out never rests on memory alone. The last few thousand proofs read are kept: paper
+ * is printed, and its cache validated, for the same few certificates again and again.
  */
+/** Proofs kept after they were read: a certificate's proof never changes, and paper asks for the same ones again. */
+const REMEMBERED_PROOFS = 4096;
+
 export class Receipts {
+  /** By certificate id, with the fields' hash they were read for; oldest first. */
+  private readonly remembered = new Map<string, { readonly fields: string; readonly proof: Proof }>();
+
   constructor(
     private readonly ledger: Pick<Ledger, 'read' | 'bounds'>,
     private readonly state: LogState,
@@ -33,6 +40,16 @@ export class Receipts {
   async proofOf(certificate: Certificate): Promise<Proof | undefined> {
     const start = this.state.index(certificate.class)?.writeOf(certificate.number);
     if (start === undefined) return undefined;
+    const fields = fieldsHash(certificate);
+    const kept = this.remembered.get(certificate.id);
+    if (kept?.fields === fields) return kept.proof;
+    const proof = await this.readProof(certificate, start);
+    this.remembered.set(certificate.id, { fields, proof });
+    if (this.remembered.size > REMEMBERED_PROOFS) this.remembered.delete(this.remembered.keys().next().value!);
+    return proof;
+  }
+
+  private async readProof(certificate: Certificate, start: number): Promise<Proof> {
     const { high } = await this.ledger.bounds();
     const records: Array<{ readonly record: CertificateRecord; readonly value: string }> = [];
     let sealed: { readonly offset: number; readonly seal: Seal } | undefined;

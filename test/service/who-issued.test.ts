@@ -65,7 +65,8 @@ describe('who issued what, on a real broker', () => {
     await running.splice(0)[0]!.close();
     const restarted = await start(topic);
     service = restarted.service;
-    expect(restarted.logged.join('')).toMatch(/"end":2,.*state restored from its snapshot/);
+    // Two writes of one certificate each, each followed by its seal.
+    expect(restarted.logged.join('')).toMatch(/"end":4,.*state restored from its snapshot/);
     expect(await service.node.issue(ask('key:alice', 'Alice', 10))).toEqual({ certificate: first[0]!.certificate, replayed: true });
     expect(await service.node.issue(ask('oidc:https://id.example#bob', 'Bob', 20))).toEqual({
       certificate: first[1]!.certificate,

@@ -8,6 +8,7 @@ import { auditTopic } from '../support/audit.js';
 import { broker, uniqueTopic } from '../support/broker.js';
 import { concurrently, issue } from '../support/http.js';
 import { readLog } from '../support/log.js';
+import { splitIssued } from '../support/receipts.js';
 import { startService, type RunningService } from '../support/service.js';
 
 const CLASSES = 'CS=1000000,PS=1000000';
@@ -39,7 +40,12 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     const topic = uniqueTopic('snapshot');
     const first = await start(topic);
     expect(first.output()).toContain('no snapshot of this log to restore');
-    const issued = await concurrently(60, 10, async (index) => (await issue(first.url, index % 3 === 0 ? 'PS' : 'CS', 2)).body);
+    // What a lookup answers: the 201's certificate, without its receipt.
+    const issued = await concurrently(
+      60,
+      10,
+      async (index) => splitIssued((await issue(first.url, index % 3 === 0 ? 'PS' : 'CS', 2)).body).certificate,
+    );
     expect(await first.stop('SIGTERM')).toBe(0);
     // 60 certificates in however many writes the load made, each write followed by its seal.
     const log = await readLog(topic);
@@ -58,7 +64,7 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     expect(second.output()).toMatch(new RegExp(`"end":${end},.*"msg":"state restored from its snapshot; reading the log from there"`));
     expect((await issue(second.url, 'CS', 1)).body).toMatchObject({ id: 'CS-46', sharesIssued: 86 });
     expect((await issue(second.url, 'PS', 1)).body).toMatchObject({ id: 'PS-21', sharesIssued: 41 });
-    for (const certificate of issued) expect(await lookup(second.url, (certificate as { id: string }).id)).toEqual(certificate);
+    for (const certificate of issued) expect(await lookup(second.url, certificate.id)).toEqual(certificate);
     await second.stop('SIGTERM');
     const report = await auditTopic(topic, [
       { code: 'CS', authorized: 1_000_000 },
@@ -92,7 +98,8 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     const topic = uniqueTopic('snapshot-altered');
     const first = await start(topic);
     const issued = [];
-    for (let i = 0; i < 8; i++) issued.push((await issue(first.url, i % 2 === 0 ? 'CS' : 'PS', 3, `Holder ${i}`)).body);
+    for (let i = 0; i < 8; i++)
+      issued.push(splitIssued((await issue(first.url, i % 2 === 0 ? 'CS' : 'PS', 3, `Holder ${i}`)).body).certificate);
     expect(await first.stop('SIGTERM')).toBe(0);
     const path = join(stateDir, `${topic}.state`);
     expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -107,7 +114,7 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     expect(second.output()).toMatch(
       /"reason":"not authenticated \(its MAC differs\).*no snapshot of this log to restore; reading the log from its start/,
     );
-    for (const certificate of issued) expect(await lookup(second.url, (certificate as { id: string }).id)).toEqual(certificate);
+    for (const certificate of issued) expect(await lookup(second.url, certificate.id)).toEqual(certificate);
     expect((await issue(second.url, 'CS', 1)).body).toMatchObject({ id: 'CS-5', sharesIssued: 13 });
     expect(await second.stop('SIGTERM')).toBe(0);
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { LogWriter, type Settlement } from '../../src/actors/log-writer.js';
 import { DEFAULTS } from '../../src/config.js';
-import type { CertificateRecord } from '../../src/core/certificate.js';
+import { certificateOf, type CertificateRecord } from '../../src/core/certificate.js';
+import { CertificateError } from '../../src/core/errors.js';
 import { LogState } from '../../src/core/log-state.js';
+import { checkProof } from '../../src/core/proof.js';
 import { FakeLedger, foreignRecord } from '../support/fake-ledger.js';
+import { signingKeys } from '../support/signing.js';
 
 const CLASSES = [
   { code: 'CS', authorized: 100 },
@@ -168,5 +171,72 @@ describe('LogWriter', () => {
     expect(layout(ledger)).toEqual(['CS-1@0/0', 'CS-1@1/0']);
     expect([answered(aAnswers!), answered(bAnswers!), a.resyncs, b.resyncs]).toEqual([[null], ['b1'], ['landed_elsewhere'], []]);
     expect([a.state.end, a.state.voidRecords]).toEqual([b.state.end, b.state.voidRecords]);
+  });
+});
+
+describe('LogWriter signing its writes', () => {
+  const keys = signingKeys();
+
+  /** A writer signing with the test's key (or holding none) over the ledger, with a state judging with that key. */
+  function signingWriterOn(ledger: FakeLedger, signs = true) {
+    const state = new LogState(CLASSES, DEFAULTS.keyWindow, undefined, keys);
+    const resyncs: string[] = [];
+    const writer = new LogWriter(ledger, state, {
+      observer: { resynced: (reason) => resyncs.push(reason) },
+      ...(signs ? { signer: keys } : {}),
+    });
+    return { state, writer, resyncs };
+  }
+
+  /** The log as `id@offset` and `seal@offset`. */
+  const entries = (ledger: FakeLedger) =>
+    ledger.entries().map((entry) => `${entry.record?.id ?? (entry.seal ? 'seal' : 'malformed')}@${entry.offset}`);
+
+  it('appends each write as its records then their seal, in one append, and answers each certificate with its proof, from memory', async () => {
+    const ledger = new FakeLedger();
+    const { state, writer, resyncs } = signingWriterOn(ledger);
+    const [first] = await writer.commit([numbered('CS', 1, 'r1')]);
+    const second = await writer.commit([numbered('CS', 2, 'r2'), numbered('PS', 1, 'p1')]);
+    expect(entries(ledger)).toEqual(['CS-1@0', 'seal@1', 'CS-2@2', 'PS-1@3', 'seal@4']);
+    expect([ledger.appends, ledger.reads, resyncs]).toEqual([[2, 3], 1, []]);
+    expect([first, ...second].map((applied) => [applied?.record.id, applied?.record.seal, applied?.proof?.seal.offset])).toEqual([
+      ['CS-1', 1, 1],
+      ['CS-2', 4, 4],
+      ['PS-1', 4, 4],
+    ]);
+    for (const applied of [first, ...second]) expect(checkProof(certificateOf(applied!.record), applied!.proof!, keys)).toBe('ok');
+    expect(second[0]!.proof!.seal.head.prev).toBe(first!.proof!.seal.hash);
+    // A reader of the log finds the same certificates, the same head, and nothing void.
+    const reader = new LogState(CLASSES, DEFAULTS.keyWindow, undefined, keys);
+    expect(reader.apply(ledger.entries()).map(({ record }) => record.id)).toEqual(['CS-1', 'CS-2', 'PS-1']);
+    expect([reader.head, reader.voidRecords, state.voidRecords, state.end]).toEqual([state.head, 0, 0, 5]);
+  });
+
+  it('refuses to write on a signed log without a signing key (signing_unavailable, retryable), appending nothing', async () => {
+    const ledger = new FakeLedger();
+    await signingWriterOn(ledger).writer.commit([numbered('CS', 1, 'r1')]);
+    const { writer } = signingWriterOn(ledger, false);
+    const refused = await writer.commit([numbered('CS', 2, 'r2')]).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(CertificateError);
+    expect(refused).toMatchObject({ code: 'signing_unavailable', canRetry: true });
+    expect([entries(ledger), ledger.appends]).toEqual([['CS-1@0', 'seal@1'], [2]]);
+  });
+
+  it('lets two signing writers share one log: the write that lands second is void, its seal too, and both states agree on the head', async () => {
+    const ledger = new FakeLedger();
+    const a = signingWriterOn(ledger);
+    const b = signingWriterOn(ledger);
+    await Promise.all([a.writer.sync(), b.writer.sync()]);
+    ledger.hold();
+    const writes = [a.writer.commit([numbered('CS', 1, 'a1')]), b.writer.commit([numbered('CS', 1, 'b1')])];
+    await ledger.waitForHeld(2);
+    ledger.complete(1);
+    ledger.complete(0);
+    const [aAnswers, bAnswers] = await Promise.all(writes);
+    await b.writer.sync();
+    expect(entries(ledger)).toEqual(['CS-1@0', 'seal@1', 'CS-1@2', 'seal@3']);
+    expect([answered(aAnswers!), answered(bAnswers!), a.resyncs, b.resyncs]).toEqual([[null], ['b1'], ['landed_elsewhere'], []]);
+    expect([a.state.end, a.state.voidRecords, a.state.head]).toEqual([4, 2, b.state.head]);
+    expect([b.state.end, b.state.voidRecords, b.state.head?.offset]).toEqual([4, 2, 1]);
   });
 });

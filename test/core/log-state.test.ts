@@ -4,7 +4,13 @@ import { LogWriter } from '../../src/actors/log-writer.js';
 import { DEFAULTS } from '../../src/config.js';
 import { LogState } from '../../src/core/log-state.js';
 import type { VoidReason } from '../../src/core/validity.js';
+import { encodeValue } from '../../src/core/record-format.js';
+import { encodeSeal } from '../../src/core/seal.js';
+import { newStoredKey } from '../../src/signing/key-file.js';
 import { FakeLedger, foreignRecord, nextTurn } from '../support/fake-ledger.js';
+import { certificates } from '../support/certificates.js';
+import { SignedLogBuilder } from '../support/signed-log.js';
+import { keysOf } from '../support/signing.js';
 
 const CLASSES = [
   { code: 'CS', authorized: 100 },
@@ -135,5 +141,91 @@ describe('LogState', () => {
     await failing.stop();
     expect(errors).toHaveLength(1);
     expect(follower.end).toBe(3);
+  });
+});
+
+describe('LogState on a signed log', () => {
+  const NOW = new Date('2026-06-01T12:00:00.000Z');
+  const keys = keysOf(newStoredKey(new Date('2026-01-01T00:00:00.000Z')));
+  const forger = keysOf(newStoredKey(new Date('2026-01-01T00:00:00.000Z')));
+
+  /** A state judging with the key, and what it reported void, as reason:offset. */
+  function signedState() {
+    const voids: string[] = [];
+    const state = new LogState(CLASSES, DEFAULTS.keyWindow, { voidRecord: (reason, offset) => voids.push(`${reason}:${offset}`) }, keys);
+    return { state, voids };
+  }
+
+  it("applies a signed write's certificates at its seal, with proofs, indexes where the write starts, and takes the seal as its head", () => {
+    const log = new SignedLogBuilder(CLASSES, keys);
+    const entries = [
+      ...log.unsigned(certificates('CS', 1, 1, 1)).entries,
+      ...log.signed([...certificates('CS', 2, 1, 1), ...certificates('PS', 1, 1, 3)], keys, NOW).entries,
+    ];
+    const { state, voids } = signedState();
+    expect(state.apply(entries.slice(0, 3)).map(({ record }) => record.id)).toEqual(['CS-1']);
+    expect([state.end, state.head, numbers(state, 'CS')]).toEqual([3, undefined, ['CS-1']]);
+    const applied = state.apply(entries.slice(3));
+    expect(applied.map(({ record, proof }) => [record.id, proof?.seal.offset])).toEqual([
+      ['CS-2', 3],
+      ['PS-1', 3],
+    ]);
+    expect(state.head).toEqual(applied[0]!.proof!.seal);
+    expect(state.head).toMatchObject({ offset: 3, head: { first: 1, count: 2 } });
+    expect({ head: state.head!.head, signature: state.head!.signature }).toEqual(entries[3]!.seal);
+    expect([state.index('CS')!.writeOf(1), state.index('CS')!.writeOf(2), state.index('PS')!.writeOf(1)]).toEqual([undefined, 1, 1]);
+    expect([state.end, voids]).toEqual([4, []]);
+  });
+
+  it('counts and reports a void write record by record, its seal too, and a record outside a write once the log is signed', () => {
+    const log = new SignedLogBuilder(CLASSES, keys);
+    const entries = [
+      ...log.signed(certificates('CS', 1, 1, 1), keys, NOW).entries,
+      ...log.signed(certificates('CS', 2, 2, 1), forger, NOW).entries,
+      ...log.unsigned(certificates('PS', 1, 1, 1)).entries,
+    ];
+    const { state, voids } = signedState();
+    expect(state.apply(entries).map(({ record }) => record.id)).toEqual(['CS-1']);
+    expect(voids).toEqual(['untrusted_key:2', 'untrusted_key:3', 'untrusted_key:4', 'unsigned:5']);
+    expect([state.voidRecords, state.end, state.head?.offset]).toEqual([4, 6, 1]);
+  });
+
+  it('gives no snapshot while a signed write is read in part, and one ending after its seal once the seal is read', () => {
+    const { entries } = new SignedLogBuilder(CLASSES, keys).signed(
+      [...certificates('CS', 1, 1, 1), ...certificates('PS', 1, 1, 1)],
+      keys,
+      NOW,
+    );
+    const { state } = signedState();
+    state.apply(entries.slice(0, 1));
+    expect(state.snapshot()).toBeUndefined();
+    state.apply(entries.slice(1, 2));
+    expect(state.snapshot()).toBeUndefined();
+    state.apply(entries.slice(2));
+    expect(state.snapshot()).toMatchObject({ end: 3, progress: { head: state.head }, anchor: { offset: 2 } });
+  });
+
+  it('states, for the next write, the head its seal must sign: what the rule then finds valid', () => {
+    const { state } = signedState();
+    state.apply(new SignedLogBuilder(CLASSES, keys).signed(certificates('CS', 1, 1, 4), keys, NOW).entries);
+    const records = [foreignRecord('PS', 1, { offset: 2, amount: 2, seal: 4 }), foreignRecord('CS', 2, { offset: 3, amount: 4, seal: 4 })];
+    const values = records.map(encodeValue);
+    const head = state.headOf(records, values, NOW);
+    expect(head).toMatchObject({
+      first: 2,
+      count: 2,
+      prev: state.head!.hash,
+      classes: { CS: { number: 2, sharesIssued: 8 }, PS: { number: 1, sharesIssued: 2 } },
+      at: NOW.toISOString(),
+    });
+    // A clock behind the newest head's still gives a head no earlier than it: the chain's times never go back.
+    expect(state.headOf(records, values, new Date('2026-05-01T00:00:00.000Z')).at).toBe(NOW.toISOString());
+    const seal = keys.sign(head);
+    const applied = state.apply([
+      ...records.map((record, index) => ({ offset: 2 + index, record, value: values[index]! })),
+      { offset: 4, seal, value: encodeSeal(seal) },
+    ]);
+    expect(applied.map(({ record }) => record.id)).toEqual(['PS-1', 'CS-2']);
+    expect(state.head?.offset).toBe(4);
   });
 });

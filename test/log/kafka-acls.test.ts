@@ -12,6 +12,7 @@ import { brokerScript, LOCAL_TEST_PORT } from '../support/broker-info.js';
 import { authorizedFetch } from '../support/credentials.js';
 import { issue } from '../support/http.js';
 import { startService } from '../support/service.js';
+import { SIGNING_FILE } from '../support/signing.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -171,7 +172,8 @@ describe.skipIf(skipsWithoutOwnBroker(import.meta.url))('the Kafka ACLs docs/ope
 
   it("lets the audit's principal read the topic clean, and refuses it a write and the writer group", async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/audit/cli.ts'], {
-      env: { ...process.env, ...settingsOf(USERS.audit, topic) },
+      // The audit judges seals with the keys the service signed with.
+      env: { ...process.env, ...settingsOf(USERS.audit, topic), SIGNING_KEY_FILE: SIGNING_FILE },
     });
     expect(stdout).toMatch(/^CS\s+3\s+6\s/m);
     expect(await produceRefusal(USERS.audit, topic)).toMatch(/not authorized/i);

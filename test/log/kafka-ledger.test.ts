@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeRecords } from '../../src/core/record-format.js';
+import { encodeRecords, encodeValue } from '../../src/core/record-format.js';
 import { ledgerOn } from '../support/settings.js';
 import { DEFAULTS } from '../../src/config.js';
 import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
@@ -8,6 +8,7 @@ import { LogWriter } from '../../src/actors/log-writer.js';
 import { KafkaLedger } from '../../src/log/kafka-ledger.js';
 import { skipsWithoutOwnBroker, startBroker, stopBroker, uniqueTopic } from '../support/broker.js';
 import { certificates } from '../support/certificates.js';
+import { signingKeys } from '../support/signing.js';
 
 const ledgers: KafkaLedger[] = [];
 
@@ -40,7 +41,8 @@ describe('KafkaLedger against a real broker', () => {
     const second = stated(certificates('CS', 4, 2), 5);
     expect(await ledger.append(encodeRecords(first))).toBe(0);
     expect(await ledger.append(encodeRecords(second))).toBe(5);
-    expect(await readBack(ledger)).toEqual([...first, ...second].map((record, offset) => ({ offset, record })));
+    // Each record comes back with its exact bytes in the log: a signed record's leaf hashes them.
+    expect(await readBack(ledger)).toEqual([...first, ...second].map((record, offset) => ({ offset, record, value: encodeValue(record) })));
     expect(await ledger.bounds()).toEqual({ low: 0, high: 7 });
   });
 
@@ -85,16 +87,15 @@ describe('KafkaLedger against a real broker', () => {
     }
   });
 
-  it('keeps every write under what one Kafka write may carry: a writer commits 1,500 of the largest certificates', async () => {
+  it('keeps every write under what one Kafka write may carry, its seal included: a signing writer commits 1,500 of the largest certificates', async () => {
     const ledger = await connectedLedger(uniqueTopic('ledger-large'));
-    const state = new LogState(
-      [
-        { code: 'CS', authorized: 1_000_000 },
-        { code: 'PS', authorized: 1_000_000 },
-      ],
-      DEFAULTS.keyWindow,
-    );
-    const writer = new LogWriter(ledger, state);
+    const classes = [
+      { code: 'CS', authorized: 1_000_000 },
+      { code: 'PS', authorized: 1_000_000 },
+    ];
+    const keys = signingKeys();
+    const state = new LogState(classes, DEFAULTS.keyWindow, undefined, keys);
+    const writer = new LogWriter(ledger, state, { signer: keys });
     // The largest certificate there is: 200 four-byte characters of name, ~1 KB a record.
     const largest = (shareClass: string, first: number) =>
       certificates(shareClass, first, 500).map((certificate) => ({ ...certificate, name: '😀'.repeat(200) }));
@@ -102,7 +103,18 @@ describe('KafkaLedger against a real broker', () => {
     expect(state.index('CS')!.count).toBe(1000);
     expect(state.index('PS')!.count).toBe(500);
     expect(state.voidRecords).toBe(0);
-    expect((await readBack(ledger)).map((entry) => entry.record?.offset)).toEqual(Array.from({ length: 1500 }, (_, offset) => offset));
+    // Every record landed where it was stated, each write followed by its seal; a reader of the log finds the same.
+    const log = await readBack(ledger);
+    const seals = log.filter((entry) => entry.seal !== undefined);
+    expect(log).toHaveLength(1500 + seals.length);
+    expect(
+      log.every(
+        (entry) => (entry.seal === undefined ? entry.record?.offset : entry.seal.head.first + entry.seal.head.count) === entry.offset,
+      ),
+    ).toBe(true);
+    const reader = new LogState(classes, DEFAULTS.keyWindow, undefined, signingKeys());
+    expect(reader.apply(log)).toHaveLength(1500);
+    expect(reader.voidRecords).toBe(0);
   });
 
   it.skipIf(skipsWithoutOwnBroker(import.meta.url))('keeps acknowledged records across a broker restart', async () => {

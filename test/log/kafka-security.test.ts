@@ -13,6 +13,7 @@ import { brokerScript, LOCAL_TEST_PORT } from '../support/broker-info.js';
 import { certificates } from '../support/certificates.js';
 import { issue } from '../support/http.js';
 import { startService } from '../support/service.js';
+import { SIGNING_FILE } from '../support/signing.js';
 
 const run = promisify(execFile);
 /** A broker of its own with a TLS listener, a SASL-over-TLS one and a SASL one without TLS, beside its plaintext port. */
@@ -127,7 +128,9 @@ describe.skipIf(skipsWithoutOwnBroker(import.meta.url))('Kafka over TLS and SASL
     } finally {
       await service.stop();
     }
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/audit/cli.ts'], { env: { ...process.env, ...settings } });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/audit/cli.ts'], {
+      env: { ...process.env, ...settings, SIGNING_KEY_FILE: SIGNING_FILE },
+    });
     expect(stdout).toMatch(/^CS\s+1\s+5\s/m);
     expect(stdout).toContain('OK');
   }, 120_000);
@@ -145,7 +148,7 @@ describe.skipIf(skipsWithoutOwnBroker(import.meta.url))('Kafka over TLS and SASL
       /exited with 2 before answering:[\s\S]*Expected `KAFKA_SASL_MECHANISM` to be used over TLS \(set KAFKA_TLS=1 or KAFKA_TLS_CA_FILE\), or allowed without it by KAFKA_SASL_ALLOW_PLAINTEXT=1/,
     );
     const audit = (env: Record<string, string>) =>
-      run(process.execPath, ['--import', 'tsx', 'src/audit/cli.ts'], { env: { ...process.env, ...env } });
+      run(process.execPath, ['--import', 'tsx', 'src/audit/cli.ts'], { env: { ...process.env, ...env, SIGNING_KEY_FILE: SIGNING_FILE } });
     await expect(audit(settings)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('KAFKA_SASL_ALLOW_PLAINTEXT=1') });
 
     const allowed = { ...settings, KAFKA_SASL_ALLOW_PLAINTEXT: '1' };

@@ -7,6 +7,8 @@ import { authorizedFetch } from '../support/credentials.js';
 import { auditTopic } from '../support/audit.js';
 import { broker, uniqueTopic } from '../support/broker.js';
 import { concurrently, issue } from '../support/http.js';
+import { readLog } from '../support/log.js';
+import { splitIssued } from '../support/receipts.js';
 import { startService, type RunningService } from '../support/service.js';
 
 const CLASSES = 'CS=1000000,PS=1000000';
@@ -38,9 +40,18 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     const topic = uniqueTopic('snapshot');
     const first = await start(topic);
     expect(first.output()).toContain('no snapshot of this log to restore');
-    const issued = await concurrently(60, 10, async (index) => (await issue(first.url, index % 3 === 0 ? 'PS' : 'CS', 2)).body);
+    // What a lookup answers: the 201's certificate, without its receipt.
+    const issued = await concurrently(
+      60,
+      10,
+      async (index) => splitIssued((await issue(first.url, index % 3 === 0 ? 'PS' : 'CS', 2)).body).certificate,
+    );
     expect(await first.stop('SIGTERM')).toBe(0);
-    expect(first.output()).toContain('"end":60');
+    // 60 certificates in however many writes the load made, each write followed by its seal.
+    const log = await readLog(topic);
+    const end = log.length;
+    expect(end - log.filter((entry) => entry.seal !== undefined).length).toBe(60);
+    expect(first.output()).toContain(`"end":${end},`);
     expect(first.output()).toContain('state snapshot saved');
     expect(existsSync(join(stateDir, `${topic}.state`))).toBe(true);
 
@@ -50,10 +61,10 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     await other.stop('SIGTERM');
 
     const second = await start(topic);
-    expect(second.output()).toMatch(/"end":60,.*"msg":"state restored from its snapshot; reading the log from there"/);
+    expect(second.output()).toMatch(new RegExp(`"end":${end},.*"msg":"state restored from its snapshot; reading the log from there"`));
     expect((await issue(second.url, 'CS', 1)).body).toMatchObject({ id: 'CS-46', sharesIssued: 86 });
     expect((await issue(second.url, 'PS', 1)).body).toMatchObject({ id: 'PS-21', sharesIssued: 41 });
-    for (const certificate of issued) expect(await lookup(second.url, (certificate as { id: string }).id)).toEqual(certificate);
+    for (const certificate of issued) expect(await lookup(second.url, certificate.id)).toEqual(certificate);
     await second.stop('SIGTERM');
     const report = await auditTopic(topic, [
       { code: 'CS', authorized: 1_000_000 },
@@ -72,7 +83,7 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     await admin.connect();
     await admin.deleteTopics({ topics: [topic] });
     await admin.disconnect();
-    // The same name, other records: 12 of them, so the snapshot's end (10) is inside the new topic.
+    // The same name, other records: 12 writes (24 records with their seals), so the snapshot's end (20) is inside the new topic.
     const other = await start(topic, false);
     for (let i = 0; i < 12; i++) await issue(other.url, 'PS', 1);
     await other.stop('SIGTERM');
@@ -87,7 +98,8 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     const topic = uniqueTopic('snapshot-altered');
     const first = await start(topic);
     const issued = [];
-    for (let i = 0; i < 8; i++) issued.push((await issue(first.url, i % 2 === 0 ? 'CS' : 'PS', 3, `Holder ${i}`)).body);
+    for (let i = 0; i < 8; i++)
+      issued.push(splitIssued((await issue(first.url, i % 2 === 0 ? 'CS' : 'PS', 3, `Holder ${i}`)).body).certificate);
     expect(await first.stop('SIGTERM')).toBe(0);
     const path = join(stateDir, `${topic}.state`);
     expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -102,7 +114,7 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     expect(second.output()).toMatch(
       /"reason":"not authenticated \(its MAC differs\).*no snapshot of this log to restore; reading the log from its start/,
     );
-    for (const certificate of issued) expect(await lookup(second.url, (certificate as { id: string }).id)).toEqual(certificate);
+    for (const certificate of issued) expect(await lookup(second.url, certificate.id)).toEqual(certificate);
     expect((await issue(second.url, 'CS', 1)).body).toMatchObject({ id: 'CS-5', sharesIssued: 13 });
     expect(await second.stop('SIGTERM')).toBe(0);
 
@@ -113,9 +125,9 @@ describe('state snapshots on the instance disk (STATE_DIR)', () => {
     expect(third.output()).toContain('not authenticated (its MAC differs)');
     expect((await issue(third.url, 'PS', 1)).body).toMatchObject({ id: 'PS-5', sharesIssued: 13 });
     expect(await third.stop('SIGTERM')).toBe(0);
-    // Under its own key, the snapshot it wrote is used.
+    // Under its own key, the snapshot it wrote is used: 10 certificates, each its own write of one record and its seal.
     const fourth = await start(topic, true, { STATE_KEY_FILE: otherKey });
-    expect(fourth.output()).toMatch(/"end":10,.*"msg":"state restored from its snapshot; reading the log from there"/);
+    expect(fourth.output()).toMatch(/"end":20,.*"msg":"state restored from its snapshot; reading the log from there"/);
     expect((await issue(fourth.url, 'CS', 1)).body).toMatchObject({ id: 'CS-6', sharesIssued: 14 });
   });
 

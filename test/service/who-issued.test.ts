@@ -65,7 +65,8 @@ describe('who issued what, on a real broker', () => {
     await running.splice(0)[0]!.close();
     const restarted = await start(topic);
     service = restarted.service;
-    expect(restarted.logged.join('')).toMatch(/"end":2,.*state restored from its snapshot/);
+    // Two writes of one certificate each, each followed by its seal.
+    expect(restarted.logged.join('')).toMatch(/"end":4,.*state restored from its snapshot/);
     expect(await service.node.issue(ask('key:alice', 'Alice', 10))).toEqual({ certificate: first[0]!.certificate, replayed: true });
     expect(await service.node.issue(ask('oidc:https://id.example#bob', 'Bob', 20))).toEqual({
       certificate: first[1]!.certificate,
@@ -109,10 +110,12 @@ describe('who issued what, on a real broker', () => {
     const follower = apps.find((app) => app.node.role === 'follower')!;
     const dave = ask('key:dave', 'Dave', 5, 'forwarded-1');
     const issued = await follower.node.issue(dave);
-    expect(issued.replayed).toBe(false);
+    expect([issued.replayed, issued.proof?.seal.head.first]).toEqual([false, 0]);
+    // The retry replays the certificate, with the proof of the write that issued it.
     expect(await follower.node.issue(ask('key:dave', 'Dave', 5, 'forwarded-1'))).toEqual({
       certificate: issued.certificate,
       replayed: true,
+      proof: issued.proof,
     });
     const erin = await follower.node.issue(ask('key:erin', 'Erin', 6, 'forwarded-1'));
     expect(erin.replayed).toBe(false);

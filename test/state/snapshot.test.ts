@@ -7,6 +7,10 @@ import { LogState } from '../../src/core/log-state.js';
 import { scopedKey } from '../../src/core/provenance.js';
 import { SnapshotFile } from '../../src/state/snapshot-file.js';
 import { GENERATED_KEY_FILE, stateKey } from '../../src/state/state-key.js';
+import { newStoredKey } from '../../src/signing/key-file.js';
+import { certificates } from '../support/certificates.js';
+import { SignedLogBuilder } from '../support/signed-log.js';
+import { keysOf } from '../support/signing.js';
 
 const CLASSES = [
   { code: 'CS', authorized: 1_000_000 },
@@ -177,22 +181,72 @@ describe('a state snapshot', () => {
     expect(await file.load()).toEqual({ reason: 'damaged (sizes differ)' });
     // A header claiming 4 GiB.
     const claiming = Buffer.from(text, 'latin1');
-    claiming.writeUInt32LE(0xffffffff, 'CERTIFICATES-STATE-2\n'.length);
+    claiming.writeUInt32LE(0xffffffff, 'CERTIFICATES-STATE-3\n'.length);
     writeFileSync(file.path, claiming);
     expect(await file.load()).toEqual({ reason: 'damaged (sizes differ)' });
   });
 
-  it('is refused when written by a version before keys were scoped per principal (CERTIFICATES-STATE-1)', async () => {
+  it('is refused when written by an earlier version: before keys were scoped per principal (1), before signed heads (2)', async () => {
     const read = new LogState(CLASSES, WINDOW);
     read.apply(entries.slice(0, 300));
     const file = new SnapshotFile(dir, 'version-1', KEY);
     await file.save(read.snapshot()!);
     const current = readFileSync(file.path);
-    expect(current.subarray(0, 21).toString()).toBe('CERTIFICATES-STATE-2\n');
-    const older = Buffer.from(current);
-    older.write('CERTIFICATES-STATE-1\n', 0);
-    writeFileSync(file.path, older);
-    expect(await file.load()).toEqual({ reason: 'not a snapshot of this version' });
+    expect(current.subarray(0, 21).toString()).toBe('CERTIFICATES-STATE-3\n');
+    for (const version of ['CERTIFICATES-STATE-1\n', 'CERTIFICATES-STATE-2\n']) {
+      const older = Buffer.from(current);
+      older.write(version, 0);
+      writeFileSync(file.path, older);
+      expect(await file.load()).toEqual({ reason: 'not a snapshot of this version' });
+    }
+  });
+
+  it('of a signed log is taken only between writes, and carries the signed head and where each write starts', async () => {
+    const NOW = new Date('2026-06-01T12:00:00.000Z');
+    const keys = keysOf(newStoredKey(new Date('2026-01-01T00:00:00.000Z')));
+    const one = (shareClass: string, number: number) => certificates(shareClass, number, 1, 1);
+    // A topic written unsigned first, then by signing writers, one write cut short (its seal never came).
+    const log = new SignedLogBuilder(CLASSES, keys);
+    const before = [
+      log.unsigned([...one('CS', 1), ...one('PS', 1)]),
+      log.signed([...one('CS', 2), ...one('PS', 2), ...one('CS', 3)], keys, NOW),
+    ];
+    const template = new SignedLogBuilder(CLASSES, keys);
+    for (const { encoded } of before) template.land(encoded);
+    const cut = template.signed(one('CS', 4), keys, NOW).encoded.slice(0, -1);
+    const entries = [
+      ...before.flatMap((write) => write.entries),
+      ...log.land(cut).entries,
+      ...log.signed([...one('PS', 3), ...one('CS', 4)], keys, NOW).entries,
+    ];
+    const upTo = entries.length;
+    entries.push(...log.signed(one('CS', 5), keys, NOW).entries, ...log.unsigned(one('CS', 6)).entries);
+
+    const read = new LogState(CLASSES, WINDOW, undefined, keys);
+    read.apply(entries.slice(0, upTo - 1));
+    expect(read.snapshot()).toBeUndefined();
+    read.apply(entries.slice(upTo - 1, upTo));
+    const file = new SnapshotFile(dir, 'signed', KEY);
+    await file.save(read.snapshot()!);
+    const loaded = await file.load();
+    const restored = new LogState(CLASSES, WINDOW, undefined, keys);
+    expect(restored.restore(loaded.snapshot!)).toBe(true);
+    expect(restored.head).toEqual(read.head);
+    expect(restored.head).toMatchObject({ offset: upTo - 1, head: { first: upTo - 3, count: 2 } });
+    const writes = (state: LogState) => ['CS', 'PS'].map((code) => [1, 2, 3, 4].map((number) => state.index(code)!.writeOf(number)));
+    expect(writes(restored)).toEqual([
+      [undefined, 2, 2, 7],
+      [undefined, 2, 7, undefined],
+    ]);
+    expect(writes(restored)).toEqual(writes(read));
+    expect(describeState(restored, [], 0)).toEqual(describeState(read, [], 0));
+    // The next signed write continues the restored head; a record outside a write is void.
+    const after = entries.slice(upTo);
+    expect(restored.apply(after).map(({ record }) => record.id)).toEqual(read.apply(after).map(({ record }) => record.id));
+    expect(describeState(restored, [], 0)).toEqual(describeState(read, [], 0));
+    expect(restored.head).toMatchObject({ offset: upTo + 1, head: { prev: loaded.snapshot!.progress.head!.hash } });
+    // The write cut short (counted before the snapshot) and the unsigned record after it.
+    expect([restored.voidRecords, restored.end]).toEqual([2, entries.length]);
   });
 });
 

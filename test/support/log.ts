@@ -30,3 +30,17 @@ export async function readCertificateRecords(topic: string, shareClasses: readon
 export async function readCertificates(topic: string, shareClasses: readonly ShareClassConfig[]): Promise<Certificate[]> {
   return (await readCertificateRecords(topic, shareClasses)).map(certificateOf);
 }
+
+/** Where an entry's writer meant it to land: a record states its offset, a seal sits right after the records it signs. */
+export function statedOffset(entry: LoggedRecord): number | undefined {
+  if (entry.seal !== undefined) return entry.seal.head.first + entry.seal.head.count;
+  return entry.record?.offset;
+}
+
+/** The records and seals that landed away from where their writer stated them: a stale, late or retried write's. */
+export function misplacedEntries(log: readonly LoggedRecord[]): LoggedRecord[] {
+  return log.filter((entry) => {
+    const stated = statedOffset(entry);
+    return stated !== undefined && stated !== entry.offset;
+  });
+}

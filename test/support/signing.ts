@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newStoredKey, readSigningFile, signingKeysOf, writeSigningFile } from '../../src/signing/key-file.js';
+import { newStoredKey, readSigningFile, signingKeysOf, writeSigningFile, type StoredKey } from '../../src/signing/key-file.js';
 import { SigningKeys } from '../../src/signing/signing-keys.js';
 
 /**
@@ -20,4 +20,9 @@ export const SIGNING_FILE = signingFile();
 /** The keys in a signing key file (the test's own by default), as an instance loads them. */
 export function signingKeys(file = SIGNING_FILE): SigningKeys {
   return new SigningKeys(signingKeysOf(readSigningFile(file).keys, file));
+}
+
+/** Keys held in memory, trusted as given: a forger's own, or a key as another reader trusts it (retired, not yet valid). */
+export function keysOf(...stored: readonly StoredKey[]): SigningKeys {
+  return new SigningKeys(signingKeysOf(stored, 'keys made in memory'));
 }

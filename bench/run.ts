@@ -410,8 +410,13 @@ async function startComparison(bench: Bench, comparison: Comparison, port: numbe
 
 /** Each comparison's first port: after the scenarios' five servers, one per variant. */
 function comparisonPorts(basePort: number): Map<Comparison, number> {
+  const ports = new Map<Comparison, number>();
   let next = basePort + 5;
-  return new Map(COMPARISONS.map((comparison) => [comparison, (next += comparison.variants.length) - comparison.variants.length]));
+  for (const comparison of COMPARISONS) {
+    ports.set(comparison, next);
+    next += comparison.variants.length;
+  }
+  return ports;
 }
 
 async function main(): Promise<void> {

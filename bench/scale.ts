@@ -139,7 +139,8 @@ async function main(): Promise<void> {
     for (const start of ['whole log', 'from the snapshot', 'from the snapshot']) {
       results.push({ start, ...(await measureStart(brokers, topic, port, { STATE_DIR: stateDir, ...signing })) });
     }
-    console.log(JSON.stringify({ topic, ...options, writes, starts: results }, null, 1));
+    // The key file too: measuring this topic again needs the key that signed it.
+    console.log(JSON.stringify({ topic, ...options, ...(options.signed ? { keyFile } : {}), writes, starts: results }, null, 1));
   } finally {
     await rm(stateDir, { recursive: true, force: true });
   }

@@ -1,16 +1,7 @@
 import { join } from 'node:path';
 import { combineAbRuns, runAb } from './lib/ab.js';
-import {
-  AUTH_LABELS,
-  AUTH_MODES,
-  AUTH_SCENARIO_IDS,
-  authCredentials,
-  withAuthRatios,
-  type AuthCredentials,
-  type AuthLoad,
-  type AuthMode,
-} from './lib/auth-cost.js';
-import { runAudit } from './lib/audit.js';
+import { COMPARISONS, withReferenceRatios, type ComparedLoad, type Comparison, type VariantSettings } from './lib/comparisons.js';
+import { auditFailure, runAudit } from './lib/audit.js';
 import { startEmbeddedBroker } from '../src/log/embedded-broker.js';
 import { createKafka } from '../src/log/kafka-config.js';
 import { benchConnection } from './lib/kafka.js';
@@ -45,6 +36,15 @@ interface Service {
   readonly child: Child;
   readonly topic: string;
   readonly shareClasses: string;
+  /** Started to sign its writes (without SIGNING_DISABLED=1): the audit must find its log signed, and unsigned otherwise. */
+  readonly signed: boolean;
+}
+
+/** A comparison's services, one per variant, and what their loads send. */
+interface Compared {
+  readonly comparison: Comparison;
+  readonly services: Readonly<Record<string, Service>>;
+  readonly settings: VariantSettings;
 }
 
 /** The bench's servers, up at once while the scenarios take turns. */
@@ -53,8 +53,8 @@ interface Servers {
   readonly koa?: Child;
   readonly durable?: Child;
   readonly service?: Service;
-  /** The same build with authentication off, with API keys and with an OpenID provider's tokens. */
-  readonly auth?: { readonly services: Readonly<Record<AuthMode, Service>>; readonly credentials: AuthCredentials };
+  /** The same build as variants side by side: authentication off, API keys, tokens; unsigned and signed. */
+  readonly compared: readonly Compared[];
 }
 
 /** One scenario, measured in bursts that take turns with the other scenarios under its load. */
@@ -147,6 +147,7 @@ class Bench {
       SHARE_CLASSES: shareClasses,
       ...env,
     };
+    const signed = ({ ...process.env, ...settings } as NodeJS.ProcessEnv).SIGNING_DISABLED?.trim() !== '1';
     const child = await startChild({
       name: label,
       args: ['dist/main.js'],
@@ -154,14 +155,15 @@ class Bench {
       env: settings,
       logFile: join(RESULTS, `service-${label}.log`),
     });
-    return { child, topic, shareClasses };
+    return { child, topic, shareClasses, signed };
   }
 
   /**
    * Every scenario of the servers that are up, in the order they are reported: each baseline under
    * each load it has an id for (the usual one; a new Idempotency-Key per request, which costs the
    * load generator a rebuilt request each time; many connections; ab), then the service's, then
-   * authentication's cost: off, API key, JWT, under each load.
+   * each comparison's variants (authentication's cost: off, API key, JWT; signing's: unsigned,
+   * signed) under each load.
    */
   entries(servers: Servers): Entry[] {
     const entries: Entry[] = [];
@@ -185,7 +187,7 @@ class Bench {
         rssMiB: 0,
         ...more,
       });
-    const { raw, koa, durable, service, auth } = servers;
+    const { raw, koa, durable, service, compared } = servers;
     const { manyConnections } = this.options;
     if (raw !== undefined) add('a', 'raw node:http, fixed 201', raw, 'usual');
     for (const [baseline, server, label] of [
@@ -210,15 +212,22 @@ class Bench {
       }
       if (this.wants('ab')) add('ab', 'service, class CS', service.child, 'ab', { service: true });
     }
-    if (auth === undefined) return entries;
-    const loads: readonly AuthLoad[] = this.wants('ab') ? ['usual', 'many', 'ab'] : ['usual', 'many'];
-    for (const load of loads) {
-      for (const mode of AUTH_MODES) {
-        const label = load === 'many' ? `${AUTH_LABELS[mode]}, ${manyConnections} connections` : AUTH_LABELS[mode];
-        add(AUTH_SCENARIO_IDS[load][mode], label, auth.services[mode].child, load, {
-          service: true,
-          headers: auth.credentials.headers[mode],
-        });
+    const loads: readonly ComparedLoad[] = this.wants('ab') ? ['usual', 'many', 'ab'] : ['usual', 'many'];
+    for (const { comparison, services, settings } of compared) {
+      for (const load of loads) {
+        for (const variant of comparison.variants) {
+          const label = comparison.labels[variant]!;
+          add(
+            comparison.ids[load][variant]!,
+            load === 'many' ? `${label}, ${manyConnections} connections` : label,
+            services[variant]!.child,
+            load,
+            {
+              service: true,
+              headers: settings.headers[variant]!,
+            },
+          );
+        }
       }
     }
     return entries;
@@ -334,7 +343,8 @@ class Bench {
     say(`auditing ${service.topic}`);
     const audit = await runAudit({ brokers: await this.broker(), topic: service.topic, shareClasses: service.shareClasses });
     this.audits.push(audit);
-    if (audit.status !== 'clean') this.failures.push(`audit of ${audit.topic}: ${audit.status}\n${audit.tail}`);
+    const failure = auditFailure(audit, service.signed);
+    if (failure !== undefined) this.failures.push(failure);
   }
 
   /**
@@ -374,23 +384,39 @@ function withRatios(scenarios: readonly ScenarioResult[]): ScenarioResult[] {
 }
 
 /**
- * The services of authentication's cost on `port`..+2, each on a topic of its own: off
- * (AUTH_DISABLED=1), API keys (the test admin's key file), the OpenID provider's tokens.
+ * A comparison's services on `port` on, one per variant, each on a topic of its own with its
+ * variant's settings (for authentication's cost this starts the OpenID provider and fetches a token).
  */
-async function startAuthServices(bench: Bench, port: number): Promise<NonNullable<Servers['auth']>> {
-  say('authentication: starting the OpenID provider and fetching an access token');
-  const credentials = await authCredentials(new Set(AUTH_MODES));
-  const services: Partial<Record<AuthMode, Service>> = {};
+async function startComparison(bench: Bench, comparison: Comparison, port: number): Promise<Compared> {
+  say(`${comparison.step}: starting ${comparison.variants.join(', ')}`);
+  const settings = await comparison.settings();
+  const services: Record<string, Service> = {};
   try {
-    for (const [index, mode] of AUTH_MODES.entries()) {
-      services[mode] = await bench.startService(`auth-${mode}`, port + index, UNLIMITED_SHARE_CLASSES, credentials.env[mode]);
+    for (const [index, variant] of comparison.variants.entries()) {
+      services[variant] = await bench.startService(
+        `${comparison.step}-${variant}`,
+        port + index,
+        UNLIMITED_SHARE_CLASSES,
+        settings.env[variant],
+      );
     }
   } catch (error) {
     await Promise.all(Object.values(services).map((each) => each.child.stop()));
-    await credentials.stop();
+    await settings.stop();
     throw error;
   }
-  return { services: services as Record<AuthMode, Service>, credentials };
+  return { comparison, services, settings };
+}
+
+/** Each comparison's first port: after the scenarios' five servers, one per variant. */
+function comparisonPorts(basePort: number): Map<Comparison, number> {
+  const ports = new Map<Comparison, number>();
+  let next = basePort + 5;
+  for (const comparison of COMPARISONS) {
+    ports.set(comparison, next);
+    next += comparison.variants.length;
+  }
+  return ports;
 }
 
 async function main(): Promise<void> {
@@ -402,7 +428,7 @@ async function main(): Promise<void> {
   // Before the baselines too: they then run beside the same idle broker the service scenarios do,
   // and the JIT compiler's threads are done before anything is measured.
   let brokerWarmup: BrokerWarmup | undefined;
-  if (bench.wants('d', 'k', 'b', 'c', 'ab', 'auth') && options.brokerWarmupProduces > 0) {
+  if (bench.wants('d', 'k', 'b', 'c', 'ab', 'auth', 'signing') && options.brokerWarmupProduces > 0) {
     say(`broker warm-up: ${options.brokerWarmupProduces} produces of the service's usual batch`);
     brokerWarmup = await warmBroker([await bench.broker()], bench.topic('warmup'), options.brokerWarmupProduces);
     say(
@@ -414,7 +440,7 @@ async function main(): Promise<void> {
     say(`(k) Kafka floor, ${options.floorSends} sequential produces`);
     floor = await measureKafkaFloor([await bench.broker()], bench.topic('floor'), options.floorSends);
   }
-  if (bench.wants('b', 'c', 'ab', 'auth')) {
+  if (bench.wants('b', 'c', 'ab', 'auth', 'signing')) {
     say('building the service');
     const build = await runCommand('npm', ['run', 'build']);
     if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
@@ -426,10 +452,10 @@ async function main(): Promise<void> {
     return started.at(-1)!;
   };
   let service: Service | undefined;
-  let auth: Servers['auth'];
+  const compared: Compared[] = [];
   let mixed: number | undefined;
   try {
-    const servers: Servers = {
+    const servers: Omit<Servers, 'compared'> = {
       ...(bench.wants('a') ? { raw: await up(bench.startBaseline('a', 'bench/servers/raw-http.ts', port)) } : {}),
       ...(bench.wants("a'") ? { koa: await up(bench.startBaseline("a'", 'bench/servers/koa-hello.ts', port + 1)) } : {}),
       ...(bench.wants('d')
@@ -444,8 +470,10 @@ async function main(): Promise<void> {
         : {}),
     };
     if (bench.wants('b', 'ab')) service = await bench.startService('unlimited', port + 2, UNLIMITED_SHARE_CLASSES);
-    if (bench.wants('auth')) auth = await startAuthServices(bench, port + 5);
-    const entries = bench.entries({ ...servers, ...(service === undefined ? {} : { service }), ...(auth === undefined ? {} : { auth }) });
+    for (const [comparison, first] of comparisonPorts(port)) {
+      if (bench.wants(comparison.step)) compared.push(await startComparison(bench, comparison, first));
+    }
+    const entries = bench.entries({ ...servers, ...(service === undefined ? {} : { service }), compared });
     const measured = new Set<Entry>();
     for (const load of ORDER) {
       const under = entries.filter((entry) => entry.load === load);
@@ -466,9 +494,9 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(started.map((child) => child.stop()));
     if (service !== undefined) await bench.finishService(service);
-    if (auth !== undefined) {
-      for (const mode of AUTH_MODES) await bench.finishService(auth.services[mode]);
-      await auth.credentials.stop();
+    for (const { comparison, services, settings } of compared) {
+      for (const variant of comparison.variants) await bench.finishService(services[variant]!);
+      await settings.stop();
     }
   }
 
@@ -496,7 +524,7 @@ async function main(): Promise<void> {
       quick: options.quick,
       ...(brokerWarmup === undefined ? {} : { brokerWarmup }),
     },
-    scenarios: withAuthRatios(withRatios(bench.scenarios)),
+    scenarios: withReferenceRatios(withRatios(bench.scenarios)),
     audits: bench.audits,
     failures: bench.failures,
   };

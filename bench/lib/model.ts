@@ -13,7 +13,8 @@ export interface Latency {
 export interface ScenarioResult {
   /**
    * a, a', a'-keyed, a'-many, ab-koa, d, d-keyed, d-many, ab-d, k, b-CS, b-keyed, b-PS, b-mixed, b-many, c, ab;
-   * authentication's cost (auth-cost.ts): u-off, u-key, u-jwt, u-off-many, u-key-many, u-jwt-many, ab-off, ab-key, ab-jwt
+   * the comparisons' (comparisons.ts): authentication's cost u-off, u-key, u-jwt, u-off-many, u-key-many, u-jwt-many,
+   * ab-off, ab-key, ab-jwt; signing's cost s-unsigned, s-signed, s-unsigned-many, s-signed-many, ab-unsigned, ab-signed
    */
   readonly id: string;
   readonly label: string;
@@ -38,16 +39,22 @@ export interface ScenarioResult {
   readonly ratioToRaw?: number;
   readonly ratioToKoa?: number;
   readonly ratioToDurable?: number;
-  /** An authenticated scenario's throughput over the same build's with authentication off, under the same load. */
-  readonly ratioToAuthOff?: number;
-  /** Its p99 over that scenario's p99: above 1 is slower. */
-  readonly p99OverAuthOff?: number;
+  /**
+   * A compared scenario's reference (comparisons.ts): the same build with authentication off, or
+   * unsigned, under the same load; its throughput over the reference's, and its p99 over the
+   * reference's (above 1 is slower).
+   */
+  readonly reference?: string;
+  readonly ratioToReference?: number;
+  readonly p99OverReference?: number;
 }
 
 export interface AuditResult {
   readonly topic: string;
   readonly status: 'clean' | 'violations' | 'skipped';
   readonly exitCode?: number;
+  /** Writes signed by a trusted key, as the audit counted them (0: an unsigned log). */
+  readonly signedWrites?: number;
   readonly tail: string;
 }
 

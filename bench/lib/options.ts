@@ -1,5 +1,5 @@
 /** Everything a bench run can be told, from flags first and environment second. */
-export const STEPS = ['a', "a'", 'd', 'k', 'b', 'c', 'ab', 'auth'] as const;
+export const STEPS = ['a', "a'", 'd', 'k', 'b', 'c', 'ab', 'auth', 'signing'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface BenchOptions {
@@ -23,8 +23,9 @@ export interface BenchOptions {
   /** An already running broker or cluster to use instead of starting the bench's own. */
   readonly kafkaBrokers: string | undefined;
   /**
-   * First of eight consecutive ports: raw, Koa, service, exhaustion service, durable Koa, and the
-   * services with authentication off, with API keys and with an OpenID provider's tokens.
+   * First of ten consecutive ports: raw, Koa, service, exhaustion service, durable Koa, the services
+   * with authentication off, with API keys and with an OpenID provider's tokens, and the unsigned
+   * and the signed service.
    */
   readonly basePort: number;
   readonly steps: ReadonlySet<Step>;

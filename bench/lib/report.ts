@@ -18,8 +18,8 @@ const HEADER = [
   '/a',
   "/a'",
   '/d',
-  '/off',
-  'p99/off',
+  '/ref',
+  'p99/ref',
 ];
 
 function ms(value: number | undefined): string {
@@ -48,8 +48,8 @@ function row(result: ScenarioResult): string[] {
     result.ratioToRaw === undefined ? '–' : result.ratioToRaw.toFixed(2),
     result.ratioToKoa === undefined ? '–' : result.ratioToKoa.toFixed(2),
     result.ratioToDurable === undefined ? '–' : result.ratioToDurable.toFixed(2),
-    result.ratioToAuthOff === undefined ? '–' : result.ratioToAuthOff.toFixed(2),
-    result.p99OverAuthOff === undefined ? '–' : result.p99OverAuthOff.toFixed(2),
+    result.ratioToReference === undefined ? '–' : result.ratioToReference.toFixed(2),
+    result.p99OverReference === undefined ? '–' : result.p99OverReference.toFixed(2),
   ];
 }
 
@@ -84,9 +84,13 @@ export function machineLine(run: BenchRun): string {
   );
 }
 
-export function auditLines(run: BenchRun): string {
+export function auditLines(run: Pick<BenchRun, 'audits'>): string {
   return run.audits
-    .map((audit) => `audit ${audit.topic}: ${audit.status}${audit.exitCode === undefined ? '' : ` (exit ${audit.exitCode})`}`)
+    .map(
+      (audit) =>
+        `audit ${audit.topic}: ${audit.status}${audit.exitCode === undefined ? '' : ` (exit ${audit.exitCode})`}` +
+        (audit.signedWrites === undefined ? '' : audit.signedWrites === 0 ? ', unsigned' : `, ${audit.signedWrites} signed writes`),
+    )
     .join('\n');
 }
 

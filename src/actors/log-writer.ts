@@ -70,6 +70,52 @@ export function groupCommit<T, R>(limit: WriteLimit<T>, write: BatcherOptions<re
   };
 }
 
+/** A record of a write as the log will hold it: where, its Kafka key and its value's text, decoded. */
+export type WriteEntry = LoggedRecord & { readonly key: string; readonly value: string };
+
+/**
+ * The records stated in place from the log's end as `state` knows it, as the log will hold them:
+ * encoded, and when `signer` is given, naming the seal that follows them, which signs their head
+ * (at `now()`). A signed log takes nothing unsigned, so without a signer this refuses to write on
+ * one. The writer's one format of a write, also what bench/scale.ts fills a topic with.
+ */
+export function writeEntries(
+  state: LogState,
+  records: readonly CertificateRecord[],
+  signer: SealSigner | undefined,
+  now: () => Date,
+): WriteEntry[] {
+  const first = state.end;
+  const sealAt = signer === undefined ? undefined : first + records.length;
+  if (sealAt === undefined && state.head !== undefined) {
+    throw new CertificateError(
+      'signing_unavailable',
+      `The certificate log is signed and this instance holds no signing key (SIGNING_KEY_FILE); nothing was issued, retry later`,
+    );
+  }
+  const entries: WriteEntry[] = records.map((record, index) => {
+    const stamped = certificateRecord(
+      record,
+      first + index,
+      record.request,
+      record.idempotencyKey,
+      record.principal,
+      record.requestId,
+      sealAt,
+    );
+    return { offset: first + index, record: stamped, key: stamped.class, value: encodeValue(stamped) };
+  });
+  if (sealAt === undefined) return entries;
+  const head = state.headOf(
+    entries.map((entry) => entry.record!),
+    entries.map((entry) => entry.value),
+    now(),
+  );
+  const seal = signer!.sign(head);
+  entries.push({ offset: sealAt, seal, key: SEAL_KEY, value: encodeSeal(seal) });
+  return entries;
+}
+
 /**
  * The one place this instance writes certificates. Each write states, record by record, the offset
  * it expects to land at: the end of the log as `state` knows it. When the log answers with exactly
@@ -148,11 +194,11 @@ export class LogWriter {
     // unwritten, and its actors number it again.
     const records = this.state.continuing(all);
     if (records.length === 0) return this.settle(submissions, read);
-    const entries = this.entries(records);
+    const entries = writeEntries(this.state, records, this.signer, this.now);
     const expected = this.state.end;
     let landed: number | undefined;
     try {
-      landed = await this.ledger.append(entries.map(({ record, value }) => ({ key: record?.class ?? SEAL_KEY, value })));
+      landed = await this.ledger.append(entries.map(({ key, value }) => ({ key, value })));
       this.appendFailure = undefined;
     } catch (error) {
       // Whether it landed is for the log to say: read it.
@@ -174,43 +220,6 @@ export class LogWriter {
       readTo,
     });
     return this.settle(submissions, read);
-  }
-
-  /**
-   * The records stated in place from the log's end, as the log will hold them: encoded, and when
-   * this writer signs, naming the seal that follows them, which signs their head. A signed log
-   * takes nothing unsigned, so without a key this writer refuses to write on one.
-   */
-  private entries(records: readonly CertificateRecord[]): Array<LoggedRecord & { readonly value: string }> {
-    const first = this.state.end;
-    const sealAt = this.signer === undefined ? undefined : first + records.length;
-    if (sealAt === undefined && this.state.head !== undefined) {
-      throw new CertificateError(
-        'signing_unavailable',
-        `The certificate log is signed and this instance holds no signing key (SIGNING_KEY_FILE); nothing was issued, retry later`,
-      );
-    }
-    const entries: Array<LoggedRecord & { readonly value: string }> = records.map((record, index) => {
-      const stamped = certificateRecord(
-        record,
-        first + index,
-        record.request,
-        record.idempotencyKey,
-        record.principal,
-        record.requestId,
-        sealAt,
-      );
-      return { offset: first + index, record: stamped, value: encodeValue(stamped) };
-    });
-    if (sealAt === undefined) return entries;
-    const head = this.state.headOf(
-      entries.map((entry) => entry.record!),
-      entries.map((entry) => entry.value),
-      this.now(),
-    );
-    const seal = this.signer!.sign(head);
-    entries.push({ offset: sealAt, seal, value: encodeSeal(seal) });
-    return entries;
   }
 
   /** The certificates applied, which follow the submissions' order, cut back into submissions. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The Merkle tree over one write's records (RFC 9162's shape: a tree of n leaves splits at the
@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
  * `sha256sum` (docs/audit.md).
  */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  // One-shot: no Hash object per call, about half createHash's cost for texts this short, and a
+  // signed write hashes each record several times (docs/benchmark.md, "Signing's cost").
+  return hash('sha256', text);
 }
 
 export function nodeHash(left: string, right: string): string {
@@ -34,10 +36,12 @@ function subtreeRoot(leaves: readonly string[], from: number, to: number): strin
 }
 
 /**
- * Every leaf's audit path at once (RFC 9162 §2.1.3.1: siblings from the leaf up), for a write's
- * receipts: one pass over the tree instead of one per leaf.
+ * The root and every leaf's audit path (RFC 9162 §2.1.3.1: siblings from the leaf up) in one pass
+ * over the tree: what a reader checks a write's seal against, and its receipts, without hashing
+ * the tree twice.
  */
-export function auditPaths(leaves: readonly string[]): string[][] {
+export function merkleTree(leaves: readonly string[]): { readonly root: string; readonly paths: string[][] } {
+  if (leaves.length === 0) throw new Error('Expected at least one leaf for a Merkle tree');
   const paths: string[][] = leaves.map(() => []);
   const walk = (from: number, to: number): string => {
     if (to - from === 1) return leaves[from]!;
@@ -48,8 +52,12 @@ export function auditPaths(leaves: readonly string[]): string[][] {
     for (let i = from + k; i < to; i++) paths[i]!.push(left);
     return nodeHash(left, right);
   };
-  walk(0, leaves.length);
-  return paths;
+  return { root: walk(0, leaves.length), paths };
+}
+
+/** Every leaf's audit path at once, for a write's receipts: one pass over the tree instead of one per leaf. */
+export function auditPaths(leaves: readonly string[]): string[][] {
+  return merkleTree(leaves).paths;
 }
 
 /**

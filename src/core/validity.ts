@@ -1,5 +1,5 @@
 import type { CertificateRecord, LoggedRecord } from './certificate.js';
-import { auditPaths, merkleRoot, sha256Hex } from './merkle.js';
+import { merkleTree, sha256Hex } from './merkle.js';
 import { fieldsHash, leafHash } from './proof.js';
 import { encodeValue } from './record-format.js';
 import {
@@ -74,6 +74,24 @@ export interface RuleProgress {
   readonly head?: SignedHead;
 }
 
+/** A record's leaf in its write's Merkle tree, and the hash of its bytes (its proof's `valueHash`). */
+export interface Leaf {
+  readonly valueHash: string;
+  readonly leaf: string;
+}
+
+/** The leaf of a record whose bytes in the log are `value`. */
+function leafOf(record: CertificateRecord, value: string): Leaf {
+  const valueHash = sha256Hex(value);
+  return { valueHash, leaf: leafHash(fieldsHash(record), valueHash) };
+}
+
+/** Why a seal does not sign the write before it. */
+interface SealFailure {
+  readonly reason: VoidReason;
+  readonly message: string;
+}
+
 /** A signed write's records read so far, waiting for the seal at `sealAt` that decides them. */
 interface PendingWrite {
   readonly sealAt: number;
@@ -114,6 +132,8 @@ export class ValidityRule {
   private lastOffset = -1;
   private head: SignedHead | undefined;
   private pending: PendingWrite | undefined;
+  /** The leaves of the write this instance stated last (`leavesOf`), by each record's bytes. */
+  private stated: ReadonlyMap<string, Leaf> = new Map();
 
   constructor(
     shareClasses: readonly ShareClassConfig[],
@@ -147,6 +167,18 @@ export class ValidityRule {
 
   tail(shareClass: string): ClassTail {
     return this.tails.get(shareClass) ?? EMPTY;
+  }
+
+  /**
+   * The leaves of a write this instance is about to make (LogState.headOf), remembered by each
+   * record's bytes until the next one, so that judging that write when it is applied hashes none
+   * of its records again. A leaf is a function of the record's bytes alone (the record is what
+   * they decode to), so a remembered leaf is the one any reader computes: nothing is taken on trust.
+   */
+  leavesOf(records: readonly CertificateRecord[], values: readonly string[]): Leaf[] {
+    const leaves = records.map((record, index) => leafOf(record, values[index]!));
+    this.stated = new Map(values.map((value, index) => [value, leaves[index]!]));
+    return leaves;
   }
 
   /**
@@ -210,9 +242,10 @@ export class ValidityRule {
       this.pending = write;
     }
     const tails = write.tails;
-    const valueHash = sha256Hex(entry.value ?? encodeValue(record));
+    const value = entry.value ?? encodeValue(record);
+    const { valueHash, leaf } = this.stated.get(value) ?? leafOf(record, value);
     write.valueHashes.push(valueHash);
-    write.leaves.push(leafHash(fieldsHash(record), valueHash));
+    write.leaves.push(leaf);
     const verdict = this.continues(offset, record, { get: (code) => tails.get(code) ?? this.tails.get(code) }, at);
     if (verdict.kind === 'certificate') tails.set(record.class, { number: record.number, sharesIssued: record.sharesIssued });
     write.verdicts.push(verdict);
@@ -280,15 +313,14 @@ export class ValidityRule {
       });
       return;
     }
-    const failure = this.checkSeal(seal, write, offset);
-    if (failure !== undefined) {
-      if (write !== undefined) this.voidWrite(write, failure.reason, `is signed by the ${at}, which is void`, verdicts);
-      verdicts.push({ kind: 'void', offset, reason: failure.reason, message: `${at}: ${failure.message}` });
+    const checked = this.checkSeal(seal, write, offset);
+    if ('reason' in checked) {
+      if (write !== undefined) this.voidWrite(write, checked.reason, `is signed by the ${at}, which is void`, verdicts);
+      verdicts.push({ kind: 'void', offset, reason: checked.reason, message: `${at}: ${checked.message}` });
       return;
     }
-    const text = headText(head);
+    const { text, paths } = checked;
     const signed: SignedHead = { head, signature: seal.signature, offset, hash: headHash(text) };
-    const paths = auditPaths(write!.leaves);
     write!.verdicts.forEach((verdict, index) => {
       if (verdict.kind !== 'certificate') return verdicts.push(verdict);
       const { record } = verdict;
@@ -300,8 +332,15 @@ export class ValidityRule {
     verdicts.push({ kind: 'head', offset, head: signed });
   }
 
-  /** Why the seal cannot sign the waiting write, or undefined when it does. */
-  private checkSeal(seal: Seal, write: PendingWrite | undefined, offset: number): { reason: VoidReason; message: string } | undefined {
+  /**
+   * Why the seal cannot sign the waiting write; or when it does, the head's text and the write's
+   * audit paths (its records' proofs), from the one pass over the tree that checked its root.
+   */
+  private checkSeal(
+    seal: Seal,
+    write: PendingWrite | undefined,
+    offset: number,
+  ): SealFailure | { readonly text: string; readonly paths: string[][] } {
     const { head } = seal;
     if (write === undefined || write.first !== head.first || write.leaves.length !== head.count || write.sealAt !== offset) {
       return {
@@ -309,7 +348,8 @@ export class ValidityRule {
         message: `it signs ${head.count} records from offset ${head.first}, which are not the records before it`,
       };
     }
-    if (merkleRoot(write.leaves) !== head.root) {
+    const { root, paths } = merkleTree(write.leaves);
+    if (root !== head.root) {
       return { reason: 'bad_signature', message: `its root ${head.root} is not the root of the records it signs: they were altered` };
     }
     const prev = this.head?.hash ?? GENESIS;
@@ -321,8 +361,9 @@ export class ValidityRule {
     if (JSON.stringify(head.classes) !== counts) {
       return { reason: 'broken_chain', message: `its class counts ${JSON.stringify(head.classes)} are not the log's ${counts}` };
     }
-    const check = this.verifier.check(head, headText(head), seal.signature);
-    if (check === 'ok') return undefined;
+    const text = headText(head);
+    const check = this.verifier.check(head, text, seal.signature);
+    if (check === 'ok') return { text, paths };
     const messages = {
       untrusted_key: `key ${head.key} is not a trusted signing key`,
       retired_key: `key ${head.key} may not sign at ${head.at}`,

@@ -56,10 +56,11 @@ describe('Receipts: a proof read again from the log (in-memory log)', () => {
     const altered = new FakeLedger();
     const entries = ledger.entries();
     altered.injectEncoded(
-      entries.map((entry) => ({
-        key: entry.record?.class ?? 'seal',
-        value: entry.record?.name === 'Later' ? encodeValue({ ...entry.record, name: 'Later!' }) : entry.value!,
-      })),
+      entries.map((entry) => {
+        if (entry.malformed !== undefined) throw new Error(entry.malformed);
+        const value = entry.record?.name === 'Later' ? encodeValue({ ...entry.record, name: 'Later!' }) : entry.value!;
+        return { key: entry.record?.class ?? 'seal', value };
+      }),
     );
     await expect(new Receipts(altered, signed.state, KEYS).proofOf(later.certificate)).rejects.toThrow(/valid seal/);
   });

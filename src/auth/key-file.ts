@@ -1,4 +1,4 @@
-import { PrivateFileError, readPrivateFile, underLock, writePrivateFile } from '../files/private-file.js';
+import { keyListFile, PrivateFileError } from '../files/private-file.js';
 import { parseApiKeyRecord, type ApiKeyRecord } from './api-keys.js';
 
 /**
@@ -42,27 +42,12 @@ export function parseKeyFile(text: string, path: string): ApiKeyRecord[] {
   return records;
 }
 
+const file = keyListFile(KEY_FILE_VERSION, parseKeyFile, { maxBytes: MAX_FILE_BYTES });
+
 /** Reads and checks the file; throws a PrivateFileError (code ENOENT when it does not exist). */
-export function readKeyFile(path: string): KeyFileContents {
-  const { text, signature } = readPrivateFile(path, { maxBytes: MAX_FILE_BYTES });
-  return { keys: parseKeyFile(text, path), signature };
-}
-
-export function writeKeyFile(path: string, keys: readonly ApiKeyRecord[]): void {
-  writePrivateFile(path, `${JSON.stringify({ version: KEY_FILE_VERSION, keys }, null, 2)}\n`);
-}
-
+export const readKeyFile: (path: string) => KeyFileContents = file.read;
+export const writeKeyFile = file.write;
 /** The keys in the file, or none when it does not exist yet (the CLI's first `create`). */
-export function readKeysOrNone(path: string): readonly ApiKeyRecord[] {
-  try {
-    return readKeyFile(path).keys;
-  } catch (error) {
-    if (error instanceof PrivateFileError && error.code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
+export const readKeysOrNone = file.readOrNone;
 /** Changes the file under its lock (src/files/private-file.ts). */
-export function updateKeyFile(path: string, change: (keys: readonly ApiKeyRecord[]) => readonly ApiKeyRecord[]): void {
-  underLock(path, () => writeKeyFile(path, change(readKeysOrNone(path))));
-}
+export const updateKeyFile = file.update;

@@ -97,3 +97,38 @@ export function underLock<T>(path: string, change: () => T): T {
     rmSync(lock, { force: true });
   }
 }
+
+/** A private file of keys: `{ "version": N, "keys": [...] }`, read, written and changed as one. */
+export interface KeyListFile<T> {
+  /** Reads and checks the file; throws a PrivateFileError (code ENOENT when it does not exist). */
+  read(path: string): { readonly keys: T[]; readonly signature: string };
+  write(path: string, keys: readonly T[]): void;
+  /** The keys in the file, or none when it does not exist yet (the first `create`). */
+  readOrNone(path: string): readonly T[];
+  /** Changes the file under its lock. */
+  update(path: string, change: (keys: readonly T[]) => readonly T[]): void;
+}
+
+export function keyListFile<T>(version: number, parse: (text: string, path: string) => T[], options: PrivateFileOptions): KeyListFile<T> {
+  const file: KeyListFile<T> = {
+    read(path) {
+      const { text, signature } = readPrivateFile(path, options);
+      return { keys: parse(text, path), signature };
+    },
+    write(path, keys) {
+      writePrivateFile(path, `${JSON.stringify({ version, keys }, null, 2)}\n`);
+    },
+    readOrNone(path) {
+      try {
+        return file.read(path).keys;
+      } catch (error) {
+        if (error instanceof PrivateFileError && error.code === 'ENOENT') return [];
+        throw error;
+      }
+    },
+    update(path, change) {
+      underLock(path, () => file.write(path, change(file.readOrNone(path))));
+    },
+  };
+  return file;
+}

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { PrivateFileError, readPrivateFile, underLock, writePrivateFile } from '../files/private-file.js';
+import { keyListFile, PrivateFileError } from '../files/private-file.js';
 import { KEY_ID_PATTERN } from '../core/seal.js';
 import { privateKeyOf, publicKeyOf, type SigningKey } from './signing-keys.js';
 
@@ -85,30 +85,15 @@ export function signingKeysOf(stored: readonly StoredKey[], path: string): Signi
   });
 }
 
-/** Reads and checks the file; throws a PrivateFileError (code ENOENT when it does not exist). */
-export function readSigningFile(path: string): { readonly keys: StoredKey[]; readonly signature: string } {
-  const { text, signature } = readPrivateFile(path, { maxBytes: MAX_FILE_BYTES, ownerReadOnly: true });
-  return { keys: parseSigningFile(text, path), signature };
-}
+const file = keyListFile(SIGNING_FILE_VERSION, parseSigningFile, { maxBytes: MAX_FILE_BYTES, ownerReadOnly: true });
 
-export function writeSigningFile(path: string, keys: readonly StoredKey[]): void {
-  writePrivateFile(path, `${JSON.stringify({ version: SIGNING_FILE_VERSION, keys }, null, 2)}\n`);
-}
-
+/** Reads and checks the file (its owner alone may read it); throws a PrivateFileError (code ENOENT when it does not exist). */
+export const readSigningFile = file.read;
+export const writeSigningFile = file.write;
 /** The keys in the file, or none when it does not exist yet (the first `create`). */
-export function readSigningKeysOrNone(path: string): readonly StoredKey[] {
-  try {
-    return readSigningFile(path).keys;
-  } catch (error) {
-    if (error instanceof PrivateFileError && error.code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
+export const readSigningKeysOrNone = file.readOrNone;
 /** Changes the file under its lock. */
-export function updateSigningFile(path: string, change: (keys: readonly StoredKey[]) => readonly StoredKey[]): void {
-  underLock(path, () => writeSigningFile(path, change(readSigningKeysOrNone(path))));
-}
+export const updateSigningFile = file.update;
 
 /** A new Ed25519 key that may sign from `notBefore`, with an id that says when it was made. */
 export function newStoredKey(notBefore: Date): StoredKey {

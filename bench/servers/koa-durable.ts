@@ -16,7 +16,7 @@ if (!brokers || !topic) throw new Error(`Expected KAFKA_BROKERS and KAFKA_TOPIC,
 const ledger = benchLedger(brokers, topic, 'bench-durable');
 await ledger.connect();
 const commits = new Batcher<readonly CertificateRecord[], readonly CertificateRecord[]>(
-  groupCommit(ledger.writeLimit, async (submissions) => {
+  groupCommit<CertificateRecord, readonly CertificateRecord[]>(ledger.writeLimit, async (submissions) => {
     await ledger.append(encodeRecords(submissions.flat()));
     return submissions;
   }),

@@ -2,7 +2,8 @@ import { certificateRecord, type CertificateRecord, type LoggedRecord } from '..
 import { CertificateError } from '../core/errors.js';
 import type { Ledger, WriteLimit } from '../core/ledger.js';
 import type { Applied, LogState } from '../core/log-state.js';
-import { encodeValue } from '../core/record-format.js';
+import { encodeEvent, encodeValue } from '../core/record-format.js';
+import type { EventRecord } from '../core/events.js';
 import { encodeSeal, SEAL_KEY, type SealSigner } from '../core/seal.js';
 import { Batcher, type BatcherOptions } from './batcher.js';
 
@@ -14,7 +15,7 @@ export interface WriterObserver {
   ): void;
 }
 
-/** For each record committed, in order: the certificate the log holds for its request (with its proof when signed), or undefined if none. */
+/** For each record committed, in order: its counterpart the log holds for its request (with its proof when signed), or undefined if none. */
 export type Settlement = ReadonlyArray<Applied | undefined>;
 
 export interface WriterOptions {
@@ -24,7 +25,8 @@ export interface WriterOptions {
   readonly now?: () => Date;
 }
 
-type Submission = readonly CertificateRecord[];
+/** An actor's records for one write: certificates, and events each followed by its results. */
+type Submission = ReadonlyArray<CertificateRecord | EventRecord>;
 
 /** Fewer records than this make a small write, worth waiting a few turns for company. */
 const SMALL_WRITE = 8;
@@ -81,7 +83,7 @@ export type WriteEntry = LoggedRecord & { readonly key: string; readonly value: 
  */
 export function writeEntries(
   state: LogState,
-  records: readonly CertificateRecord[],
+  records: ReadonlyArray<CertificateRecord | EventRecord>,
   signer: SealSigner | undefined,
   now: () => Date,
 ): WriteEntry[] {
@@ -93,21 +95,29 @@ export function writeEntries(
       `The certificate log is signed and this instance holds no signing key (SIGNING_KEY_FILE); nothing was issued, retry later`,
     );
   }
+  // An event's results name it by its offset, known only here.
+  let eventAt: number | undefined;
   const entries: WriteEntry[] = records.map((record, index) => {
+    const offset = first + index;
+    if ('event' in record) {
+      eventAt = offset;
+      const event: EventRecord = { ...record, offset, ...(sealAt === undefined ? {} : { seal: sealAt }) };
+      return { offset, event, key: event.class, value: encodeEvent(event) };
+    }
     const stamped = certificateRecord(
-      record,
-      first + index,
+      record.origin === undefined ? record : { ...record, origin: eventAt! },
+      offset,
       record.request,
       record.idempotencyKey,
       record.principal,
       record.requestId,
       sealAt,
     );
-    return { offset: first + index, record: stamped, key: stamped.class, value: encodeValue(stamped) };
+    return { offset, record: stamped, key: stamped.class, value: encodeValue(stamped) };
   });
   if (sealAt === undefined) return entries;
   const head = state.headOf(
-    entries.map((entry) => entry.record!),
+    entries.map((entry) => (entry.record ?? entry.event)!),
     entries.map((entry) => entry.value),
     now(),
   );
@@ -161,7 +171,7 @@ export class LogWriter {
    * holds now (found in `state` too), or undefined.
    * Rejects when the log could not be read: their fate is unknown until it can.
    */
-  commit(records: readonly CertificateRecord[]): Promise<Settlement> {
+  commit(records: Submission): Promise<Settlement> {
     return this.commits.add(records);
   }
 
@@ -228,13 +238,28 @@ export class LogWriter {
     return submissions.map((submission) => stamped.slice(at, (at += submission.length)));
   }
 
-  /** Each submitted record's certificate among those applied, found by the request it answers. */
+  /**
+   * Each submitted record's counterpart among those applied, found by the request it answers: a
+   * request's records (an issuance's certificate; an event and its results) in the order applied.
+   */
   private settle(submissions: readonly Submission[], applied: readonly Applied[]): Settlement[] {
-    const byRequest = new Map<string, Applied>();
-    for (const certificate of applied) if (certificate.record.request !== undefined) byRequest.set(certificate.record.request, certificate);
-    return submissions.map((submission) =>
-      submission.map((record) => (record.request === undefined ? undefined : byRequest.get(record.request))),
-    );
+    const byRequest = new Map<string, Applied[]>();
+    for (const entry of applied) {
+      const request = (entry.record ?? entry.event.record).request;
+      if (request === undefined) continue;
+      const answers = byRequest.get(request);
+      if (answers === undefined) byRequest.set(request, [entry]);
+      else answers.push(entry);
+    }
+    return submissions.map((submission) => {
+      const taken = new Map<string, number>();
+      return submission.map((record) => {
+        if (record.request === undefined) return undefined;
+        const place = taken.get(record.request) ?? 0;
+        taken.set(record.request, place + 1);
+        return byRequest.get(record.request)?.[place];
+      });
+    });
   }
 
   private async resync(into: Applied[]): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
+import type { EventDone, EventRequest } from '../core/events.js';
 import { CertificateError } from '../core/errors.js';
 import type { LogState } from '../core/log-state.js';
 import { isPrincipalId, isRequestId } from '../core/provenance.js';
@@ -27,6 +28,20 @@ export class Sequencers {
       return Promise.reject(new CertificateError('internal', 'Expected the request to name its principal and request id as a record can'));
     }
     return this.keyed.issue(request, (keyed) => actor.issue(keyed));
+  }
+
+  /**
+   * An event on a class (src/core/events.ts), numbered by its actor in turn with the issuances. Its
+   * key is checked against the log when it is numbered, and the writer writes no record whose key the
+   * log answered; concurrent retries of one key may each wait for a write, never make two events.
+   */
+  act(request: EventRequest): Promise<EventDone> {
+    const actor = this.actors.get(request.class);
+    if (actor === undefined) return Promise.reject(unknownClass(this.classes, request.class));
+    if (!isPrincipalId(request.principal) || !isRequestId(request.requestId)) {
+      return Promise.reject(new CertificateError('internal', 'Expected the request to name its principal and request id as a record can'));
+    }
+    return actor.act(request);
   }
 
   /** The answer to a request whose idempotency key this instance has read in the log; undefined if none. */

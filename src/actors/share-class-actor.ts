@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { certificateId, certificateOf, type Certificate, type IssueRequest, type Issued } from '../core/certificate.js';
+import { certificateId, certificateOf, parseCertificateId, type Certificate, type IssueRequest, type Issued } from '../core/certificate.js';
+import type { EventDone, EventRequest, LoggedEvent } from '../core/events.js';
 import { CertificateError, logUnavailable } from '../core/errors.js';
 import type { LogState } from '../core/log-state.js';
-import { numberBatch } from '../core/numbering.js';
+import { numberBatch, type ClassRequest } from '../core/numbering.js';
 import type { ShareClassConfig } from '../core/share-class.js';
 import { Batcher, type BatchTicket } from './batcher.js';
 import type { LogWriter } from './log-writer.js';
@@ -36,6 +37,8 @@ export interface ActorSnapshot {
   readonly class: string;
   readonly authorized: number;
   readonly sharesIssued: number;
+  /** Shares on outstanding certificates; `remaining` is what the authorized shares leave beyond them. */
+  readonly outstanding: number;
   readonly remaining: number;
   readonly certificates: number;
   readonly nextId: string;
@@ -49,7 +52,7 @@ const PROCESS_TAG = randomUUID().replaceAll('-', '').slice(0, 12);
 /** Requests taken into batches by this process so far: a request's id is its count, for all its attempts. */
 let requestCounter = 0;
 
-type Answer = Issued | CertificateError;
+type Answer = Issued | EventDone | CertificateError;
 
 /**
  * The sequencer of one share class. It alone decides numbers for its class on this instance, so
@@ -65,7 +68,7 @@ export class ShareClassActor {
   readonly code: string;
   readonly authorized: number;
   private readonly maxAttempts: number;
-  private readonly mailbox: Batcher<IssueRequest, Issued>;
+  private readonly mailbox: Batcher<ClassRequest, Issued | EventDone>;
 
   constructor(
     private readonly shareClass: ShareClassConfig,
@@ -76,7 +79,7 @@ export class ShareClassActor {
     this.code = shareClass.code;
     this.authorized = shareClass.authorized;
     this.maxAttempts = options.maxAttempts ?? ACTOR_LIMITS.maxAttempts;
-    this.mailbox = new Batcher<IssueRequest, Issued>({
+    this.mailbox = new Batcher<ClassRequest, Issued | EventDone>({
       handle: (batch, ticket) => this.commit(batch, ticket),
       maxWeight: options.maxBatch ?? ACTOR_LIMITS.maxBatch,
       deadline: { ms: options.ackTimeoutMs, error: () => this.notAnswering() },
@@ -92,7 +95,12 @@ export class ShareClassActor {
   }
 
   issue(request: IssueRequest): Promise<Issued> {
-    return this.mailbox.add(request);
+    return this.mailbox.add(request) as Promise<Issued>;
+  }
+
+  /** An event on this class: numbered in turn with the issuances, so its results take the class's next numbers. */
+  act(request: EventRequest): Promise<EventDone> {
+    return this.mailbox.add(request) as Promise<EventDone>;
   }
 
   /** True while no request waits and no batch is being committed. */
@@ -114,11 +122,14 @@ export class ShareClassActor {
 
   snapshot(): ActorSnapshot {
     const { sharesIssued, count: certificates } = this.state.index(this.code)!;
+    const authorized = this.state.authorizedOf(this.code) ?? this.authorized;
+    const outstanding = this.state.outstandingOf(this.code);
     return {
       class: this.code,
-      authorized: this.authorized,
+      authorized,
       sharesIssued,
-      remaining: this.authorized - sharesIssued,
+      outstanding,
+      remaining: authorized - outstanding,
       certificates,
       nextId: certificateId(this.code, certificates + 1),
       ready: this.state.loaded,
@@ -127,7 +138,7 @@ export class ShareClassActor {
   }
 
   /** One batch from the mailbox: numbered, committed, numbered again while the log voids its writes. */
-  private async commit(batch: readonly IssueRequest[], ticket: BatchTicket): Promise<Answer[]> {
+  private async commit(batch: readonly ClassRequest[], ticket: BatchTicket): Promise<Answer[]> {
     // Every record written for the request at `position` names it by the same id, whatever the attempt.
     const first = requestCounter + 1;
     requestCounter += batch.length;
@@ -144,7 +155,11 @@ export class ShareClassActor {
         (position) => `${PROCESS_TAG}-${(first + attempted[position]!).toString(36)}`,
         this.options.now(),
       );
-      for (const { position, certificate } of numbered.replayed) answers[open[position]!] = { certificate, replayed: true };
+      for (const replay of numbered.replayed) {
+        answers[open[replay.position]!] =
+          'certificate' in replay ? { certificate: replay.certificate, replayed: true } : this.done(replay.event, true);
+      }
+      for (const { position, error } of numbered.rejected) answers[open[position]!] = error;
       refused = numbered.refused.map(({ position, remaining }) => ({ position: open[position]!, remaining }));
       if (numbered.records.length === 0) break;
       if (attempt > this.maxAttempts) return this.fill(answers, this.exhausted(numbered.records.length));
@@ -162,10 +177,13 @@ export class ShareClassActor {
       numbered.positions.forEach((position, index) => {
         const applied = settlement[index];
         if (applied === undefined) return;
+        settled += 1;
+        // An event is answered once its results are applied with it: the event, as the log holds it, says which.
+        if (applied.event !== undefined) return void (answers[open[position]!] = this.done(applied.event, false));
+        if (applied.record.origin !== undefined) return;
         const certificate = certificateOf(applied.record);
         answers[open[position]!] =
           applied.proof === undefined ? { certificate, replayed: false } : { certificate, replayed: false, proof: applied.proof };
-        settled += 1;
       });
       if (settled > 0) this.options.observer?.batchCommitted(this.code, settled, performance.now() - started);
       // The usual case: everything landed and nothing was refused, so there is nothing to number again.
@@ -173,9 +191,15 @@ export class ShareClassActor {
       open = open.filter((position) => answers[position] === undefined);
     }
     // Every accepted request now holds a valid certificate, so the refusals were judged on real numbers.
-    for (const { position, remaining } of refused) answers[position] = this.insufficient(batch[position]!.amount, remaining);
+    for (const { position, remaining } of refused) answers[position] = this.insufficient((batch[position] as IssueRequest).amount, remaining);
     // Only a batch past its deadline (answered by the mailbox already) can leave a request open here.
     return this.fill(answers, this.notAnswering());
+  }
+
+  /** An event's answer: it, and the certificates it issued as the log holds them. */
+  private done(event: LoggedEvent, replayed: boolean): EventDone {
+    const results = (event.record.results ?? []).map((id) => this.find(parseCertificateId(id)!.number)!);
+    return { event, results, replayed };
   }
 
   /** The answers, with `error` for every request still open. */

@@ -5,6 +5,7 @@ import type { ShareClassConfig } from '../core/share-class.js';
 import type { SealVerifier, SignedHead } from '../core/seal.js';
 import { HARMLESS_VOID, ValidityRule, type Verdict, type VoidReason } from '../core/validity.js';
 import { extendsHead } from './since-head.js';
+import type { EventType } from '../core/events.js';
 
 /** What a client was told in a 201: the audit proves the log holds exactly this. */
 export interface Acknowledged {
@@ -17,6 +18,9 @@ export interface ClassTotals {
   readonly class: string;
   readonly certificates: number;
   readonly sharesIssued: number;
+  /** Shares on outstanding certificates: issued less what events cancelled, repurchased or moved. */
+  readonly outstanding: number;
+  /** As the log has them: configured, or as the newest adjustment set them. */
   readonly authorized: number;
   readonly remaining: number;
 }
@@ -76,6 +80,8 @@ export interface AuditReport {
   readonly signing: SigningTotals;
   readonly sinceHead?: SinceHeadCheck;
   readonly classes: readonly ClassTotals[];
+  /** Valid events (src/core/events.ts), by type. */
+  readonly events: Partial<Record<EventType, number>>;
   /** Certificates and shares by the principal who asked for them, by principal id, `unknown` last. */
   readonly principals: readonly PrincipalTotals[];
   /** The first violations found, in log order (at most `maxViolations`). */
@@ -104,7 +110,8 @@ export class LogAudit {
   private readonly rule: ValidityRule;
   /** The keys a writer remembered at each point of the log: a key certified again while remembered is a violation. */
   private readonly keys: RememberedKeys;
-  private readonly authorized: ReadonlyMap<string, number>;
+  private readonly codes: readonly string[];
+  private readonly events: Partial<Record<EventType, number>> = {};
   /** Acknowledged ids not yet found as certificates: what the audit keeps, whatever the log's length. */
   private readonly pending = new Map<string, Acknowledged>();
   /** Certificates and shares by principal id: as many entries as principals ever issued, not as records. */
@@ -135,7 +142,7 @@ export class LogAudit {
     acknowledged: Iterable<Acknowledged> = [],
     options: AuditOptions = {},
   ) {
-    this.authorized = new Map(shareClasses.map(({ code, authorized }) => [code, authorized]));
+    this.codes = shareClasses.map(({ code }) => code);
     this.rule = new ValidityRule(shareClasses, options.verifier);
     this.maxViolations = options.maxViolations ?? 20;
     this.sinceHead = options.sinceHead;
@@ -170,9 +177,10 @@ export class LogAudit {
     this.pending.clear();
     this.voidedPending.clear();
     const sinceHead = this.checkSinceHead();
-    const classes = [...this.authorized].map(([code, authorized]) => {
-      const { number, sharesIssued } = this.rule.tail(code);
-      return { class: code, certificates: number, sharesIssued, authorized, remaining: authorized - sharesIssued };
+    const classes = [...this.codes].map((code) => {
+      const { number, sharesIssued, outstanding } = this.rule.tail(code);
+      const authorized = this.rule.authorizedOf(code)!;
+      return { class: code, certificates: number, sharesIssued, outstanding, authorized, remaining: authorized - outstanding };
     });
     const principals = [...this.principals]
       .map(([principal, totals]) => ({ principal, ...totals }))
@@ -192,6 +200,7 @@ export class LogAudit {
       },
       ...(sinceHead === undefined ? {} : { sinceHead }),
       classes,
+      events: { ...this.events },
       principals,
       violations: [...this.violations],
       violationCount: this.violationCount,
@@ -227,6 +236,10 @@ export class LogAudit {
       this.firstSigned ??= { offset: first, unsignedBefore: this.records - count - 1 };
       this.writesByKey.set(key, (this.writesByKey.get(key) ?? 0) + 1);
       if (this.sinceHead !== undefined && offset > this.sinceHead.offset) this.writesSince += 1;
+      return;
+    }
+    if (verdict.kind === 'event') {
+      this.events[verdict.event.event] = (this.events[verdict.event.event] ?? 0) + 1;
       return;
     }
     if (verdict.kind === 'void') {

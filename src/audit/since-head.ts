@@ -62,6 +62,11 @@ export function extendsHead(saved: SignedHead, span: LogSpan, found: Verdict | u
     const { head, hash } = found.head;
     return `the seal at ${at} is another head (hash ${hash}, signed at ${head.at} by key ${head.key}), not ${kept}: the log was rewritten`;
   }
-  const holds = found.kind === 'certificate' ? `certificate ${found.record.id}` : `a void record (${found.reason}: ${found.message})`;
+  const holds =
+    found.kind === 'certificate'
+      ? `certificate ${found.record.id}`
+      : found.kind === 'event'
+        ? `a ${found.event.event} event`
+        : `a void record (${found.reason}: ${found.message})`;
   return `${at} holds ${holds}, not ${kept}: the log was rewritten, or records were removed, inserted or reordered`;
 }

@@ -1,4 +1,5 @@
 import { certificateId, type Certificate } from './certificate.js';
+import type { Terms } from './terms.js';
 
 const INITIAL_CAPACITY = 1024;
 const INITIAL_NAME_BYTES = 16 * 1024;
@@ -13,6 +14,14 @@ export interface IndexColumns {
   readonly issuedAtTexts: ReadonlyArray<readonly [number, string]>;
   /** Where each certificate's signed write starts in the log (its proof is read from there); NaN when unsigned. */
   readonly writes: Float64Array<ArrayBuffer>;
+  /** The terms and origin of the certificates that have either, by number - 1. */
+  readonly extras: ReadonlyArray<readonly [number, Extras]>;
+}
+
+/** What few certificates carry: kept apart from the columns, by number - 1. */
+export interface Extras {
+  readonly terms?: Terms;
+  readonly origin?: number;
 }
 
 const encoder = new TextEncoder();
@@ -28,7 +37,8 @@ const decoder = new TextDecoder();
  *   the milliseconds print as, which is what this service writes; other texts are kept as they came;
  * - the holder's name as UTF-8 in one growing byte arena, found by its start (a double);
  * - the offset where its signed write starts (a double; NaN before signing), from which its proof
- *   is read again when asked for (src/core/receipts.ts): 8 bytes here instead of the proof's ~300.
+ *   is read again when asked for (src/core/receipts.ts): 8 bytes here instead of the proof's ~300;
+ * - its terms and the event that issued it, in a map by number, for the certificates that have them.
  * The id, class and number are derived.
  */
 export class CertificateIndex {
@@ -42,6 +52,7 @@ export class CertificateIndex {
   private writes = new Float64Array(INITIAL_CAPACITY);
   /** `issuedAt` texts that milliseconds would not print back exactly, by number - 1. */
   private readonly issuedAtTexts = new Map<number, string>();
+  private readonly extras = new Map<number, Extras>();
   /** The newest `issuedAt` read as milliseconds: a batch's certificates share it, so it is parsed once a batch. */
   private lastIssuedAt = '';
   private lastIssuedAtMs = Number.NaN;
@@ -75,6 +86,10 @@ export class CertificateIndex {
     if (Number.isNaN(this.issuedAtMs[at])) this.issuedAtTexts.set(at, certificate.issuedAt);
     this.appendName(at, certificate.name);
     this.writes[at] = writeStart ?? Number.NaN;
+    const { terms, origin } = certificate;
+    if (terms !== undefined || origin !== undefined) {
+      this.extras.set(at, { ...(terms === undefined ? {} : { terms }), ...(origin === undefined ? {} : { origin }) });
+    }
     this.size += 1;
   }
 
@@ -90,15 +105,28 @@ export class CertificateIndex {
     const at = number - 1;
     const sharesIssued = this.totals[at]!;
     const ms = this.issuedAtMs[at]!;
-    return {
+    const certificate: Certificate = {
       id: certificateId(this.shareClass, number),
       class: this.shareClass,
       number,
       name: decoder.decode(this.names.subarray(this.nameStarts[at]!, this.nameStarts[at + 1]!)),
-      amount: sharesIssued - (at === 0 ? 0 : this.totals[at - 1]!),
+      amount: this.amountOf(number)!,
       issuedAt: Number.isNaN(ms) ? this.issuedAtTexts.get(at)! : new Date(ms).toISOString(),
       sharesIssued,
     };
+    const extras = this.extras.get(at);
+    return extras === undefined ? certificate : { ...certificate, ...extras };
+  }
+
+  /** Certificate `number`'s shares, without building the certificate. */
+  amountOf(number: number): number | undefined {
+    if (!Number.isSafeInteger(number) || number < 1 || number > this.size) return undefined;
+    return this.totals[number - 1]! - (number === 1 ? 0 : this.totals[number - 2]!);
+  }
+
+  /** The numbers and terms of the certificates that have terms, in number order. */
+  *withTerms(): Generator<readonly [number, Terms]> {
+    for (const [at, { terms }] of this.extras) if (terms !== undefined) yield [at + 1, terms];
   }
 
   /** The text as epoch milliseconds if they print back as exactly that text, else NaN. */
@@ -124,6 +152,7 @@ export class CertificateIndex {
       names: this.names.subarray(0, this.nameStarts[this.size]!),
       issuedAtTexts: [...this.issuedAtTexts],
       writes: this.writes.subarray(0, this.size),
+      extras: [...this.extras],
     };
   }
 
@@ -150,6 +179,7 @@ export class CertificateIndex {
     index.writes = count === 0 ? index.writes : columns.writes;
     index.names = columns.names.length === 0 ? index.names : columns.names;
     for (const [at, text] of columns.issuedAtTexts) index.issuedAtTexts.set(at, text);
+    for (const [at, extras] of columns.extras) index.extras.set(at, extras);
     return index;
   }
 

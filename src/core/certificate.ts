@@ -1,11 +1,15 @@
+import type { EventRecord } from './events.js';
 import type { Proof, Seal } from './seal.js';
 import { CLASS_CODE_PATTERN } from './share-class.js';
+import type { Terms } from './terms.js';
 
 /** What a client asks for, after validation: the HTTP edge guarantees these invariants. */
 export interface IssueRequest {
   readonly class: string;
   readonly name: string;
   readonly amount: number;
+  /** What a cap table records of the issuance beyond holder and amount (src/core/terms.ts). */
+  readonly terms?: Terms;
   /** The client's `Idempotency-Key`: every request of the same principal with it gets the one certificate issued for it. */
   readonly idempotencyKey?: string;
   /** The id of the principal who asks (src/core/principal.ts): the record names it as the issuer. */
@@ -19,8 +23,8 @@ export type Asked = Omit<IssueRequest, 'principal' | 'requestId'>;
 
 /** The request `principal` makes under `requestId`: spelled out, one shape for every request. */
 export function issueRequest(asked: Asked, principal: string, requestId: string): IssueRequest {
-  const { class: shareClass, name, amount, idempotencyKey } = asked;
-  return { class: shareClass, name, amount, idempotencyKey, principal, requestId };
+  const { class: shareClass, name, amount, terms, idempotencyKey } = asked;
+  return { class: shareClass, name, amount, ...(terms === undefined ? {} : { terms }), idempotencyKey, principal, requestId };
 }
 
 /** A certificate exactly as committed to the log; `sharesIssued` is the class's running total. */
@@ -32,6 +36,10 @@ export interface Certificate {
   readonly amount: number;
   readonly issuedAt: string;
   readonly sharesIssued: number;
+  /** The holder's id, legends and the issuance's approval, price and exemption, when given (src/core/terms.ts). */
+  readonly terms?: Terms;
+  /** The offset of the event that issued it (a transfer's, a reissuance's, a partial cancellation's balance); absent when issued alone. */
+  readonly origin?: number;
 }
 
 /**
@@ -66,8 +74,18 @@ export interface CertificateRecord extends Certificate {
 
 /** The certificate a record carries, without what only the log's rule needs. */
 export function certificateOf(record: CertificateRecord): Certificate {
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued } = record;
-  return { id, class: shareClass, number, name, amount, issuedAt, sharesIssued };
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, terms, origin } = record;
+  return {
+    id,
+    class: shareClass,
+    number,
+    name,
+    amount,
+    issuedAt,
+    sharesIssued,
+    ...(terms === undefined ? {} : { terms }),
+    ...(origin === undefined ? {} : { origin }),
+  };
 }
 
 /**
@@ -88,7 +106,7 @@ export function certificateRecord(
   requestId: string | undefined,
   seal: number | undefined,
 ): CertificateRecord {
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued } = certificate;
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, terms, origin } = certificate;
   return {
     id,
     class: shareClass,
@@ -97,6 +115,8 @@ export function certificateRecord(
     amount,
     issuedAt,
     sharesIssued,
+    ...(terms === undefined ? {} : { terms }),
+    ...(origin === undefined ? {} : { origin }),
     ...(offset === undefined ? {} : { offset }),
     ...(request === undefined ? {} : { request }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
@@ -107,7 +127,7 @@ export function certificateRecord(
 }
 
 /**
- * One record as read from the log at `offset`: a certificate record, a seal (src/core/seal.ts), or
+ * One record as read from the log at `offset`: a certificate record, an event (src/core/events.ts), a seal (src/core/seal.ts), or
  * why it is neither. `value` is the record's text exactly as the log holds it, which a signed
  * record's leaf hashes; absent only where a record is made in memory (its encoding is then the text).
  */
@@ -116,11 +136,33 @@ export type LoggedRecord =
       readonly offset: number;
       readonly record: CertificateRecord;
       readonly value?: string;
+      readonly event?: undefined;
       readonly seal?: undefined;
       readonly malformed?: undefined;
     }
-  | { readonly offset: number; readonly seal: Seal; readonly value?: string; readonly record?: undefined; readonly malformed?: undefined }
-  | { readonly offset: number; readonly record?: undefined; readonly seal?: undefined; readonly malformed: string };
+  | {
+      readonly offset: number;
+      readonly event: EventRecord;
+      readonly value?: string;
+      readonly record?: undefined;
+      readonly seal?: undefined;
+      readonly malformed?: undefined;
+    }
+  | {
+      readonly offset: number;
+      readonly seal: Seal;
+      readonly value?: string;
+      readonly record?: undefined;
+      readonly event?: undefined;
+      readonly malformed?: undefined;
+    }
+  | {
+      readonly offset: number;
+      readonly record?: undefined;
+      readonly event?: undefined;
+      readonly seal?: undefined;
+      readonly malformed: string;
+    };
 
 export function certificateId(shareClass: string, number: number): string {
   return `${shareClass}-${number}`;

@@ -1,4 +1,5 @@
 import type { CertificateRecord, LoggedRecord } from './certificate.js';
+import type { EventRecord } from './events.js';
 
 /** How much one write may carry: whole records up to `maxWeight`, each weighing what `weigh` says. */
 export interface WriteLimit<T> {
@@ -30,7 +31,7 @@ export interface LogFollower {
  */
 export interface Ledger {
   /** How much one write may carry: the log refuses a write above its size limit. */
-  readonly writeLimit: WriteLimit<CertificateRecord>;
+  readonly writeLimit: WriteLimit<CertificateRecord | EventRecord>;
   /**
    * Durably appends the records (encoded: src/core/record-format.ts, src/core/seal.ts), in order, as
    * one atomic write, and resolves with the offset the first one landed at. Rejects if it cannot say

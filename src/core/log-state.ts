@@ -1,16 +1,39 @@
-import type { Certificate, CertificateRecord, LoggedRecord } from './certificate.js';
+import { parseCertificateId, type Certificate, type CertificateRecord, type LoggedRecord } from './certificate.js';
 import { CertificateIndex, type IndexColumns } from './certificate-index.js';
 import { scopedKey } from './provenance.js';
 import { RememberedKeys, type KeyedCertificate, type KeyWindow } from './remembered-keys.js';
 import type { ShareClassConfig } from './share-class.js';
 import { merkleRoot } from './merkle.js';
 import { GENESIS, TRUSTS_NO_KEY, type ClassCount, type Head, type Proof, type SealVerifier, type SignedHead } from './seal.js';
-import { ValidityRule, type ClassTail, type RuleProgress, type VoidReason } from './validity.js';
+import { ValidityRule, type ClassTail, type Closure, type RuleProgress, type VoidReason } from './validity.js';
+import type { EventRecord, LegendTemplate, LoggedEvent } from './events.js';
+import { encodeEvent } from './record-format.js';
 
-/** A certificate the log now holds, with its proof when its write was signed. */
-export interface Applied {
-  readonly record: CertificateRecord;
-  readonly proof?: Proof;
+/** A certificate or an event the log now holds, with its proof when its write was signed. */
+export type Applied =
+  | { readonly record: CertificateRecord; readonly proof?: Proof; readonly event?: undefined }
+  | { readonly event: LoggedEvent; readonly proof?: Proof; readonly record?: undefined };
+
+/** Where a certificate stands: outstanding, or closed by an event, and what that event issued in its place. */
+export interface Standing {
+  readonly status: 'outstanding' | Closure['status'];
+  /** The event that closed it. */
+  readonly closedBy?: LoggedEvent;
+  /** The event that issued it (a transfer's, reissuance's or balance's result). */
+  readonly issuedBy?: LoggedEvent;
+}
+
+/** A class as the log now has it. */
+export interface ClassFigures {
+  readonly class: string;
+  readonly authorized: number;
+  /** Shares on every certificate ever issued, the results of events included. */
+  readonly issued: number;
+  /** Shares on outstanding certificates. */
+  readonly outstanding: number;
+  readonly remaining: number;
+  readonly certificates: number;
+  readonly certificatesOutstanding: number;
 }
 
 export interface LogStateObserver {
@@ -32,12 +55,14 @@ export interface StateSnapshot {
   readonly anchor: { readonly offset: number; readonly fingerprint: string } | undefined;
   readonly indexes: ReadonlyArray<{ readonly code: string; readonly columns: IndexColumns }>;
   readonly keys: ReadonlyArray<readonly [string, KeyedCertificate]>;
+  readonly events: readonly LoggedEvent[];
 }
 
 /** A record as read, as one text: equal for the same record however it reached the state (read, or written here). */
 export function fingerprint(entry: LoggedRecord): string {
   const { offset, record, seal, malformed } = entry;
   if (seal !== undefined) return JSON.stringify([offset, seal.head.root, seal.signature]);
+  if (entry.event !== undefined) return JSON.stringify([offset, encodeEvent(entry.event)]);
   if (record === undefined) return JSON.stringify([offset, malformed]);
   const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, request, idempotencyKey, principal, requestId } = record;
   return JSON.stringify([
@@ -76,6 +101,9 @@ export class LogState {
   /** The anchor of the snapshot this state was restored from, until a record is applied. */
   private restoredAnchor: StateSnapshot['anchor'];
   private readonly keys: RememberedKeys;
+  /** Every valid event, in log order, and by offset. */
+  private readonly events: LoggedEvent[] = [];
+  private readonly eventAt = new Map<number, LoggedEvent>();
   private voids = 0;
   /** True once the log has been read from its start (to its end then). */
   loaded = false;
@@ -86,7 +114,9 @@ export class LogState {
     private readonly observer?: LogStateObserver,
     verifier: SealVerifier = TRUSTS_NO_KEY,
   ) {
-    this.rule = new ValidityRule(shareClasses, verifier);
+    this.rule = new ValidityRule(shareClasses, verifier, {
+      amountOf: (shareClass, number) => this.indexes.get(shareClass)?.amountOf(number),
+    });
     this.indexes = new Map(shareClasses.map(({ code }) => [code, new CertificateIndex(code)]));
     this.keys = new RememberedKeys(keyWindow);
     this.classes = shareClasses.map(({ code, authorized }) => ({ code, authorized }));
@@ -144,40 +174,148 @@ export class LogState {
           this.observer?.voidRecord(verdict.reason, verdict.offset, verdict.message);
           continue;
         }
+        if (verdict.kind === 'event') {
+          const event = { offset: verdict.offset, record: verdict.event };
+          this.events.push(event);
+          this.eventAt.set(event.offset, event);
+          this.rememberKey(event.record, event.record.class, -event.offset, Date.parse(event.record.at));
+          certificates.push(verdict.proof === undefined ? { event } : { event, proof: verdict.proof });
+          continue;
+        }
         const { record, proof } = verdict;
         const index = this.indexes.get(record.class)!;
         index.add(record, proof?.seal.head.first);
-        if (record.idempotencyKey !== undefined) {
-          this.keys.remember(scopedKey(record.principal, record.idempotencyKey), {
-            class: index.shareClass,
-            number: record.number,
-            issuedAtMs: Date.parse(record.issuedAt),
-          });
-        }
+        this.rememberKey(record, index.shareClass, record.number, Date.parse(record.issuedAt));
         certificates.push(proof === undefined ? { record } : { record, proof });
       }
     }
     return certificates;
   }
 
+  /** A key remembered for the certificate `number` answered, or for an event: its offset, negated. */
+  private rememberKey(record: CertificateRecord | EventRecord, shareClass: string, number: number, atMs: number): void {
+    if (record.idempotencyKey === undefined) return;
+    this.keys.remember(scopedKey(record.principal, record.idempotencyKey), { class: shareClass, number, issuedAtMs: atMs });
+  }
+
+  /** The event an idempotency key in its principal's scope answered, if remembered at `atMs`. */
+  recallEvent(scoped: string, atMs: number): LoggedEvent | undefined {
+    const entry = this.keys.recall(scoped, atMs);
+    return entry === undefined || entry.number > 0 ? undefined : this.eventAt.get(-entry.number);
+  }
+
+  /** Certificate `number` of the class, as the log holds it. */
+  certificate(shareClass: string, number: number): Certificate | undefined {
+    return this.indexes.get(shareClass)?.get(number);
+  }
+
+  hasLegend(id: string): boolean {
+    return this.rule.hasLegend(id);
+  }
+
+  /** The class's authorized shares as the log has them: configured, or as the newest adjustment set them. */
+  authorizedOf(shareClass: string): number | undefined {
+    return this.rule.authorizedOf(shareClass);
+  }
+
+  outstandingOf(shareClass: string): number {
+    return this.rule.tail(shareClass).outstanding;
+  }
+
+  /** The valid event at `offset`. */
+  eventAtOffset(offset: number): LoggedEvent | undefined {
+    return this.eventAt.get(offset);
+  }
+
+  /** Every valid event, in log order. */
+  allEvents(): readonly LoggedEvent[] {
+    return this.events;
+  }
+
+  /** The legend templates the log defines, in the order defined. */
+  legends(): LegendTemplate[] {
+    return this.events.filter(({ record }) => record.event === 'legend').map(({ record }) => record.legend!);
+  }
+
+  /** Where certificate `certificate` (of this log) stands. */
+  standing(certificate: Certificate): Standing {
+    const closure = this.rule.closure(certificate.id);
+    const issuedBy = certificate.origin === undefined ? undefined : this.eventAt.get(certificate.origin);
+    return {
+      status: closure?.status ?? 'outstanding',
+      ...(closure === undefined ? {} : { closedBy: this.eventAt.get(closure.event)! }),
+      ...(issuedBy === undefined ? {} : { issuedBy }),
+    };
+  }
+
+  /** Whether certificate `id` may be acted on by `event` now: outstanding, or stopped and being reissued. */
+  closure(id: string): Closure | undefined {
+    return this.rule.closure(id);
+  }
+
+  /** The class's figures as the log now has them; undefined for a class not configured. */
+  figures(shareClass: string): ClassFigures | undefined {
+    const index = this.indexes.get(shareClass);
+    const authorized = this.rule.authorizedOf(shareClass);
+    if (index === undefined || authorized === undefined) return undefined;
+    const { outstanding } = this.rule.tail(shareClass);
+    let closed = 0;
+    for (const { record } of this.events) if (record.class === shareClass && record.certificate !== undefined && record.event !== 'stop') closed += 1;
+    return {
+      class: shareClass,
+      authorized,
+      issued: index.sharesIssued,
+      outstanding,
+      remaining: authorized - outstanding,
+      certificates: index.count,
+      certificatesOutstanding: index.count - closed,
+    };
+  }
+
   /**
    * The records, in order, that would continue their classes if they landed in place next, per class
    * the longest such prefix, and that carry no idempotency key the log already answered: what a
-   * correct writer may write.
+   * correct writer may write. An event continues when the certificate it acts on is still open to it
+   * and nothing earlier in the write acts on it, and a legend when it is not yet defined; its results
+   * continue the class after it.
    */
-  continuing(records: readonly CertificateRecord[]): CertificateRecord[] {
-    const tails = new Map<string, ClassTail | undefined>();
+  continuing<R extends CertificateRecord | EventRecord>(records: readonly R[]): R[] {
+    const tails = new Map<string, { readonly number: number; readonly sharesIssued: number } | undefined>();
     const keys = new Set<string>();
+    const acted = new Set<string>();
     return records.filter((record) => {
       const tail = tails.has(record.class) ? tails.get(record.class) : this.rule.tail(record.class);
       const key = record.idempotencyKey === undefined ? undefined : scopedKey(record.principal, record.idempotencyKey);
-      const answered = key !== undefined && (keys.has(key) || this.keys.recall(key, Date.parse(record.issuedAt)) !== undefined);
+      const at = 'event' in record ? Date.parse(record.at) : Date.parse(record.issuedAt);
+      const answered = key !== undefined && (keys.has(key) || this.keys.recall(key, at) !== undefined);
       if (key !== undefined) keys.add(key);
+      if ('event' in record) {
+        const continues = tail !== undefined && !answered && this.open(record, tail.number, acted);
+        if (!continues) tails.set(record.class, undefined);
+        return continues;
+      }
       const continues =
         tail !== undefined && !answered && record.number === tail.number + 1 && record.sharesIssued === tail.sharesIssued + record.amount;
       tails.set(record.class, continues ? { number: record.number, sharesIssued: record.sharesIssued } : undefined);
       return continues;
     });
+  }
+
+  /** Whether the event may act now, with certificates up to `newest` in its class and `acted` already acted on in the write. */
+  private open(event: EventRecord, newest: number, acted: Set<string>): boolean {
+    if (event.event === 'legend') {
+      if (this.rule.hasLegend(event.legend!.id) || acted.has(`legend:${event.legend!.id}`)) return false;
+      acted.add(`legend:${event.legend!.id}`);
+      return true;
+    }
+    const target = event.certificate;
+    if (target === undefined) return true;
+    const number = parseCertificateId(target)?.number ?? 0;
+    const closure = this.rule.closure(target);
+    const openToIt = closure === undefined || (closure.status === 'stopped' && event.event === 'reissuance');
+    if (number > newest || !openToIt || acted.has(target)) return false;
+    acted.add(target);
+    return true;
   }
 
   /**
@@ -186,11 +324,13 @@ export class LogState {
    * of its seal. Its time is `now`, or the newest head's when this clock is behind that writer's.
    * The rule remembers the write's leaves (ValidityRule.leavesOf): applying it hashes no record again.
    */
-  headOf(records: readonly CertificateRecord[], values: readonly string[], now: Date): Omit<Head, 'key'> {
+  headOf(records: ReadonlyArray<CertificateRecord | EventRecord>, values: readonly string[], now: Date): Omit<Head, 'key'> {
     const tails = new Map<string, ClassCount>();
     for (const [code, index] of this.indexes)
       if (index.count > 0) tails.set(code, { number: index.count, sharesIssued: index.sharesIssued });
-    for (const { class: code, number, sharesIssued } of records) tails.set(code, { number, sharesIssued });
+    for (const record of records) {
+      if (!('event' in record)) tails.set(record.class, { number: record.number, sharesIssued: record.sharesIssued });
+    }
     const classes: Record<string, ClassCount> = {};
     for (const code of [...tails.keys()].sort()) classes[code] = tails.get(code)!;
     const newest = this.rule.signedHead;
@@ -222,6 +362,7 @@ export class LogState {
       anchor: this.newest === undefined ? this.restoredAnchor : { offset: this.newest.offset, fingerprint: fingerprint(this.newest) },
       indexes: [...this.indexes].map(([code, index]) => ({ code, columns: index.columns() })),
       keys: this.keys.entries(),
+      events: [...this.events],
     };
   }
 
@@ -239,7 +380,7 @@ export class LogState {
       snapshot.keyWindow.maxKeys === this.keyWindow.maxKeys &&
       snapshot.indexes.every(({ code }) => this.indexes.has(code));
     if (!same) return false;
-    const tails = new Map<string, ClassTail>();
+    const tails = new Map<string, Omit<ClassTail, 'outstanding'>>();
     for (const { code, columns } of snapshot.indexes) {
       const index = CertificateIndex.fromColumns(code, columns);
       this.indexes.set(code, index);
@@ -247,6 +388,10 @@ export class LogState {
     }
     this.rule.restore(tails, snapshot.progress);
     this.keys.restore(snapshot.keys);
+    for (const event of snapshot.events) {
+      this.events.push(event);
+      this.eventAt.set(event.offset, event);
+    }
     this.position = snapshot.end;
     this.voids = snapshot.voids;
     this.restoredAnchor = snapshot.anchor;

@@ -1,14 +1,23 @@
-import type { Certificate } from './certificate.js';
+import type { Certificate, CertificateRecord } from './certificate.js';
+import type { EventRecord } from './events.js';
 import { rootFromPath, sha256Hex } from './merkle.js';
 import { headHash, headText, type Proof, type SealCheck, type SealVerifier } from './seal.js';
+import { canonicalTerms } from './terms.js';
 
 /**
  * What a certificate's leaf commits to on paper: the SHA-256 of its fields as one compact JSON
- * object in this order (the paper prints its first 16 hex characters as the digest).
+ * object in this order, its terms last when it has any (holder and legends are what paper shows of
+ * them); the paper prints its first 16 hex characters as the digest.
  */
 export function fieldsHash(certificate: Certificate): string {
-  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued } = certificate;
-  return sha256Hex(JSON.stringify({ id, class: shareClass, number, name, amount, issuedAt, sharesIssued }));
+  const { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, terms } = certificate;
+  return sha256Hex(
+    JSON.stringify(
+      terms === undefined
+        ? { id, class: shareClass, number, name, amount, issuedAt, sharesIssued }
+        : { id, class: shareClass, number, name, amount, issuedAt, sharesIssued, terms: canonicalTerms(terms) },
+    ),
+  );
 }
 
 /**
@@ -18,6 +27,15 @@ export function fieldsHash(certificate: Certificate): string {
  */
 export function leafHash(fieldsHashHex: string, valueHashHex: string): string {
   return sha256Hex(`leaf:${fieldsHashHex}${valueHashHex}`);
+}
+
+/**
+ * The leaf of a record whose bytes in the log are `value`, and that value's hash (its proof's
+ * `valueHash`). An event has no paper: its leaf commits to its bytes alone (their hash twice).
+ */
+export function leafOf(record: CertificateRecord | EventRecord, value: string): { readonly valueHash: string; readonly leaf: string } {
+  const valueHash = sha256Hex(value);
+  return { valueHash, leaf: leafHash('event' in record ? valueHash : fieldsHash(record), valueHash) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { EventRecord } from '../core/events.js';
 import type { Admin, Kafka } from 'kafkajs';
 import type { CertificateRecord, LoggedRecord } from '../core/certificate.js';
 import type { EncodedRecord, Ledger, LogBounds, LogFollower, WriteLimit } from '../core/ledger.js';
@@ -17,10 +18,16 @@ const MAX_WRITE_BYTES = 900_000;
  * A record's size before it is encoded, from above: JSON may escape every byte of the name, of the
  * idempotency key (ASCII) and of the principal (up to six bytes for a control character), and the
  * other fields (the request id among them) with their names and the record overhead stay under 384
- * bytes.
+ * bytes; terms and events (rare, and bounded: src/core/terms.ts, src/core/events.ts) are weighed
+ * by their JSON, every character of it escaped at worst.
  */
-const weigh = (record: CertificateRecord): number =>
-  2 * (Buffer.byteLength(record.name) + (record.idempotencyKey?.length ?? 0)) + 6 * (record.principal?.length ?? 0) + 384;
+const weigh = (record: CertificateRecord | EventRecord): number =>
+  'event' in record
+    ? 6 * JSON.stringify(record).length + 384
+    : 2 * (Buffer.byteLength(record.name) + (record.idempotencyKey?.length ?? 0)) +
+      6 * (record.principal?.length ?? 0) +
+      (record.terms === undefined ? 0 : 6 * JSON.stringify(record.terms).length) +
+      384;
 
 export interface LedgerOptions {
   /** A write not acknowledged within this long is abandoned (COMMIT_TIMEOUT_MS); its fate is read from the log. */
@@ -45,7 +52,7 @@ const toLogged = (entries: readonly LogEntry[]): LoggedRecord[] => entries.map((
  */
 export class KafkaLedger implements Ledger {
   readonly topic: string;
-  readonly writeLimit: WriteLimit<CertificateRecord> = { maxWeight: MAX_WRITE_BYTES, weigh };
+  readonly writeLimit: WriteLimit<CertificateRecord | EventRecord> = { maxWeight: MAX_WRITE_BYTES, weigh };
   private readonly kafka: Kafka;
   private readonly appendTimeoutMs: number;
   private readonly producer: PartitionProducer;

@@ -7,9 +7,10 @@ import { stateDirectory } from './state-key.js';
 
 // Version 2 carried a keyed MAC where version 1 had a plain digest, and scoped remembered keys per
 // principal (src/core/provenance.ts); version 3 adds where each certificate's signed write starts
-// and the signed head. An older file is refused, and the log is read from its start once: slower
-// that one time, never wrong.
-const MAGIC = Buffer.from('CERTIFICATES-STATE-3\n');
+// and the signed head; version 4 adds the events (src/core/events.ts): what they changed, and each
+// certificate's terms and origin. An older file is refused, and the log is read from its start once:
+// slower that one time, never wrong.
+const MAGIC = Buffer.from('CERTIFICATES-STATE-4\n');
 const MAC_BYTES = 32;
 
 /** The part of a snapshot that is JSON; the columns follow it as raw bytes, in this order. */
@@ -20,6 +21,7 @@ interface Header extends Omit<StateSnapshot, 'indexes'> {
     readonly count: number;
     readonly nameBytes: number;
     readonly issuedAtTexts: IndexColumns['issuedAtTexts'];
+    readonly extras: IndexColumns['extras'];
   }>;
 }
 
@@ -76,6 +78,7 @@ export class SnapshotFile {
         count: columns.totals.length,
         nameBytes: columns.names.length,
         issuedAtTexts: columns.issuedAtTexts,
+        extras: columns.extras,
       })),
     };
     const json = Buffer.from(JSON.stringify(header));
@@ -136,7 +139,7 @@ export class SnapshotFile {
       const columnBytes = (header.indexes as unknown[]).reduce<number>((sum, index) => sum + columnsSize(index), 0);
       if (at + columnBytes + MAC_BYTES !== size) return { reason: 'damaged (sizes differ)' };
       const indexes = [];
-      for (const { code, count, nameBytes, issuedAtTexts } of header.indexes) {
+      for (const { code, count, nameBytes, issuedAtTexts, extras } of header.indexes) {
         const columns = {
           totals: new Float64Array(count),
           issuedAtMs: new Float64Array(count),
@@ -144,6 +147,7 @@ export class SnapshotFile {
           names: new Uint8Array(nameBytes),
           issuedAtTexts,
           writes: new Float64Array(count),
+          extras,
         };
         for (const column of [columns.totals, columns.issuedAtMs, columns.writes, columns.nameStarts, columns.names])
           await next(bytes(column));
@@ -156,8 +160,8 @@ export class SnapshotFile {
           reason: 'not authenticated (its MAC differs): altered or damaged since it was written, or written under another state key',
         };
       }
-      const { classes, keyWindow, end, voids, progress, anchor, keys } = header;
-      return { snapshot: { classes, keyWindow, end, voids, progress, anchor, keys, indexes } };
+      const { classes, keyWindow, end, voids, progress, anchor, keys, events } = header;
+      return { snapshot: { classes, keyWindow, end, voids, progress, anchor, keys, indexes, events } };
     } catch (error) {
       return { reason: `unreadable: ${error instanceof Error ? error.message : String(error)}` };
     } finally {

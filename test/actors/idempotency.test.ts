@@ -21,8 +21,8 @@ const withKey = (ledger: FakeLedger, key: string) => {
   const state = new LogState(CLASSES, DEFAULTS.keyWindow);
   return state
     .apply(ledger.entries())
-    .filter(({ record }) => record.idempotencyKey === key)
-    .map(({ record }) => record.id);
+    .filter(({ record }) => record!.idempotencyKey === key)
+    .map(({ record }) => record!.id);
 };
 
 describe('Idempotency-Key on the writer (pure sequencing logic, in-memory log)', { timeout: 5_000 }, () => {

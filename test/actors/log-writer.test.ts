@@ -28,7 +28,7 @@ function writerOn(ledger: FakeLedger) {
 }
 
 /** What a commit answered, record by record: the request its certificate answers, or null when the log holds none for it. */
-const answered = (settlement: Settlement): Array<string | null> => settlement.map((certificate) => certificate?.record.request ?? null);
+const answered = (settlement: Settlement): Array<string | null> => settlement.map((certificate) => certificate?.record?.request ?? null);
 
 /** What the log holds, as `id@offset-it-sits-at/offset-stated`. */
 const layout = (ledger: FakeLedger) => ledger.records.map((record, offset) => `${record.id}@${offset}/${record.offset}`);
@@ -199,16 +199,16 @@ describe('LogWriter signing its writes', () => {
     const second = await writer.commit([numbered('CS', 2, 'r2'), numbered('PS', 1, 'p1')]);
     expect(entries(ledger)).toEqual(['CS-1@0', 'seal@1', 'CS-2@2', 'PS-1@3', 'seal@4']);
     expect([ledger.appends, ledger.reads, resyncs]).toEqual([[2, 3], 1, []]);
-    expect([first, ...second].map((applied) => [applied?.record.id, applied?.record.seal, applied?.proof?.seal.offset])).toEqual([
+    expect([first, ...second].map((applied) => [applied?.record?.id, applied?.record?.seal, applied?.proof?.seal.offset])).toEqual([
       ['CS-1', 1, 1],
       ['CS-2', 4, 4],
       ['PS-1', 4, 4],
     ]);
-    for (const applied of [first, ...second]) expect(checkProof(certificateOf(applied!.record), applied!.proof!, keys)).toBe('ok');
+    for (const applied of [first, ...second]) expect(checkProof(certificateOf(applied!.record!), applied!.proof!, keys)).toBe('ok');
     expect(second[0]!.proof!.seal.head.prev).toBe(first!.proof!.seal.hash);
     // A reader of the log finds the same certificates, the same head, and nothing void.
     const reader = new LogState(CLASSES, DEFAULTS.keyWindow, undefined, keys);
-    expect(reader.apply(ledger.entries()).map(({ record }) => record.id)).toEqual(['CS-1', 'CS-2', 'PS-1']);
+    expect(reader.apply(ledger.entries()).map(({ record }) => record!.id)).toEqual(['CS-1', 'CS-2', 'PS-1']);
     expect([reader.head, reader.voidRecords, state.voidRecords, state.end]).toEqual([state.head, 0, 0, 5]);
   });
 

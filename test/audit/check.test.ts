@@ -49,9 +49,9 @@ describe('log audit: the service rule applied to a whole log', () => {
     expect(report).toMatchObject({ ok: true, records: 7, violations: [], violationCount: 0 });
     expect(report.voidRecords).toEqual({ total: 0, byReason: {}, first: [] });
     expect(report.classes).toEqual([
-      { class: 'CS', certificates: 5, sharesIssued: 50, authorized: 1000, remaining: 950 },
-      { class: 'PS', certificates: 2, sharesIssued: 10, authorized: 50, remaining: 40 },
-      { class: 'XS', certificates: 0, sharesIssued: 0, authorized: 7, remaining: 7 },
+      { class: 'CS', certificates: 5, sharesIssued: 50, outstanding: 50, authorized: 1000, remaining: 950 },
+      { class: 'PS', certificates: 2, sharesIssued: 10, outstanding: 10, authorized: 50, remaining: 40 },
+      { class: 'XS', certificates: 0, sharesIssued: 0, outstanding: 0, authorized: 7, remaining: 7 },
     ]);
   });
 
@@ -89,7 +89,7 @@ describe('log audit: the service rule applied to a whole log', () => {
       'shares above the authorized (over_authorized)',
       landed(certificates('PS', 1, 6)),
       5,
-      'PS-6 at offset 5: 60 shares issued, above the 50 authorized (over_authorized)',
+      'PS-6 at offset 5: 60 shares outstanding, above the 50 authorized (over_authorized)',
     ],
     [
       'an undecodable record (malformed)',
@@ -253,7 +253,7 @@ describe('human output', () => {
   });
 
   it('aligns the per-class table', () => {
-    expect(formatTable([{ class: 'CS', certificates: 12, sharesIssued: 345, authorized: 2600000, remaining: 2599655 }])).toBe(
+    expect(formatTable([{ class: 'CS', certificates: 12, sharesIssued: 345, outstanding: 345, authorized: 2600000, remaining: 2599655 }])).toBe(
       ['class  certificates  shares issued  authorized  remaining', 'CS               12            345     2600000    2599655'].join('\n'),
     );
   });

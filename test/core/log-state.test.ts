@@ -26,7 +26,7 @@ function observedState() {
   const voids: Array<[VoidReason, number]> = [];
   const heard: string[] = [];
   const state = new LogState(CLASSES, DEFAULTS.keyWindow, { voidRecord: (reason, offset) => voids.push([reason, offset]) });
-  const apply = (entries: readonly LoggedRecord[]): void => void heard.push(...state.apply(entries).map(({ record }) => record.id));
+  const apply = (entries: readonly LoggedRecord[]): void => void heard.push(...state.apply(entries).map(({ record }) => record!.id));
   return { state, voids, heard, apply };
 }
 
@@ -94,7 +94,7 @@ describe('LogState', () => {
         foreignRecord('CS', 1, { offset: 2, request: 'c1' }),
       ]),
     );
-    expect(applied.map(({ record }) => `${record.id}:${record.request}`)).toEqual(['PS-1:p1', 'CS-1:c1']);
+    expect(applied.map(({ record }) => `${record!.id}:${record!.request}`)).toEqual(['PS-1:p1', 'CS-1:c1']);
   });
 
   it('picks, per class, the longest prefix of a numbered write that would continue its class if it landed next', () => {
@@ -163,10 +163,10 @@ describe('LogState on a signed log', () => {
       ...log.signed([...certificates('CS', 2, 1, 1), ...certificates('PS', 1, 1, 3)], keys, NOW).entries,
     ];
     const { state, voids } = signedState();
-    expect(state.apply(entries.slice(0, 3)).map(({ record }) => record.id)).toEqual(['CS-1']);
+    expect(state.apply(entries.slice(0, 3)).map(({ record }) => record!.id)).toEqual(['CS-1']);
     expect([state.end, state.head, numbers(state, 'CS')]).toEqual([3, undefined, ['CS-1']]);
     const applied = state.apply(entries.slice(3));
-    expect(applied.map(({ record, proof }) => [record.id, proof?.seal.offset])).toEqual([
+    expect(applied.map(({ record, proof }) => [record!.id, proof?.seal.offset])).toEqual([
       ['CS-2', 3],
       ['PS-1', 3],
     ]);
@@ -185,7 +185,7 @@ describe('LogState on a signed log', () => {
       ...log.unsigned(certificates('PS', 1, 1, 1)).entries,
     ];
     const { state, voids } = signedState();
-    expect(state.apply(entries).map(({ record }) => record.id)).toEqual(['CS-1']);
+    expect(state.apply(entries).map(({ record }) => record!.id)).toEqual(['CS-1']);
     expect(voids).toEqual(['untrusted_key:2', 'untrusted_key:3', 'untrusted_key:4', 'unsigned:5']);
     expect([state.voidRecords, state.end, state.head?.offset]).toEqual([4, 6, 1]);
   });
@@ -225,7 +225,7 @@ describe('LogState on a signed log', () => {
       ...records.map((record, index) => ({ offset: 2 + index, record, value: values[index]! })),
       { offset: 4, seal, value: encodeSeal(seal) },
     ]);
-    expect(applied.map(({ record }) => record.id)).toEqual(['PS-1', 'CS-2']);
+    expect(applied.map(({ record }) => record!.id)).toEqual(['PS-1', 'CS-2']);
     expect(state.head?.offset).toBe(4);
   });
 });

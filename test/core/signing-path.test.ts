@@ -52,10 +52,10 @@ describe('the signing path', () => {
     const read = reader.state.apply(
       written.map(({ offset, value, seal, record }) => (seal === undefined ? { offset, value, record: record! } : { offset, value, seal })),
     );
-    expect(read.map(({ record }) => record.number)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    expect(read.map(({ record }) => record!.number)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
     expect([writer.voids, reader.voids]).toEqual([[], []]);
     expect(reader.state.head).toEqual(writer.state.head);
-    for (const { record, proof } of read) expect(checkProof(record, proof!, signingKeys())).toBe('ok');
+    for (const { record, proof } of read) expect(checkProof(record!, proof!, signingKeys())).toBe('ok');
   });
 
   it("judges a stated write by the bytes applied, never by the leaves it remembers: altered records void the write's seal", () => {

@@ -31,9 +31,9 @@ describe('ValidityRule', () => {
       'valid',
       'valid',
     ]);
-    expect(rule.tail('CS')).toEqual({ number: 1, sharesIssued: 4 });
+    expect(rule.tail('CS')).toEqual({ number: 1, sharesIssued: 4, outstanding: 4 });
     expect(rule.tail('PS')).toEqual({ number: 1, sharesIssued: 1 });
-    expect(rule.tail('XS')).toEqual({ number: 0, sharesIssued: 0 });
+    expect(rule.tail('XS')).toEqual({ number: 0, sharesIssued: 0, outstanding: 0 });
   });
 
   it('voids as misplaced a record that landed away from the offset its writer stated, whatever its content', () => {
@@ -93,7 +93,7 @@ describe('ValidityRule', () => {
       rule,
     );
     expect(verdicts).toEqual(['valid', 'over_authorized', 'out_of_sequence', 'valid']);
-    expect(rule.tail('CS')).toEqual({ number: 2, sharesIssued: 2 });
+    expect(rule.tail('CS')).toEqual({ number: 2, sharesIssued: 2, outstanding: 2 });
   });
 
   it('judges records written before scale-out, which state no offset, by continuation alone', () => {
@@ -148,7 +148,7 @@ describe('ValidityRule on a signed log', () => {
     const { entries } = log.signed([...certificates('CS', 1, 1, 2), ...shares('PS', 1), ...certificates('CS', 2, 1, 2)], keys, NOW);
     const rule = new ValidityRule(AUTHORIZED, keys);
     for (const entry of entries.slice(0, 3)) expect(rule.judge(entry)).toEqual([]);
-    expect([rule.waiting, rule.tail('CS'), rule.signedHead]).toEqual([true, { number: 0, sharesIssued: 0 }, undefined]);
+    expect([rule.waiting, rule.tail('CS'), rule.signedHead]).toEqual([true, { number: 0, sharesIssued: 0, outstanding: 0 }, undefined]);
     const verdicts = rule.judge(entries[3]!);
     expect(verdicts.map((verdict) => `${verdict.offset}:${verdict.kind}`)).toEqual([
       '0:certificate',
@@ -303,8 +303,8 @@ describe('ValidityRule on a signed log', () => {
     const rule = new ValidityRule(AUTHORIZED, keys);
     expect(verdictsOf(entries, rule)).toEqual([...before, '8:certificate', '9:certificate', '10:head', '11:unsigned']);
     expect([rule.tail('CS'), rule.tail('PS')]).toEqual([
-      { number: 4, sharesIssued: 9 },
-      { number: 2, sharesIssued: 3 },
+      { number: 4, sharesIssued: 9, outstanding: 9 },
+      { number: 2, sharesIssued: 3, outstanding: 3 },
     ]);
   });
 });

@@ -181,7 +181,7 @@ describe('a state snapshot', () => {
     expect(await file.load()).toEqual({ reason: 'damaged (sizes differ)' });
     // A header claiming 4 GiB.
     const claiming = Buffer.from(text, 'latin1');
-    claiming.writeUInt32LE(0xffffffff, 'CERTIFICATES-STATE-3\n'.length);
+    claiming.writeUInt32LE(0xffffffff, 'CERTIFICATES-STATE-4\n'.length);
     writeFileSync(file.path, claiming);
     expect(await file.load()).toEqual({ reason: 'damaged (sizes differ)' });
   });
@@ -192,7 +192,7 @@ describe('a state snapshot', () => {
     const file = new SnapshotFile(dir, 'version-1', KEY);
     await file.save(read.snapshot()!);
     const current = readFileSync(file.path);
-    expect(current.subarray(0, 21).toString()).toBe('CERTIFICATES-STATE-3\n');
+    expect(current.subarray(0, 21).toString()).toBe('CERTIFICATES-STATE-4\n');
     for (const version of ['CERTIFICATES-STATE-1\n', 'CERTIFICATES-STATE-2\n']) {
       const older = Buffer.from(current);
       older.write(version, 0);
@@ -242,7 +242,7 @@ describe('a state snapshot', () => {
     expect(describeState(restored, [], 0)).toEqual(describeState(read, [], 0));
     // The next signed write continues the restored head; a record outside a write is void.
     const after = entries.slice(upTo);
-    expect(restored.apply(after).map(({ record }) => record.id)).toEqual(read.apply(after).map(({ record }) => record.id));
+    expect(restored.apply(after).map(({ record }) => record!.id)).toEqual(read.apply(after).map(({ record }) => record!.id));
     expect(describeState(restored, [], 0)).toEqual(describeState(read, [], 0));
     expect(restored.head).toMatchObject({ offset: upTo + 1, head: { prev: loaded.snapshot!.progress.head!.hash } });
     // The write cut short (counted before the snapshot) and the unsigned record after it.

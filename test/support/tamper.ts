@@ -28,7 +28,7 @@ export async function storedRecords(topic: string): Promise<EncodedRecord[]> {
     if (entry.offset !== offset || entry.malformed !== undefined || entry.value === undefined) {
       throw new Error(`Expected a readable record at offset ${offset}`);
     }
-    return { key: entry.seal === undefined ? entry.record.class : SEAL_KEY, value: entry.value };
+    return { key: entry.seal === undefined ? (entry.record ?? entry.event)!.class : SEAL_KEY, value: entry.value };
   });
 }
 

@@ -191,7 +191,8 @@ export class ShareClassActor {
       open = open.filter((position) => answers[position] === undefined);
     }
     // Every accepted request now holds a valid certificate, so the refusals were judged on real numbers.
-    for (const { position, remaining } of refused) answers[position] = this.insufficient((batch[position] as IssueRequest).amount, remaining);
+    for (const { position, remaining } of refused)
+      answers[position] = this.insufficient((batch[position] as IssueRequest).amount, remaining);
     // Only a batch past its deadline (answered by the mailbox already) can leave a request open here.
     return this.fill(answers, this.notAnswering());
   }

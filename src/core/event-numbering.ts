@@ -83,12 +83,16 @@ export function numberEvent(
   const missing = [...(request.terms?.legends ?? []), ...(request.transferees ?? []).flatMap(({ terms }) => terms?.legends ?? [])].find(
     (legend) => !state.hasLegend(legend) && !batch.acted.has(`legend:${legend}`),
   );
-  if (missing !== undefined) return new CertificateError('unknown_legend', `No legend template ${missing} is defined`, { details: { legend: missing } });
+  if (missing !== undefined)
+    return new CertificateError('unknown_legend', `No legend template ${missing} is defined`, { details: { legend: missing } });
   switch (type) {
     case 'cancellation':
     case 'repurchase':
     case 'transfer': {
-      const moved = type === 'transfer' ? (request.transferees ?? []).reduce((sum, { amount }) => sum + amount, 0) : (request.quantity ?? target!.amount);
+      const moved =
+        type === 'transfer'
+          ? (request.transferees ?? []).reduce((sum, { amount }) => sum + amount, 0)
+          : (request.quantity ?? target!.amount);
       if (moved > target!.amount || moved <= 0) {
         return new CertificateError('shares_not_conserved', `${target!.id} holds ${target!.amount} shares; ${moved} cannot leave it`, {
           details: { certificate: target!.id, amount: target!.amount, requested: moved },

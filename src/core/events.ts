@@ -21,7 +21,13 @@ export const EVENT_TYPES = ['cancellation', 'transfer', 'reissuance', 'repurchas
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The events that act on one certificate. */
-export const CERTIFICATE_EVENTS: ReadonlySet<EventType> = new Set<EventType>(['cancellation', 'transfer', 'reissuance', 'repurchase', 'stop']);
+export const CERTIFICATE_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
+  'cancellation',
+  'transfer',
+  'reissuance',
+  'repurchase',
+  'stop',
+]);
 /** The events whose `quantity` leaves the holder, with the rest on a balance certificate. */
 const QUANTITY_EVENTS: ReadonlySet<EventType> = new Set<EventType>(['cancellation', 'transfer', 'repurchase']);
 
@@ -86,8 +92,23 @@ export function eventId(event: LoggedEvent): string {
  * no other. Whether it fits the log (the certificate outstanding, shares conserved) is the rule's.
  */
 export function eventProblem(fields: Record<string, unknown>): string | undefined {
-  const { event, class: shareClass, at, certificate, quantity, results, balance, reason, price, authorized, approvedOn, legend, ref } = fields;
-  if (typeof event !== 'string' || !(EVENT_TYPES as readonly string[]).includes(event)) return `event ${JSON.stringify(event)} is not one of ${EVENT_TYPES.join(', ')}`;
+  const {
+    event,
+    class: shareClass,
+    at,
+    certificate,
+    quantity,
+    results,
+    balance,
+    reason,
+    price,
+    authorized,
+    approvedOn,
+    legend,
+    ref,
+  } = fields;
+  if (typeof event !== 'string' || !(EVENT_TYPES as readonly string[]).includes(event))
+    return `event ${JSON.stringify(event)} is not one of ${EVENT_TYPES.join(', ')}`;
   const type = event as EventType;
   if (typeof shareClass !== 'string' || !new RegExp(`^${CLASS_CODE_PATTERN}$`).test(shareClass)) return 'class is not a class code';
   if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) return 'at is not a time';
@@ -96,7 +117,8 @@ export function eventProblem(fields: Record<string, unknown>): string | undefine
   const acts = CERTIFICATE_EVENTS.has(type);
   if (acts) {
     const target = typeof certificate === 'string' ? parseCertificateId(certificate) : undefined;
-    if (target === undefined || target.class !== shareClass) return `certificate ${JSON.stringify(certificate)?.slice(0, 80)} is not a certificate of class ${shareClass}`;
+    if (target === undefined || target.class !== shareClass)
+      return `certificate ${JSON.stringify(certificate)?.slice(0, 80)} is not a certificate of class ${shareClass}`;
   } else if (certificate !== undefined) return `a ${type} names no certificate`;
   if (QUANTITY_EVENTS.has(type)) {
     if (!isPositiveInteger(quantity)) return `quantity ${JSON.stringify(quantity)} is not a positive integer`;
@@ -106,11 +128,14 @@ export function eventProblem(fields: Record<string, unknown>): string | undefine
     if (!Array.isArray(results) || results.length > MAX_RESULTS) return `results is not a list of at most ${MAX_RESULTS} certificate ids`;
     for (const id of results) {
       const parsed = typeof id === 'string' ? parseCertificateId(id) : undefined;
-      if (parsed === undefined || parsed.class !== shareClass) return `results holds ${JSON.stringify(id)?.slice(0, 80)}, not a certificate of class ${shareClass}`;
+      if (parsed === undefined || parsed.class !== shareClass)
+        return `results holds ${JSON.stringify(id)?.slice(0, 80)}, not a certificate of class ${shareClass}`;
     }
     if (balance !== undefined && results[results.length - 1] !== balance) return 'balance is not the last of the results';
-    if (type === 'reissuance' && (results.length === 0 || balance !== undefined)) return 'a reissuance issues at least one certificate and no balance';
-    if (type === 'transfer' && results.length === (balance === undefined ? 0 : 1)) return 'a transfer issues at least one certificate to a new holder';
+    if (type === 'reissuance' && (results.length === 0 || balance !== undefined))
+      return 'a reissuance issues at least one certificate and no balance';
+    if (type === 'transfer' && results.length === (balance === undefined ? 0 : 1))
+      return 'a transfer issues at least one certificate to a new holder';
     if ((type === 'cancellation' || type === 'repurchase') && results.length !== (balance === undefined ? 0 : 1))
       return `a ${type} issues only its balance certificate`;
   } else if (results !== undefined || balance !== undefined) return `a ${type} issues no certificate`;
@@ -124,7 +149,14 @@ export function eventProblem(fields: Record<string, unknown>): string | undefine
   if (type === 'legend') {
     if (typeof legend !== 'object' || legend === null || Array.isArray(legend)) return 'legend is not {"id", "name", "text"}';
     const { id, name, text, ...rest } = legend as Record<string, unknown>;
-    if (Object.keys(rest).length > 0 || !isItemId(id) || !isShortText(name) || typeof text !== 'string' || text.length === 0 || text.length > MAX_LEGEND_TEXT)
+    if (
+      Object.keys(rest).length > 0 ||
+      !isItemId(id) ||
+      !isShortText(name) ||
+      typeof text !== 'string' ||
+      text.length === 0 ||
+      text.length > MAX_LEGEND_TEXT
+    )
       return `legend is not {"id", "name" (1 to 200 characters), "text" (1 to ${MAX_LEGEND_TEXT})}`;
   } else if (legend !== undefined) return `a ${type} defines no legend`;
   return undefined;
@@ -133,8 +165,10 @@ export function eventProblem(fields: Record<string, unknown>): string | undefine
 /** What is wrong with the fields only the log's bookkeeping adds (offset, request, who asked, seal), or undefined. */
 export function provenanceProblem(fields: Record<string, unknown>): string | undefined {
   const { offset, request, idempotencyKey, principal, requestId, seal } = fields;
-  if (offset !== undefined && !(Number.isSafeInteger(offset) && (offset as number) >= 0)) return `offset ${JSON.stringify(offset)} is not an offset`;
-  if (request !== undefined && (typeof request !== 'string' || request.length === 0)) return `request ${JSON.stringify(request)} is not a request id`;
+  if (offset !== undefined && !(Number.isSafeInteger(offset) && (offset as number) >= 0))
+    return `offset ${JSON.stringify(offset)} is not an offset`;
+  if (request !== undefined && (typeof request !== 'string' || request.length === 0))
+    return `request ${JSON.stringify(request)} is not a request id`;
   if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && isRecordedIdempotencyKey(idempotencyKey)))
     return `idempotencyKey ${JSON.stringify(idempotencyKey)} is not an idempotency key`;
   if ((principal !== undefined || requestId !== undefined) && !isPrincipalId(principal))

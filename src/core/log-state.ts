@@ -260,7 +260,8 @@ export class LogState {
     if (index === undefined || authorized === undefined) return undefined;
     const { outstanding } = this.rule.tail(shareClass);
     let closed = 0;
-    for (const { record } of this.events) if (record.class === shareClass && record.certificate !== undefined && record.event !== 'stop') closed += 1;
+    for (const { record } of this.events)
+      if (record.class === shareClass && record.certificate !== undefined && record.event !== 'stop') closed += 1;
     return {
       class: shareClass,
       authorized,
@@ -286,8 +287,9 @@ export class LogState {
     return records.filter((record) => {
       const tail = tails.has(record.class) ? tails.get(record.class) : this.rule.tail(record.class);
       const key = record.idempotencyKey === undefined ? undefined : scopedKey(record.principal, record.idempotencyKey);
-      const at = 'event' in record ? Date.parse(record.at) : Date.parse(record.issuedAt);
-      const answered = key !== undefined && (keys.has(key) || this.keys.recall(key, at) !== undefined);
+      const answered =
+        key !== undefined &&
+        (keys.has(key) || this.keys.recall(key, Date.parse('event' in record ? record.at : record.issuedAt)) !== undefined);
       if (key !== undefined) keys.add(key);
       if ('event' in record) {
         const continues = tail !== undefined && !answered && this.open(record, tail.number, acted);

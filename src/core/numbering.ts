@@ -27,7 +27,9 @@ export interface Numbered {
   /** For each record, the position of the request it was numbered for. */
   readonly positions: number[];
   /** Requests whose idempotency key the log answered already: settled with that answer; they take no number. */
-  readonly replayed: Array<{ readonly position: number; readonly certificate: Certificate } | { readonly position: number; readonly event: LoggedEvent }>;
+  readonly replayed: Array<
+    { readonly position: number; readonly certificate: Certificate } | { readonly position: number; readonly event: LoggedEvent }
+  >;
   /** Requests the remaining shares cannot cover, with the shares that remained when each was judged. */
   readonly refused: Array<{ readonly position: number; readonly remaining: number }>;
   /** Events the log would void, refused with their own code. */

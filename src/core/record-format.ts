@@ -1,10 +1,4 @@
-import {
-  certificateId,
-  certificateRecord,
-  type Certificate,
-  type CertificateRecord,
-  type LoggedRecord,
-} from './certificate.js';
+import { certificateId, certificateRecord, type Certificate, type CertificateRecord, type LoggedRecord } from './certificate.js';
 import type { EncodedRecord } from './ledger.js';
 import { eventProblem, provenanceProblem, type EventRecord } from './events.js';
 import { decodeSeal, SEAL_KEY } from './seal.js';
@@ -60,7 +54,21 @@ export function encodeValue(record: CertificateRecord): string {
 
 /** An event's value: its fields in one order, then the bookkeeping a certificate record has. */
 export function encodeEvent(record: EventRecord): string {
-  const { event, class: shareClass, at, certificate, quantity, results, balance, reason, price, authorized, approvedOn, legend, ref } = record;
+  const {
+    event,
+    class: shareClass,
+    at,
+    certificate,
+    quantity,
+    results,
+    balance,
+    reason,
+    price,
+    authorized,
+    approvedOn,
+    legend,
+    ref,
+  } = record;
   const { offset, request, idempotencyKey, principal, requestId, seal } = record;
   return JSON.stringify({
     event,
@@ -136,7 +144,10 @@ function checkCertificate(key: string | null, record: Record<string, unknown>): 
   const termsWrong = terms === undefined ? undefined : termsProblem(terms);
   if (termsWrong !== undefined) throw new MalformedRecord(`${String(id)}: ${termsWrong}`);
   // An event's result states where the event is, which comes before it in the same write.
-  if (origin !== undefined && !(Number.isSafeInteger(origin) && offset !== undefined && (origin as number) >= 0 && (origin as number) < (offset as number)))
+  if (
+    origin !== undefined &&
+    !(Number.isSafeInteger(origin) && offset !== undefined && (origin as number) >= 0 && (origin as number) < (offset as number))
+  )
     throw new MalformedRecord(`${String(id)}: origin ${JSON.stringify(origin)} is not an offset before the record's own`);
   const wrong = provenanceProblem(record);
   if (wrong !== undefined) throw new MalformedRecord(`${String(id)}: ${wrong}`);
@@ -156,10 +167,28 @@ function checkCertificate(key: string | null, record: Record<string, unknown>): 
 function checkEvent(key: string | null, record: Record<string, unknown>): EventRecord {
   const wrong = eventProblem(record) ?? provenanceProblem(record);
   if (wrong !== undefined) throw new MalformedRecord(`${String(record.event)} event: ${wrong}`);
-  if (key !== record.class) throw new MalformedRecord(`${String(record.event)} event: key ${JSON.stringify(key)} differs from class ${String(record.class)}`);
+  if (key !== record.class)
+    throw new MalformedRecord(`${String(record.event)} event: key ${JSON.stringify(key)} differs from class ${String(record.class)}`);
   const allowed = new Set([
-    'event', 'class', 'at', 'certificate', 'quantity', 'results', 'balance', 'reason', 'price', 'authorized', 'approvedOn', 'legend', 'ref',
-    'offset', 'request', 'idempotencyKey', 'principal', 'requestId', 'seal',
+    'event',
+    'class',
+    'at',
+    'certificate',
+    'quantity',
+    'results',
+    'balance',
+    'reason',
+    'price',
+    'authorized',
+    'approvedOn',
+    'legend',
+    'ref',
+    'offset',
+    'request',
+    'idempotencyKey',
+    'principal',
+    'requestId',
+    'seal',
   ]);
   const extra = Object.keys(record).find((field) => !allowed.has(field));
   if (extra !== undefined) throw new MalformedRecord(`${String(record.event)} event: unknown field ${JSON.stringify(extra)}`);

@@ -33,7 +33,8 @@ const ITEM_ID = new RegExp(ITEM_ID_PATTERN);
 const DATE = new RegExp(DATE_PATTERN);
 const DECIMAL = new RegExp(DECIMAL_PATTERN);
 const CURRENCY = new RegExp(CURRENCY_PATTERN);
-const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+// No control characters: `\p{Cc}` names them without writing one into the pattern.
+const PRINTABLE = /^\P{Cc}+$/u;
 
 /** A count of shares or a certificate number: a positive safe integer. */
 export function isPositiveInteger(value: unknown): value is number {
@@ -59,7 +60,13 @@ export function isShortText(value: unknown, max = MAX_SHORT_TEXT): value is stri
 export function isMoney(value: unknown): value is Money {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const { amount, currency, ...rest } = value as Record<string, unknown>;
-  return Object.keys(rest).length === 0 && typeof amount === 'string' && DECIMAL.test(amount) && typeof currency === 'string' && CURRENCY.test(currency);
+  return (
+    Object.keys(rest).length === 0 &&
+    typeof amount === 'string' &&
+    DECIMAL.test(amount) &&
+    typeof currency === 'string' &&
+    CURRENCY.test(currency)
+  );
 }
 
 /**
@@ -71,7 +78,8 @@ export function termsProblem(value: unknown): string | undefined {
   const { holder, legends, approvedOn, price, exemption, ...rest } = value as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0) return `terms has unknown field ${JSON.stringify(unknown[0])}`;
-  if (holder !== undefined && !isItemId(holder)) return `terms.holder ${JSON.stringify(holder)?.slice(0, 80)} is not an id (${ITEM_ID_PATTERN})`;
+  if (holder !== undefined && !isItemId(holder))
+    return `terms.holder ${JSON.stringify(holder)?.slice(0, 80)} is not an id (${ITEM_ID_PATTERN})`;
   if (legends !== undefined) {
     if (!Array.isArray(legends) || legends.length === 0 || legends.length > MAX_LEGENDS)
       return `terms.legends is not a list of 1 to ${MAX_LEGENDS} legend ids`;
@@ -79,7 +87,8 @@ export function termsProblem(value: unknown): string | undefined {
     if (bad !== undefined) return `terms.legends holds ${JSON.stringify(bad)?.slice(0, 80)}, which is not an id (${ITEM_ID_PATTERN})`;
     if (new Set(legends).size !== legends.length) return 'terms.legends names a legend twice';
   }
-  if (approvedOn !== undefined && !isDate(approvedOn)) return `terms.approvedOn ${JSON.stringify(approvedOn)?.slice(0, 80)} is not a date (YYYY-MM-DD)`;
+  if (approvedOn !== undefined && !isDate(approvedOn))
+    return `terms.approvedOn ${JSON.stringify(approvedOn)?.slice(0, 80)} is not a date (YYYY-MM-DD)`;
   if (price !== undefined && !isMoney(price)) return 'terms.price is not {"amount": "<decimal>", "currency": "<ISO 4217 code>"}';
   if (exemption !== undefined && !isShortText(exemption)) return `terms.exemption is not 1 to ${MAX_SHORT_TEXT} characters of text`;
   if (holder === undefined && legends === undefined && approvedOn === undefined && price === undefined && exemption === undefined)

@@ -133,7 +133,10 @@ class Layer {
   readonly closed = new Map<string, Closure>();
   readonly legends = new Set<string>();
 
-  constructor(private readonly below: Layer | undefined, private readonly configured?: ReadonlyMap<string, number>) {}
+  constructor(
+    private readonly below: Layer | undefined,
+    private readonly configured?: ReadonlyMap<string, number>,
+  ) {}
 
   tail(code: string): ClassTail {
     return this.tails.get(code) ?? this.below?.tail(code) ?? EMPTY;
@@ -351,7 +354,8 @@ export class ValidityRule {
     const verdicts: Verdict[] = [];
     this.out = verdicts;
     this.judgeEntry(entry, verdicts);
-    if (this.ownTotals !== undefined) for (const verdict of verdicts) if (verdict.kind === 'certificate') this.ownTotals.add(verdict.record);
+    if (this.ownTotals !== undefined)
+      for (const verdict of verdicts) if (verdict.kind === 'certificate') this.ownTotals.add(verdict.record);
     return verdicts;
   }
 
@@ -381,7 +385,8 @@ export class ValidityRule {
     const voided = (reason: VoidReason, message: string): void => void verdicts.push(this.void(offset, entry, reason, message));
     if (record.offset !== undefined) {
       this.statesOffsets = true;
-      if (record.offset !== offset) return voided('misplaced', `${at} was written for offset ${record.offset}: a stale, late or retried write`);
+      if (record.offset !== offset)
+        return voided('misplaced', `${at} was written for offset ${record.offset}: a stale, late or retried write`);
     } else if (this.statesOffsets) {
       return voided('legacy_after_upgrade', `${at} states no offset, after records that do: an old instance is still writing`);
     }
@@ -389,7 +394,8 @@ export class ValidityRule {
     let layer = this.base;
     let write: PendingWrite | undefined;
     if (record.seal === undefined) {
-      if (this.head !== undefined) return voided('unsigned', `${at} is not signed, after signed records: something without the signing key wrote it`);
+      if (this.head !== undefined)
+        return voided('unsigned', `${at} is not signed, after signed records: something without the signing key wrote it`);
     } else {
       write = this.pending;
       if (write === undefined) {
@@ -407,7 +413,15 @@ export class ValidityRule {
     const certificate = entry.record!;
     if (certificate.origin !== undefined) {
       const event = this.open;
-      if (event === undefined) return void into.push(this.void(offset, entry, 'incomplete_event', `${at} names an event at offset ${certificate.origin} that is not valid or not waiting for it`));
+      if (event === undefined)
+        return void into.push(
+          this.void(
+            offset,
+            entry,
+            'incomplete_event',
+            `${at} names an event at offset ${certificate.origin} that is not valid or not waiting for it`,
+          ),
+        );
       return this.judgeResult(event, offset, certificate, at);
     }
     const verdict = this.continues(offset, certificate, layer, at);
@@ -425,7 +439,8 @@ export class ValidityRule {
     this.out = verdicts;
     const open = this.open;
     this.open = undefined;
-    if (open !== undefined) this.failEvent(open, 'incomplete_event', `is not followed by all of its results (${open.event.results!.join(', ')})`);
+    if (open !== undefined)
+      this.failEvent(open, 'incomplete_event', `is not followed by all of its results (${open.event.results!.join(', ')})`);
     const pending = this.pending;
     this.pending = undefined;
     if (pending !== undefined) this.voidWrite(pending, 'unsigned', `is not followed by its seal at offset ${pending.sealAt}`, verdicts);
@@ -467,7 +482,8 @@ export class ValidityRule {
       );
     }
     const missing = record.terms?.legends?.find((legend) => !layer.hasLegend(legend));
-    if (missing !== undefined) return this.void(offset, { record }, 'unknown_legend', `${at} bears legend ${missing}, which the log does not define`);
+    if (missing !== undefined)
+      return this.void(offset, { record }, 'unknown_legend', `${at} bears legend ${missing}, which the log does not define`);
     return { kind: 'certificate', offset, record };
   }
 
@@ -482,7 +498,8 @@ export class ValidityRule {
     if (CERTIFICATE_EVENTS.has(event.event)) {
       const target = parseCertificateId(event.certificate!)!;
       const known = target.number <= below.tail(code).number ? this.amounts.amountOf(code, target.number) : undefined;
-      if (known === undefined) return voided('unknown_certificate', `acts on ${event.certificate}, which the log does not hold as a certificate`);
+      if (known === undefined)
+        return voided('unknown_certificate', `acts on ${event.certificate}, which the log does not hold as a certificate`);
       amount = known;
       const closure = below.closure(event.certificate!);
       if (closure !== undefined && !(closure.status === 'stopped' && event.event === 'reissuance')) {
@@ -495,7 +512,8 @@ export class ValidityRule {
     if (event.event === 'adjustment' && event.authorized! < below.tail(code).outstanding) {
       return voided('over_authorized', `sets ${event.authorized} authorized shares, below the ${below.tail(code).outstanding} outstanding`);
     }
-    if (event.event === 'legend' && below.hasLegend(event.legend!.id)) return voided('duplicate_legend', `defines legend ${event.legend!.id} again`);
+    if (event.event === 'legend' && below.hasLegend(event.legend!.id))
+      return voided('duplicate_legend', `defines legend ${event.legend!.id} again`);
     const layer = new Layer(below);
     if (amount > 0) {
       // The certificate's shares leave it now; its results bring back what is not cancelled.
@@ -532,7 +550,11 @@ export class ValidityRule {
     const kept = event.event === 'transfer' || event.event === 'reissuance' ? amount : amount - (event.quantity ?? 0);
     if (CERTIFICATE_EVENTS.has(event.event) && event.event !== 'stop') {
       if (carried !== kept || (event.event === 'transfer' && event.quantity !== amount - balance)) {
-        return this.failEvent(open, 'not_conserved', `moves ${carried} shares of ${event.certificate}'s ${amount} to its results, not ${kept}`);
+        return this.failEvent(
+          open,
+          'not_conserved',
+          `moves ${carried} shares of ${event.certificate}'s ${amount} to its results, not ${kept}`,
+        );
       }
     }
     if (event.event === 'stop') {
@@ -559,7 +581,14 @@ export class ValidityRule {
     const into = open.write?.verdicts ?? this.out;
     into.push(this.void(offset, { event }, reason, `${at} ${why}`));
     for (const result of open.results) {
-      into.push(this.void(result.offset, { record: result.record }, 'incomplete_event', `${result.record.id} at offset ${result.offset} is a result of the void ${at}`));
+      into.push(
+        this.void(
+          result.offset,
+          { record: result.record },
+          'incomplete_event',
+          `${result.record.id} at offset ${result.offset} is a result of the void ${at}`,
+        ),
+      );
     }
   }
 
@@ -654,8 +683,19 @@ export class ValidityRule {
   /** The write's records, void: those that were valid for `reason`, the others for their own. */
   private voidWrite(write: PendingWrite, reason: VoidReason, why: string, verdicts: Verdict[]): void {
     for (const verdict of write.verdicts) {
-      if (verdict.kind === 'certificate') verdicts.push(this.void(verdict.offset, { record: verdict.record }, reason, `${verdict.record.id} at offset ${verdict.offset} ${why}`));
-      else if (verdict.kind === 'event') verdicts.push(this.void(verdict.offset, { event: verdict.event }, reason, `${verdict.event.event} of ${verdict.event.certificate ?? verdict.event.class} at offset ${verdict.offset} ${why}`));
+      if (verdict.kind === 'certificate')
+        verdicts.push(
+          this.void(verdict.offset, { record: verdict.record }, reason, `${verdict.record.id} at offset ${verdict.offset} ${why}`),
+        );
+      else if (verdict.kind === 'event')
+        verdicts.push(
+          this.void(
+            verdict.offset,
+            { event: verdict.event },
+            reason,
+            `${verdict.event.event} of ${verdict.event.certificate ?? verdict.event.class} at offset ${verdict.offset} ${why}`,
+          ),
+        );
       else verdicts.push(verdict);
     }
   }

@@ -253,7 +253,9 @@ describe('human output', () => {
   });
 
   it('aligns the per-class table', () => {
-    expect(formatTable([{ class: 'CS', certificates: 12, sharesIssued: 345, outstanding: 345, authorized: 2600000, remaining: 2599655 }])).toBe(
+    expect(
+      formatTable([{ class: 'CS', certificates: 12, sharesIssued: 345, outstanding: 345, authorized: 2600000, remaining: 2599655 }]),
+    ).toBe(
       ['class  certificates  shares issued  authorized  remaining', 'CS               12            345     2600000    2599655'].join('\n'),
     );
   });

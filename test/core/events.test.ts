@@ -281,7 +281,7 @@ describe('ValidityRule on signed events', () => {
       '0:certificate',
       '1:head',
       '2:unsigned',
-      '3:incomplete_event',
+      '3:unsigned',
       '4:unsigned',
     ]);
   });

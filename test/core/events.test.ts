@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { certificateId, type CertificateRecord, type LoggedRecord } from '../../src/core/certificate.js';
+import { certificateId, type CertificateRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import type { EventRecord } from '../../src/core/events.js';
 import { ValidityRule, type Verdict } from '../../src/core/validity.js';
 import { newStoredKey } from '../../src/signing/key-file.js';

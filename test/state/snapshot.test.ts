@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { certificateId, type CertificateRecord, type LoggedRecord } from '../../src/core/certificate.js';
+import { certificateId, type CertificateRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import type { EventRecord } from '../../src/core/events.js';
 import { LogState } from '../../src/core/log-state.js';
 import { scopedKey } from '../../src/core/provenance.js';
@@ -350,7 +351,9 @@ describe('a state snapshot with events', () => {
       { authorized: 200, issued: 170, outstanding: 120, certificates: 3, certificatesOutstanding: 2 },
     ]);
     const applied = (state: LogState) =>
-      state.apply(after).map(({ record, event }) => record?.id ?? `${event!.event} ${event!.certificate ?? event!.class}`);
+      state
+        .apply(after)
+        .map(({ record, event }) => record?.id ?? `${event!.record.event} ${event!.record.certificate ?? event!.record.class}`);
     expect(applied(restored.state)).toEqual(applied(read.state));
     expect(restored.heard).toEqual(read.heard);
     expect(describe(restored.state)).toEqual(describe(read.state));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { certificateId, type CertificateRecord } from '../../src/core/certificate.js';
+import { certificateId, certificateOf, type CertificateRecord } from '../../src/core/certificate.js';
+import { rootFromPath, sha256Hex } from '../../src/core/merkle.js';
+import { checkProof, leafHash } from '../../src/core/proof.js';
 import type { LoggedRecord } from '../../src/core/logged-record.js';
 import type { EventRecord } from '../../src/core/events.js';
 import { ValidityRule, type Verdict } from '../../src/core/validity.js';
@@ -244,7 +246,15 @@ describe('ValidityRule on signed events', () => {
     expect(verdicts.map((verdict) => `${verdict.offset}:${verdict.kind}`)).toEqual(['2:event', '3:certificate', '4:certificate', '5:head']);
     for (const verdict of verdicts.slice(0, 3)) {
       if (verdict.kind !== 'event' && verdict.kind !== 'certificate') throw new Error('Expected an event or a certificate');
-      expect(verdict.proof).toMatchObject({ index: verdict.offset - 2, seal: { offset: 5 } });
+      const { proof } = verdict;
+      expect(proof).toMatchObject({ index: verdict.offset - 2, seal: { offset: 5, head: { first: 2, count: 3 } } });
+      // The results check as any certificate's proof; the event's leaf commits to its bytes in the log.
+      if (verdict.kind === 'certificate') expect(checkProof(certificateOf(verdict.record), proof!, keys)).toBe('ok');
+      else {
+        const { value } = write[0] as { value: string };
+        expect(proof!.valueHash).toBe(sha256Hex(value));
+        expect(rootFromPath(leafHash(proof!.valueHash, proof!.valueHash), proof!.index, 3, proof!.path)).toBe(proof!.seal.head.root);
+      }
     }
     expect(rule.signedHead!.head.classes).toEqual({ CS: { number: 3, sharesIssued: 20 } });
     expect([rule.closure('CS-1'), rule.tail('CS').outstanding]).toEqual([{ status: 'cancelled', event: 2 }, 10]);
@@ -284,6 +294,27 @@ describe('ValidityRule on signed events', () => {
       '2:unsigned',
       '3:unsigned',
       '4:unsigned',
+    ]);
+  });
+
+  it('voids an event and results split across a seal: results in a signed write stand or fall with its seal', () => {
+    // Before any valid seal: an unsigned event, its results in a write under a forger's seal.
+    const log = new SignedLogBuilder(CLASSES, keys);
+    const entries = [
+      ...log.unsigned([...issued('CS', 1, [10]), transfer[0]!]).entries,
+      ...log.signed(
+        transfer.slice(1).map((record) => ({ ...record, origin: 1 })),
+        forger,
+        NOW,
+      ).entries,
+    ];
+    expect(verdictsOf(entries, new ValidityRule(CLASSES, keys))).toEqual([
+      '0:certificate',
+      '1:incomplete_event',
+      '2:incomplete_event',
+      '3:incomplete_event',
+      // Its counts name results that are not certificates.
+      '4:broken_chain',
     ]);
   });
 });

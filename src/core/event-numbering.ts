@@ -20,6 +20,14 @@ export interface BatchClass {
   readonly acted: Set<string>;
 }
 
+/** The refusal of certificates bearing a legend neither the log nor the batch so far defines, or undefined. */
+export function unknownLegend(state: EventState, batch: BatchClass, legends: readonly string[]): CertificateError | undefined {
+  const missing = legends.find((legend) => !state.hasLegend(legend) && !batch.acted.has(`legend:${legend}`));
+  return missing === undefined
+    ? undefined
+    : new CertificateError('unknown_legend', `No legend template ${missing} is defined`, { details: { legend: missing } });
+}
+
 /**
  * An event request as records: the event, then the certificates it issues, numbered after `batch`
  * (which it advances), each stating `origin` (stamped with the event's offset when written:
@@ -80,11 +88,11 @@ export function numberEvent(
   };
   let quantity: number | undefined;
   let balance: string | undefined;
-  const missing = [...(request.terms?.legends ?? []), ...(request.transferees ?? []).flatMap(({ terms }) => terms?.legends ?? [])].find(
-    (legend) => !state.hasLegend(legend) && !batch.acted.has(`legend:${legend}`),
-  );
-  if (missing !== undefined)
-    return new CertificateError('unknown_legend', `No legend template ${missing} is defined`, { details: { legend: missing } });
+  const missing = unknownLegend(state, batch, [
+    ...(request.terms?.legends ?? []),
+    ...(request.transferees ?? []).flatMap(({ terms }) => terms?.legends ?? []),
+  ]);
+  if (missing !== undefined) return missing;
   switch (type) {
     case 'cancellation':
     case 'repurchase':

@@ -1,6 +1,6 @@
 import { certificateId, type Certificate, type CertificateRecord, type IssueRequest } from './certificate.js';
 import type { CertificateError } from './errors.js';
-import { numberEvent, type BatchClass, type EventState } from './event-numbering.js';
+import { numberEvent, unknownLegend, type BatchClass, type EventState } from './event-numbering.js';
 import type { EventRecord, EventRequest, LoggedEvent } from './events.js';
 import { scopedKey } from './provenance.js';
 import type { ShareClassConfig } from './share-class.js';
@@ -32,7 +32,7 @@ export interface Numbered {
   >;
   /** Requests the remaining shares cannot cover, with the shares that remained when each was judged. */
   readonly refused: Array<{ readonly position: number; readonly remaining: number }>;
-  /** Events the log would void, refused with their own code. */
+  /** Requests the log would void (events; an issuance bearing an undefined legend), refused with their own code. */
   readonly rejected: Array<{ readonly position: number; readonly error: CertificateError }>;
 }
 
@@ -83,6 +83,9 @@ export function numberBatch(
     const earlier = scoped === undefined ? undefined : state.recall(scoped, at);
     if (earlier !== undefined) return void numbered.replayed.push({ position, certificate: earlier });
     const { amount, name, terms } = request;
+    // The rule voids a certificate bearing a legend the log does not define, and every record after it in the write.
+    const undefinedLegend = unknownLegend(state, current, terms?.legends ?? []);
+    if (undefinedLegend !== undefined) return void numbered.rejected.push({ position, error: undefinedLegend });
     const remaining = current.authorized - current.outstanding;
     if (amount > remaining) return void numbered.refused.push({ position, remaining });
     current.number += 1;

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { CertificateError } from '../core/errors.js';
-import { eventId, type EventDone, type EventType, type LoggedEvent } from '../core/events.js';
+import { eventId, type EventDone, type EventRecord, type EventType, type LoggedEvent } from '../core/events.js';
 import type { Standing } from '../core/log-state.js';
 import type { Role } from '../core/principal.js';
 import { readJsonBody, type BodyLimits } from './body.js';
@@ -36,11 +36,26 @@ export const CERTIFICATE_EVENT_PATHS = ['cancellation', 'transfer', 'reissuance'
  */
 export const EVENT_MAX_BYTES = 64 * 1024;
 
+const ANSWERED_FIELDS = [
+  'class',
+  'at',
+  'certificate',
+  'quantity',
+  'results',
+  'balance',
+  'reason',
+  'price',
+  'authorized',
+  'approvedOn',
+  'legend',
+  'principal',
+] as const satisfies ReadonlyArray<keyof EventRecord>;
+
 /** An event as the API answers it: its id, type and offset, and what it says; not the log's bookkeeping. */
 export function eventJson(logged: LoggedEvent): Record<string, unknown> {
-  const { event: type, offset: _stated, request: _request, seal: _seal, idempotencyKey: _key, requestId: _id, ref: _ref, ...fields } =
-    logged.record;
-  return { id: eventId(logged), type, offset: logged.offset, ...fields };
+  const { record } = logged;
+  const fields = Object.fromEntries(ANSWERED_FIELDS.filter((field) => record[field] !== undefined).map((field) => [field, record[field]]));
+  return { id: eventId(logged), type: record.event, offset: logged.offset, ...fields };
 }
 
 /** A certificate's status and links, as GET /certificates/{id} answers them beside the certificate. */
@@ -52,9 +67,7 @@ export function standingJson(standing: Standing): Record<string, unknown> {
       ? {}
       : {
           closedBy: { id: eventId(closedBy), type: closedBy.record.event, at: closedBy.record.at },
-          ...(closedBy.record.results === undefined || closedBy.record.results.length === 0
-            ? {}
-            : { replacedBy: closedBy.record.results }),
+          ...(closedBy.record.results === undefined || closedBy.record.results.length === 0 ? {} : { replacedBy: closedBy.record.results }),
         }),
     ...(issuedBy === undefined ? {} : { issuedBy: { id: eventId(issuedBy), type: issuedBy.record.event } }),
   };

@@ -1,6 +1,14 @@
 import { parseCertificateId } from '../core/certificate.js';
 import { CertificateError } from '../core/errors.js';
-import { CERTIFICATE_EVENTS, EVENT_TYPES, MAX_LEGEND_TEXT, MAX_RESULTS, type EventRequest, type EventType, type Transferee } from '../core/events.js';
+import {
+  CERTIFICATE_EVENTS,
+  EVENT_TYPES,
+  MAX_LEGEND_TEXT,
+  MAX_RESULTS,
+  type EventRequest,
+  type EventType,
+  type Transferee,
+} from '../core/events.js';
 import { CLASS_CODE_PATTERN } from '../core/share-class.js';
 import { isDate, isItemId, isMoney, isPositiveInteger, isShortText, ITEM_ID_PATTERN, MAX_SHORT_TEXT } from '../core/terms.js';
 import { describe, parseName, parseTerms } from './validate.js';
@@ -45,7 +53,10 @@ function parseTransferee(item: unknown, index: number): Transferee {
   onlyFields(item, ['name', 'amount', 'terms']);
   const { name, amount, terms } = item as Record<string, unknown>;
   if (!isPositiveInteger(amount)) {
-    throw new CertificateError('invalid_amount', `Expected transferees[${index}].amount to be a whole number of shares, got ${describe(amount)}`);
+    throw new CertificateError(
+      'invalid_amount',
+      `Expected transferees[${index}].amount to be a whole number of shares, got ${describe(amount)}`,
+    );
   }
   return { name: parseName(name), amount, ...(terms === undefined ? {} : { terms: parseTerms(terms) }) };
 }
@@ -68,7 +79,8 @@ export function parseEventAsked(fields: Record<string, unknown>, idempotencyKey?
     if (parsed === undefined) {
       throw new CertificateError('invalid_certificate_id', `Expected a certificate id such as CS-1, got ${describe(certificate)}`);
     }
-    if (shareClass !== undefined && shareClass !== parsed.class) throw refused(`Expected \`class\` to be ${parsed.class}, the certificate's`);
+    if (shareClass !== undefined && shareClass !== parsed.class)
+      throw refused(`Expected \`class\` to be ${parsed.class}, the certificate's`);
     code = parsed.class;
   } else {
     if (certificate !== undefined) throw refused(`Expected a ${type} to name no certificate`);
@@ -82,7 +94,8 @@ export function parseEventAsked(fields: Record<string, unknown>, idempotencyKey?
     throw new CertificateError('invalid_amount', `Expected \`quantity\` to be a whole number of shares, got ${describe(quantity)}`);
   }
   if (reason !== undefined && !isShortText(reason)) throw refused(`Expected \`reason\` to be 1 to ${MAX_SHORT_TEXT} characters of text`);
-  if (price !== undefined && !isMoney(price)) throw refused('Expected `price` to be {"amount": "<decimal>", "currency": "<ISO 4217 code>"}');
+  if (price !== undefined && !isMoney(price))
+    throw refused('Expected `price` to be {"amount": "<decimal>", "currency": "<ISO 4217 code>"}');
   const asked: { -readonly [K in keyof EventAsked]: EventAsked[K] } = { event: type, class: code };
   if (typeof certificate === 'string') asked.certificate = certificate;
   if (quantity !== undefined) asked.quantity = quantity as number;
@@ -99,7 +112,8 @@ export function parseEventAsked(fields: Record<string, unknown>, idempotencyKey?
     if (!isPositiveInteger(authorized)) {
       throw new CertificateError('invalid_amount', `Expected \`authorized\` to be a whole number of shares, got ${describe(authorized)}`);
     }
-    if (!isDate(approvedOn)) throw refused(`Expected \`approvedOn\` to be the board's approval date (YYYY-MM-DD), got ${describe(approvedOn)}`);
+    if (!isDate(approvedOn))
+      throw refused(`Expected \`approvedOn\` to be the board's approval date (YYYY-MM-DD), got ${describe(approvedOn)}`);
     asked.authorized = authorized;
     asked.approvedOn = approvedOn;
   }
@@ -109,7 +123,8 @@ export function parseEventAsked(fields: Record<string, unknown>, idempotencyKey?
 }
 
 function parseLegend(legend: unknown): NonNullable<EventAsked['legend']> {
-  if (typeof legend !== 'object' || legend === null || Array.isArray(legend)) throw refused('Expected `legend` to be {"id", "name", "text"}');
+  if (typeof legend !== 'object' || legend === null || Array.isArray(legend))
+    throw refused('Expected `legend` to be {"id", "name", "text"}');
   onlyFields(legend, ['id', 'name', 'text']);
   const { id, name, text } = legend as Record<string, unknown>;
   if (!isItemId(id)) throw refused(`Expected the legend's \`id\` to match ${ITEM_ID_PATTERN}, got ${describe(id)}`);

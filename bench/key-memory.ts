@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LogState } from '../src/core/log-state.js';
-import type { LoggedRecord } from '../src/core/certificate.js';
+import type { LoggedRecord } from '../src/core/logged-record.js';
 import { encodeValue, readRecord } from '../src/core/record-format.js';
 
 const count = Number(process.argv[2] ?? 200_000);

@@ -8,7 +8,7 @@ import { plaintextSaslWarning } from '../src/log/kafka-security.js';
 import { startInstance, type Instance } from '../src/instance.js';
 import { createLogger } from '../src/monitoring/logger.js';
 import { runSigningCommand } from '../src/cli/signing-command.js';
-import type { LoggedRecord } from '../src/core/certificate.js';
+import type { LoggedRecord } from '../src/core/logged-record.js';
 import { readLog } from './support/log.js';
 import { broker, skipsWithoutOwnBroker, uniqueTopic } from './support/broker.js';
 import { ADMIN, authorizedFetch } from './support/credentials.js';

@@ -1,4 +1,5 @@
-import { certificateRecord, type CertificateRecord, type LoggedRecord } from '../core/certificate.js';
+import { certificateRecord, type CertificateRecord } from '../core/certificate.js';
+import type { LoggedRecord } from '../core/logged-record.js';
 import { CertificateError } from '../core/errors.js';
 import type { Ledger, WriteLimit } from '../core/ledger.js';
 import type { Applied, LogState } from '../core/log-state.js';

@@ -1,4 +1,5 @@
-import { parseCertificateId, type LoggedRecord } from '../core/certificate.js';
+import { parseCertificateId } from '../core/certificate.js';
+import type { LoggedRecord } from '../core/logged-record.js';
 import { scopedKey, UNKNOWN_PRINCIPAL } from '../core/provenance.js';
 import { RememberedKeys, type KeyWindow } from '../core/remembered-keys.js';
 import type { ShareClassConfig } from '../core/share-class.js';

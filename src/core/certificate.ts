@@ -1,5 +1,4 @@
-import type { EventRecord } from './events.js';
-import type { Proof, Seal } from './seal.js';
+import type { Proof } from './seal.js';
 import { CLASS_CODE_PATTERN } from './share-class.js';
 import type { Terms } from './terms.js';
 
@@ -125,44 +124,6 @@ export function certificateRecord(
     ...(seal === undefined ? {} : { seal }),
   };
 }
-
-/**
- * One record as read from the log at `offset`: a certificate record, an event (src/core/events.ts), a seal (src/core/seal.ts), or
- * why it is neither. `value` is the record's text exactly as the log holds it, which a signed
- * record's leaf hashes; absent only where a record is made in memory (its encoding is then the text).
- */
-export type LoggedRecord =
-  | {
-      readonly offset: number;
-      readonly record: CertificateRecord;
-      readonly value?: string;
-      readonly event?: undefined;
-      readonly seal?: undefined;
-      readonly malformed?: undefined;
-    }
-  | {
-      readonly offset: number;
-      readonly event: EventRecord;
-      readonly value?: string;
-      readonly record?: undefined;
-      readonly seal?: undefined;
-      readonly malformed?: undefined;
-    }
-  | {
-      readonly offset: number;
-      readonly seal: Seal;
-      readonly value?: string;
-      readonly record?: undefined;
-      readonly event?: undefined;
-      readonly malformed?: undefined;
-    }
-  | {
-      readonly offset: number;
-      readonly record?: undefined;
-      readonly event?: undefined;
-      readonly seal?: undefined;
-      readonly malformed: string;
-    };
 
 export function certificateId(shareClass: string, number: number): string {
   return `${shareClass}-${number}`;

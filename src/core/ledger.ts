@@ -1,4 +1,5 @@
-import type { CertificateRecord, LoggedRecord } from './certificate.js';
+import type { CertificateRecord } from './certificate.js';
+import type { LoggedRecord } from './logged-record.js';
 import type { EventRecord } from './events.js';
 
 /** How much one write may carry: whole records up to `maxWeight`, each weighing what `weigh` says. */

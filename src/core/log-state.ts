@@ -1,4 +1,5 @@
-import { parseCertificateId, type Certificate, type CertificateRecord, type LoggedRecord } from './certificate.js';
+import { parseCertificateId, type Certificate, type CertificateRecord } from './certificate.js';
+import type { LoggedRecord } from './logged-record.js';
 import { CertificateIndex, type IndexColumns } from './certificate-index.js';
 import { scopedKey } from './provenance.js';
 import { RememberedKeys, type KeyedCertificate, type KeyWindow } from './remembered-keys.js';

@@ -1,4 +1,5 @@
-import { certificateId, certificateRecord, type Certificate, type CertificateRecord, type LoggedRecord } from './certificate.js';
+import { certificateId, certificateRecord, type Certificate, type CertificateRecord } from './certificate.js';
+import type { LoggedRecord } from './logged-record.js';
 import type { EncodedRecord } from './ledger.js';
 import { eventProblem, provenanceProblem, type EventRecord } from './events.js';
 import { decodeSeal, SEAL_KEY } from './seal.js';

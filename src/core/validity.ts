@@ -1,4 +1,5 @@
-import { parseCertificateId, type CertificateRecord, type LoggedRecord } from './certificate.js';
+import { parseCertificateId, type CertificateRecord } from './certificate.js';
+import type { LoggedRecord } from './logged-record.js';
 import { CERTIFICATE_EVENTS, type EventRecord } from './events.js';
 import { merkleTree } from './merkle.js';
 import { leafOf } from './proof.js';

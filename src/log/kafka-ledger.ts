@@ -1,6 +1,7 @@
 import type { EventRecord } from '../core/events.js';
 import type { Admin, Kafka } from 'kafkajs';
-import type { CertificateRecord, LoggedRecord } from '../core/certificate.js';
+import type { CertificateRecord } from '../core/certificate.js';
+import type { LoggedRecord } from '../core/logged-record.js';
 import type { EncodedRecord, Ledger, LogBounds, LogFollower, WriteLimit } from '../core/ledger.js';
 import { createKafka, type KafkaConnection } from './kafka-config.js';
 import { follow, readRange, type LogEntry } from './reader.js';

@@ -1,4 +1,4 @@
-import type { LoggedRecord } from '../core/certificate.js';
+import type { LoggedRecord } from '../core/logged-record.js';
 import type { Ledger, LogBounds } from '../core/ledger.js';
 import { fingerprint, type LogState, type StateSnapshot } from '../core/log-state.js';
 import type { SnapshotFile } from './snapshot-file.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config.js';
-import type { Certificate, CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
+import type { Certificate, CertificateRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import type { ShareClassConfig } from '../../src/core/share-class.js';
 import { formatReport, formatTable, LogAudit, parseAcknowledged, type Acknowledged, type AuditReport } from '../../src/audit/check.js';
 import { readRecord } from '../../src/core/record-format.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { extendsHead, parseSavedHead } from '../../src/audit/since-head.js';
 import { LogAudit } from '../../src/audit/check.js';
 import { DEFAULTS } from '../../src/config.js';
-import type { LoggedRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import { headHash, headText, type SignedHead } from '../../src/core/seal.js';
 import { newStoredKey, signingKeysOf } from '../../src/signing/key-file.js';
 import { SigningKeys } from '../../src/signing/signing-keys.js';

@@ -7,7 +7,7 @@ import { ClusterAuth, PROOF_HEADER } from '../../src/cluster/cluster-auth.js';
 import { FORWARD_PATH } from '../../src/cluster/forward-protocol.js';
 import { Forwarder } from '../../src/cluster/forwarder.js';
 import { ClusterNode, type Election, type NodeObserver } from '../../src/cluster/node.js';
-import type { LoggedRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import type { LogFollower } from '../../src/core/ledger.js';
 import { FakeLedger, fakeInstance, foreignRecord, nextTurn } from '../support/fake-ledger.js';
 import { asking } from '../support/requests.js';

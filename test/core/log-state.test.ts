@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
+import type { CertificateRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import { LogWriter } from '../../src/actors/log-writer.js';
 import { DEFAULTS } from '../../src/config.js';
 import { LogState } from '../../src/core/log-state.js';

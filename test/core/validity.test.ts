@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { certificateOf, type Certificate, type CertificateRecord, type LoggedRecord } from '../../src/core/certificate.js';
+import { certificateOf, type Certificate, type CertificateRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import type { EncodedRecord } from '../../src/core/ledger.js';
 import { checkProof } from '../../src/core/proof.js';
 import { GENESIS, type Head } from '../../src/core/seal.js';

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
+import type { CertificateRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import { LogState } from '../../src/core/log-state.js';
 import { scopedKey } from '../../src/core/provenance.js';
 import { SnapshotFile } from '../../src/state/snapshot-file.js';

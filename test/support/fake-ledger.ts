@@ -1,4 +1,5 @@
-import type { CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
+import type { CertificateRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import { certificates } from './certificates.js';
 import type { EncodedRecord, Ledger, LogBounds, LogFollower, WriteLimit } from '../../src/core/ledger.js';
 import { encodeValue, readRecord } from '../../src/core/record-format.js';

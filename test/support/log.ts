@@ -1,4 +1,5 @@
-import { certificateOf, type Certificate, type CertificateRecord, type LoggedRecord } from '../../src/core/certificate.js';
+import { certificateOf, type Certificate, type CertificateRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import type { ShareClassConfig } from '../../src/core/share-class.js';
 import { ValidityRule } from '../../src/core/validity.js';
 import { ledgerOn } from './settings.js';

@@ -1,4 +1,5 @@
-import type { Certificate, CertificateRecord, LoggedRecord } from '../../src/core/certificate.js';
+import type { Certificate, CertificateRecord } from '../../src/core/certificate.js';
+import type { LoggedRecord } from '../../src/core/logged-record.js';
 import type { EncodedRecord } from '../../src/core/ledger.js';
 import { LogState } from '../../src/core/log-state.js';
 import { encodeValue, readRecord } from '../../src/core/record-format.js';

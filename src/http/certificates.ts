@@ -85,7 +85,7 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
     ctx.type = type === 'text/html' ? 'text/html; charset=utf-8' : type;
     ctx.vary('Accept');
     // The certificate never changes once committed; where it stands does, once, when an event closes it.
-    ctx.etag = `${digest}.${standing.closedBy?.offset ?? 'open'}.${type.slice(type.indexOf('/') + 1)}`;
+    ctx.etag = `${digest}${standing.closedBy === undefined ? '' : `.${standing.closedBy.offset}`}.${type.slice(type.indexOf('/') + 1)}`;
     if (ctx.fresh) ctx.status = 304;
   });
 

@@ -1,6 +1,6 @@
 import { certificateId, type Certificate, type CertificateRecord, type IssueRequest } from './certificate.js';
 import type { CertificateError } from './errors.js';
-import { numberEvent, type BatchClass, type EventState } from './event-numbering.js';
+import { numberEvent, undefinedLegend, type BatchClass, type EventState } from './event-numbering.js';
 import type { EventRecord, EventRequest, LoggedEvent } from './events.js';
 import { scopedKey } from './provenance.js';
 import type { ShareClassConfig } from './share-class.js';
@@ -32,7 +32,7 @@ export interface Numbered {
   >;
   /** Requests the remaining shares cannot cover, with the shares that remained when each was judged. */
   readonly refused: Array<{ readonly position: number; readonly remaining: number }>;
-  /** Events the log would void, refused with their own code. */
+  /** Events, and issuances bearing a legend not defined, the log would void, refused with their own code. */
   readonly rejected: Array<{ readonly position: number; readonly error: CertificateError }>;
 }
 
@@ -83,6 +83,8 @@ export function numberBatch(
     const earlier = scoped === undefined ? undefined : state.recall(scoped, at);
     if (earlier !== undefined) return void numbered.replayed.push({ position, certificate: earlier });
     const { amount, name, terms } = request;
+    const missing = undefinedLegend(state, current, terms?.legends ?? []);
+    if (missing !== undefined) return void numbered.rejected.push({ position, error: missing });
     const remaining = current.authorized - current.outstanding;
     if (amount > remaining) return void numbered.refused.push({ position, remaining });
     current.number += 1;

@@ -182,7 +182,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
       '413': error('payload_too_large'),
       '415': error('unsupported_media_type: Content-Type must be application/json'),
       '422': error(
-        'idempotency_key_reused: this caller first used the Idempotency-Key for another class, name or amount (never saying which); nothing was issued (details: idempotencyKey)',
+        'idempotency_key_reused: this caller first used the Idempotency-Key for another class, name or amount (never saying which); nothing was issued (details: idempotencyKey). unknown_legend: terms.legends names a legend template not defined (POST /legends); nothing was issued',
       ),
       '429': rateLimited,
       '503': retryable(

@@ -183,6 +183,10 @@ describe('events at the HTTP edge, against a real broker', () => {
     const again = await send('/legends', legend, 'secretary');
     expect([again.status, (again.body.error as Record<string, unknown>).code]).toEqual([409, 'duplicate_legend']);
 
+    const next = (await classRow('CS')).nextId;
+    const unborn = await send('/certificates', { name: 'Too Early', amount: 1, class: 'CS', terms: { legends: ['not-yet'] } });
+    expect([unborn.status, (unborn.body.error as Record<string, unknown>).code]).toEqual([422, 'unknown_legend']);
+    expect((await classRow('CS')).nextId).toBe(next);
     const terms = { holder: 'sh-7', legends: ['rule-144'], approvedOn: '2026-10-01', price: { amount: '0.0001', currency: 'USD' } };
     const id = await issued(10, 'Restricted Holder', 'CS', terms);
     expect((await get(`/certificates/${id}`)).body).toMatchObject({ terms, status: 'outstanding' });

@@ -242,6 +242,10 @@ export class ClusterNode {
     return this.parts.state.figures(shareClass);
   }
 
+  heldBy(holder: string): Certificate[] {
+    return this.parts.state.heldBy(holder);
+  }
+
   events(): readonly LoggedEvent[] {
     return this.parts.state.allEvents();
   }

@@ -9,6 +9,7 @@ import { certificateDigest, isDigest } from '../paper/digest.js';
 import { certificateFace, type CertificateFace } from '../paper/face.js';
 import { PAGE_SECURITY_POLICY, renderHtml, renderVerification } from '../paper/html.js';
 import type { Printer } from '../paper/printer.js';
+import { isItemId, ITEM_ID_PATTERN } from '../core/terms.js';
 import { historyOf, standingJson } from './events.js';
 import { receiptJson } from './receipt.js';
 
@@ -92,6 +93,24 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
   router.get('/certificates/:id/events', readGuard, async (ctx) => {
     const certificate = await committed(issuer, ctx.params.id!);
     ctx.body = { certificate: certificate.id, ...standingJson(issuer.standing(certificate)), events: historyOf(issuer, certificate.id) };
+  });
+
+  // A stakeholder's position: what this instance has read (a follower may trail the writer by its tail).
+  router.get('/holders/:holder', readGuard, (ctx) => {
+    const holder = ctx.params.holder!;
+    if (!isItemId(holder)) throw new CertificateError('invalid_body', `Expected a holder id matching ${ITEM_ID_PATTERN}`);
+    const held = issuer.heldBy(holder).map((certificate) => ({ ...certificate, ...standingJson(issuer.standing(certificate)) }));
+    if (held.length === 0) throw new CertificateError('not_found', `No certificate names holder ${holder}`, { details: { holder } });
+    const positions = new Map<string, { class: string; outstanding: number; certificatesOutstanding: number }>();
+    for (const certificate of held) {
+      const position = positions.get(certificate.class) ?? { class: certificate.class, outstanding: 0, certificatesOutstanding: 0 };
+      if (certificate.status === 'outstanding') {
+        position.outstanding += certificate.amount;
+        position.certificatesOutstanding += 1;
+      }
+      positions.set(certificate.class, position);
+    }
+    ctx.body = { holder, positions: [...positions.values()], certificates: held };
   });
 
   // Read back from the log and checked on each request (src/core/receipts.ts): no proof is kept in memory.

@@ -59,7 +59,7 @@ export function eventJson(logged: LoggedEvent): Record<string, unknown> {
 }
 
 /** A certificate's status and links, as GET /certificates/{id} answers them beside the certificate. */
-export function standingJson(standing: Standing): Record<string, unknown> {
+export function standingJson(standing: Standing): { status: Standing['status'] } & Record<string, unknown> {
   const { status, closedBy, issuedBy } = standing;
   return {
     status,

@@ -17,6 +17,8 @@ export interface Issuer {
   standing(certificate: Certificate): Standing;
   /** A class's figures as this instance has read the log; undefined for a class not configured. */
   figures(shareClass: string): ClassFigures | undefined;
+  /** Every certificate this instance has read whose terms name stakeholder `holder`. */
+  heldBy(holder: string): Certificate[];
   /** Every valid event this instance has read, in log order. */
   events(): readonly LoggedEvent[];
   /** The certificate, undefined if the log holds none; throws a retryable error while that cannot be told. */

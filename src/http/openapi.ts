@@ -327,6 +327,44 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
           ),
         },
       },
+      '/holders/{holder}': {
+        get: {
+          ...protectedBy('certificates:read'),
+          operationId: 'getHolder',
+          tags: ['Events'],
+          summary: "A stakeholder's position: every certificate whose terms name it as holder, and its outstanding shares per class",
+          parameters: [{ name: 'holder', in: 'path', required: true, schema: { type: 'string', pattern: ITEM_ID_PATTERN } }],
+          responses: {
+            '200': ok('The position', {
+              type: 'object',
+              required: ['holder', 'positions', 'certificates'],
+              properties: {
+                holder: { type: 'string' },
+                positions: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['class', 'outstanding', 'certificatesOutstanding'],
+                    properties: {
+                      class: { type: 'string' },
+                      outstanding: { type: 'integer', minimum: 0 },
+                      certificatesOutstanding: { type: 'integer', minimum: 0 },
+                    },
+                  },
+                },
+                certificates: {
+                  type: 'array',
+                  items: { allOf: [{ $ref: '#/components/schemas/Certificate' }, { $ref: '#/components/schemas/Standing' }] },
+                },
+              },
+            }),
+            '400': error('invalid_body: not a holder id'),
+            '404': error('not_found: no certificate names this holder'),
+            ...refused('certificates:read'),
+            '429': rateLimited,
+          },
+        },
+      },
       '/certificates/{id}/events': {
         get: {
           ...protectedBy('certificates:read'),

@@ -197,6 +197,26 @@ describe('events at the HTTP edge, against a real broker', () => {
     expect((lifted.body.results as Array<Record<string, unknown>>)[0]).toMatchObject({ terms: { holder: 'sh-7' }, amount: 10 });
   });
 
+  it('answers a holder’s position across certificates and classes: balance certificates keep the holder', async () => {
+    const terms = { holder: 'sh-42' };
+    const common = await issued(300, 'Holder Forty-Two', 'CS', terms);
+    await issued(20, 'Holder Forty-Two', 'PS', terms);
+    const sold = await send(`/certificates/${common}/transfer`, { transferees: [{ name: 'Buyer', amount: 100 }] }, 'clerk');
+    const balance = (sold.body.event as Record<string, unknown>).balance as string;
+    const { status, body } = await get('/holders/sh-42');
+    expect(status).toBe(200);
+    expect(body.positions).toEqual([
+      { class: 'CS', outstanding: 200, certificatesOutstanding: 1 },
+      { class: 'PS', outstanding: 20, certificatesOutstanding: 1 },
+    ]);
+    expect((body.certificates as Array<Record<string, unknown>>).map(({ id, status: standing }) => [id, standing])).toEqual([
+      [common, 'cancelled'],
+      [balance, 'outstanding'],
+      [expect.stringMatching(/^PS-/), 'outstanding'],
+    ]);
+    expect((await get('/holders/nobody')).status).toBe(404);
+  });
+
   it('gives each refusal its own code, and none takes a number: the next issuance gets the next one', async () => {
     const id = await issued(100);
     const open = await issued(5);

@@ -133,6 +133,7 @@ describe('GET /openapi.json', () => {
       'GET /certificates/{id}': 'certificates:read',
       'GET /certificates/{id}/receipt': 'certificates:read',
       'GET /certificates/{id}/events': 'certificates:read',
+      'GET /holders/{holder}': 'certificates:read',
       'POST /certificates/{id}/cancellation': 'certificates:cancel',
       'POST /certificates/{id}/transfer': 'certificates:transfer',
       'POST /certificates/{id}/reissuance': 'certificates:issue',

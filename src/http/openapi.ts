@@ -4,7 +4,15 @@ import { CLASS_CODE_PATTERN, type ShareClassConfig } from '../core/share-class.j
 import { ERROR_CODES } from '../core/errors.js';
 import { EVENT_TYPES, MAX_LEGEND_TEXT, type EventType } from '../core/events.js';
 import type { Role } from '../core/principal.js';
-import { CURRENCY_PATTERN, DATE_PATTERN, DECIMAL_PATTERN, ITEM_ID_PATTERN, MAX_LEGENDS, MAX_SHORT_TEXT } from '../core/terms.js';
+import {
+  CURRENCY_PATTERN,
+  DATE_PATTERN,
+  DECIMAL_PATTERN,
+  ITEM_ID_PATTERN,
+  MAX_LEGENDS,
+  MAX_SHORT_TEXT,
+  SHORT_TEXT_PATTERN,
+} from '../core/terms.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
 import { DOCS_ASSETS } from './docs.js';
 import { EVENT_MAX_BYTES, EVENT_ROLES } from './events.js';
@@ -319,7 +327,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
               properties: {
                 class: { type: 'string', enum: codes },
                 id: { type: 'string', pattern: ITEM_ID_PATTERN },
-                name: { type: 'string', minLength: 1, maxLength: MAX_SHORT_TEXT },
+                name: { type: 'string', minLength: 1, maxLength: MAX_SHORT_TEXT, pattern: SHORT_TEXT_PATTERN },
                 text: { type: 'string', minLength: 1, maxLength: MAX_LEGEND_TEXT },
               },
             },
@@ -712,7 +720,13 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
             },
             approvedOn: { type: 'string', format: 'date', pattern: DATE_PATTERN, description: "The board's approval date" },
             price: { $ref: '#/components/schemas/Money' },
-            exemption: { type: 'string', minLength: 1, maxLength: MAX_SHORT_TEXT, description: 'The securities-law exemption relied on' },
+            exemption: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_SHORT_TEXT,
+              pattern: SHORT_TEXT_PATTERN,
+              description: 'The securities-law exemption relied on',
+            },
           },
         },
         Money: {
@@ -724,7 +738,13 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
             currency: { type: 'string', pattern: CURRENCY_PATTERN, description: 'ISO 4217' },
           },
         },
-        Reason: { type: 'string', minLength: 1, maxLength: MAX_SHORT_TEXT, description: 'Why, in a line of text (no control characters)' },
+        Reason: {
+          type: 'string',
+          minLength: 1,
+          maxLength: MAX_SHORT_TEXT,
+          pattern: SHORT_TEXT_PATTERN,
+          description: 'Why, in a line of text (no control characters)',
+        },
         Event: {
           type: 'object',
           required: ['id', 'type', 'offset', 'class', 'at'],

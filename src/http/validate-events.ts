@@ -129,7 +129,7 @@ function parseLegend(legend: unknown): NonNullable<EventAsked['legend']> {
   const { id, name, text } = legend as Record<string, unknown>;
   if (!isItemId(id)) throw refused(`Expected the legend's \`id\` to match ${ITEM_ID_PATTERN}, got ${describe(id)}`);
   if (!isShortText(name)) throw refused(`Expected the legend's \`name\` to be 1 to ${MAX_SHORT_TEXT} characters of text`);
-  if (typeof text !== 'string' || text.length === 0 || text.length > MAX_LEGEND_TEXT || !text.isWellFormed()) {
+  if (typeof text !== 'string' || text.length === 0 || !text.isWellFormed() || [...text].length > MAX_LEGEND_TEXT) {
     throw refused(`Expected the legend's \`text\` to be 1 to ${MAX_LEGEND_TEXT} characters`);
   }
   return { id, name, text };

@@ -267,6 +267,21 @@ describe('events at the HTTP edge, against a real broker', () => {
     expect(retry.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.body).toEqual(first.body);
+    // The key is that transfer's: not another event's, nor an issuance's (keys are per caller: the admin's own transfer here).
+    expect(
+      (
+        await send(`/certificates/${(first.body.results as Array<{ id: string }>)[1]!.id}/transfer`, body, 'admin', {
+          'idempotency-key': key,
+        })
+      ).status,
+    ).toBe(201);
+    for (const [path, other] of [
+      [`/certificates/${id}/stop`, {}],
+      ['/certificates', { name: 'Buyer', amount: 4, class: 'CS' }],
+    ] as const) {
+      const reused = await send(path, other, 'admin', { 'idempotency-key': key });
+      expect([path, reused.status, (reused.body.error as Record<string, unknown>).code]).toEqual([path, 422, 'idempotency_key_reused']);
+    }
   });
 
   it('takes an event on a follower, which forwards it to the writer; the follower then reads where the certificate stands', async () => {

@@ -109,7 +109,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
     description: string,
     target: object | undefined,
     body: object,
-    refusals: Readonly<Record<string, string>>,
+    refusals: Readonly<Partial<Record<'404' | '409' | '422', string>>>,
   ) => ({
     ...protectedBy(EVENT_ROLES[type]),
     operationId: type,
@@ -137,7 +137,10 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
       '413': error(`payload_too_large: more than ${EVENT_MAX_BYTES} bytes`),
       '415': error('unsupported_media_type: Content-Type must be application/json'),
       ...Object.fromEntries(
-        Object.entries(refusals).map(([status, text]) => [status, error(`${text}; nothing was done and no number was consumed`)]),
+        Object.entries({ ...refusals, '422': [keyReusedText, refusals['422']].filter(Boolean).join('. ') }).map(([status, text]) => [
+          status,
+          error(`${text}; nothing was done and no number was consumed`),
+        ]),
       ),
       '429': rateLimited,
       '503': retryable(
@@ -145,6 +148,8 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
       ),
     },
   });
+  const keyReusedText =
+    'idempotency_key_reused: this caller first used the Idempotency-Key for another request (never saying which; details: idempotencyKey)';
   const onCertificate = {
     '404': 'unknown_certificate: the class has no such certificate',
     '409':
@@ -154,6 +159,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
   const quantity = {
     type: 'integer',
     minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
     description: 'Shares leaving the holder; all of them when absent. The rest go back to the holder on a balance certificate',
   };
   const classParameter = { name: 'class', in: 'path', required: true, schema: { type: 'string', enum: codes } };
@@ -245,7 +251,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
                   required: ['name', 'amount'],
                   properties: {
                     name: issueRequestProperties.name,
-                    amount: { type: 'integer', minimum: 1 },
+                    amount: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
                     terms: { $ref: '#/components/schemas/Terms' },
                   },
                 },

@@ -7,11 +7,15 @@ import { newApiKey } from '../../src/auth/api-keys.js';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { writeKeyFile } from '../../src/auth/key-file.js';
 import { ApiKeyStore } from '../../src/auth/key-store.js';
+import type { Certificate } from '../../src/core/certificate.js';
 import type { Role } from '../../src/core/principal.js';
+import { checkProof } from '../../src/core/proof.js';
+import type { Proof } from '../../src/core/seal.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { uniqueTopic } from '../support/broker.js';
 import { post, type Reply } from '../support/http.js';
 import { until } from '../support/load.js';
+import { signingKeys } from '../support/signing.js';
 
 const CLASSES = [
   { code: 'CS', authorized: 1_000_000 },
@@ -125,6 +129,11 @@ describe('events at the HTTP edge, against a real broker', () => {
       certificates: (before.certificates as number) + 2,
       certificatesOutstanding: (before.certificatesOutstanding as number) + 1,
     });
+    // The results share the event's signed write: their receipts prove them under its seal.
+    const receipt = await get(`/certificates/CS-${number + 1}/receipt`);
+    expect(receipt.status, JSON.stringify(receipt.body)).toBe(200);
+    expect(receipt.body).toMatchObject({ index: 1 });
+    expect(checkProof(results[0] as unknown as Certificate, receipt.body as unknown as Proof, signingKeys())).toBe('ok');
     const history = await get(`/certificates/CS-${number + 1}/events`);
     expect(history.body).toMatchObject({ status: 'outstanding', events: [{ id: event.id, type: 'transfer' }] });
   });

@@ -20,8 +20,11 @@ export interface BatchClass {
   readonly acted: Set<string>;
 }
 
-/** The refusal of certificates bearing a legend neither the log nor the batch so far defines, or undefined. */
-export function unknownLegend(state: EventState, batch: BatchClass, legends: readonly string[]): CertificateError | undefined {
+/**
+ * `unknown_legend` for the first of `legends` neither the log nor the batch so far defines, else
+ * undefined: the rule voids a certificate bearing one (src/core/validity.ts), an issuance's too.
+ */
+export function undefinedLegend(state: EventState, batch: BatchClass, legends: readonly string[]): CertificateError | undefined {
   const missing = legends.find((legend) => !state.hasLegend(legend) && !batch.acted.has(`legend:${legend}`));
   return missing === undefined
     ? undefined
@@ -88,7 +91,7 @@ export function numberEvent(
   };
   let quantity: number | undefined;
   let balance: string | undefined;
-  const missing = unknownLegend(state, batch, [
+  const missing = undefinedLegend(state, batch, [
     ...(request.terms?.legends ?? []),
     ...(request.transferees ?? []).flatMap(({ terms }) => terms?.legends ?? []),
   ]);

@@ -233,6 +233,11 @@ export class LogState {
     return this.events;
   }
 
+  /** Every certificate whose terms name stakeholder `holder`, class by class, by number. */
+  heldBy(holder: string): Certificate[] {
+    return [...this.indexes.values()].flatMap((index) => index.heldBy(holder));
+  }
+
   /** The legend templates the log defines, in the order defined. */
   legends(): LegendTemplate[] {
     return this.events.filter(({ record }) => record.event === 'legend').map(({ record }) => record.legend!);

@@ -1,7 +1,7 @@
 import type { Certificate, CertificateRecord } from './certificate.js';
 import type { Ledger } from './ledger.js';
 import type { LogState } from './log-state.js';
-import { auditPaths, merkleRoot, sha256Hex } from './merkle.js';
+import { merkleTree, sha256Hex } from './merkle.js';
 import { fieldsHash, leafHash } from './proof.js';
 import { encodeValue } from './record-format.js';
 import { headHash, headText, type Proof, type Seal, type SealVerifier } from './seal.js';
@@ -81,15 +81,17 @@ export class Receipts {
     const leaves = records.map(({ record }, index) => leafHash(fieldsHash(record), valueHashes[index]!));
     const index = records.findIndex(({ record }) => record.id === certificate.id);
     const text = headText(seal.head);
+    // One pass over the tree for its root and the certificate's path (none for a write without it).
+    const tree = index === -1 ? undefined : merkleTree(leaves);
     if (
-      index === -1 ||
+      tree === undefined ||
       fieldsHash(records[index]!.record) !== fieldsHash(certificate) ||
       seal.head.first !== start ||
-      merkleRoot(leaves) !== seal.head.root ||
+      tree.root !== seal.head.root ||
       this.verifier.check(seal.head, text, seal.signature) !== 'ok'
     ) {
       throw new Error(`Expected ${at} to hold it under a valid seal, and the log says otherwise`);
     }
-    return { valueHash: valueHashes[index]!, index, path: auditPaths(leaves)[index]!, seal: { ...seal, offset, hash: headHash(text) } };
+    return { valueHash: valueHashes[index]!, index, path: tree.paths[index]!, seal: { ...seal, offset, hash: headHash(text) } };
   }
 }

@@ -132,8 +132,10 @@ export class ValidityRule {
   private lastOffset = -1;
   private head: SignedHead | undefined;
   private pending: PendingWrite | undefined;
-  /** The leaves of the write this instance stated last (`leavesOf`), by each record's bytes. */
+  /** The leaves of the write this instance stated last (`rootOf`), by each record's bytes. */
   private stated: ReadonlyMap<string, Leaf> = new Map();
+  /** That write's tree over its leaves in order: its seal's root and its receipts' paths. */
+  private statedTree: { readonly leaves: readonly string[]; readonly root: string; readonly paths: string[][] } | undefined;
 
   constructor(
     shareClasses: readonly ShareClassConfig[],
@@ -170,15 +172,25 @@ export class ValidityRule {
   }
 
   /**
-   * The leaves of a write this instance is about to make (LogState.headOf), remembered by each
-   * record's bytes until the next one, so that judging that write when it is applied hashes none
-   * of its records again. A leaf is a function of the record's bytes alone (the record is what
-   * they decode to), so a remembered leaf is the one any reader computes: nothing is taken on trust.
+   * The Merkle root of a write this instance is about to make (LogState.headOf). Its leaves are
+   * remembered by each record's bytes, and its tree by its leaves, until the next one, so that
+   * judging that write when it is applied hashes none of its records, nor its tree, again. A leaf is
+   * a function of the record's bytes alone (the record is what they decode to), and a tree of its
+   * leaves: what is remembered is what any reader computes, so nothing is taken on trust.
    */
-  leavesOf(records: readonly CertificateRecord[], values: readonly string[]): Leaf[] {
+  rootOf(records: readonly CertificateRecord[], values: readonly string[]): string {
     const leaves = records.map((record, index) => leafOf(record, values[index]!));
     this.stated = new Map(values.map((value, index) => [value, leaves[index]!]));
-    return leaves;
+    const hashes = leaves.map(({ leaf }) => leaf);
+    this.statedTree = { leaves: hashes, ...merkleTree(hashes) };
+    return this.statedTree.root;
+  }
+
+  /** The tree of these leaves: the stated write's when they are its leaves, else computed. */
+  private treeOf(leaves: readonly string[]): { readonly root: string; readonly paths: string[][] } {
+    const stated = this.statedTree;
+    if (stated?.leaves.length === leaves.length && stated.leaves.every((leaf, index) => leaf === leaves[index])) return stated;
+    return merkleTree(leaves);
   }
 
   /**
@@ -348,7 +360,7 @@ export class ValidityRule {
         message: `it signs ${head.count} records from offset ${head.first}, which are not the records before it`,
       };
     }
-    const { root, paths } = merkleTree(write.leaves);
+    const { root, paths } = this.treeOf(write.leaves);
     if (root !== head.root) {
       return { reason: 'bad_signature', message: `its root ${head.root} is not the root of the records it signs: they were altered` };
     }

@@ -104,6 +104,15 @@ interface PendingWrite {
   readonly tails: Map<string, ClassTail>;
 }
 
+/** A write this instance is about to make, as ValidityRule.rootOf hashed it. */
+interface StatedWrite {
+  readonly values: readonly string[];
+  readonly leaves: readonly Leaf[];
+  readonly hashes: readonly string[];
+  readonly root: string;
+  readonly paths: string[][];
+}
+
 /**
  * The one rule deciding which records are certificates, applied by every reader in log order:
  * recovery, the follower tail, the writer checking its own writes, and the audit. Kafka has no
@@ -132,10 +141,8 @@ export class ValidityRule {
   private lastOffset = -1;
   private head: SignedHead | undefined;
   private pending: PendingWrite | undefined;
-  /** The leaves of the write this instance stated last (`rootOf`), by each record's bytes. */
-  private stated: ReadonlyMap<string, Leaf> = new Map();
-  /** That write's tree over its leaves in order: its seal's root and its receipts' paths. */
-  private statedTree: { readonly leaves: readonly string[]; readonly root: string; readonly paths: string[][] } | undefined;
+  /** The write this instance stated last (`rootOf`): its records' bytes and leaves in order, and its tree. */
+  private stated: StatedWrite | undefined;
 
   constructor(
     shareClasses: readonly ShareClassConfig[],
@@ -173,23 +180,30 @@ export class ValidityRule {
 
   /**
    * The Merkle root of a write this instance is about to make (LogState.headOf). Its leaves are
-   * remembered by each record's bytes, and its tree by its leaves, until the next one, so that
+   * remembered with each record's bytes, and its tree with its leaves, until the next one, so that
    * judging that write when it is applied hashes none of its records, nor its tree, again. A leaf is
    * a function of the record's bytes alone (the record is what they decode to), and a tree of its
    * leaves: what is remembered is what any reader computes, so nothing is taken on trust.
    */
   rootOf(records: readonly CertificateRecord[], values: readonly string[]): string {
     const leaves = records.map((record, index) => leafOf(record, values[index]!));
-    this.stated = new Map(values.map((value, index) => [value, leaves[index]!]));
     const hashes = leaves.map(({ leaf }) => leaf);
-    this.statedTree = { leaves: hashes, ...merkleTree(hashes) };
-    return this.statedTree.root;
+    this.stated = { values, leaves, hashes, ...merkleTree(hashes) };
+    return this.stated.root;
+  }
+
+  /**
+   * The leaf of a signed write's `index`th record, whose bytes are `value`: the remembered one when
+   * the stated write's record there has these very bytes (compared, not hashed for a lookup).
+   */
+  private leafAt(index: number, record: CertificateRecord, value: string): Leaf {
+    return this.stated?.values[index] === value ? this.stated.leaves[index]! : leafOf(record, value);
   }
 
   /** The tree of these leaves: the stated write's when they are its leaves, else computed. */
   private treeOf(leaves: readonly string[]): { readonly root: string; readonly paths: string[][] } {
-    const stated = this.statedTree;
-    if (stated?.leaves.length === leaves.length && stated.leaves.every((leaf, index) => leaf === leaves[index])) return stated;
+    const stated = this.stated;
+    if (stated?.hashes.length === leaves.length && stated.hashes.every((leaf, index) => leaf === leaves[index])) return stated;
     return merkleTree(leaves);
   }
 
@@ -255,7 +269,7 @@ export class ValidityRule {
     }
     const tails = write.tails;
     const value = entry.value ?? encodeValue(record);
-    const { valueHash, leaf } = this.stated.get(value) ?? leafOf(record, value);
+    const { valueHash, leaf } = this.leafAt(write.leaves.length, record, value);
     write.valueHashes.push(valueHash);
     write.leaves.push(leaf);
     const verdict = this.continues(offset, record, { get: (code) => tails.get(code) ?? this.tails.get(code) }, at);

@@ -4,7 +4,6 @@ import { CertificateIndex, type IndexColumns } from './certificate-index.js';
 import { scopedKey } from './provenance.js';
 import { RememberedKeys, type KeyedCertificate, type KeyWindow } from './remembered-keys.js';
 import type { ShareClassConfig } from './share-class.js';
-import { merkleRoot } from './merkle.js';
 import { GENESIS, TRUSTS_NO_KEY, type ClassCount, type Head, type Proof, type SealVerifier, type SignedHead } from './seal.js';
 import { ValidityRule, type ClassTail, type Closure, type RuleProgress, type VoidReason } from './validity.js';
 import type { EventRecord, LegendTemplate, LoggedEvent } from './events.js';
@@ -342,7 +341,7 @@ export class LogState {
    * The head, before its key and signature, of a write of `records` (stamped in place from `end`,
    * continuing their classes, `values` their encodings) that lands next: what the rule will require
    * of its seal. Its time is `now`, or the newest head's when this clock is behind that writer's.
-   * The rule remembers the write's leaves (ValidityRule.leavesOf): applying it hashes no record again.
+   * The rule remembers the write's leaves and tree (ValidityRule.rootOf): applying it hashes no record again.
    */
   headOf(records: ReadonlyArray<CertificateRecord | EventRecord>, values: readonly string[], now: Date): Omit<Head, 'key'> {
     const tails = new Map<string, ClassCount>();
@@ -359,7 +358,7 @@ export class LogState {
       v: 1,
       first: this.position,
       count: records.length,
-      root: merkleRoot(this.rule.leavesOf(records, values).map(({ leaf }) => leaf)),
+      root: this.rule.rootOf(records, values),
       prev: newest?.hash ?? GENESIS,
       classes,
       at: newest !== undefined && newest.head.at > at ? newest.head.at : at,

@@ -2,7 +2,7 @@ import type { Certificate, CertificateRecord } from './certificate.js';
 import type { Ledger } from './ledger.js';
 import type { LogState } from './log-state.js';
 import type { EventRecord } from './events.js';
-import { auditPaths, merkleRoot } from './merkle.js';
+import { merkleTree } from './merkle.js';
 import { fieldsHash, leafOf } from './proof.js';
 import { encodeEvent, encodeValue } from './record-format.js';
 import { headHash, headText, type Proof, type Seal, type SealVerifier } from './seal.js';
@@ -88,15 +88,17 @@ export class Receipts {
     const leaves = hashed.map(({ leaf }) => leaf);
     const index = records.findIndex(({ record }) => !('event' in record) && record.id === certificate.id);
     const text = headText(seal.head);
+    // One pass over the tree for its root and the certificate's path (none for a write without it).
+    const tree = index === -1 ? undefined : merkleTree(leaves);
     if (
-      index === -1 ||
+      tree === undefined ||
       fieldsHash(records[index]!.record as CertificateRecord) !== fieldsHash(certificate) ||
       seal.head.first !== start ||
-      merkleRoot(leaves) !== seal.head.root ||
+      tree.root !== seal.head.root ||
       this.verifier.check(seal.head, text, seal.signature) !== 'ok'
     ) {
       throw new Error(`Expected ${at} to hold it under a valid seal, and the log says otherwise`);
     }
-    return { valueHash: valueHashes[index]!, index, path: auditPaths(leaves)[index]!, seal: { ...seal, offset, hash: headHash(text) } };
+    return { valueHash: valueHashes[index]!, index, path: tree.paths[index]!, seal: { ...seal, offset, hash: headHash(text) } };
   }
 }

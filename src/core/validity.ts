@@ -216,6 +216,15 @@ class RunningTotals implements CertificateAmounts {
   }
 }
 
+/** A write this instance is about to make, as ValidityRule.rootOf hashed it. */
+interface StatedWrite {
+  readonly values: readonly string[];
+  readonly leaves: readonly Leaf[];
+  readonly hashes: readonly string[];
+  readonly root: string;
+  readonly paths: string[][];
+}
+
 /**
  * The one rule deciding which records are certificates, applied by every reader in log order:
  * recovery, the follower tail, the writer checking its own writes, and the audit. Kafka has no
@@ -258,8 +267,8 @@ export class ValidityRule {
   private open: OpenEvent | undefined;
   /** The verdicts the current call of `judge` or `finish` returns. */
   private out: Verdict[] = [];
-  /** The leaves of the write this instance stated last (`leavesOf`), by each record's bytes. */
-  private stated: ReadonlyMap<string, Leaf> = new Map();
+  /** The write this instance stated last (`rootOf`): its records' bytes and leaves in order, and its tree. */
+  private stated: StatedWrite | undefined;
 
   constructor(
     shareClasses: readonly ShareClassConfig[],
@@ -331,15 +340,32 @@ export class ValidityRule {
   }
 
   /**
-   * The leaves of a write this instance is about to make (LogState.headOf), remembered by each
-   * record's bytes until the next one, so that judging that write when it is applied hashes none
-   * of its records again. A leaf is a function of the record's bytes alone (the record is what
-   * they decode to), so a remembered leaf is the one any reader computes: nothing is taken on trust.
+   * The Merkle root of a write this instance is about to make (LogState.headOf). Its leaves are
+   * remembered with each record's bytes, and its tree with its leaves, until the next one, so that
+   * judging that write when it is applied hashes none of its records, nor its tree, again. A leaf is
+   * a function of the record's bytes alone (the record is what they decode to), and a tree of its
+   * leaves: what is remembered is what any reader computes, so nothing is taken on trust.
    */
-  leavesOf(records: ReadonlyArray<CertificateRecord | EventRecord>, values: readonly string[]): Leaf[] {
+  rootOf(records: ReadonlyArray<CertificateRecord | EventRecord>, values: readonly string[]): string {
     const leaves = records.map((record, index) => leafOf(record, values[index]!));
-    this.stated = new Map(values.map((value, index) => [value, leaves[index]!]));
-    return leaves;
+    const hashes = leaves.map(({ leaf }) => leaf);
+    this.stated = { values, leaves, hashes, ...merkleTree(hashes) };
+    return this.stated.root;
+  }
+
+  /**
+   * The leaf of a signed write's `index`th record, whose bytes are `value`: the remembered one when
+   * the stated write's record there has these very bytes (compared, not hashed for a lookup).
+   */
+  private leafAt(index: number, record: CertificateRecord | EventRecord, value: string): Leaf {
+    return this.stated?.values[index] === value ? this.stated.leaves[index]! : leafOf(record, value);
+  }
+
+  /** The tree of these leaves: the stated write's when they are its leaves, else computed. */
+  private treeOf(leaves: readonly string[]): { readonly root: string; readonly paths: string[][] } {
+    const stated = this.stated;
+    if (stated?.hashes.length === leaves.length && stated.hashes.every((leaf, index) => leaf === leaves[index])) return stated;
+    return merkleTree(leaves);
   }
 
   /**
@@ -407,7 +433,7 @@ export class ValidityRule {
         this.pending = write;
       }
       const value = (entry as { readonly value?: string }).value ?? encodeEntry(record);
-      const { valueHash, leaf } = this.stated.get(value) ?? leafOf(record, value);
+      const { valueHash, leaf } = this.leafAt(write.leaves.length, record, value);
       write.valueHashes.push(valueHash);
       write.leaves.push(leaf);
       into = write.verdicts;
@@ -650,7 +676,7 @@ export class ValidityRule {
         message: `it signs ${head.count} records from offset ${head.first}, which are not the records before it`,
       };
     }
-    const { root, paths } = merkleTree(write.leaves);
+    const { root, paths } = this.treeOf(write.leaves);
     if (root !== head.root) {
       return { reason: 'bad_signature', message: `its root ${head.root} is not the root of the records it signs: they were altered` };
     }

@@ -78,6 +78,7 @@ export function createApp(options: AppOptions): Koa {
     ctx.status = 201;
     ctx.set('Location', `/certificates/${certificate.id}`);
     if (replayed) ctx.set('Idempotent-Replayed', 'true');
+    ctx.type = 'json';
     ctx.body = issuedBody(certificate, proof);
   });
   const document = apiDocument(

@@ -27,7 +27,27 @@ export function proofFor(issuer: Pick<Issuer, 'proofOf'>, issued: Issued): Proof
   return issued.proof ?? issuer.proofOf(issued.certificate);
 }
 
-/** The body of a `201`: the certificate, and its receipt when its write was signed. */
-export function issuedBody(certificate: Certificate, proof: Proof | undefined): Certificate & { readonly receipt?: Proof } {
-  return proof === undefined ? certificate : { ...certificate, receipt: receiptJson(proof) };
+/**
+ * Each signed head's JSON as `signedHeadJson` answers it, made once: every certificate of a write
+ * shares its head (one SignedHead), and each `201` of the write carries it in its receipt.
+ */
+const headTexts = new WeakMap<SignedHead, string>();
+
+function signedHeadText(signed: SignedHead): string {
+  let text = headTexts.get(signed);
+  if (text === undefined) headTexts.set(signed, (text = JSON.stringify(signedHeadJson(signed))));
+  return text;
+}
+
+/**
+ * The body of a `201` as JSON text: the certificate, and its receipt when its write was signed. The
+ * exact text `JSON.stringify({ ...certificate, receipt: receiptJson(proof) })` makes, with the
+ * seal's part (two thirds of it) serialised once a write instead of once an answer.
+ */
+export function issuedBody(certificate: Certificate, proof: Proof | undefined): string {
+  const text = JSON.stringify(certificate);
+  if (proof === undefined) return text;
+  const { valueHash, index, path, seal } = proof;
+  const receipt = `{"valueHash":${JSON.stringify(valueHash)},"index":${JSON.stringify(index)},"path":${JSON.stringify(path)},"seal":${signedHeadText(seal)}}`;
+  return `${text.slice(0, -1)},"receipt":${receipt}}`;
 }

@@ -41,11 +41,12 @@ describe('the signing path', () => {
   it('applies its own signed writes as a reader verifying every seal does from the same bytes: same certificates, same head, proofs that check', () => {
     const writer = signingState();
     const written: WriteEntry[] = [];
+    const proofs = [];
     for (let first = 1; first <= 20; first += 5) {
       const records = Array.from({ length: 5 }, (_, index) => foreignRecord('CS', first + index));
       const entries = writeEntries(writer.state, records, writer.keys, NOW);
       written.push(...entries);
-      writer.state.apply(entries);
+      proofs.push(...writer.state.apply(entries).map(({ proof }) => proof));
     }
     // A reader of the log: records decoded from their bytes, and a verifier that made no signature.
     const reader = signingState();
@@ -55,6 +56,8 @@ describe('the signing path', () => {
     expect(read.map(({ record }) => record!.number)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
     expect([writer.voids, reader.voids]).toEqual([[], []]);
     expect(reader.state.head).toEqual(writer.state.head);
+    // The writer's proofs come from the tree it built to state each write; the reader's from the bytes.
+    expect(read.map(({ proof }) => proof)).toEqual(proofs);
     for (const { record, proof } of read) expect(checkProof(record!, proof!, signingKeys())).toBe('ok');
   });
 

@@ -5,7 +5,8 @@ import type { ActorSnapshot } from '../actors/share-class-actor.js';
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
 import { CertificateError, isCertificateError, logUnavailable } from '../core/errors.js';
 import type { Ledger, LogBounds, LogFollower } from '../core/ledger.js';
-import type { LogState } from '../core/log-state.js';
+import type { LegendTemplate } from '../core/events.js';
+import type { LogState, Standing } from '../core/log-state.js';
 import type { Receipts } from '../core/receipts.js';
 import type { Proof, SignedHead } from '../core/seal.js';
 import { unknownClass } from '../core/share-class.js';
@@ -253,6 +254,14 @@ export class ClusterNode {
 
   head(): SignedHead | undefined {
     return this.parts.state.head;
+  }
+
+  standing(certificate: Certificate): Standing {
+    return this.parts.state.standing(certificate);
+  }
+
+  legends(): LegendTemplate[] {
+    return this.parts.state.legends();
   }
 
   status(): NodeStatus {

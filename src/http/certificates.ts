@@ -9,6 +9,8 @@ import { certificateDigest, isDigest } from '../paper/digest.js';
 import { certificateFace, type CertificateFace } from '../paper/face.js';
 import { PAGE_SECURITY_POLICY, renderHtml, renderVerification } from '../paper/html.js';
 import type { Printer } from '../paper/printer.js';
+import { closedNote, genuineVerdict } from '../paper/standing.js';
+import type { Standing } from '../core/log-state.js';
 import { receiptJson } from './receipt.js';
 
 const REPRESENTATIONS = ['application/json', 'application/pdf', 'text/html'] as const;
@@ -45,6 +47,21 @@ async function committed(issuer: Issuer, id: string): Promise<Certificate> {
   return certificate;
 }
 
+/**
+ * Where a genuine paper's certificate stands, for whoever holds the paper: its status and verdict,
+ * and for a closed one the event (id, type, time) and what replaced it; never who holds those.
+ */
+function statusJson(standing: Standing): Record<string, unknown> {
+  const note = closedNote(standing);
+  return {
+    status: standing.status,
+    verdict: genuineVerdict(note),
+    ...(note === undefined
+      ? {}
+      : { closedBy: { id: note.event.id, type: note.event.type, at: note.at }, replacedBy: note.replacedBy, note: note.line }),
+  };
+}
+
 /** What the paper itself shows of a certificate: not the class's running total, which is the cap table's. */
 function printedOn(certificate: Certificate): Pick<Certificate, 'id' | 'class' | 'name' | 'amount' | 'issuedAt'> {
   const { id, class: code, name, amount, issuedAt } = certificate;
@@ -58,8 +75,12 @@ function printedOn(certificate: Certificate): Pick<Certificate, 'id' | 'class' |
  * representation is validated by its digest (answers to a reader are private: src/http/authenticate.ts).
  */
 export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer, readGuard: Middleware): void {
+  // The paper shows the legends' text the log defines and, once an event closed it, where it went.
   const face = (ctx: Context, certificate: Certificate, proof?: Proof): CertificateFace =>
-    certificateFace(certificate, paper.letterhead, paper.publicUrl ?? listenerOrigin(ctx), proof);
+    certificateFace(certificate, paper.letterhead, paper.publicUrl ?? listenerOrigin(ctx), proof, {
+      legends: certificate.terms?.legends === undefined ? [] : issuer.legends(),
+      standing: issuer.standing(certificate),
+    });
   // A signed certificate's paper carries its proof, read from the log, so that it verifies offline.
   const onPaper = async (ctx: Context, certificate: Certificate): Promise<CertificateFace> =>
     face(ctx, certificate, await issuer.proofOf(certificate));
@@ -82,7 +103,9 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
     }
     ctx.type = type === 'text/html' ? 'text/html; charset=utf-8' : type;
     ctx.vary('Accept');
-    ctx.etag = `${digest}.${type.slice(type.indexOf('/') + 1)}`;
+    // The certificate never changes once committed; where it stands does, once, when an event closes it.
+    const closedBy = issuer.standing(certificate).closedBy;
+    ctx.etag = `${digest}${closedBy === undefined ? '' : `.${closedBy.offset}`}.${type.slice(type.indexOf('/') + 1)}`;
     if (ctx.fresh) ctx.status = 304;
   });
 
@@ -124,7 +147,10 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
       ctx.type = 'text/html; charset=utf-8';
       ctx.body = renderVerification(id, digest, genuine === undefined ? undefined : face(ctx, genuine));
     } else {
-      ctx.body = genuine === undefined ? { id, matches: false } : { id, matches: true, digest, certificate: printedOn(genuine) };
+      ctx.body =
+        genuine === undefined
+          ? { id, matches: false }
+          : { id, matches: true, digest, certificate: printedOn(genuine), ...statusJson(issuer.standing(genuine)) };
     }
   });
 }

@@ -1,4 +1,12 @@
-import { certification, legendHeading, LEGENDS_HEADING, LEGENDS_OVERLEAF, SIGNED_LABELS, VERIFY_NOTE, type CertificateFace } from './face.js';
+import {
+  certification,
+  legendHeading,
+  LEGENDS_HEADING,
+  LEGENDS_OVERLEAF,
+  SIGNED_LABELS,
+  VERIFY_NOTE,
+  type CertificateFace,
+} from './face.js';
 import { genuineVerdict, type ClosedNote } from './standing.js';
 import { qrMatrix, qrSvg } from './qr.js';
 

@@ -1,6 +1,14 @@
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import { certification, legendHeading, LEGENDS_HEADING, LEGENDS_OVERLEAF, SIGNED_LABELS, VERIFY_NOTE, type CertificateFace } from './face.js';
+import {
+  certification,
+  legendHeading,
+  LEGENDS_HEADING,
+  LEGENDS_OVERLEAF,
+  SIGNED_LABELS,
+  VERIFY_NOTE,
+  type CertificateFace,
+} from './face.js';
 import { darkRuns, printedSide, qrMatrix } from './qr.js';
 
 // Fonts ship in an npm package and are embedded (subset) in every PDF: nothing is fetched, and any
@@ -106,8 +114,16 @@ function drawLegends(doc: PDFKit.PDFDocument, face: CertificateFace, inner: numb
     .fontSize(size + 1.5)
     .text(LEGENDS_HEADING, x, y + LEGEND_PADDING, { width, align: 'center', characterSpacing: 1 });
   for (const [heading, text] of legendTexts(face, overleaf)) {
-    if (heading !== '') doc.font('bold').fontSize(size).text(heading, x, doc.y + 2, { width });
-    if (text !== '') doc.font(heading === '' ? 'italic' : 'regular').fontSize(size).text(text, x, doc.y, { width });
+    if (heading !== '')
+      doc
+        .font('bold')
+        .fontSize(size)
+        .text(heading, x, doc.y + 2, { width });
+    if (text !== '')
+      doc
+        .font(heading === '' ? 'italic' : 'regular')
+        .fontSize(size)
+        .text(text, x, doc.y, { width });
   }
   doc
     .lineWidth(1.5)
@@ -232,7 +248,15 @@ export function renderPdf(face: CertificateFace): Promise<Buffer> {
     { font: 'italic', size: 12, text: `Issued ${face.issuedOn}`, gap: 16, inset: 36 },
     ...(face.particulars.length === 0
       ? []
-      : [{ font: 'regular', size: 9.5, text: face.particulars.map(([label, value]) => `${label} ${value}`).join(' · '), gap: 4, inset: 36 } as const]),
+      : [
+          {
+            font: 'regular',
+            size: 9.5,
+            text: face.particulars.map(([label, value]) => `${label} ${value}`).join(' · '),
+            gap: 4,
+            inset: 36,
+          } as const,
+        ]),
   ];
   if (face.closed !== undefined) {
     doc

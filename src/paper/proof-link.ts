@@ -44,7 +44,20 @@ export function encodeProof(certificate: Certificate, proof: Proof): string {
       .sort()
       .map((code) => [code, [head.classes[code]!.number, head.classes[code]!.sharesIssued]]),
   );
-  const rest: unknown[] = [shareClass, number, name, amount, issuedAt, sharesIssued, proof.index, head.first, head.count, head.at, head.key, classes];
+  const rest: unknown[] = [
+    shareClass,
+    number,
+    name,
+    amount,
+    issuedAt,
+    sharesIssued,
+    proof.index,
+    head.first,
+    head.count,
+    head.at,
+    head.key,
+    classes,
+  ];
   if (terms !== undefined) rest.push(canonicalTerms(terms));
   const bytes = Buffer.concat([
     Buffer.from([proof.path.length]),

@@ -1,9 +1,10 @@
 import type { Certificate, CertificateRecord } from './certificate.js';
 import type { Ledger } from './ledger.js';
 import type { LogState } from './log-state.js';
-import { auditPaths, merkleRoot, sha256Hex } from './merkle.js';
-import { fieldsHash, leafHash } from './proof.js';
-import { encodeValue } from './record-format.js';
+import type { EventRecord } from './events.js';
+import { auditPaths, merkleRoot } from './merkle.js';
+import { fieldsHash, leafOf } from './proof.js';
+import { encodeEvent, encodeValue } from './record-format.js';
 import { headHash, headText, type Proof, type Seal, type SealVerifier } from './seal.js';
 
 /**
@@ -51,7 +52,7 @@ export class Receipts {
 
   private async readProof(certificate: Certificate, start: number): Promise<Proof> {
     const { high } = await this.ledger.bounds();
-    const records: Array<{ readonly record: CertificateRecord; readonly value: string }> = [];
+    const records: Array<{ readonly record: CertificateRecord | EventRecord; readonly value: string }> = [];
     let sealed: { readonly offset: number; readonly seal: Seal } | undefined;
     await this.ledger.read(start, Math.min(high, start + MAX_RECORDS_PER_WRITE + 1), (entries) => {
       for (const entry of entries) {
@@ -59,9 +60,12 @@ export class Receipts {
           sealed = { offset: entry.offset, seal: entry.seal };
           return false;
         }
-        // Inside a valid write every record decodes: the seal's root covers its bytes.
-        if (entry.record === undefined) throw new Error(`Expected a certificate record at offset ${entry.offset}, got: ${entry.malformed}`);
-        records.push({ record: entry.record, value: entry.value ?? encodeValue(entry.record) });
+        // Inside a valid write every record decodes: the seal's root covers its bytes. An event's
+        // results share its write: the event is one of the leaves.
+        if (entry.event !== undefined) records.push({ record: entry.event, value: entry.value ?? encodeEvent(entry.event) });
+        else if (entry.record === undefined)
+          throw new Error(`Expected a certificate record at offset ${entry.offset}, got: ${entry.malformed}`);
+        else records.push({ record: entry.record, value: entry.value ?? encodeValue(entry.record) });
       }
       return true;
     });
@@ -71,25 +75,32 @@ export class Receipts {
   private proofFrom(
     certificate: Certificate,
     start: number,
-    records: ReadonlyArray<{ readonly record: CertificateRecord; readonly value: string }>,
+    records: ReadonlyArray<{ readonly record: CertificateRecord | EventRecord; readonly value: string }>,
     sealed: { readonly offset: number; readonly seal: Seal } | undefined,
   ): Proof {
     const at = `${certificate.id}'s write at offset ${start}`;
     if (sealed === undefined) throw new Error(`Expected ${at} to end in a seal, and found none`);
     const { offset, seal } = sealed;
-    const valueHashes = records.map(({ value }) => sha256Hex(value));
-    const leaves = records.map(({ record }, index) => leafHash(fieldsHash(record), valueHashes[index]!));
-    const index = records.findIndex(({ record }) => record.id === certificate.id);
+    const hashed = records.map(({ record, value }) => leafOf(record, value));
+    const leaves = hashed.map(({ leaf }) => leaf);
+    const index = records.findIndex(({ record }) => !('event' in record) && record.id === certificate.id);
+    const found = records[index]?.record;
     const text = headText(seal.head);
     if (
-      index === -1 ||
-      fieldsHash(records[index]!.record) !== fieldsHash(certificate) ||
+      found === undefined ||
+      'event' in found ||
+      fieldsHash(found) !== fieldsHash(certificate) ||
       seal.head.first !== start ||
       merkleRoot(leaves) !== seal.head.root ||
       this.verifier.check(seal.head, text, seal.signature) !== 'ok'
     ) {
       throw new Error(`Expected ${at} to hold it under a valid seal, and the log says otherwise`);
     }
-    return { valueHash: valueHashes[index]!, index, path: auditPaths(leaves)[index]!, seal: { ...seal, offset, hash: headHash(text) } };
+    return {
+      valueHash: hashed[index]!.valueHash,
+      index,
+      path: auditPaths(leaves)[index]!,
+      seal: { ...seal, offset, hash: headHash(text) },
+    };
   }
 }

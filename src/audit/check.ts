@@ -6,7 +6,7 @@ import type { ShareClassConfig } from '../core/share-class.js';
 import type { SealVerifier, SignedHead } from '../core/seal.js';
 import { HARMLESS_VOID, ValidityRule, type Verdict, type VoidReason } from '../core/validity.js';
 import { extendsHead } from './since-head.js';
-import type { EventType } from '../core/events.js';
+import { EVENT_TYPES, type EventType } from '../core/events.js';
 
 /** What a client was told in a 201: the audit proves the log holds exactly this. */
 export interface Acknowledged {
@@ -344,8 +344,10 @@ function aligned(header: readonly string[], rows: ReadonlyArray<readonly string[
 
 /** The per-class table, aligned for a terminal. */
 export function formatTable(classes: readonly ClassTotals[]): string {
-  const rows = classes.map((row) => [row.class, row.certificates, row.sharesIssued, row.authorized, row.remaining].map(String));
-  return aligned(['class', 'certificates', 'shares issued', 'authorized', 'remaining'], rows);
+  const rows = classes.map((row) =>
+    [row.class, row.certificates, row.sharesIssued, row.outstanding, row.authorized, row.remaining].map(String),
+  );
+  return aligned(['class', 'certificates', 'shares issued', 'outstanding', 'authorized', 'remaining'], rows);
 }
 
 /**
@@ -387,12 +389,20 @@ function formatSigning({ signing, sinceHead }: AuditReport): string[] {
   return lines;
 }
 
+/** The valid events by type, in the order events.ts lists them; nothing for a log without events. */
+function formatEvents(events: AuditReport['events']): string[] {
+  const counted = EVENT_TYPES.flatMap((type) => (events[type] === undefined ? [] : [`${type}: ${events[type]}`]));
+  if (counted.length === 0) return [];
+  const total = Object.values(events).reduce((sum, count) => sum + count, 0);
+  return [`events: ${total} (${counted.join(', ')})`];
+}
+
 /** What `npm run audit` prints after reading the topic: totals, signatures, void records apart, then the verdict. */
 export function formatReport(
   report: AuditReport,
   options: { readonly acknowledgedFile?: boolean; readonly byPrincipal?: boolean } = {},
 ): string {
-  const lines = [formatTable(report.classes)];
+  const lines = [formatTable(report.classes), ...formatEvents(report.events)];
   if (options.byPrincipal) lines.push('', formatPrincipals(report.principals), '');
   lines.push(...formatSigning(report));
   if (options.acknowledgedFile) lines.push(`acknowledged certificates checked: ${report.acknowledgedChecked}`);

@@ -1,4 +1,5 @@
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
+import type { EventDone, EventRequest, LoggedEvent } from '../core/events.js';
 import { CertificateError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import type { Proof, SignedHead } from '../core/seal.js';
 
@@ -74,7 +75,39 @@ export function decodeResult(result: ForwardResult, seals: readonly SignedHead[]
       throw new Error(`Expected the writer's answer to hold the signed head its proof names (${proof.seal}), got none`);
     return { ...issued, proof: { valueHash: proof.valueHash, index: proof.index, path: proof.path, seal } };
   }
-  const { code, message, ...details } = result.error;
+  return decodeError(result.error);
+}
+
+/** The writer's error as the follower's edge answers it: a code it does not know is `internal`. */
+function decodeError(error: Extract<ForwardResult, { readonly error: unknown }>['error']): CertificateError {
+  const { code, message, ...details } = error;
   const known = (ERROR_CODES as readonly string[]).includes(code) ? code : 'internal';
   return new CertificateError(known, message, { details });
+}
+
+/**
+ * Where a follower sends an event request, one a call: events are rare beside issuances, and one
+ * that waits for another's call would only wait longer.
+ */
+export const ACT_PATH = '/internal/act';
+
+/** A forwarded event: the request as the follower's edge parsed it (src/http/forwarded.ts parseForwardedEvent checks it again). */
+export interface ActBody {
+  readonly request: EventRequest;
+}
+
+/** The writer's answer to a forwarded event: what it did, or the error it would have answered. */
+export type ActResult =
+  | { readonly event: LoggedEvent; readonly results: readonly Certificate[]; readonly replayed?: true }
+  | Extract<ForwardResult, { readonly error: unknown }>;
+
+export function encodeActResult(outcome: EventDone | CertificateError): ActResult {
+  if (outcome instanceof CertificateError) return { error: { ...outcome.details, code: outcome.code, message: outcome.message } };
+  const { event, results, replayed } = outcome;
+  return { event, results, ...(replayed ? { replayed } : {}) };
+}
+
+export function decodeActResult(result: ActResult): EventDone | CertificateError {
+  if ('event' in result) return { event: result.event, results: result.results, replayed: result.replayed === true };
+  return decodeError(result.error);
 }

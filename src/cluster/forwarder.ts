@@ -3,11 +3,16 @@ import { Agent as TlsAgent, request as httpsRequest } from 'node:https';
 import { Batcher } from '../actors/batcher.js';
 import type { IssueRequest, Issued } from '../core/certificate.js';
 import { CertificateError } from '../core/errors.js';
+import type { EventDone, EventRequest } from '../core/events.js';
 import { PROOF_HEADER, type ClusterAuth } from './cluster-auth.js';
 import {
+  ACT_PATH,
+  decodeActResult,
   decodeAnswer,
   decodeResult,
   FORWARD_PATH,
+  type ActBody,
+  type ActResult,
   MAX_FORWARDED_REQUESTS,
   type ForwardAnswer,
   type ForwardBody,
@@ -101,8 +106,28 @@ export class Forwarder {
 
   private post(url: string, requests: readonly IssueRequest[]): Promise<Array<Issued | CertificateError>> {
     const forwarded: ForwardBody = { requests };
-    const body = JSON.stringify(forwarded);
-    const target = new URL(FORWARD_PATH, url);
+    return this.call(url, FORWARD_PATH, forwarded, (answer: Partial<ForwardAnswer>) =>
+      answer.results?.length === requests.length ? decodeAnswer(answer as ForwardAnswer) : undefined,
+    );
+  }
+
+  /** Sends one event request to the writer (src/cluster/forward-protocol.ts ACT_PATH): its outcome, or the writer's refusal, thrown. */
+  async act(writerUrl: string, request: EventRequest): Promise<EventDone> {
+    const body: ActBody = { request };
+    const outcome = await this.call(writerUrl, ACT_PATH, body, (answer: Partial<{ result: ActResult }>) =>
+      answer.result === undefined ? undefined : decodeActResult(answer.result),
+    );
+    if (outcome instanceof CertificateError) throw outcome;
+    return outcome;
+  }
+
+  /**
+   * One signed call to the writer: `accept` turns a 200 answer into its outcome (undefined when the
+   * answer is not one); an error answer for the whole call is thrown as the writer's error.
+   */
+  private call<A, T>(url: string, path: string, payload: unknown, accept: (answer: A) => T | undefined): Promise<T> {
+    const body = JSON.stringify(payload);
+    const target = new URL(path, url);
     const { header, nonce } = this.options.proof.signRequest('POST', target.pathname + target.search, body);
     return new Promise((resolve, reject) => {
       let sent = false;
@@ -143,10 +168,9 @@ export class Forwarder {
             return;
           }
           try {
-            const parsed = JSON.parse(answer.toString('utf8')) as Partial<
-              ForwardAnswer & Extract<ForwardResult, { readonly error: unknown }>
-            >;
-            if (response.statusCode === 200 && parsed.results?.length === requests.length) resolve(decodeAnswer(parsed as ForwardAnswer));
+            const parsed = JSON.parse(answer.toString('utf8')) as A & Partial<Extract<ForwardResult, { readonly error: unknown }>>;
+            const outcome = response.statusCode === 200 ? accept(parsed) : undefined;
+            if (outcome !== undefined) resolve(outcome);
             else if ('error' in parsed && parsed.error !== undefined) reject(decodeResult({ error: parsed.error }));
             else reject(unreachable(new Error(`unexpected answer ${response.statusCode}`)));
           } catch (error) {

@@ -5,8 +5,8 @@ import type { ActorSnapshot } from '../actors/share-class-actor.js';
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
 import { CertificateError, isCertificateError, logUnavailable } from '../core/errors.js';
 import type { Ledger, LogBounds, LogFollower } from '../core/ledger.js';
-import type { LegendTemplate } from '../core/events.js';
-import type { LogState, Standing } from '../core/log-state.js';
+import type { EventDone, EventRequest, LegendTemplate, LoggedEvent } from '../core/events.js';
+import type { ClassFigures, LogState, Standing } from '../core/log-state.js';
 import type { Receipts } from '../core/receipts.js';
 import type { Proof, SignedHead } from '../core/seal.js';
 import { unknownClass } from '../core/share-class.js';
@@ -187,13 +187,31 @@ export class ClusterNode {
     // A retry whose certificate this instance has read is answered here, even while no writer is known.
     const replayed = this.parts.sequencers.replayed(request);
     if (replayed !== undefined) return replayed;
+    return this.atWriter(
+      () => this.parts.sequencers.issue(request),
+      (writer) => this.parts.forwarder.forward(writer, request),
+    );
+  }
+
+  /** An event (src/core/events.ts): numbered here while this instance writes, else forwarded to the writer. */
+  act(request: EventRequest): Promise<EventDone> {
+    if (this.currentRole === 'writer') return this.parts.sequencers.act(request);
+    if (!this.classes.includes(request.class)) return Promise.reject(unknownClass(this.classes, request.class));
+    return this.atWriter(
+      () => this.parts.sequencers.act(request),
+      (writer) => this.parts.forwarder.act(writer, request),
+    );
+  }
+
+  /** Runs `here` once this instance writes, or `forward`s to the writer, waiting up to writerWaitMs for one. */
+  private async atWriter<T>(here: () => Promise<T>, forward: (writerUrl: string) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.settings.writerWaitMs;
     for (;;) {
-      if (this.currentRole === 'writer') return this.parts.sequencers.issue(request);
+      if (this.currentRole === 'writer') return here();
       const writer = this.currentRole === 'follower' ? await this.writerUrl() : undefined;
       if (writer !== undefined && writer !== this.settings.advertisedUrl) {
         try {
-          return await this.parts.forwarder.forward(writer, request);
+          return await forward(writer);
         } catch (error) {
           if (!isNotWriter(error)) throw error;
           // Only the writer that refused is forgotten: the group may have named another meanwhile.
@@ -206,6 +224,30 @@ export class ClusterNode {
       }
       await Promise.race([new Promise<void>((resolve) => this.roleChange.push(resolve)), sleep(Math.min(left, 250))]);
     }
+  }
+
+  /** An event a follower forwarded; refused unless this instance is the writer. */
+  actForwarded(request: EventRequest): Promise<EventDone> {
+    if (this.currentRole !== 'writer') {
+      return Promise.reject(new CertificateError('not_writer', `${this.settings.advertisedUrl} is not the writer; nothing was done`));
+    }
+    return this.parts.sequencers.act(request);
+  }
+
+  standing(certificate: Certificate): Standing {
+    return this.parts.state.standing(certificate);
+  }
+
+  figures(shareClass: string): ClassFigures | undefined {
+    return this.parts.state.figures(shareClass);
+  }
+
+  heldBy(holder: string): Certificate[] {
+    return this.parts.state.heldBy(holder);
+  }
+
+  events(): readonly LoggedEvent[] {
+    return this.parts.state.allEvents();
   }
 
   /** Requests a follower forwarded; refused whole unless this instance is the writer. */
@@ -254,10 +296,6 @@ export class ClusterNode {
 
   head(): SignedHead | undefined {
     return this.parts.state.head;
-  }
-
-  standing(certificate: Certificate): Standing {
-    return this.parts.state.standing(certificate);
   }
 
   legends(): LegendTemplate[] {

@@ -118,6 +118,13 @@ export class CertificateIndex {
     return extras === undefined ? certificate : { ...certificate, ...extras };
   }
 
+  /** The certificates whose terms name `holder`, by number: only those with terms are looked at, which are few. */
+  heldBy(holder: string): Certificate[] {
+    const held: Certificate[] = [];
+    for (const [at, extras] of this.extras) if (extras.terms?.holder === holder) held.push(this.get(at + 1)!);
+    return held.sort((a, b) => a.number - b.number);
+  }
+
   /** Certificate `number`'s shares, without building the certificate. */
   amountOf(number: number): number | undefined {
     if (!Number.isSafeInteger(number) || number < 1 || number > this.size) return undefined;

@@ -21,6 +21,17 @@ export interface BatchClass {
 }
 
 /**
+ * `unknown_legend` for the first of `legends` neither the log nor the batch so far defines, else
+ * undefined: the rule voids a certificate bearing one (src/core/validity.ts), an issuance's too.
+ */
+export function undefinedLegend(state: EventState, batch: BatchClass, legends: readonly string[]): CertificateError | undefined {
+  const missing = legends.find((legend) => !state.hasLegend(legend) && !batch.acted.has(`legend:${legend}`));
+  return missing === undefined
+    ? undefined
+    : new CertificateError('unknown_legend', `No legend template ${missing} is defined`, { details: { legend: missing } });
+}
+
+/**
  * An event request as records: the event, then the certificates it issues, numbered after `batch`
  * (which it advances), each stating `origin` (stamped with the event's offset when written:
  * src/actors/log-writer.ts), or the refusal the rule would void it for, with its own code. The
@@ -80,11 +91,11 @@ export function numberEvent(
   };
   let quantity: number | undefined;
   let balance: string | undefined;
-  const missing = [...(request.terms?.legends ?? []), ...(request.transferees ?? []).flatMap(({ terms }) => terms?.legends ?? [])].find(
-    (legend) => !state.hasLegend(legend) && !batch.acted.has(`legend:${legend}`),
-  );
-  if (missing !== undefined)
-    return new CertificateError('unknown_legend', `No legend template ${missing} is defined`, { details: { legend: missing } });
+  const missing = undefinedLegend(state, batch, [
+    ...(request.terms?.legends ?? []),
+    ...(request.transferees ?? []).flatMap(({ terms }) => terms?.legends ?? []),
+  ]);
+  if (missing !== undefined) return missing;
   switch (type) {
     case 'cancellation':
     case 'repurchase':

@@ -155,7 +155,7 @@ export function eventProblem(fields: Record<string, unknown>): string | undefine
       !isShortText(name) ||
       typeof text !== 'string' ||
       text.length === 0 ||
-      text.length > MAX_LEGEND_TEXT
+      [...text].length > MAX_LEGEND_TEXT
     )
       return `legend is not {"id", "name" (1 to 200 characters), "text" (1 to ${MAX_LEGEND_TEXT})}`;
   } else if (legend !== undefined) return `a ${type} defines no legend`;

@@ -233,6 +233,11 @@ export class LogState {
     return this.events;
   }
 
+  /** Every certificate whose terms name stakeholder `holder`, class by class, by number. */
+  heldBy(holder: string): Certificate[] {
+    return [...this.indexes.values()].flatMap((index) => index.heldBy(holder));
+  }
+
   /** The legend templates the log defines, in the order defined. */
   legends(): LegendTemplate[] {
     return this.events.filter(({ record }) => record.event === 'legend').map(({ record }) => record.legend!);
@@ -285,7 +290,10 @@ export class LogState {
     const tails = new Map<string, { readonly number: number; readonly sharesIssued: number } | undefined>();
     const keys = new Set<string>();
     const acted = new Set<string>();
-    return records.filter((record) => {
+    const kept: R[] = [];
+    // Where the event whose results are being checked sits in `kept`: it stands or falls with them.
+    let eventAt: number | undefined;
+    for (const record of records) {
       const tail = tails.has(record.class) ? tails.get(record.class) : this.rule.tail(record.class);
       const key = record.idempotencyKey === undefined ? undefined : scopedKey(record.principal, record.idempotencyKey);
       const answered =
@@ -295,13 +303,22 @@ export class LogState {
       if ('event' in record) {
         const continues = tail !== undefined && !answered && this.open(record, tail.number, acted);
         if (!continues) tails.set(record.class, undefined);
-        return continues;
+        eventAt = continues ? kept.length : undefined;
+        if (continues) kept.push(record);
+        continue;
       }
       const continues =
         tail !== undefined && !answered && record.number === tail.number + 1 && record.sharesIssued === tail.sharesIssued + record.amount;
       tails.set(record.class, continues ? { number: record.number, sharesIssued: record.sharesIssued } : undefined);
-      return continues;
-    });
+      if (record.origin === undefined) eventAt = undefined;
+      else if (!continues && eventAt !== undefined) {
+        // A result taken meanwhile: the event written without it would be void as incomplete.
+        kept.splice(eventAt);
+        eventAt = undefined;
+      }
+      if (continues) kept.push(record);
+    }
+    return kept;
   }
 
   /** Whether the event may act now, with certificates up to `newest` in its class and `acted` already acted on in the write. */

@@ -1,6 +1,6 @@
 import { certificateId, type Certificate, type CertificateRecord, type IssueRequest } from './certificate.js';
-import type { CertificateError } from './errors.js';
-import { numberEvent, type BatchClass, type EventState } from './event-numbering.js';
+import { CertificateError } from './errors.js';
+import { numberEvent, undefinedLegend, type BatchClass, type EventState } from './event-numbering.js';
 import type { EventRecord, EventRequest, LoggedEvent } from './events.js';
 import { scopedKey } from './provenance.js';
 import type { ShareClassConfig } from './share-class.js';
@@ -32,8 +32,24 @@ export interface Numbered {
   >;
   /** Requests the remaining shares cannot cover, with the shares that remained when each was judged. */
   readonly refused: Array<{ readonly position: number; readonly remaining: number }>;
-  /** Events the log would void, refused with their own code. */
+  /** Events, and issuances bearing a legend not defined, the log would void, refused with their own code. */
   readonly rejected: Array<{ readonly position: number; readonly error: CertificateError }>;
+}
+
+/** Whether an event request asks what the event its key was first written for did: the same type, on the same certificate or class. */
+function sameEvent(request: EventRequest, earlier: LoggedEvent): boolean {
+  return (
+    earlier.record.event === request.event && earlier.record.class === request.class && earlier.record.certificate === request.certificate
+  );
+}
+
+/** As src/actors/idempotency.ts says it for issuances: that the key asked for something else first, never what. */
+function keyReused(key: string): CertificateError {
+  return new CertificateError(
+    'idempotency_key_reused',
+    `Expected a retry of the request Idempotency-Key ${JSON.stringify(key)} was first used for, got a different one. Nothing was done: use a new key for a new request`,
+    { details: { idempotencyKey: key } },
+  );
 }
 
 /**
@@ -71,6 +87,9 @@ export function numberBatch(
     const scoped = idempotencyKey === undefined ? undefined : scopedKey(principal, idempotencyKey);
     if ('event' in request) {
       const earlier = scoped === undefined ? undefined : state.recallEvent(scoped, at);
+      // A key is one request's: a retry of another event, or of an issuance, under it would be void.
+      if (scoped !== undefined && (state.recall(scoped, at) !== undefined || (earlier !== undefined && !sameEvent(request, earlier))))
+        return void numbered.rejected.push({ position, error: keyReused(idempotencyKey!) });
       if (earlier !== undefined) return void numbered.replayed.push({ position, event: earlier });
       const records = numberEvent(state, current, request, writerRequest(position), issuedAt);
       if (!Array.isArray(records)) return void numbered.rejected.push({ position, error: records as CertificateError });
@@ -82,7 +101,11 @@ export function numberBatch(
     }
     const earlier = scoped === undefined ? undefined : state.recall(scoped, at);
     if (earlier !== undefined) return void numbered.replayed.push({ position, certificate: earlier });
+    if (scoped !== undefined && state.recallEvent(scoped, at) !== undefined)
+      return void numbered.rejected.push({ position, error: keyReused(idempotencyKey!) });
     const { amount, name, terms } = request;
+    const missing = undefinedLegend(state, current, terms?.legends ?? []);
+    if (missing !== undefined) return void numbered.rejected.push({ position, error: missing });
     const remaining = current.authorized - current.outstanding;
     if (amount > remaining) return void numbered.refused.push({ position, remaining });
     current.number += 1;

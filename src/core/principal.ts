@@ -4,8 +4,23 @@
  * the log records as the issuer of a certificate.
  */
 
-/** The roles, spelled exactly as operators script against them. `admin` holds every other role. */
-export const ROLES = ['certificates:issue', 'certificates:read', 'audit:read', 'ops:read', 'admin'] as const;
+/**
+ * The roles, spelled exactly as operators script against them. `admin` holds every other role.
+ * Issuing, transferring, cancelling and changing a class are separate duties (a transfer agent's
+ * clerk transfers, the board's secretary adjusts): a reissuance replaces a certificate, so it is an
+ * issuance; a stop and a repurchase take a certificate out of circulation, so they are cancellations;
+ * a class's authorized shares and its legend templates are the class's.
+ */
+export const ROLES = [
+  'certificates:issue',
+  'certificates:transfer',
+  'certificates:cancel',
+  'classes:adjust',
+  'certificates:read',
+  'audit:read',
+  'ops:read',
+  'admin',
+] as const;
 
 export type Role = (typeof ROLES)[number];
 

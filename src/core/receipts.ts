@@ -60,12 +60,14 @@ export class Receipts {
           sealed = { offset: entry.offset, seal: entry.seal };
           return false;
         }
-        // Inside a valid write every record decodes: the seal's root covers its bytes. An event's
-        // results share its write: the event is one of the leaves.
-        if (entry.event !== undefined) records.push({ record: entry.event, value: entry.value ?? encodeEvent(entry.event) });
-        else if (entry.record === undefined)
-          throw new Error(`Expected a certificate record at offset ${entry.offset}, got: ${entry.malformed}`);
-        else records.push({ record: entry.record, value: entry.value ?? encodeValue(entry.record) });
+        // Inside a valid write every record decodes: the seal's root covers its bytes.
+        // An event shares its write with the certificates it issued: its leaf is in the root too.
+        if (entry.event !== undefined) {
+          records.push({ record: entry.event, value: entry.value ?? encodeEvent(entry.event) });
+          continue;
+        }
+        if (entry.record === undefined) throw new Error(`Expected a certificate record at offset ${entry.offset}, got: ${entry.malformed}`);
+        records.push({ record: entry.record, value: entry.value ?? encodeValue(entry.record) });
       }
       return true;
     });
@@ -82,25 +84,19 @@ export class Receipts {
     if (sealed === undefined) throw new Error(`Expected ${at} to end in a seal, and found none`);
     const { offset, seal } = sealed;
     const hashed = records.map(({ record, value }) => leafOf(record, value));
+    const valueHashes = hashed.map(({ valueHash }) => valueHash);
     const leaves = hashed.map(({ leaf }) => leaf);
     const index = records.findIndex(({ record }) => !('event' in record) && record.id === certificate.id);
-    const found = records[index]?.record;
     const text = headText(seal.head);
     if (
-      found === undefined ||
-      'event' in found ||
-      fieldsHash(found) !== fieldsHash(certificate) ||
+      index === -1 ||
+      fieldsHash(records[index]!.record as CertificateRecord) !== fieldsHash(certificate) ||
       seal.head.first !== start ||
       merkleRoot(leaves) !== seal.head.root ||
       this.verifier.check(seal.head, text, seal.signature) !== 'ok'
     ) {
       throw new Error(`Expected ${at} to hold it under a valid seal, and the log says otherwise`);
     }
-    return {
-      valueHash: hashed[index]!.valueHash,
-      index,
-      path: auditPaths(leaves)[index]!,
-      seal: { ...seal, offset, hash: headHash(text) },
-    };
+    return { valueHash: valueHashes[index]!, index, path: auditPaths(leaves)[index]!, seal: { ...seal, offset, hash: headHash(text) } };
   }
 }

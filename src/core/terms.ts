@@ -52,10 +52,13 @@ export function isDate(value: unknown): value is string {
   return Number.isFinite(time) && new Date(time).toISOString().slice(0, 10) === value;
 }
 
-/** One line of text, 1 to `max` characters, no control characters. */
+/** One line of text, 1 to `max` characters (code points, as JSON Schema counts them), no control characters. */
 export function isShortText(value: unknown, max = MAX_SHORT_TEXT): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max && PRINTABLE.test(value);
+  return typeof value === 'string' && value.length > 0 && value.length <= 2 * max && PRINTABLE.test(value) && [...value].length <= max;
 }
+
+/** What isShortText takes, as a JSON Schema pattern (its length is maxLength's): no control character. */
+export const SHORT_TEXT_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]+$';
 
 export function isMoney(value: unknown): value is Money {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;

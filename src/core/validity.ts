@@ -365,7 +365,10 @@ export class ValidityRule {
     const open = this.open;
     const pending = this.pending;
     const leavesWrite = pending !== undefined && !this.belongs(entry, pending);
-    if (open !== undefined && (leavesWrite || !(entry.record?.origin === open.offset && entry.record.offset === offset))) {
+    // An event's results are in its write: under its seal, or unsigned with it.
+    const continuesOpen =
+      entry.record?.origin === open?.offset && entry.record?.offset === offset && entry.record?.seal === open?.event.seal;
+    if (open !== undefined && (leavesWrite || !continuesOpen)) {
       this.open = undefined;
       this.failEvent(open, 'incomplete_event', `is not followed by all of its results (${open.event.results!.join(', ')})`);
     }

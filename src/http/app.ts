@@ -12,6 +12,7 @@ import type { EdgeSettings } from './edge-settings.js';
 import { errorHandler } from './errors.js';
 import { certificateRoutes } from './certificates.js';
 import { docsRoutes } from './docs.js';
+import { eventRoutes } from './events.js';
 import { inventoryRoutes } from './inventory.js';
 import { jwksRoutes, type PublishedKeys } from './jwks.js';
 import { ledgerRoutes } from './ledger.js';
@@ -62,7 +63,7 @@ export function createApp(options: AppOptions): Koa {
   const app = new Koa({ proxy: trustProxyHops > 0, maxIpsCount: trustProxyHops });
   const router = new Router();
 
-  // Who may do what: issuing and reading need their roles, the signed head `audit:read`,
+  // Who may do what: issuing, each event (src/http/events.ts) and reading need their roles, the signed head `audit:read`,
   // operations' details `ops:read` (src/http/operations.ts); /healthz, /readyz's bare answer, the
   // verification pages, the API document and the signing keys' public halves are public.
   const read = requireRole('certificates:read');
@@ -83,6 +84,7 @@ export function createApp(options: AppOptions): Koa {
     issuer.snapshots().map(({ class: code, authorized }) => ({ code, authorized })),
     { oidcIssuer: options.identityProvider, publicUrl: paper.publicUrl },
   );
+  eventRoutes(router, issuer, limits, requireRole);
   inventoryRoutes(router, issuer, paper.letterhead, read);
   certificateRoutes(router, issuer, paper, read);
   ledgerRoutes(router, issuer, requireRole('audit:read'));

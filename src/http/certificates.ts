@@ -11,6 +11,8 @@ import { PAGE_SECURITY_POLICY, renderHtml, renderVerification } from '../paper/h
 import type { Printer } from '../paper/printer.js';
 import { closedNote, genuineVerdict } from '../paper/standing.js';
 import type { Standing } from '../core/log-state.js';
+import { isItemId, ITEM_ID_PATTERN } from '../core/terms.js';
+import { historyOf, standingJson } from './events.js';
 import { receiptJson } from './receipt.js';
 
 const REPRESENTATIONS = ['application/json', 'application/pdf', 'text/html'] as const;
@@ -72,7 +74,7 @@ function printedOn(certificate: Certificate): Pick<Certificate, 'id' | 'class' |
  * One certificate in the representation the client accepts, for callers `readGuard` lets read it:
  * JSON (the default), a printable PDF, or a print-ready HTML page; and the check a verification
  * link makes, which anyone may make. A certificate never changes once committed, so every
- * representation is validated by its digest (answers to a reader are private: src/http/authenticate.ts).
+ * representation is validated by its digest and where it stands (its status) (answers to a reader are private: src/http/authenticate.ts).
  */
 export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer, readGuard: Middleware): void {
   // The paper shows the legends' text the log defines and, once an event closed it, where it went.
@@ -90,6 +92,7 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
     if (type === false) throw notAcceptable(ctx, REPRESENTATIONS);
     const certificate = await committed(issuer, ctx.params.id!);
     const digest = certificateDigest(certificate);
+    const standing = issuer.standing(certificate);
     // The body first: a PDF that cannot be rendered now must answer an error without these headers.
     // Only paper needs the face (words, date, verification URL); a JSON lookup needs the digest alone.
     if (type === 'application/pdf') {
@@ -99,14 +102,36 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
       ctx.body = renderHtml(await onPaper(ctx, certificate));
       ctx.set('Content-Security-Policy', PAGE_SECURITY_POLICY);
     } else {
-      ctx.body = certificate;
+      ctx.body = { ...certificate, ...standingJson(standing) };
     }
     ctx.type = type === 'text/html' ? 'text/html; charset=utf-8' : type;
     ctx.vary('Accept');
     // The certificate never changes once committed; where it stands does, once, when an event closes it.
-    const closedBy = issuer.standing(certificate).closedBy;
-    ctx.etag = `${digest}${closedBy === undefined ? '' : `.${closedBy.offset}`}.${type.slice(type.indexOf('/') + 1)}`;
+    ctx.etag = `${digest}${standing.closedBy === undefined ? '' : `.${standing.closedBy.offset}`}.${type.slice(type.indexOf('/') + 1)}`;
     if (ctx.fresh) ctx.status = 304;
+  });
+
+  router.get('/certificates/:id/events', readGuard, async (ctx) => {
+    const certificate = await committed(issuer, ctx.params.id!);
+    ctx.body = { certificate: certificate.id, ...standingJson(issuer.standing(certificate)), events: historyOf(issuer, certificate.id) };
+  });
+
+  // A stakeholder's position: what this instance has read (a follower may trail the writer by its tail).
+  router.get('/holders/:holder', readGuard, (ctx) => {
+    const holder = ctx.params.holder!;
+    if (!isItemId(holder)) throw new CertificateError('invalid_body', `Expected a holder id matching ${ITEM_ID_PATTERN}`);
+    const held = issuer.heldBy(holder).map((certificate) => ({ ...certificate, ...standingJson(issuer.standing(certificate)) }));
+    if (held.length === 0) throw new CertificateError('not_found', `No certificate names holder ${holder}`, { details: { holder } });
+    const positions = new Map<string, { class: string; outstanding: number; certificatesOutstanding: number }>();
+    for (const certificate of held) {
+      const position = positions.get(certificate.class) ?? { class: certificate.class, outstanding: 0, certificatesOutstanding: 0 };
+      if (certificate.status === 'outstanding') {
+        position.outstanding += certificate.amount;
+        position.certificatesOutstanding += 1;
+      }
+      positions.set(certificate.class, position);
+    }
+    ctx.body = { holder, positions: [...positions.values()], certificates: held };
   });
 
   // Read back from the log and checked on each request (src/core/receipts.ts): no proof is kept in memory.

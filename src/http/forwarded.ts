@@ -1,15 +1,26 @@
 import type Router from '@koa/router';
 import { issueRequest, type IssueRequest, type Issued } from '../core/certificate.js';
-import { encodeAnswer, FORWARD_PATH, MAX_FORWARDED_REQUESTS, type ForwardBody } from '../cluster/forward-protocol.js';
+import {
+  ACT_PATH,
+  encodeActResult,
+  encodeAnswer,
+  FORWARD_PATH,
+  MAX_FORWARDED_REQUESTS,
+  type ActBody,
+  type ForwardBody,
+} from '../cluster/forward-protocol.js';
+import type { EventDone, EventRequest } from '../core/events.js';
 import { CertificateError, isCertificateError } from '../core/errors.js';
 import { MAX_PRINCIPAL_ID_LENGTH } from '../core/principal.js';
 import { isPrincipalId, isRequestId, MAX_REQUEST_ID_LENGTH } from '../core/provenance.js';
 import { provenJson } from './cluster-proof.js';
 import type { Issuer } from './issuer.js';
 import { parseIdempotencyKey, parseIssueRequest } from './validate.js';
+import { parseEventAsked } from './validate-events.js';
 
 export interface ForwardedIssuer extends Pick<Issuer, 'proofOf'> {
   issueForwarded(requests: readonly IssueRequest[]): Promise<Array<Issued | CertificateError>>;
+  actForwarded(request: EventRequest): Promise<EventDone>;
 }
 
 /**
@@ -34,6 +45,23 @@ async function withProof(issuer: ForwardedIssuer, outcome: Issued | CertificateE
  * writer records them as they come, so only an instance of the cluster may call it.
  */
 export function parseForwarded(item: unknown): IssueRequest {
+  const { fields, key, principal, requestId } = forwardedParts(item);
+  return issueRequest(parseIssueRequest(fields, key), principal, requestId);
+}
+
+/** A forwarded event: the request as the follower's edge parsed it, checked again here as if it came directly. */
+export function parseForwardedEvent(item: unknown): EventRequest {
+  const { fields, key, principal, requestId } = forwardedParts(item);
+  return { ...parseEventAsked(fields, key), principal, requestId };
+}
+
+/** What every forwarded request carries beside its fields: its key, principal and request id, checked. */
+function forwardedParts(item: unknown): {
+  readonly fields: Record<string, unknown>;
+  readonly key: string | undefined;
+  readonly principal: string;
+  readonly requestId: string;
+} {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     throw new CertificateError('invalid_body', 'Expected each forwarded request to be a JSON object');
   }
@@ -48,7 +76,7 @@ export function parseForwarded(item: unknown): IssueRequest {
     );
   }
   const key = Object.hasOwn(item, 'idempotencyKey') ? parseIdempotencyKey(idempotencyKey) : undefined;
-  return issueRequest(parseIssueRequest(fields, key), principal, requestId);
+  return { fields, key, principal, requestId };
 }
 
 /**
@@ -83,5 +111,17 @@ export function forwardRoutes(router: Router, issuer: ForwardedIssuer): void {
     const outcomes = await Promise.all((await issuer.issueForwarded(valid)).map((outcome) => withProof(issuer, outcome)));
     let next = 0;
     ctx.body = encodeAnswer(parsed.map((item) => (isCertificateError(item) ? item : outcomes[next++]!)));
+  });
+
+  // One event a call; its refusal is the answer's result, so the follower tells it from a call's failure.
+  router.post(ACT_PATH, async (ctx) => {
+    const body = provenJson(ctx) as Partial<Record<keyof ActBody, unknown>> | null;
+    const request = parseForwardedEvent(body?.request);
+    try {
+      ctx.body = { result: encodeActResult(await issuer.actForwarded(request)) };
+    } catch (error) {
+      if (!isCertificateError(error) || error.code === 'not_writer') throw error;
+      ctx.body = { result: encodeActResult(error) };
+    }
   });
 }

@@ -25,7 +25,11 @@ export function createInternalApp(options: InternalAppOptions): Koa {
   const { issuer, proof } = options;
   const app = new Koa();
   const router = new Router();
-  forwardRoutes(router, { issueForwarded: issuer.issueForwarded.bind(issuer), proofOf: issuer.proofOf.bind(issuer) });
+  forwardRoutes(router, {
+    issueForwarded: issuer.issueForwarded.bind(issuer),
+    actForwarded: issuer.actForwarded.bind(issuer),
+    proofOf: issuer.proofOf.bind(issuer),
+  });
   app.use(signedAnswers(proof));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));
   app.use(provenCalls(proof, { ...DEFAULT_BODY_LIMITS, maxBytes: FORWARD_MAX_BYTES }));

@@ -1,18 +1,26 @@
 import type { ActorSnapshot } from '../actors/share-class-actor.js';
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
-import type { LegendTemplate } from '../core/events.js';
-import type { Standing } from '../core/log-state.js';
+import type { EventDone, EventRequest, LegendTemplate, LoggedEvent } from '../core/events.js';
+import type { ClassFigures, Standing } from '../core/log-state.js';
 import type { Proof, SignedHead } from '../core/seal.js';
 
 /**
- * What the HTTP edge needs of the service: issue a certificate (here, or through the writer), look
- * one up, list the classes and their state. src/cluster/node.ts provides it.
+ * What the HTTP edge needs of the service: issue a certificate or act on one (here, or through the
+ * writer), look one up and where it stands, list the classes and their state. src/cluster/node.ts provides it.
  */
 export interface Issuer {
   readonly classes: readonly string[];
   issue(request: IssueRequest): Promise<Issued>;
+  /** An event on a certificate or a class (src/core/events.ts), here or through the writer. */
+  act(request: EventRequest): Promise<EventDone>;
   /** Where a certificate this instance has read stands now. */
   standing(certificate: Certificate): Standing;
+  /** A class's figures as this instance has read the log; undefined for a class not configured. */
+  figures(shareClass: string): ClassFigures | undefined;
+  /** Every certificate this instance has read whose terms name stakeholder `holder`. */
+  heldBy(holder: string): Certificate[];
+  /** Every valid event this instance has read, in log order. */
+  events(): readonly LoggedEvent[];
   /** The legend templates this instance has read, in the order defined: what the paper prints of a certificate's legends. */
   legends(): LegendTemplate[];
   /** The certificate, undefined if the log holds none; throws a retryable error while that cannot be told. */

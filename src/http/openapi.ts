@@ -2,10 +2,22 @@ import { CERTIFICATE_NUMBER_PATTERN, IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KE
 import { KEY_ID_PATTERN } from '../core/seal.js';
 import { CLASS_CODE_PATTERN, type ShareClassConfig } from '../core/share-class.js';
 import { ERROR_CODES } from '../core/errors.js';
+import { EVENT_TYPES, MAX_LEGEND_TEXT, type EventType } from '../core/events.js';
 import type { Role } from '../core/principal.js';
+import {
+  CURRENCY_PATTERN,
+  DATE_PATTERN,
+  DECIMAL_PATTERN,
+  ITEM_ID_PATTERN,
+  MAX_LEGENDS,
+  MAX_SHORT_TEXT,
+  SHORT_TEXT_PATTERN,
+} from '../core/terms.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
 import { DOCS_ASSETS } from './docs.js';
+import { EVENT_MAX_BYTES, EVENT_ROLES } from './events.js';
 import { JWKS_MAX_AGE_SECONDS } from './jwks.js';
+import { MAX_TRANSFEREES } from './validate-events.js';
 import { MIXED_SCRIPT_PATTERN, NAME_PATTERN } from './validate.js';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
@@ -78,6 +90,79 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
     examples: { first: { value: `${codes[0]}-1` } },
   };
   const notFound = error('not_found: no certificate with this id in the log (never issued, or a void record)');
+  const idempotencyKey = (description: string) => ({
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description,
+    schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: IDEMPOTENCY_KEY_PATTERN },
+    examples: { uuid: { value: '0b5f3b8e-4a8e-4c7b-9a51-5d7c1e2f9a10' } },
+  });
+  const replayedHeader = {
+    description: 'Present, and true, when an earlier request with the same Idempotency-Key had this done',
+    schema: { const: 'true' },
+  };
+  /** An event's operation (src/http/events.ts): its role, body and refusals; the rest every event shares. */
+  const eventOperation = (
+    type: EventType,
+    summary: string,
+    description: string,
+    target: object | undefined,
+    body: object,
+    refusals: Readonly<Partial<Record<'404' | '409' | '422', string>>>,
+  ) => ({
+    ...protectedBy(EVENT_ROLES[type]),
+    operationId: type,
+    tags: ['Events'],
+    summary,
+    description: `${description} Any instance takes it: a follower forwards it to the elected writer. Answered 201 only after the log holds the event and the certificates it issued, which take the class's next numbers.`,
+    parameters: [
+      ...(target === undefined ? [] : [target]),
+      idempotencyKey(
+        'Makes retries exactly-once: every request of this caller with this key gets the one event done for it (201, same body, Idempotent-Replayed: true), while the key is remembered (IDEMPOTENCY_WINDOW_MS, IDEMPOTENCY_MAX_KEYS).',
+      ),
+    ],
+    requestBody: { required: true, content: json(body) },
+    responses: {
+      '201': {
+        description: 'Done and durably committed, or (with Idempotent-Replayed) done earlier for this Idempotency-Key',
+        headers: { 'Idempotent-Replayed': replayedHeader },
+        content: json({ $ref: '#/components/schemas/EventDone' }),
+      },
+      '400': error(
+        'invalid_json, invalid_body, invalid_name, invalid_amount, invalid_class, invalid_certificate_id, unknown_class or invalid_idempotency_key',
+      ),
+      '408': retryable('request_timeout: the body did not arrive in time'),
+      ...refused(EVENT_ROLES[type]),
+      '413': error(`payload_too_large: more than ${EVENT_MAX_BYTES} bytes`),
+      '415': error('unsupported_media_type: Content-Type must be application/json'),
+      ...Object.fromEntries(
+        Object.entries({ ...refusals, '422': [keyReusedText, refusals['422']].filter(Boolean).join('. ') }).map(([status, text]) => [
+          status,
+          error(`${text}; nothing was done and no number was consumed`),
+        ]),
+      ),
+      '429': rateLimited,
+      '503': retryable(
+        'overloaded, shutting_down or no_writer: nothing was done; log_unavailable or writer_unreachable: the event may or may not have been committed; a retry with the same Idempotency-Key gets it exactly once',
+      ),
+    },
+  });
+  const keyReusedText =
+    'idempotency_key_reused: this caller first used the Idempotency-Key for another request (never saying which; details: idempotencyKey)';
+  const onCertificate = {
+    '404': 'unknown_certificate: the class has no such certificate',
+    '409':
+      'certificate_not_outstanding: it was cancelled, transferred or reissued already; certificate_stopped: a stop is on it, and only a reissuance may replace it',
+  };
+  const reason = { $ref: '#/components/schemas/Reason' };
+  const quantity = {
+    type: 'integer',
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'Shares leaving the holder; all of them when absent. The rest go back to the holder on a balance certificate',
+  };
+  const classParameter = { name: 'class', in: 'path', required: true, schema: { type: 'string', enum: codes } };
   const logBehind = retryable('log_unavailable: the number is past what this instance has read, and the log cannot be read now');
 
   const issue = {
@@ -86,15 +171,9 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
     description:
       'Answered 201 only after Kafka acknowledged the certificate (acks=all) and the log holds it as a certificate. Any instance takes it: a follower forwards it to the elected writer.',
     parameters: [
-      {
-        name: 'Idempotency-Key',
-        in: 'header',
-        required: false,
-        description:
-          "Makes retries exactly-once: every request with this key and the same class, name and amount gets the one certificate issued for it (201, same body, Idempotent-Replayed: true), on any instance, after restarts and failover, while the key is remembered (IDEMPOTENCY_WINDOW_MS, default 24 h, and the newest IDEMPOTENCY_MAX_KEYS keys, default 1,000,000). Concurrent requests with one key wait for the first one's outcome. A key older than the window is forgotten: a request with it is issued as new. Keys are scoped per caller: another caller's request with the same key neither replays nor refuses yours.",
-        schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, pattern: IDEMPOTENCY_KEY_PATTERN },
-        examples: { uuid: { value: '0b5f3b8e-4a8e-4c7b-9a51-5d7c1e2f9a10' } },
-      },
+      idempotencyKey(
+        "Makes retries exactly-once: every request with this key and the same class, name and amount gets the one certificate issued for it (201, same body, Idempotent-Replayed: true), on any instance, after restarts and failover, while the key is remembered (IDEMPOTENCY_WINDOW_MS, default 24 h, and the newest IDEMPOTENCY_MAX_KEYS keys, default 1,000,000). Concurrent requests with one key wait for the first one's outcome. A key older than the window is forgotten: a request with it is issued as new. Keys are scoped per caller: another caller's request with the same key neither replays nor refuses yours.",
+      ),
     ],
     requestBody: { required: true, content: json({ $ref: '#/components/schemas/IssueRequest' }) },
     responses: {
@@ -117,7 +196,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
       '413': error('payload_too_large'),
       '415': error('unsupported_media_type: Content-Type must be application/json'),
       '422': error(
-        'idempotency_key_reused: this caller first used the Idempotency-Key for another class, name or amount (never saying which); nothing was issued (details: idempotencyKey)',
+        'idempotency_key_reused: this caller first used the Idempotency-Key for another class, name or amount (never saying which); nothing was issued (details: idempotencyKey). unknown_legend: terms.legends names a legend template not defined (POST /legends); nothing was issued',
       ),
       '429': rateLimited,
       '503': retryable(
@@ -141,6 +220,191 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
     servers: [{ url: options.publicUrl ?? '/', description: 'This service' }],
     paths: {
       '/': { post: { ...issue, operationId: 'issue', tags: ['Certificates'] } },
+      '/certificates/{id}/cancellation': {
+        post: eventOperation(
+          'cancellation',
+          'Cancel a certificate, whole or in part',
+          'The certificate is cancelled; the shares not cancelled, if any, go back to its holder on a balance certificate.',
+          idParameter,
+          { type: 'object', additionalProperties: false, properties: { quantity, reason } },
+          { ...onCertificate, '422': 'shares_not_conserved: more shares than the certificate holds' },
+        ),
+      },
+      '/certificates/{id}/transfer': {
+        post: eventOperation(
+          'transfer',
+          'Transfer shares of a certificate to new holders',
+          'The certificate is cancelled; each transferee gets a new certificate, and the shares not transferred go back to the holder on a balance certificate (with its terms).',
+          idParameter,
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['transferees'],
+            properties: {
+              transferees: {
+                type: 'array',
+                minItems: 1,
+                maxItems: MAX_TRANSFEREES,
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['name', 'amount'],
+                  properties: {
+                    name: issueRequestProperties.name,
+                    amount: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+                    terms: { $ref: '#/components/schemas/Terms' },
+                  },
+                },
+              },
+              reason,
+            },
+          },
+          {
+            ...onCertificate,
+            '422':
+              "shares_not_conserved: the transferees take more shares than the certificate holds; unknown_legend: a transferee's terms name a legend not defined",
+          },
+        ),
+      },
+      '/certificates/{id}/reissuance': {
+        post: eventOperation(
+          'reissuance',
+          'Reissue a certificate: a replacement for a lost or stolen one, or with other legends',
+          'The certificate is superseded by a new one to the same holder for all its shares, with the terms given (a legend removed), else its own. The only event a stopped certificate takes.',
+          idParameter,
+          { type: 'object', additionalProperties: false, properties: { terms: { $ref: '#/components/schemas/Terms' }, reason } },
+          {
+            '404': onCertificate['404'],
+            '409': 'certificate_not_outstanding: it was cancelled, transferred or reissued already',
+            '422': 'unknown_legend: the terms name a legend not defined',
+          },
+        ),
+      },
+      '/certificates/{id}/repurchase': {
+        post: eventOperation(
+          'repurchase',
+          'Record the company buying shares of a certificate back',
+          'As a cancellation, with the price per share paid.',
+          idParameter,
+          { type: 'object', additionalProperties: false, properties: { quantity, price: { $ref: '#/components/schemas/Money' }, reason } },
+          { ...onCertificate, '422': 'shares_not_conserved: more shares than the certificate holds' },
+        ),
+      },
+      '/certificates/{id}/stop': {
+        post: eventOperation(
+          'stop',
+          'Place a stop on a certificate reported lost or stolen',
+          'The certificate may then only be reissued.',
+          idParameter,
+          { type: 'object', additionalProperties: false, properties: { reason } },
+          onCertificate,
+        ),
+      },
+      '/classes/{class}/adjustment': {
+        post: eventOperation(
+          'adjustment',
+          "Set a class's authorized shares, as the board approved",
+          'From this event on, the class may have at most `authorized` shares outstanding.',
+          classParameter,
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['authorized', 'approvedOn'],
+            properties: {
+              authorized: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+              approvedOn: { type: 'string', format: 'date', pattern: DATE_PATTERN, description: "The board's approval date" },
+              reason,
+            },
+          },
+          { '409': 'below_outstanding: the class has more shares outstanding than that' },
+        ),
+      },
+      '/legends': {
+        post: {
+          ...eventOperation(
+            'legend',
+            'Define a restrictive legend template certificates of a class may bear',
+            'Certificates name it by its id in `terms.legends`, at issuance or by reissuance.',
+            undefined,
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['class', 'id', 'name', 'text'],
+              properties: {
+                class: { type: 'string', enum: codes },
+                id: { type: 'string', pattern: ITEM_ID_PATTERN },
+                name: { type: 'string', minLength: 1, maxLength: MAX_SHORT_TEXT, pattern: SHORT_TEXT_PATTERN },
+                text: { type: 'string', minLength: 1, maxLength: MAX_LEGEND_TEXT },
+              },
+            },
+            { '409': 'duplicate_legend: a template with this id is defined already' },
+          ),
+        },
+      },
+      '/holders/{holder}': {
+        get: {
+          ...protectedBy('certificates:read'),
+          operationId: 'getHolder',
+          tags: ['Events'],
+          summary: "A stakeholder's position: every certificate whose terms name it as holder, and its outstanding shares per class",
+          parameters: [{ name: 'holder', in: 'path', required: true, schema: { type: 'string', pattern: ITEM_ID_PATTERN } }],
+          responses: {
+            '200': ok('The position', {
+              type: 'object',
+              required: ['holder', 'positions', 'certificates'],
+              properties: {
+                holder: { type: 'string' },
+                positions: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['class', 'outstanding', 'certificatesOutstanding'],
+                    properties: {
+                      class: { type: 'string' },
+                      outstanding: { type: 'integer', minimum: 0 },
+                      certificatesOutstanding: { type: 'integer', minimum: 0 },
+                    },
+                  },
+                },
+                certificates: {
+                  type: 'array',
+                  items: { allOf: [{ $ref: '#/components/schemas/Certificate' }, { $ref: '#/components/schemas/Standing' }] },
+                },
+              },
+            }),
+            '400': error('invalid_body: not a holder id'),
+            '404': error('not_found: no certificate names this holder'),
+            ...refused('certificates:read'),
+            '429': rateLimited,
+          },
+        },
+      },
+      '/certificates/{id}/events': {
+        get: {
+          ...protectedBy('certificates:read'),
+          operationId: 'getCertificateEvents',
+          tags: ['Events'],
+          summary: 'Where a certificate stands, and the events that issued it and acted on it, in log order',
+          parameters: [idParameter],
+          responses: {
+            '200': ok('Its status and history', {
+              allOf: [
+                { $ref: '#/components/schemas/Standing' },
+                {
+                  type: 'object',
+                  required: ['certificate', 'events'],
+                  properties: { certificate: { type: 'string' }, events: { type: 'array', items: { $ref: '#/components/schemas/Event' } } },
+                },
+              ],
+            }),
+            '400': error('invalid_certificate_id'),
+            '404': notFound,
+            ...refused('certificates:read'),
+            '429': rateLimited,
+            '503': logBehind,
+          },
+        },
+      },
       '/certificates': { post: { ...issue, operationId: 'issueCertificate', tags: ['Certificates'] } },
       '/certificates/{id}': {
         get: {
@@ -155,7 +419,9 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
             '200': {
               description: 'The certificate',
               headers: {
-                ETag: header('The certificate digest and the representation; a certificate never changes'),
+                ETag: header(
+                  'The certificate digest, where it stands and the representation: it changes once, when an event closes the certificate',
+                ),
                 'Cache-Control': header("private, no-store: the holder's, for no shared cache"),
                 Vary: header('Accept'),
                 'Content-Disposition': header('PDF only: inline; filename="{id}.pdf"'),
@@ -459,7 +725,110 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
           type: 'object',
           additionalProperties: false,
           required: ['name', 'amount', 'class'],
-          properties: issueRequestProperties,
+          properties: { ...issueRequestProperties, terms: { $ref: '#/components/schemas/Terms' } },
+        },
+        Terms: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          description: 'What a cap table records of a certificate beyond holder and amount',
+          properties: {
+            holder: {
+              type: 'string',
+              pattern: ITEM_ID_PATTERN,
+              description: "The holder's stable id: one stakeholder with several certificates is one holder",
+            },
+            legends: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_LEGENDS,
+              uniqueItems: true,
+              items: { type: 'string', pattern: ITEM_ID_PATTERN },
+              description: 'Ids of legend templates defined (POST /legends) that the certificate bears',
+            },
+            approvedOn: { type: 'string', format: 'date', pattern: DATE_PATTERN, description: "The board's approval date" },
+            price: { $ref: '#/components/schemas/Money' },
+            exemption: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_SHORT_TEXT,
+              pattern: SHORT_TEXT_PATTERN,
+              description: 'The securities-law exemption relied on',
+            },
+          },
+        },
+        Money: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['amount', 'currency'],
+          properties: {
+            amount: { type: 'string', pattern: DECIMAL_PATTERN, description: 'A decimal amount as text (no float rounding)' },
+            currency: { type: 'string', pattern: CURRENCY_PATTERN, description: 'ISO 4217' },
+          },
+        },
+        Reason: {
+          type: 'string',
+          minLength: 1,
+          maxLength: MAX_SHORT_TEXT,
+          pattern: SHORT_TEXT_PATTERN,
+          description: 'Why, in a line of text (no control characters)',
+        },
+        Event: {
+          type: 'object',
+          required: ['id', 'type', 'offset', 'class', 'at'],
+          properties: {
+            id: { type: 'string', description: "The event's id: its class and its offset in the log", examples: ['CS-E42'] },
+            type: { enum: [...EVENT_TYPES] },
+            offset: { type: 'integer', minimum: 0 },
+            class: { type: 'string' },
+            at: { type: 'string', format: 'date-time' },
+            certificate: { type: 'string', description: 'The certificate acted on' },
+            quantity: { type: 'integer', minimum: 1 },
+            results: { type: 'array', items: { type: 'string' }, description: 'Ids of the certificates it issued, in order' },
+            balance: { type: 'string', description: 'The balance certificate back to the holder (the last of the results)' },
+            reason: { type: 'string' },
+            price: { $ref: '#/components/schemas/Money' },
+            authorized: { type: 'integer', minimum: 1 },
+            approvedOn: { type: 'string', format: 'date' },
+            legend: {
+              type: 'object',
+              required: ['id', 'name', 'text'],
+              properties: { id: { type: 'string' }, name: { type: 'string' }, text: { type: 'string' } },
+            },
+            principal: { type: 'string', description: 'Who asked' },
+          },
+        },
+        EventDone: {
+          type: 'object',
+          required: ['event', 'results'],
+          properties: {
+            event: { $ref: '#/components/schemas/Event' },
+            results: {
+              type: 'array',
+              items: { $ref: '#/components/schemas/Certificate' },
+              description: 'The certificates the event issued',
+            },
+          },
+        },
+        Standing: {
+          type: 'object',
+          required: ['status'],
+          properties: {
+            status: { enum: ['outstanding', 'cancelled', 'stopped', 'superseded'] },
+            closedBy: {
+              type: 'object',
+              description: 'The event that closed it',
+              required: ['id', 'type', 'at'],
+              properties: { id: { type: 'string' }, type: { enum: [...EVENT_TYPES] }, at: { type: 'string', format: 'date-time' } },
+            },
+            replacedBy: { type: 'array', items: { type: 'string' }, description: 'The certificates the closing event issued' },
+            issuedBy: {
+              type: 'object',
+              description: 'The event that issued it, when one did',
+              required: ['id', 'type'],
+              properties: { id: { type: 'string' }, type: { enum: [...EVENT_TYPES] } },
+            },
+          },
         },
         Certificate: {
           type: 'object',
@@ -472,6 +841,8 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
             amount: { type: 'integer', minimum: 1 },
             issuedAt: { type: 'string', format: 'date-time' },
             sharesIssued: { type: 'integer', description: "The class's running total of shares, this certificate included" },
+            terms: { $ref: '#/components/schemas/Terms' },
+            origin: { type: 'integer', minimum: 0, description: 'The offset of the event that issued it, when one did' },
           },
         },
         IssuedCertificate: {
@@ -534,14 +905,29 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
         },
         ShareClass: {
           type: 'object',
-          required: ['class', 'name', 'authorized', 'sharesIssued', 'remaining', 'certificates', 'nextId', 'ready'],
+          required: [
+            'class',
+            'name',
+            'authorized',
+            'sharesIssued',
+            'issued',
+            'outstanding',
+            'remaining',
+            'certificates',
+            'certificatesOutstanding',
+            'nextId',
+            'ready',
+          ],
           properties: {
             class: { type: 'string' },
             name: { type: 'string', description: 'What paper certificates call the class (SHARE_CLASSES)' },
-            authorized: { type: 'integer' },
-            sharesIssued: { type: 'integer' },
-            remaining: { type: 'integer' },
+            authorized: { type: 'integer', description: 'As configured, or as the newest adjustment set it' },
+            sharesIssued: { type: 'integer', description: 'The same as issued' },
+            issued: { type: 'integer', description: "Shares on every certificate ever issued, events' results included" },
+            outstanding: { type: 'integer', description: 'Shares on certificates not cancelled, transferred, repurchased or reissued' },
+            remaining: { type: 'integer', description: 'authorized minus outstanding: what may still be issued' },
             certificates: { type: 'integer' },
+            certificatesOutstanding: { type: 'integer' },
             nextId: { type: 'string' },
             ready: { type: 'boolean', description: 'False until this instance has read the log at start' },
           },

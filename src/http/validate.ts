@@ -1,5 +1,6 @@
 import { isIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, type Asked } from '../core/certificate.js';
 import { CertificateError } from '../core/errors.js';
+import { canonicalTerms, termsProblem, type Terms } from '../core/terms.js';
 
 export const MAX_NAME_LENGTH = 200;
 /**
@@ -53,7 +54,7 @@ const IN_WORD = `${LATIN}${GREEK}${CYRILLIC}${bmpRanges(/\p{M}/u)}`;
  */
 export const MIXED_SCRIPT_PATTERN = `[${LATIN}][${IN_WORD}]*[${GREEK}${CYRILLIC}]|[${GREEK}][${IN_WORD}]*[${LATIN}${CYRILLIC}]|[${CYRILLIC}][${IN_WORD}]*[${LATIN}${GREEK}]`;
 
-const FIELDS: ReadonlySet<string> = new Set(['name', 'amount', 'class']);
+const FIELDS: ReadonlySet<string> = new Set(['name', 'amount', 'class', 'terms']);
 // Control characters would corrupt the line-by-line audit trail. Format characters are invisible, or
 // reorder what follows (U+202E shows "Alice" written backwards, and differently on the page and the
 // PDF): two holders who differ only by them look the same on paper. That takes the zero-width joiners
@@ -69,7 +70,7 @@ function lengthRefused(length: number): CertificateError {
 }
 
 /** The holder's name as it is kept: trimmed, NFC, and refused unless every reader of it sees the same name. */
-function parseName(name: unknown): string {
+export function parseName(name: unknown): string {
   if (typeof name !== 'string') throw new CertificateError('invalid_name', `Expected \`name\` to be a string, got ${describe(name)}`);
   const trimmed = name.trim();
   // Most names are printable ASCII: already NFC, a byte a character, Latin only, no format character.
@@ -100,7 +101,7 @@ function parseName(name: unknown): string {
   return normalized;
 }
 
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
@@ -136,10 +137,10 @@ export function parseIssueRequest(body: unknown, idempotencyKey?: string): Asked
   if (unexpected.length > 0) {
     throw new CertificateError(
       'invalid_body',
-      `Expected only the fields name, amount, class, got also ${unexpected.map((key) => JSON.stringify(key)).join(', ')}`,
+      `Expected only the fields name, amount, class, terms, got also ${unexpected.map((key) => JSON.stringify(key)).join(', ')}`,
     );
   }
-  const { name, amount, class: shareClass } = body as Record<string, unknown>;
+  const { name, amount, class: shareClass, terms } = body as Record<string, unknown>;
 
   if (typeof shareClass !== 'string' || shareClass.length === 0) {
     throw new CertificateError('invalid_class', `Expected \`class\` to be a share class code such as "CS", got ${describe(shareClass)}`);
@@ -151,7 +152,18 @@ export function parseIssueRequest(body: unknown, idempotencyKey?: string): Asked
     );
   }
   const holder = parseName(name);
-  return idempotencyKey === undefined
-    ? { class: shareClass, name: holder, amount }
-    : { class: shareClass, name: holder, amount, idempotencyKey };
+  return {
+    class: shareClass,
+    name: holder,
+    amount,
+    ...(terms === undefined ? {} : { terms: parseTerms(terms) }),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+  };
+}
+
+/** Terms as a request states them (src/core/terms.ts), in their one spelling. */
+export function parseTerms(terms: unknown): Terms {
+  const problem = termsProblem(terms);
+  if (problem !== undefined) throw new CertificateError('invalid_body', `Expected \`terms\` as the API document states them: ${problem}`);
+  return canonicalTerms(terms as Terms);
 }

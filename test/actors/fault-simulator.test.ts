@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Certificate } from '../../src/core/certificate.js';
+import type { EventDone, EventRequest, LoggedEvent } from '../../src/core/events.js';
 import type { EncodedRecord } from '../../src/core/ledger.js';
 import { encodeRecords, readRecord } from '../../src/core/record-format.js';
 import { checkProof } from '../../src/core/proof.js';
@@ -28,6 +29,11 @@ const MAX_QUIESCENCE_TURNS = 10_000;
 type Step =
   /** A client asks an instance for a certificate. */
   | { kind: 'request'; instance: number; class: string; amount: number }
+  /**
+   * A client asks an instance for an event on the `pick`th certificate the instance knows of the
+   * class (closed or not: the log decides), taking `share` of its shares (all of them or more, too).
+   */
+  | { kind: 'event'; instance: number; class: string; type: EventType; pick: number; share: number }
   /** One of the appends in flight (any writer's) ends, in any order, meeting `fate`. */
   | { kind: 'land'; pick: number; fate: AppendFate }
   /** A write its writer gave up on lands now. */
@@ -52,8 +58,21 @@ type Step =
 const shareClass = fc.constantFrom('CS', 'PS');
 const amount = fc.integer({ min: 1, max: 20 });
 const instance = fc.nat(2);
+const EVENTS = ['transfer', 'cancellation', 'repurchase', 'reissuance', 'stop'] as const;
+type EventType = (typeof EVENTS)[number];
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('request' as const), instance, class: shareClass, amount }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('event' as const),
+      instance,
+      class: shareClass,
+      type: fc.constantFrom(...EVENTS),
+      pick: fc.nat(),
+      share: fc.double({ min: 0.1, max: 1.1, noNaN: true }),
+    }),
+  },
   {
     weight: 8,
     arbitrary: fc.record({
@@ -95,9 +114,38 @@ const certificatesOf = (state: LogState, shareClass: string): Certificate[] => {
 };
 
 type Answer = { readonly certificate: Certificate } | { readonly error: unknown };
+type EventAnswer = { readonly done: EventDone } | { readonly error: unknown };
+
+/** The codes an event is refused with when the log would void it: each its own. */
+const EVENT_REFUSALS = new Set(['unknown_certificate', 'certificate_not_outstanding', 'certificate_stopped', 'shares_not_conserved']);
+
+/** The request of an event step, on what the instance knows of the class; undefined while it knows no certificate. */
+function eventRequest(state: LogState, step: Extract<Step, { kind: 'event' }>, requestId: string): EventRequest | undefined {
+  const count = state.index(step.class)!.count;
+  if (count === 0) return undefined;
+  const target = state.certificate(step.class, (step.pick % count) + 1)!;
+  const quantity = Math.max(1, Math.round(target.amount * step.share));
+  const asked = { event: step.type, class: step.class, certificate: target.id, principal: 'key:test', requestId };
+  if (step.type === 'transfer') return { ...asked, transferees: [{ name: `Buyer of ${requestId}`, amount: quantity }] };
+  if (step.type === 'cancellation' || step.type === 'repurchase') return { ...asked, quantity };
+  return { ...asked, reason: 'reported lost' };
+}
 
 /** What the runs exercised, so that the property cannot pass on schedules that never hit a fault. */
-const seen = { runs: 0, requests: 0, acknowledged: 0, refused: 0, unavailable: 0, renumbered: 0, voids: 0, recognised: 0, foreignValid: 0 };
+const seen = {
+  runs: 0,
+  events: 0,
+  eventsDone: 0,
+  eventsRefused: 0,
+  requests: 0,
+  acknowledged: 0,
+  refused: 0,
+  unavailable: 0,
+  renumbered: 0,
+  voids: 0,
+  recognised: 0,
+  foreignValid: 0,
+};
 
 /** A writer that is not one of the instances: it numbers on its own view of the log, read when it is not stale. */
 function foreignWriter(ledger: FakeLedger, signing: SigningKeys | undefined) {
@@ -109,7 +157,7 @@ function foreignWriter(ledger: FakeLedger, signing: SigningKeys | undefined) {
       view.readTo(ledger.entries().length);
     }
     const { count, sharesIssued } = view.index(shareClass)!;
-    if (sharesIssued + amount > AUTHORIZED.get(shareClass)!) return;
+    if (view.outstandingOf(shareClass) + amount > AUTHORIZED.get(shareClass)!) return;
     writes += 1;
     const fields = { offset: view.end, amount, sharesIssued: sharesIssued + amount, request: `foreign-${writes}` };
     const record = foreignRecord(shareClass, count + 1, signing === undefined ? fields : { ...fields, seal: view.end + 1 });
@@ -124,7 +172,10 @@ function foreignWriter(ledger: FakeLedger, signing: SigningKeys | undefined) {
 
 /** The requests a write's records answer: a write that landed unanswered must still settle them. */
 const requestsOf = (write: readonly EncodedRecord[]): string[] =>
-  write.flatMap(({ key, value }) => readRecord(0, key, value).record?.request ?? []);
+  write.flatMap(({ key, value }) => {
+    const entry = readRecord(0, key, value);
+    return (entry.record ?? entry.event)?.request ?? [];
+  });
 
 async function run({ writers, maxBatch, legacy, signed, steps }: Schedule): Promise<void> {
   const signing = signed ? SIGNING : undefined;
@@ -144,6 +195,7 @@ async function run({ writers, maxBatch, legacy, signed, steps }: Schedule): Prom
   const unacknowledged = new Set<string>();
   const asked: Array<{ class: string; name: string; amount: number }> = [];
   const answers: Array<Answer | undefined> = [];
+  const events: Array<{ readonly request: EventRequest; answer?: EventAnswer }> = [];
   const work: Array<Promise<unknown>> = [];
   let done = 0;
   let outage = 0;
@@ -158,6 +210,19 @@ async function run({ writers, maxBatch, legacy, signed, steps }: Schedule): Prom
           target!.sequencers.issue(asking(asked[index]!)).then(
             ({ certificate }) => (answers[index] = { certificate }),
             (error: unknown) => (answers[index] = { error }),
+          ),
+        );
+        break;
+      }
+      case 'event': {
+        const request = eventRequest(target!.state, action, `event-${events.length}`);
+        if (request === undefined) break;
+        const asked: (typeof events)[number] = { request };
+        events.push(asked);
+        track(
+          target!.sequencers.act(request).then(
+            (done) => (asked.answer = { done }),
+            (error: unknown) => (asked.answer = { error }),
           ),
         );
         break;
@@ -229,20 +294,40 @@ async function run({ writers, maxBatch, legacy, signed, steps }: Schedule): Prom
   // Signed, every certificate after the legacy ones carries a proof that checks alone against its signed head.
   if (signed) for (const { record, proof } of applied.slice(legacy)) expect(proof && checkProof(record, proof, SIGNING)).toBe('ok');
 
-  // The valid certificates of each class are numbered exactly 1..N, their totals the sum of their amounts, within the authorized.
+  // The valid certificates of each class are numbered exactly 1..N, their totals the sum of their amounts; the shares
+  // outstanding are those of the certificates no event closed (a stopped one still counts), within the authorized.
   for (const { code, authorized } of CLASSES) {
     const ofClass = valid.filter((record) => record.class === code);
     expect(ofClass.map((record) => record.number)).toEqual(ofClass.map((_, index) => index + 1));
     expect(reader.index(code)!.sharesIssued).toBe(ofClass.reduce((sum, record) => sum + record.amount, 0));
-    expect(reader.index(code)!.sharesIssued).toBeLessThanOrEqual(authorized);
+    const open = ofClass.filter((record) => (reader.closure(record.id)?.status ?? 'stopped') === 'stopped');
+    expect(reader.outstandingOf(code)).toBe(open.reduce((sum, record) => sum + record.amount, 0));
+    expect(reader.outstandingOf(code)).toBeLessThanOrEqual(authorized);
   }
-  const requestIds = valid.flatMap((record) => (record.request === undefined ? [] : [record.request]));
+  // Per certificate, the valid events on it: at most a stop, then at most one event that closes it (after a stop, only a
+  // reissuance); nothing acts on it once closed. Each event's results are the certificates that follow it, naming it.
+  const byCertificate = new Map<string, LoggedEvent[]>();
+  for (const event of reader.allEvents()) {
+    const on = byCertificate.get(event.record.certificate!) ?? [];
+    byCertificate.set(event.record.certificate!, [...on, event]);
+    const results = valid.filter((record) => record.origin === event.offset).map((record) => record.id);
+    expect(results, `the results of the event at ${event.offset}`).toEqual(event.record.results ?? []);
+  }
+  for (const [id, on] of byCertificate) {
+    const types = on.map(({ record }) => record.event).join(' ');
+    expect(types, `the events on ${id}`).toMatch(/^(stop|stop reissuance|transfer|cancellation|repurchase|reissuance)$/);
+  }
+  // A request is valid once: an issuance's certificate, or an event (its results carry its request id).
+  const requestIds = [
+    ...valid.flatMap((record) => (record.request === undefined || record.origin !== undefined ? [] : [record.request])),
+    ...reader.allEvents().map(({ record }) => record.request!),
+  ];
   expect(new Set(requestIds).size, 'a request id is valid twice').toBe(requestIds.length);
 
   const acknowledgedIds = new Set<string>();
   asked.forEach((request, index) => {
     const answer = answers[index];
-    const issued = valid.filter((record) => record.name === request.name);
+    const issued = valid.filter((record) => record.name === request.name && record.origin === undefined);
     expect(answer, `${request.name} was never answered`).toBeDefined();
     if (answer !== undefined && 'certificate' in answer) {
       const { certificate } = answer;
@@ -274,15 +359,39 @@ async function run({ writers, maxBatch, legacy, signed, steps }: Schedule): Prom
     seen.refused += 1;
   });
 
+  // Every acknowledged event is valid in the log as answered, with its results; a refused one is not there, and an
+  // unanswered one (log_unavailable) at most once.
+  for (const { request, answer } of events) {
+    const logged = reader.allEvents().filter(({ record }) => record.requestId === request.requestId);
+    expect(answer, `${request.requestId} was never answered`).toBeDefined();
+    if (answer !== undefined && 'done' in answer) {
+      expect(logged).toEqual([answer.done.event]);
+      expect(reader.eventAtOffset(answer.done.event.offset)).toEqual(answer.done.event);
+      for (const result of answer.done.results) expect(reader.index(result.class)!.get(result.number)).toEqual(result);
+      seen.eventsDone += 1;
+      continue;
+    }
+    const { code } = answer?.error as CertificateError;
+    if (code === 'log_unavailable') {
+      expect(logged.length).toBeLessThanOrEqual(1);
+      continue;
+    }
+    expect(EVENT_REFUSALS, `${request.requestId} refused with ${code}`).toContain(code);
+    expect(logged, `${request.requestId} was refused yet written`).toEqual([]);
+    seen.eventsRefused += 1;
+  }
+
   // Every instance, once it has read the log to its end, reaches the fresh reader's verdicts.
   for (const { writer, state } of instances) {
     await writer.sync();
     expect([state.end, state.voidRecords]).toEqual([reader.end, reader.voidRecords]);
     for (const { code } of CLASSES) expect(certificatesOf(state, code)).toEqual(certificatesOf(reader, code));
+    expect(state.allEvents()).toEqual(reader.allEvents());
   }
 
   seen.runs += 1;
   seen.requests += asked.length;
+  seen.events += events.length;
   seen.renumbered += renumbered;
   seen.voids += reader.voidRecords;
   seen.foreignValid += valid.filter((record) => record.request?.startsWith('foreign-')).length;
@@ -311,5 +420,7 @@ describe('fault simulator: several writers, lost acknowledgements, lost and late
     expect(seen.refused).toBeGreaterThan(0);
     expect(seen.unavailable).toBeGreaterThan(0);
     expect(seen.foreignValid).toBeGreaterThan(0);
+    expect(seen.eventsDone).toBeGreaterThan(0);
+    expect(seen.eventsRefused).toBeGreaterThan(0);
   });
 });

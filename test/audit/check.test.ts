@@ -227,6 +227,35 @@ describe('log audit: topics written before records stated offsets', () => {
 });
 
 describe('human output', () => {
+  it('shows the shares outstanding per class and the valid events by type, a void event not among them', () => {
+    const at = '2026-03-01T00:00:00.000Z';
+    const log = new SignedLogBuilder(CLASSES, signingKeys()).unsigned([
+      ...certificates('CS', 1, 3),
+      { event: 'stop', class: 'CS', at, certificate: 'CS-2' },
+      { event: 'cancellation', class: 'CS', at, certificate: 'CS-1', quantity: 4, results: ['CS-4'], balance: 'CS-4' },
+      { ...certificates('CS', 4, 1, 6)[0]!, sharesIssued: 36, origin: 0 },
+      { event: 'cancellation', class: 'CS', at, certificate: 'CS-1', quantity: 6, results: [] },
+      { event: 'adjustment', class: 'PS', at, authorized: 40, approvedOn: '2026-02-28' },
+    ]).entries;
+    const report = auditLog(log);
+    expect(report.events).toEqual({ stop: 1, cancellation: 1, adjustment: 1 });
+    expect(report.classes).toEqual([
+      { class: 'CS', certificates: 4, sharesIssued: 36, outstanding: 26, authorized: 1000, remaining: 974 },
+      { class: 'PS', certificates: 0, sharesIssued: 0, outstanding: 0, authorized: 40, remaining: 40 },
+    ]);
+    expect(formatReport(report).split('\n').slice(0, 4)).toEqual([
+      'class  certificates  shares issued  outstanding  authorized  remaining',
+      'CS                4             36           26        1000        974',
+      'PS                0              0            0          40         40',
+      'events: 3 (cancellation: 1, stop: 1, adjustment: 1)',
+    ]);
+    expect(report.violations.map(({ message }) => message)).toEqual([
+      expect.stringMatching(/^cancellation of CS-1 at offset 6 acts on CS-1, which is cancelled .*\(not_outstanding\)$/),
+    ]);
+    // Without events, no events line.
+    expect(formatReport(auditLog(landed([cs1])))).not.toContain('events');
+  });
+
   it('prints void records apart with their reasons and passes', () => {
     const text = formatReport(auditLog([...landed([cs1]), misplaced(cs1, 1, 0)], [{ id: 'CS-1' }]), { acknowledgedFile: true });
     expect(text.split('\n').slice(3)).toEqual([
@@ -257,7 +286,10 @@ describe('human output', () => {
     expect(
       formatTable([{ class: 'CS', certificates: 12, sharesIssued: 345, outstanding: 345, authorized: 2600000, remaining: 2599655 }]),
     ).toBe(
-      ['class  certificates  shares issued  authorized  remaining', 'CS               12            345     2600000    2599655'].join('\n'),
+      [
+        'class  certificates  shares issued  outstanding  authorized  remaining',
+        'CS               12            345          345     2600000    2599655',
+      ].join('\n'),
     );
   });
 });

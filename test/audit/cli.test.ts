@@ -28,6 +28,7 @@ describe('npm run audit against a real broker', () => {
     broken: uniqueTopic('audit-broken'),
     raced: uniqueTopic('audit-void'),
     principals: uniqueTopic('audit-principals'),
+    events: uniqueTopic('audit-events'),
   };
   const dir = mkdtempSync(join(tmpdir(), 'audit-'));
 
@@ -61,6 +62,39 @@ describe('npm run audit against a real broker', () => {
       ...keyed([value(cs1!, 0), by(cs2!, 1, 'key:alice'), by(cs3!, 2, 'oidc:https://id.example#bob')]),
       ...keyed([by(ps1!, 3, 'key:alice')], 'PS'),
     ]);
+    // 4 of CS-1's 10 shares transferred (CS-3 to the buyer, CS-4 the balance), then CS-2 cancelled: spelled out by hand too.
+    const at = '2026-03-01T00:00:00.000Z';
+    const [, , b3, b4] = certificates('CS', 1, 4);
+    await write(
+      topics.events,
+      keyed([
+        value(cs1!, 0),
+        value(cs2!, 1),
+        JSON.stringify({
+          event: 'transfer',
+          class: 'CS',
+          at,
+          certificate: 'CS-1',
+          quantity: 4,
+          results: ['CS-3', 'CS-4'],
+          balance: 'CS-4',
+          offset: 2,
+          request: 'r-2',
+        }),
+        JSON.stringify({ ...JSON.parse(value({ ...b3!, amount: 4, sharesIssued: 24 }, 3)), origin: 2, request: 'r-2' }),
+        JSON.stringify({ ...JSON.parse(value({ ...b4!, name: 'Holder 1', amount: 6, sharesIssued: 30 }, 4)), origin: 2, request: 'r-2' }),
+        JSON.stringify({
+          event: 'cancellation',
+          class: 'CS',
+          at,
+          certificate: 'CS-2',
+          quantity: 10,
+          results: [],
+          offset: 5,
+          request: 'r-5',
+        }),
+      ]),
+    );
   });
   afterAll(async () => {
     await producer.disconnect();
@@ -70,9 +104,17 @@ describe('npm run audit against a real broker', () => {
     const result = await audit(topics.sound);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('5 records read');
-    expect(result.stdout).toMatch(/^CS +3 +30 +1000 +970$/m);
-    expect(result.stdout).toMatch(/^PS +2 +10 +500 +490$/m);
+    expect(result.stdout).toMatch(/^CS +3 +30 +30 +1000 +970$/m);
+    expect(result.stdout).toMatch(/^PS +2 +10 +10 +500 +490$/m);
     expect(result.stdout).not.toContain('void records');
+    expect(result.stdout).toContain('OK:');
+  });
+
+  it('shows the shares outstanding after events and counts the events by type', async () => {
+    const result = await audit(topics.events);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^CS +4 +30 +10 +1000 +990$/m);
+    expect(result.stdout).toContain('\nevents: 2 (cancellation: 1, transfer: 1)\n');
     expect(result.stdout).toContain('OK:');
   });
 
@@ -98,14 +140,14 @@ describe('npm run audit against a real broker', () => {
     expect(result.stdout).toContain('FAILED: 2 violations:');
     expect(result.stdout).toContain('\n  CS-4 at offset 2 does not follow CS-2 (out_of_sequence)\n');
     expect(result.stdout).toMatch(/^ {2}offset 3: Malformed certificate record: value is not JSON/m);
-    expect(result.stdout).toMatch(/^CS +2 +20 +1000 +980$/m);
+    expect(result.stdout).toMatch(/^CS +2 +20 +20 +1000 +980$/m);
   });
 
   it('exits 0 for a misplaced duplicate a losing writer left, listing it apart as a void record', async () => {
     const result = await audit(topics.raced);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('3 records read');
-    expect(result.stdout).toMatch(/^CS +1 +10 +1000 +990$/m);
+    expect(result.stdout).toMatch(/^CS +1 +10 +10 +1000 +990$/m);
     expect(result.stdout).toContain(
       'void records: 2 (misplaced: 2) — written by stale or late writers, never acknowledged; not certificates',
     );

@@ -99,7 +99,7 @@ describe('npm run keys (a real CLI, a real service process)', () => {
     const role = await keys('create', '--name', 'x', '--role', 'root');
     expect(role.code).toBe(2);
     expect(role.stderr).toContain(
-      'Expected --role to be one of certificates:issue, certificates:read, audit:read, ops:read, admin, got "root"',
+      'Expected --role to be one of certificates:issue, certificates:transfer, certificates:cancel, classes:adjust, certificates:read, audit:read, ops:read, admin, got "root"',
     );
     const past = await keys('create', '--name', 'x', '--role', 'admin', '--expires', '2001-01-01');
     expect(past.code).toBe(2);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterAuth, PROOF_HEADER } from '../../src/cluster/cluster-auth.js';
-import { FORWARD_PATH } from '../../src/cluster/forward-protocol.js';
+import { ACT_PATH, FORWARD_PATH } from '../../src/cluster/forward-protocol.js';
 import { uniqueTopic } from '../support/broker.js';
 import { Cluster } from '../support/cluster.js';
 import { TEST_CLUSTER_SECRET } from '../support/cluster-secret.js';
-import { issue } from '../support/http.js';
+import { issue, post } from '../support/http.js';
 
 /** Two instances sharing the suite's cluster secret; the tests call their listeners as a stranger or as a member would. */
 let cluster: Cluster;
@@ -19,8 +19,8 @@ interface Answer {
   readonly challenge: string | null;
 }
 
-async function call(url: string, headers: Record<string, string> = {}, sent: string = body): Promise<Answer> {
-  const response = await fetch(`${url}${FORWARD_PATH}`, {
+async function call(url: string, headers: Record<string, string> = {}, sent: string = body, path = FORWARD_PATH): Promise<Answer> {
+  const response = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: sent,
@@ -34,8 +34,8 @@ async function call(url: string, headers: Record<string, string> = {}, sent: str
 }
 
 /** A call signed as a follower signs it, with `signer`'s secret and clock. */
-function signed(signer: ClusterAuth, sent: string = body): { headers: Record<string, string>; nonce: string } {
-  const { header, nonce } = signer.signRequest('POST', FORWARD_PATH, sent);
+function signed(signer: ClusterAuth, sent: string = body, path = FORWARD_PATH): { headers: Record<string, string>; nonce: string } {
+  const { header, nonce } = signer.signRequest('POST', path, sent);
   return { headers: { [PROOF_HEADER]: header }, nonce };
 }
 
@@ -131,5 +131,34 @@ describe('the path between instances', () => {
     const reply = await issue(cluster.instances[1 - writer]!.url, 'CS', 7, 'Forwarded Holder');
     expect(reply.status).toBe(201);
     expect(reply.body).toMatchObject({ name: 'Forwarded Holder', amount: 7 });
+  });
+
+  it('takes a forwarded event on /internal/act only with the cluster proof, only on the writer, and answers a refusal as its result', async () => {
+    const internal = cluster.instances[writer]!.internalUrl;
+    const stop = JSON.stringify({
+      request: { event: 'stop', class: 'CS', certificate: 'CS-999999', principal: 'key:x', requestId: 'r-1' },
+    });
+    expect((await call(internal, {}, stop, ACT_PATH)).status).toBe(401);
+    expect((await call(cluster.instances[writer]!.url, signed(member, stop, ACT_PATH).headers, stop, ACT_PATH)).status).toBe(404);
+    const follower = await call(cluster.instances[1 - writer]!.internalUrl, signed(member, stop, ACT_PATH).headers, stop, ACT_PATH);
+    expect([follower.status, code(follower)]).toEqual([503, 'not_writer']);
+    const refused = await call(internal, signed(member, stop, ACT_PATH).headers, stop, ACT_PATH);
+    expect(refused.status).toBe(200);
+    expect(JSON.parse(refused.text)).toMatchObject({ result: { error: { code: 'unknown_certificate', certificate: 'CS-999999' } } });
+    const forged = stop.replace('"class":"CS"', '"class":"CS","quantity":-1');
+    const bad = await call(internal, signed(member, forged, ACT_PATH).headers, forged, ACT_PATH);
+    expect([bad.status, code(bad)]).toEqual([400, 'invalid_body']);
+  });
+
+  it('forwards a client’s transfer from the follower to the writer, which numbers its results', async () => {
+    const seller = await issue(cluster.instances[writer]!.url, 'CS', 10, 'Seller');
+    const reply = await post(`${cluster.instances[1 - writer]!.url}/certificates/${seller.body.id as string}/transfer`, {
+      transferees: [{ name: 'Buyer', amount: 3 }],
+    });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    expect((reply.body.results as Array<Record<string, unknown>>).map(({ name, amount }) => [name, amount])).toEqual([
+      ['Buyer', 3],
+      ['Seller', 7],
+    ]);
   });
 });

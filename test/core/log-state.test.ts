@@ -229,4 +229,24 @@ describe('LogState on a signed log', () => {
     expect(applied.map(({ record }) => record!.id)).toEqual(['PS-1', 'CS-2']);
     expect(state.head?.offset).toBe(4);
   });
+
+  it('leaves out of a write an event whose results no longer continue their class, with them: written alone it would be void', () => {
+    const log = new SignedLogBuilder(CLASSES, keysOf());
+    log.unsigned(certificates('CS', 1, 2));
+    const at = '2026-03-01T00:00:00.000Z';
+    // Numbered on a view that knew only CS-1: another writer took CS-2 meanwhile.
+    const [stale] = certificates('CS', 2, 1);
+    const transfer = { event: 'transfer' as const, class: 'CS', at, certificate: 'CS-1', quantity: 10, results: ['CS-2'] };
+    const write = [
+      transfer,
+      { ...stale!, origin: 0 },
+      ...certificates('PS', 1, 1),
+      { ...transfer, certificate: 'CS-2', results: ['CS-3'] },
+    ];
+    expect(log.state.continuing(write)).toEqual([write[2]]);
+    // Its results continuing, it is kept with them.
+    const renumbered = { ...certificates('CS', 3, 1)[0]!, origin: 0 };
+    const again = [{ ...transfer, results: ['CS-3'] }, renumbered];
+    expect(log.state.continuing(again)).toEqual(again);
+  });
 });

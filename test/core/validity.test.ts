@@ -33,7 +33,7 @@ describe('ValidityRule', () => {
       'valid',
     ]);
     expect(rule.tail('CS')).toEqual({ number: 1, sharesIssued: 4, outstanding: 4 });
-    expect(rule.tail('PS')).toEqual({ number: 1, sharesIssued: 1 });
+    expect(rule.tail('PS')).toEqual({ number: 1, sharesIssued: 1, outstanding: 1 });
     expect(rule.tail('XS')).toEqual({ number: 0, sharesIssued: 0, outstanding: 0 });
   });
 
@@ -167,8 +167,8 @@ describe('ValidityRule on a signed log', () => {
     }
     expect([rule.waiting, rule.tail('CS'), rule.tail('PS')]).toEqual([
       false,
-      { number: 2, sharesIssued: 4 },
-      { number: 1, sharesIssued: 1 },
+      { number: 2, sharesIssued: 4, outstanding: 4 },
+      { number: 1, sharesIssued: 1, outstanding: 1 },
     ]);
     // The next write names this head as its `prev`, and is valid in turn.
     expect(verdictsOf(log.signed(certificates('CS', 3, 1, 2), keys, NOW).entries, rule)).toEqual(['4:certificate', '5:head']);

@@ -1,3 +1,4 @@
+import type { Certificate } from '../../src/core/certificate.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizedFetch } from '../support/credentials.js';
 import { startApp, type TestApp } from '../support/app.js';
@@ -25,6 +26,9 @@ afterAll(async () => {
   await app.close();
 });
 
+/** A certificate as GET /certificates/{id} answers it while no event has closed it. */
+const outstanding = (certificate: Certificate): Certificate & { status: 'outstanding' } => ({ ...certificate, status: 'outstanding' });
+
 describe('GET /classes and GET /certificates/:id against a real broker', () => {
   it('lists every class with authorized, issued and remaining shares, certificates and the next id', async () => {
     await issue(app.url, 'CS', 10);
@@ -38,8 +42,11 @@ describe('GET /classes and GET /certificates/:id against a real broker', () => {
             name: 'Common Stock',
             authorized: 1000,
             sharesIssued: 15,
+            issued: 15,
+            outstanding: 15,
             remaining: 985,
             certificates: 2,
+            certificatesOutstanding: 2,
             nextId: 'CS-3',
             ready: true,
           },
@@ -48,8 +55,11 @@ describe('GET /classes and GET /certificates/:id against a real broker', () => {
             name: 'Preferred Stock',
             authorized: 500,
             sharesIssued: 0,
+            issued: 0,
+            outstanding: 0,
             remaining: 500,
             certificates: 0,
+            certificatesOutstanding: 0,
             nextId: 'PS-1',
             ready: true,
           },
@@ -58,11 +68,11 @@ describe('GET /classes and GET /certificates/:id against a real broker', () => {
     });
   });
 
-  it('returns each certificate exactly as the log holds it, across many concurrent batches', async () => {
+  it('returns each certificate exactly as the log holds it, and where it stands, across many concurrent batches', async () => {
     await concurrently(300, 50, (index) => issue(app.url, index % 3 === 0 ? 'PS' : 'CS', 1, `Holder ${index}`));
     const committed = await app.committed();
     const found = await concurrently(committed.length, 20, async (index) => (await get(`/certificates/${committed[index]!.id}`)).body);
-    expect(found).toEqual(committed);
+    expect(found).toEqual(committed.map(outstanding));
   });
 
   it('answers 404 not_found for a number not issued yet and for a class that does not exist', async () => {
@@ -90,8 +100,8 @@ describe('GET /classes and GET /certificates/:id against a real broker', () => {
       20,
       async (index) => (await get(`/certificates/${before.committed[index]!.id}`)).body,
     );
-    expect(found).toEqual(before.committed);
+    expect(found).toEqual(before.committed.map(outstanding));
     const next = await issue(app.url, 'CS', 1);
-    expect((await get(`/certificates/${next.body.id as string}`)).body).toEqual(splitIssued(next.body).certificate);
+    expect((await get(`/certificates/${next.body.id as string}`)).body).toEqual(outstanding(splitIssued(next.body).certificate));
   });
 });

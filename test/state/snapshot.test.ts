@@ -2,15 +2,16 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CertificateRecord } from '../../src/core/certificate.js';
+import { certificateId, type CertificateRecord } from '../../src/core/certificate.js';
 import type { LoggedRecord } from '../../src/core/logged-record.js';
+import type { EventRecord } from '../../src/core/events.js';
 import { LogState } from '../../src/core/log-state.js';
 import { scopedKey } from '../../src/core/provenance.js';
 import { SnapshotFile } from '../../src/state/snapshot-file.js';
 import { GENERATED_KEY_FILE, stateKey } from '../../src/state/state-key.js';
 import { newStoredKey } from '../../src/signing/key-file.js';
 import { certificates } from '../support/certificates.js';
-import { SignedLogBuilder } from '../support/signed-log.js';
+import { SignedLogBuilder, type Laid } from '../support/signed-log.js';
 import { keysOf } from '../support/signing.js';
 
 const CLASSES = [
@@ -248,6 +249,122 @@ describe('a state snapshot', () => {
     expect(restored.head).toMatchObject({ offset: upTo + 1, head: { prev: loaded.snapshot!.progress.head!.hash } });
     // The write cut short (counted before the snapshot) and the unsigned record after it.
     expect([restored.voidRecords, restored.end]).toEqual([2, entries.length]);
+  });
+});
+
+describe('a state snapshot with events', () => {
+  const NOW = new Date('2026-06-01T12:00:00.000Z');
+  const keys = keysOf(newStoredKey(new Date('2026-01-01T00:00:00.000Z')));
+  const AT = '2026-05-01T00:00:00.000Z';
+  const LEGEND = { id: 'rule-144', name: 'Rule 144', text: 'Not registered.' };
+  const numbers: Record<string, number> = { CS: 0, PS: 0 };
+  const totals: Record<string, number> = { CS: 0, PS: 0 };
+  const ids: string[] = [];
+  /** The next certificate of the class; an event's result when it states an `origin`. */
+  const next = (code: string, amount: number, extra: Partial<CertificateRecord> = {}): CertificateRecord => {
+    const number = (numbers[code]! += 1);
+    const id = certificateId(code, number);
+    ids.push(id);
+    return { id, class: code, number, name: `Holder ${number}`, amount, issuedAt: AT, sharesIssued: (totals[code]! += amount), ...extra };
+  };
+  const event = (fields: Omit<EventRecord, 'class' | 'at'> & { class?: string }): EventRecord => ({ class: 'CS', at: AT, ...fields });
+
+  it('restored, judges the records after it exactly as a state that read everything: statuses, authorized shares, legends, outstanding', async () => {
+    const log = new SignedLogBuilder(CLASSES, keys);
+    const writes: Laid[][] = [
+      [
+        event({ event: 'legend', legend: LEGEND }),
+        next('CS', 10, { terms: { legends: ['rule-144'] } }),
+        next('CS', 20),
+        next('PS', 100),
+        next('PS', 50),
+      ],
+      [
+        event({
+          event: 'transfer',
+          certificate: 'CS-1',
+          quantity: 4,
+          results: ['CS-3', 'CS-4'],
+          balance: 'CS-4',
+          idempotencyKey: 'move',
+          principal: 'user:ann',
+          requestId: 'q-1',
+        }),
+        next('CS', 4, { origin: 0 }),
+        next('CS', 6, { origin: 0, terms: { legends: ['rule-144'] } }),
+      ],
+      [
+        event({ event: 'stop', certificate: 'CS-2' }),
+        event({ class: 'PS', event: 'cancellation', certificate: 'PS-2', quantity: 30, results: ['PS-3'], balance: 'PS-3' }),
+        next('PS', 20, { origin: 0 }),
+      ],
+      [event({ class: 'PS', event: 'adjustment', authorized: 200, approvedOn: '2026-04-30' })],
+      [event({ event: 'reissuance', certificate: 'CS-3', results: ['CS-5'] }), next('CS', 4, { origin: 0 })],
+    ];
+    const entries = writes.flatMap((write) => log.signed(write, keys, NOW).entries);
+    expect(log.state.voidRecords).toBe(0);
+    // What follows: some valid, some void only because of what the events did.
+    const after = [
+      ...log.signed(
+        [
+          event({ event: 'reissuance', certificate: 'CS-2', results: ['CS-6'] }),
+          next('CS', 20, { origin: 0, terms: { legends: ['rule-144'] } }),
+        ],
+        keys,
+        NOW,
+      ).entries,
+      ...log.signed([event({ event: 'cancellation', certificate: 'CS-1', quantity: 10, results: [] })], keys, NOW).entries,
+      ...log.signed([event({ event: 'stop', certificate: 'CS-3' })], keys, NOW).entries,
+      ...log.signed([event({ event: 'legend', legend: LEGEND })], keys, NOW).entries,
+      ...log.signed([event({ class: 'PS', event: 'adjustment', authorized: 119, approvedOn: '2026-05-01' })], keys, NOW).entries,
+      // Exactly the 80 shares the adjusted class has left.
+      ...log.signed([next('PS', 80)], keys, NOW).entries,
+      ...log.signed([event({ event: 'cancellation', certificate: 'CS-4', quantity: 6, results: [] })], keys, NOW).entries,
+    ];
+    const heard = (state: string[]) => ({ voidRecord: (reason: string, offset: number) => void state.push(`${offset}:${reason}`) });
+    const read = { heard: [] as string[], state: undefined as unknown as LogState };
+    read.state = new LogState(CLASSES, WINDOW, heard(read.heard), keys);
+    read.state.apply(entries);
+    const file = new SnapshotFile(dir, 'events', KEY);
+    await file.save(read.state.snapshot()!);
+    const loaded = await file.load();
+    const restored = { heard: [] as string[], state: new LogState(CLASSES, WINDOW, undefined, keys) };
+    restored.state = new LogState(CLASSES, WINDOW, heard(restored.heard), keys);
+    expect(restored.state.restore(loaded.snapshot!)).toBe(true);
+    const describe = (state: LogState) => ({
+      standing: ids.map((id) => {
+        const [code, number] = id.split('-');
+        const certificate = state.certificate(code!, Number(number));
+        if (certificate === undefined) return [id, 'none'];
+        const { status, closedBy, issuedBy } = state.standing(certificate);
+        return [id, status, closedBy?.offset, issuedBy?.offset];
+      }),
+      figures: [state.figures('CS'), state.figures('PS')],
+      legends: state.legends(),
+      events: state.allEvents(),
+      recalled: state.recallEvent(scopedKey('user:ann', 'move'), Date.parse(AT))?.offset,
+      head: state.head,
+    });
+    expect(describe(restored.state)).toEqual(describe(read.state));
+    expect(describe(read.state).figures).toMatchObject([
+      { authorized: 1_000_000, issued: 44, outstanding: 30, certificates: 5, certificatesOutstanding: 3 },
+      { authorized: 200, issued: 170, outstanding: 120, certificates: 3, certificatesOutstanding: 2 },
+    ]);
+    const applied = (state: LogState) =>
+      state
+        .apply(after)
+        .map(({ record, event }) => record?.id ?? `${event!.record.event} ${event!.record.certificate ?? event!.record.class}`);
+    expect(applied(restored.state)).toEqual(applied(read.state));
+    expect(restored.heard).toEqual(read.heard);
+    expect(describe(restored.state)).toEqual(describe(read.state));
+    // The reissuance of the stopped CS-2, the PS issuance and the final cancellation of CS-4 valid; the rest void for what the events did.
+    expect(read.heard.map((verdict) => verdict.split(':')[1])).toEqual([
+      'not_outstanding',
+      'not_outstanding',
+      'duplicate_legend',
+      'over_authorized',
+    ]);
+    expect(read.state.figures('PS')).toMatchObject({ authorized: 200, outstanding: 200, remaining: 0 });
   });
 });
 

@@ -1,8 +1,9 @@
 import type { Certificate, CertificateRecord } from '../../src/core/certificate.js';
 import type { LoggedRecord } from '../../src/core/logged-record.js';
+import type { EventRecord } from '../../src/core/events.js';
 import type { EncodedRecord } from '../../src/core/ledger.js';
 import { LogState } from '../../src/core/log-state.js';
-import { encodeValue, readRecord } from '../../src/core/record-format.js';
+import { encodeEntry, readRecord } from '../../src/core/record-format.js';
 import { encodeSeal, SEAL_KEY, type SealSigner, type SealVerifier } from '../../src/core/seal.js';
 import type { ShareClassConfig } from '../../src/core/share-class.js';
 import { DEFAULTS } from '../../src/config.js';
@@ -32,33 +33,22 @@ export class SignedLogBuilder {
     return this.state.end;
   }
 
-  /** Continues the log with a write of these certificates, signed at `at`. */
-  signed(certificates: ReadonlyArray<Certificate | CertificateRecord>, signer: SealSigner, at = new Date()): BuiltWrite {
+  /** Continues the log with a write of these certificates and events, signed at `at`. */
+  signed(records: readonly Laid[], signer: SealSigner, at = new Date()): BuiltWrite {
     const from = this.end;
-    const sealAt = from + certificates.length;
-    const records = certificates.map((certificate, index) => ({
-      request: `r-${from + index}`,
-      ...certificate,
-      offset: from + index,
-      seal: sealAt,
-    }));
-    const values = records.map(encodeValue);
-    const seal = signer.sign(this.state.headOf(records, values, at));
+    const sealAt = from + records.length;
+    const stamped = stampedFrom(records, from, sealAt);
+    const values = stamped.map(encodeEntry);
+    const seal = signer.sign(this.state.headOf(stamped, values, at));
     return this.land([
-      ...records.map((record, index) => ({ key: record.class, value: values[index]! })),
+      ...stamped.map((record, index) => ({ key: record.class, value: values[index]! })),
       { key: SEAL_KEY, value: encodeSeal(seal) },
     ]);
   }
 
   /** Continues the log with records written without a seal (before signing, or by a forger without a key). */
-  unsigned(certificates: ReadonlyArray<Certificate | CertificateRecord>): BuiltWrite {
-    const from = this.end;
-    return this.land(
-      certificates.map((certificate, index) => {
-        const record = { request: `r-${from + index}`, ...certificate, offset: from + index };
-        return { key: record.class, value: encodeValue(record) };
-      }),
-    );
+  unsigned(records: readonly Laid[]): BuiltWrite {
+    return this.land(stampedFrom(records, this.end).map((record) => ({ key: record.class, value: encodeEntry(record) })));
   }
 
   /** Appends records exactly as given, in the next offsets. */
@@ -68,4 +58,22 @@ export class SignedLogBuilder {
     this.state.apply(entries);
     return { encoded: [...encoded], entries };
   }
+}
+
+/** What a write lays out: certificates, and events each followed by its results (records stating an `origin`). */
+export type Laid = Certificate | CertificateRecord | EventRecord;
+
+/**
+ * The records stamped in place from `from` as a writer does (src/actors/log-writer.ts): each with its
+ * offset and a request, naming `sealAt` when signed; an event's results name its offset as `origin`.
+ */
+export function stampedFrom(records: readonly Laid[], from: number, sealAt?: number): Array<CertificateRecord | EventRecord> {
+  let eventAt: number | undefined;
+  return records.map((record, index) => {
+    const offset = from + index;
+    const placed = { request: `r-${offset}`, ...record, offset, ...(sealAt === undefined ? {} : { seal: sealAt }) };
+    if ('event' in record) eventAt = offset;
+    else if (record.origin !== undefined) return { ...placed, origin: eventAt ?? record.origin };
+    return placed;
+  });
 }

@@ -50,17 +50,17 @@ async function committed(issuer: Issuer, id: string): Promise<Certificate> {
 }
 
 /**
- * Where a genuine paper's certificate stands, for whoever holds the paper: its status and verdict,
- * and for a closed one the event (id, type, time) and what replaced it; never who holds those.
+ * Where a genuine paper's certificate stands, for whoever holds the paper: as GET /certificates/{id}
+ * says it (not the event that issued it: the paper does not show that), with the verdict in words
+ * and a closed one's line as its paper prints it.
  */
 function statusJson(standing: Standing): Record<string, unknown> {
   const note = closedNote(standing);
+  const { status, closedBy } = standing;
   return {
-    status: standing.status,
+    ...standingJson(closedBy === undefined ? { status } : { status, closedBy }),
     verdict: genuineVerdict(note),
-    ...(note === undefined
-      ? {}
-      : { closedBy: { id: note.event.id, type: note.event.type, at: note.at }, replacedBy: note.replacedBy, note: note.line }),
+    ...(note === undefined ? {} : { note: note.line }),
   };
 }
 

@@ -51,8 +51,8 @@ function described(keys: SigningKeys, source: string): TrustedKeys {
   return { verifier: keys, kids: keys.publicSet().keys.map(({ kid }) => kid), source };
 }
 
-/** The keys decide what the audit accepts: fetched over TLS, or over plain HTTP from this machine only. */
-function keysUrl(text: string): URL {
+/** The keys decide what the audit accepts, and the issuer what a verifier says of where a certificate stands: fetched over TLS, or over plain HTTP from this machine only. */
+export function keysUrl(text: string): URL {
   const url = new URL(text);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {

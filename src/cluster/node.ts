@@ -5,7 +5,7 @@ import type { ActorSnapshot } from '../actors/share-class-actor.js';
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
 import { CertificateError, isCertificateError, logUnavailable } from '../core/errors.js';
 import type { Ledger, LogBounds, LogFollower } from '../core/ledger.js';
-import type { EventDone, EventRequest, LoggedEvent } from '../core/events.js';
+import type { EventDone, EventRequest, LegendTemplate, LoggedEvent } from '../core/events.js';
 import type { ClassFigures, LogState, Standing } from '../core/log-state.js';
 import type { Receipts } from '../core/receipts.js';
 import type { Proof, SignedHead } from '../core/seal.js';
@@ -296,6 +296,10 @@ export class ClusterNode {
 
   head(): SignedHead | undefined {
     return this.parts.state.head;
+  }
+
+  legends(): LegendTemplate[] {
+    return this.parts.state.legends();
   }
 
   status(): NodeStatus {

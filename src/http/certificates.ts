@@ -9,6 +9,8 @@ import { certificateDigest, isDigest } from '../paper/digest.js';
 import { certificateFace, type CertificateFace } from '../paper/face.js';
 import { PAGE_SECURITY_POLICY, renderHtml, renderVerification } from '../paper/html.js';
 import type { Printer } from '../paper/printer.js';
+import { closedNote, genuineVerdict } from '../paper/standing.js';
+import type { Standing } from '../core/log-state.js';
 import { isItemId, ITEM_ID_PATTERN } from '../core/terms.js';
 import { historyOf, standingJson } from './events.js';
 import { receiptJson } from './receipt.js';
@@ -47,6 +49,21 @@ async function committed(issuer: Issuer, id: string): Promise<Certificate> {
   return certificate;
 }
 
+/**
+ * Where a genuine paper's certificate stands, for whoever holds the paper: as GET /certificates/{id}
+ * says it (not the event that issued it: the paper does not show that), with the verdict in words
+ * and a closed one's line as its paper prints it.
+ */
+function statusJson(standing: Standing): Record<string, unknown> {
+  const note = closedNote(standing);
+  const { status, closedBy } = standing;
+  return {
+    ...standingJson(closedBy === undefined ? { status } : { status, closedBy }),
+    verdict: genuineVerdict(note),
+    ...(note === undefined ? {} : { note: note.line }),
+  };
+}
+
 /** What the paper itself shows of a certificate: not the class's running total, which is the cap table's. */
 function printedOn(certificate: Certificate): Pick<Certificate, 'id' | 'class' | 'name' | 'amount' | 'issuedAt'> {
   const { id, class: code, name, amount, issuedAt } = certificate;
@@ -60,8 +77,12 @@ function printedOn(certificate: Certificate): Pick<Certificate, 'id' | 'class' |
  * representation is validated by its digest and where it stands (its status) (answers to a reader are private: src/http/authenticate.ts).
  */
 export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer, readGuard: Middleware): void {
+  // The paper shows the legends' text the log defines and, once an event closed it, where it went.
   const face = (ctx: Context, certificate: Certificate, proof?: Proof): CertificateFace =>
-    certificateFace(certificate, paper.letterhead, paper.publicUrl ?? listenerOrigin(ctx), proof);
+    certificateFace(certificate, paper.letterhead, paper.publicUrl ?? listenerOrigin(ctx), proof, {
+      legends: certificate.terms?.legends === undefined ? [] : issuer.legends(),
+      standing: issuer.standing(certificate),
+    });
   // A signed certificate's paper carries its proof, read from the log, so that it verifies offline.
   const onPaper = async (ctx: Context, certificate: Certificate): Promise<CertificateFace> =>
     face(ctx, certificate, await issuer.proofOf(certificate));
@@ -151,7 +172,10 @@ export function certificateRoutes(router: Router, issuer: Issuer, paper: Printer
       ctx.type = 'text/html; charset=utf-8';
       ctx.body = renderVerification(id, digest, genuine === undefined ? undefined : face(ctx, genuine));
     } else {
-      ctx.body = genuine === undefined ? { id, matches: false } : { id, matches: true, digest, certificate: printedOn(genuine) };
+      ctx.body =
+        genuine === undefined
+          ? { id, matches: false }
+          : { id, matches: true, digest, certificate: printedOn(genuine), ...statusJson(issuer.standing(genuine)) };
     }
   });
 }

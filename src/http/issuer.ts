@@ -1,6 +1,6 @@
 import type { ActorSnapshot } from '../actors/share-class-actor.js';
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
-import type { EventDone, EventRequest, LoggedEvent } from '../core/events.js';
+import type { EventDone, EventRequest, LegendTemplate, LoggedEvent } from '../core/events.js';
 import type { ClassFigures, Standing } from '../core/log-state.js';
 import type { Proof, SignedHead } from '../core/seal.js';
 
@@ -21,6 +21,8 @@ export interface Issuer {
   heldBy(holder: string): Certificate[];
   /** Every valid event this instance has read, in log order. */
   events(): readonly LoggedEvent[];
+  /** The legend templates this instance has read, in the order defined: what the paper prints of a certificate's legends. */
+  legends(): LegendTemplate[];
   /** The certificate, undefined if the log holds none; throws a retryable error while that cannot be told. */
   find(shareClass: string, number: number): Promise<Certificate | undefined>;
   snapshots(): ActorSnapshot[];

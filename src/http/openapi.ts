@@ -487,7 +487,7 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
           tags: ['Certificates'],
           summary: 'Whether a digest printed on paper is that of the certificate in the log',
           description:
-            'The QR code and the URL on a paper certificate lead here; no credentials needed. Answers 200 either way: for a genuine paper, what the log holds of what the paper shows, so whoever holds it can compare it line by line; for a wrong digest or an id never issued, only that it does not match. HTML for a browser (Accept: text/html), JSON otherwise.',
+            'The QR code and the URL on a paper certificate lead here; no credentials needed. Answers 200 either way: for a genuine paper, what the log holds of what the paper shows, so whoever holds it can compare it line by line, and where it stands now (never "genuine" alone for a cancelled, stopped or superseded one: when and by which event, and what replaced it); for a wrong digest or an id never issued, only that it does not match. HTML for a browser (Accept: text/html), JSON otherwise.',
           parameters: [
             idParameter,
             {
@@ -522,6 +522,28 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
                         issuedAt: { type: 'string', format: 'date-time' },
                       },
                     },
+                    status: {
+                      type: 'string',
+                      enum: ['outstanding', 'cancelled', 'stopped', 'superseded'],
+                      description: 'Where the certificate stands now (only when it matches): a genuine paper may since have been closed',
+                    },
+                    verdict: {
+                      type: 'string',
+                      description:
+                        'In words (only when it matches): "Genuine, and outstanding", or e.g. "Genuine, but cancelled on December 1, 2026, replaced by CS-31, CS-32"',
+                    },
+                    closedBy: {
+                      type: 'object',
+                      description: 'The event that closed it (only when closed)',
+                      required: ['id', 'type', 'at'],
+                      properties: { id: { type: 'string' }, type: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+                    },
+                    replacedBy: {
+                      type: 'array',
+                      items: { type: 'string' },
+                      description: 'The certificates its event issued in its place (only when closed)',
+                    },
+                    note: { type: 'string', description: "The line a closed certificate's paper prints (only when closed)" },
                   },
                 }),
                 ...html,

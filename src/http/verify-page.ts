@@ -60,6 +60,26 @@ export const VERIFY_SCRIPT = String.raw`'use strict';
     return sn === 0 ? hash : undefined;
   }
 
+  // The terms in src/core/terms.ts canonicalTerms's order, nothing else: the leaf commits to them so spelled.
+  function canonicalTerms(terms) {
+    const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+    const isText = (value) => typeof value === 'string' && value.length > 0;
+    const known = ['holder', 'legends', 'approvedOn', 'price', 'exemption'];
+    if (!isObject(terms) || Object.keys(terms).some((field) => !known.includes(field))) throw malformed("the proof's terms are not terms");
+    const { holder, legends, approvedOn, price, exemption } = terms;
+    const fine = [holder, approvedOn, exemption].every((value) => value === undefined || isText(value)) &&
+      (legends === undefined || (Array.isArray(legends) && legends.every(isText))) &&
+      (price === undefined || (isObject(price) && Object.keys(price).length === 2 && isText(price.amount) && isText(price.currency)));
+    if (!fine) throw malformed("the proof's terms are not of their types");
+    const canonical = {};
+    if (holder !== undefined) canonical.holder = holder;
+    if (legends !== undefined) canonical.legends = legends;
+    if (approvedOn !== undefined) canonical.approvedOn = approvedOn;
+    if (price !== undefined) canonical.price = { amount: price.amount, currency: price.currency };
+    if (exemption !== undefined) canonical.exemption = exemption;
+    return canonical;
+  }
+
   function decode(fragment) {
     if (fragment.length > MAX_LINK || !fragment.startsWith(PREFIX)) throw malformed('the address holds no proof of a certificate');
     const text = fragment.slice(PREFIX.length);
@@ -81,16 +101,18 @@ export const VERIFY_SCRIPT = String.raw`'use strict';
     } catch {
       throw malformed("the proof's fields are not UTF-8 JSON");
     }
-    if (!Array.isArray(rest) || rest.length !== 12) throw malformed("the proof's fields are not the twelve expected");
-    const [shareClass, number, name, amount, issuedAt, sharesIssued, index, first, count, at, key, counts] = rest;
+    if (!Array.isArray(rest) || (rest.length !== 12 && rest.length !== 13)) throw malformed("the proof's fields are not the twelve expected (thirteen with terms)");
+    const [shareClass, number, name, amount, issuedAt, sharesIssued, index, first, count, at, key, counts, terms] = rest;
     const strings = [shareClass, name, issuedAt, at, key].every((value) => typeof value === 'string' && value.length > 0);
     const numbers = [number, amount, sharesIssued, index, first, count].every(isCount);
     const pairs = typeof counts === 'object' && counts !== null && !Array.isArray(counts) &&
       Object.values(counts).every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isCount));
     if (!strings || !numbers || !pairs) throw malformed("the proof's fields are not of their types");
     const path = Array.from({ length: k }, (_, level) => hex(bytes.subarray(FIXED + HASH * level, FIXED + HASH * (level + 1))));
+    const certificate = { id: shareClass + '-' + number, class: shareClass, number, name, amount, issuedAt, sharesIssued };
+    if (rest.length === 13) certificate.terms = canonicalTerms(terms);
     return {
-      certificate: { id: shareClass + '-' + number, class: shareClass, number, name, amount, issuedAt, sharesIssued },
+      certificate,
       valueHash: hex(bytes.subarray(1, 1 + HASH)),
       prev: hex(bytes.subarray(1 + HASH, 1 + 2 * HASH)),
       signature: bytes.subarray(1 + 2 * HASH, FIXED),
@@ -140,7 +162,26 @@ export const VERIFY_SCRIPT = String.raw`'use strict';
     }
   }
 
+  // A signature proves issuance only: a certificate cancelled, stopped or superseded since keeps it.
+  // Where it stands now only the issuer knows; the page asks nobody (its policy forbids it), so it links.
+  function showStatus(id, digest) {
+    const path = 'certificates/' + encodeURIComponent(id) + '/verify?digest=' + digest;
+    const online = location.protocol === 'https:' || location.protocol === 'http:';
+    const status = $('status');
+    status.replaceChildren('The signature proves that ' + id + ' was issued, not that it is still outstanding: it may since have been cancelled, stopped or replaced. ');
+    if (online) {
+      const link = document.createElement('a');
+      link.href = new URL(path, location.href).href;
+      link.id = 'status-link';
+      link.textContent = 'Check where it stands now with the issuer';
+      status.append(link, '.');
+    } else {
+      status.append("Check where it stands now at the issuer's /" + path + '.');
+    }
+  }
+
   async function run() {
+    $('status').replaceChildren();
     const fragment = location.hash.slice(1);
     if (fragment === '') {
       show('none', 'Scan the QR code of a certificate', 'The code opens this page with the proof after "#"; it is checked here.', []);
@@ -152,18 +193,25 @@ export const VERIFY_SCRIPT = String.raw`'use strict';
     }
     try {
       const { certificate, fieldsHash, key, at, headHash } = await verify(fragment);
-      const digest = fieldsHash.slice(0, 16).replace(/(.{4})(?=.)/g, '$1 ');
-      show('genuine', '\u2713 Genuine', 'Signed by key ' + key + ' at ' + at + '. Compare every line below with the paper.', [
+      const digest = fieldsHash.slice(0, 16);
+      const terms = certificate.terms ?? {};
+      show('genuine', '\u2713 Genuinely issued', 'Signed by key ' + key + ' at ' + at + '. Compare every line below with the paper.', [
         ['Certificate', certificate.id, 'id'],
         ['Class', certificate.class, 'class'],
         ['Holder', certificate.name, 'holder'],
+        ...(terms.holder === undefined ? [] : [['Holder id', terms.holder, 'holder-id']]),
         ['Shares', certificate.amount.toLocaleString('en-US'), 'shares'],
         ['Issued at', certificate.issuedAt, 'issued'],
-        ['Digest', digest, 'digest'],
+        ...(terms.legends === undefined ? [] : [['Legends', terms.legends.join(', '), 'legends']]),
+        ...(terms.approvedOn === undefined ? [] : [['Board approval', terms.approvedOn, 'approved-on']]),
+        ...(terms.price === undefined ? [] : [['Price per share', terms.price.amount + ' ' + terms.price.currency, 'price']]),
+        ...(terms.exemption === undefined ? [] : [['Exemption', terms.exemption, 'exemption']]),
+        ['Digest', digest.replace(/(.{4})(?=.)/g, '$1 '), 'digest'],
         ['Signing key', key, 'key'],
         ['Signed at', at, 'signed-at'],
         ['Signed head', headHash, 'head'],
       ]);
+      showStatus(certificate.id, digest);
     } catch (error) {
       if (error instanceof Verdict && error.reason !== 'unsupported') {
         document.body.dataset.reason = error.reason;
@@ -219,6 +267,7 @@ export function verifyPage(keys: readonly PublicJwk[]): string {
 <main>
 <h1 id="verdict">Checking…</h1>
 <p id="reason"></p>
+<p id="status"></p>
 <dl id="fields"></dl>
 <noscript><p>This page needs JavaScript to check the certificate's signature.</p></noscript>
 <p><small>This page checked the certificate on this device, with the issuer's published keys below, which came with the page. The proof after "#" in its address is never sent to any server, and the page fetches nothing: saved, it works without a network.</small></p>

@@ -1,8 +1,12 @@
 import type { Certificate } from '../core/certificate.js';
+import type { LegendTemplate } from '../core/events.js';
+import type { Standing } from '../core/log-state.js';
 import type { Proof } from '../core/seal.js';
+import type { Terms } from '../core/terms.js';
 import { certificateDigest, groupDigest } from './digest.js';
 import { proofLink } from './proof-link.js';
 import { QR_MAX_BYTES } from './qr.js';
+import { closedNote, printedDate, type ClosedNote } from './standing.js';
 import { numberInFigures, numberInWords } from './words.js';
 
 /** Who issues the paper and how its classes are called; from COMPANY_NAME and SHARE_CLASSES. */
@@ -33,6 +37,30 @@ export interface CertificateFace {
   readonly verifyUrl: string;
   /** A signed certificate's seal, printed for a person to compare by hand with the log's or a verifier's. */
   readonly signed?: SignedFace;
+  /** What its terms say besides its legends, as label and value (TERMS_LABELS), in that order. */
+  readonly particulars: ReadonlyArray<readonly [label: string, value: string]>;
+  /** The restrictive legends it bears, each in full, noted conspicuously (DGCL §202). */
+  readonly legends: readonly LegendTemplate[];
+  /** Set once an event closed it: the paper then carries the mark across its face. */
+  readonly closed?: ClosedNote;
+}
+
+/** What the paper prints before each of its terms: `npm run verify` reads the paper back by them. */
+export const TERMS_LABELS = {
+  holder: 'Holder id',
+  approvedOn: 'Board approval',
+  price: 'Price per share',
+  exemption: 'Exemption',
+} as const;
+
+/** The heading of the legends' block on the face. */
+export const LEGENDS_HEADING = 'RESTRICTIVE LEGENDS';
+/** What the face says of legends too long for it, under their headings. */
+export const LEGENDS_OVERLEAF = 'The full text of each legend above is printed on the reverse of this certificate.';
+
+/** A legend's heading, its name in capitals and its id: what `npm run verify` finds for each legend the certificate bears. */
+export function legendHeading(legend: LegendTemplate): string {
+  return `${legend.name.toUpperCase()} (legend ${legend.id})`;
 }
 
 export interface SignedFace {
@@ -65,8 +93,6 @@ export function className(letterhead: Letterhead, code: string): string {
   return letterhead.classNames[code] ?? code;
 }
 
-const DATE = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' });
-
 /** The verification address of a certificate: its digest, checked by GET /certificates/{id}/verify. */
 export function verifyUrl(baseUrl: string, certificate: Certificate, digest = certificateDigest(certificate)): string {
   return `${baseUrl.replace(/\/+$/, '')}/certificates/${certificate.id}/verify?digest=${digest}`;
@@ -84,9 +110,44 @@ function carriedProof(baseUrl: string, certificate: Certificate, proof: Proof): 
   return { verifyUrl: link, signed: { keyId: head.key, signedAt: head.at, headHash: hash } };
 }
 
-/** The face of a certificate; with its proof (a signed one) the QR code carries the proof and the seal is printed. */
-export function certificateFace(certificate: Certificate, letterhead: Letterhead, baseUrl: string, proof?: Proof): CertificateFace {
+/** The terms other than legends, labelled as printed; a date as the paper prints dates. */
+export function particulars(terms: Terms | undefined): Array<readonly [string, string]> {
+  if (terms === undefined) return [];
+  const { holder, approvedOn, price, exemption } = terms;
+  return [
+    ...(holder === undefined ? [] : [[TERMS_LABELS.holder, holder] as const]),
+    ...(approvedOn === undefined ? [] : [[TERMS_LABELS.approvedOn, printedDate(`${approvedOn}T00:00:00Z`)] as const]),
+    ...(price === undefined ? [] : [[TERMS_LABELS.price, `${price.amount} ${price.currency}`] as const]),
+    ...(exemption === undefined ? [] : [[TERMS_LABELS.exemption, exemption] as const]),
+  ];
+}
+
+/** What the log says beyond the certificate itself: the legend templates it defines, and where the certificate stands. */
+export interface Surroundings {
+  readonly legends?: readonly LegendTemplate[];
+  readonly standing?: Standing;
+}
+
+/** The legends a certificate bears, in its order; one the log does not define (which the rule never lets it bear) is named by its id. */
+function borne(terms: Terms | undefined, defined: readonly LegendTemplate[]): LegendTemplate[] {
+  return (terms?.legends ?? []).map(
+    (id) => defined.find((legend) => legend.id === id) ?? { id, name: id, text: `Legend ${id}: its text is not in the log.` },
+  );
+}
+
+/**
+ * The face of a certificate; with its proof (a signed one) the QR code carries the proof and the seal
+ * is printed; with its surroundings, its legends in full and, once closed, the mark.
+ */
+export function certificateFace(
+  certificate: Certificate,
+  letterhead: Letterhead,
+  baseUrl: string,
+  proof?: Proof,
+  surroundings: Surroundings = {},
+): CertificateFace {
   const digest = certificateDigest(certificate);
+  const closed = surroundings.standing === undefined ? undefined : closedNote(surroundings.standing);
   return {
     company: letterhead.companyName,
     className: className(letterhead, certificate.class),
@@ -94,13 +155,16 @@ export function certificateFace(certificate: Certificate, letterhead: Letterhead
     holder: certificate.name,
     sharesInFigures: numberInFigures(certificate.amount),
     sharesInWords: numberInWords(certificate.amount),
-    issuedOn: DATE.format(new Date(certificate.issuedAt)),
+    issuedOn: printedDate(certificate.issuedAt),
     issuedAt: certificate.issuedAt,
     digest,
     groupedDigest: groupDigest(digest),
     ...((proof === undefined ? undefined : carriedProof(baseUrl, certificate, proof)) ?? {
       verifyUrl: verifyUrl(baseUrl, certificate, digest),
     }),
+    particulars: particulars(certificate.terms),
+    legends: borne(certificate.terms, surroundings.legends ?? []),
+    ...(closed === undefined ? {} : { closed }),
   };
 }
 

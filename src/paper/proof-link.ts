@@ -2,6 +2,7 @@ import { certificateOf, type Certificate } from '../core/certificate.js';
 import { rootFromPath } from '../core/merkle.js';
 import { fieldsHash, leafHash } from '../core/proof.js';
 import { decodeRecord, MalformedRecord } from '../core/record-format.js';
+import { canonicalTerms } from '../core/terms.js';
 import { decodeSeal, headHash, headText, type ClassCount, type Head, type Proof } from '../core/seal.js';
 
 /**
@@ -11,7 +12,10 @@ import { decodeSeal, headHash, headText, type ClassCount, type Head, type Proof 
  * hash is 32 bytes, 43 characters; as hex in JSON it would be 86):
  *
  *   k (1 byte: the path's length) | valueHash (32) | prev (32) | signature (64) | path (32 × k)
- *   | UTF-8 JSON [class, number, name, amount, issuedAt, sharesIssued, index, first, count, at, key, {CODE: [number, sharesIssued]}]
+ *   | UTF-8 JSON [class, number, name, amount, issuedAt, sharesIssued, index, first, count, at, key, {CODE: [number, sharesIssued]}, terms?]
+ *
+ * `terms` (src/core/terms.ts) comes only when the certificate has them, spelled as the fields hash
+ * takes them (canonicalTerms): the leaf commits to them, so a verifier needs them to reach the root.
  *
  * Left out because a verifier recomputes them: the id (class-number), the head's root (from the
  * leaf and the path: a wrong leaf or path then gives another head text, and the signature fails),
@@ -34,13 +38,27 @@ export function proofLink(baseUrl: string, certificate: Certificate, proof: Proo
 
 export function encodeProof(certificate: Certificate, proof: Proof): string {
   const { head, signature } = proof.seal;
-  const { class: shareClass, number, name, amount, issuedAt, sharesIssued } = certificate;
+  const { class: shareClass, number, name, amount, issuedAt, sharesIssued, terms } = certificate;
   const classes = Object.fromEntries(
     Object.keys(head.classes)
       .sort()
       .map((code) => [code, [head.classes[code]!.number, head.classes[code]!.sharesIssued]]),
   );
-  const rest = [shareClass, number, name, amount, issuedAt, sharesIssued, proof.index, head.first, head.count, head.at, head.key, classes];
+  const rest: unknown[] = [
+    shareClass,
+    number,
+    name,
+    amount,
+    issuedAt,
+    sharesIssued,
+    proof.index,
+    head.first,
+    head.count,
+    head.at,
+    head.key,
+    classes,
+  ];
+  if (terms !== undefined) rest.push(canonicalTerms(terms));
   const bytes = Buffer.concat([
     Buffer.from([proof.path.length]),
     Buffer.from(proof.valueHash, 'hex'),
@@ -77,9 +95,10 @@ export function decodeProofLink(link: string): DecodedProof {
   } catch {
     return { malformed: "the proof's fields are not UTF-8 JSON" };
   }
-  if (!Array.isArray(rest) || rest.length !== 12) return { malformed: "the proof's fields are not the twelve expected" };
-  const [shareClass, number, name, amount, issuedAt, sharesIssued, index, first, count, at, key, counts] = rest as unknown[];
-  const certificate = certificateFrom(shareClass, number, name, amount, issuedAt, sharesIssued);
+  if (!Array.isArray(rest) || (rest.length !== 12 && rest.length !== 13))
+    return { malformed: `the proof's fields are not the twelve expected (thirteen with terms)` };
+  const [shareClass, number, name, amount, issuedAt, sharesIssued, index, first, count, at, key, counts, terms] = rest as unknown[];
+  const certificate = certificateFrom(shareClass, number, name, amount, issuedAt, sharesIssued, terms);
   if ('malformed' in certificate) return certificate;
   if (typeof counts !== 'object' || counts === null || Array.isArray(counts)) return { malformed: "the head's classes are not an object" };
   // Own properties whatever the codes (fromEntries, not assignment): the seal's parser then judges each.
@@ -114,9 +133,9 @@ export function decodeProofLink(link: string): DecodedProof {
 
 /** The certificate the fields name, checked as the log's readers check a record. */
 function certificateFrom(
-  ...[shareClass, number, name, amount, issuedAt, sharesIssued]: unknown[]
+  ...[shareClass, number, name, amount, issuedAt, sharesIssued, terms]: unknown[]
 ): Certificate | { readonly malformed: string } {
-  const fields = { id: `${String(shareClass)}-${String(number)}`, class: shareClass, number, name, amount, issuedAt, sharesIssued };
+  const fields = { id: `${String(shareClass)}-${String(number)}`, class: shareClass, number, name, amount, issuedAt, sharesIssued, terms };
   try {
     return certificateOf(decodeRecord(typeof shareClass === 'string' ? shareClass : null, JSON.stringify(fields)));
   } catch (error) {

@@ -39,12 +39,32 @@ const comparable = (text: string): string => text.replace(/\s+/g, '');
  */
 export function printedDifferences(pageText: string, signed: CertificateFace): string[] {
   const text = pageText.replace(/\s+/g, ' ').trim();
-  return PRINTED.flatMap(({ field, pattern, expected }) => {
-    const found = [...text.matchAll(pattern)].map((match) => match.slice(1).join(' | '));
-    if (found.length !== 1) return [`the paper prints its ${field} ${found.length === 0 ? 'nowhere' : `${found.length} times`}`];
-    const want = expected(signed);
-    return comparable(found[0]!) === comparable(want)
-      ? []
-      : [`the printed ${field} ${JSON.stringify(found[0])} is not the signed ${JSON.stringify(want)}`];
-  });
+  return [
+    ...PRINTED.flatMap(({ field, pattern, expected }) => {
+      const found = [...text.matchAll(pattern)].map((match) => match.slice(1).join(' | '));
+      if (found.length !== 1) return [`the paper prints its ${field} ${found.length === 0 ? 'nowhere' : `${found.length} times`}`];
+      const want = expected(signed);
+      return comparable(found[0]!) === comparable(want)
+        ? []
+        : [`the printed ${field} ${JSON.stringify(found[0])} is not the signed ${JSON.stringify(want)}`];
+    }),
+    ...termsDifferences(text, signed),
+  ];
+}
+
+/**
+ * The signed terms the page does not print: each of them after its label, and each legend the
+ * certificate bears by its id (a legend left off the paper would free the shares of it). The
+ * legends' text is the log's legend templates', not signed with the certificate, and not compared.
+ */
+function termsDifferences(text: string, signed: CertificateFace): string[] {
+  const page = comparable(text);
+  return [
+    ...signed.particulars
+      .filter(([label, value]) => !page.includes(comparable(`${label} ${value}`)))
+      .map(([label, value]) => `the paper does not print the signed ${label.toLowerCase()} ${JSON.stringify(value)}`),
+    ...signed.legends
+      .filter(({ id }) => !page.includes(comparable(`(legend ${id})`)))
+      .map(({ id }) => `the paper does not print legend ${JSON.stringify(id)}, which the certificate bears`),
+  ];
 }

@@ -49,7 +49,7 @@ describe('GET /certificates/:id as JSON, PDF and HTML (real broker)', () => {
       const response = await get('/certificates/CS-1', accept);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(await response.json()).toEqual(holder);
+      expect(await response.json()).toEqual({ ...holder, status: 'outstanding' });
     }
   });
 
@@ -140,7 +140,14 @@ describe('GET /certificates/:id/verify, public (real broker)', () => {
     const response = await publicGet(`/certificates/CS-1/verify?digest=${digest.toUpperCase()}`);
     expect(response.status).toBe(200);
     const { id, name, amount, issuedAt } = holder;
-    expect(await response.json()).toEqual({ id: 'CS-1', matches: true, digest, certificate: { id, class: 'CS', name, amount, issuedAt } });
+    expect(await response.json()).toEqual({
+      id: 'CS-1',
+      matches: true,
+      digest,
+      certificate: { id, class: 'CS', name, amount, issuedAt },
+      status: 'outstanding',
+      verdict: 'Genuine, and outstanding',
+    });
   });
 
   it('says an altered paper does not match, and tells it nothing of the holder nor of the genuine digest', async () => {

@@ -69,7 +69,7 @@ function lengthRefused(length: number): CertificateError {
 }
 
 /** The holder's name as it is kept: trimmed, NFC, and refused unless every reader of it sees the same name. */
-function parseName(name: unknown): string {
+export function parseName(name: unknown): string {
   if (typeof name !== 'string') throw new CertificateError('invalid_name', `Expected \`name\` to be a string, got ${describe(name)}`);
   const trimmed = name.trim();
   // Most names are printable ASCII: already NFC, a byte a character, Latin only, no format character.

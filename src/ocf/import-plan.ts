@@ -125,13 +125,13 @@ export function planImport(contents: OcfContents, classes: readonly ShareClassCo
     if (!SUPPORTED.has(tx.object_type)) refuse(tx, `this ledger replays ${[...SUPPORTED].join(', ')} only`);
     if (tx.object_type !== 'TX_STOCK_ISSUANCE') continue;
     const security = securityOf(tx, classOf, stakeholders, legendIds);
-    if (securities.has(security.id) || securities.has(String(tx.security_id))) refuse(tx, `security ${security.id} is issued twice`);
-    securities.set(String(tx.security_id), security);
     const issued = numbers.get(security.class) ?? new Map<number, ReadObject>();
     numbers.set(security.class, issued);
     const other = issued.get(security.number);
     if (other !== undefined) refuse(tx, `duplicate certificate number: ${other.id} issues ${security.id} too`);
     issued.set(security.number, tx);
+    if (securities.has(String(tx.security_id))) refuse(tx, `security_id ${JSON.stringify(tx.security_id)} is issued twice`);
+    securities.set(String(tx.security_id), security);
   }
   for (const [code, issued] of numbers) {
     for (let number = 1; number <= issued.size; number += 1) {

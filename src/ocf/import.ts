@@ -40,8 +40,9 @@ export function requireEmpty(state: LogState, classes: readonly string[]): void 
  * log holds and the writer writes it, signed and judged by the rule, as any issuance or event. The
  * ledger is empty and the file's issuances come in number order, so each certificate takes the
  * number the file gives it; that is checked after every write, and the first that differs stops the
- * import. Runs of issuances go together (the actors batch them, in order); an event waits for
- * everything before it, because the certificate it acts on must be in the log when it is numbered.
+ * import. A run of one class's issuances goes together (its actor batches them, in order); the next
+ * run, and an event, wait for everything before: the log then holds them in the file's order, and a
+ * certificate an event acts on is in the log when the event is numbered.
  */
 export async function replay(plan: ImportPlan, sequencers: Sequencers, state: LogState, identity: ImportIdentity): Promise<Imported> {
   requireEmpty(state, sequencers.classes);
@@ -73,7 +74,9 @@ export async function replay(plan: ImportPlan, sequencers: Sequencers, state: Lo
       continue;
     }
     const run: Array<ImportStep & { kind: 'issue' }> = [];
-    while (index < steps.length && steps[index]!.kind === 'issue' && run.length < ISSUES_AT_ONCE) run.push(steps[index++] as ImportStep & { kind: 'issue' });
+    // One class at a time: two actors' writes may land in either order, and an export lists the log's.
+    const sameClass = (next: ImportStep): boolean => next.kind === 'issue' && next.request.class === step.request.class;
+    while (index < steps.length && sameClass(steps[index]!) && run.length < ISSUES_AT_ONCE) run.push(steps[index++] as ImportStep & { kind: 'issue' });
     const answers = await Promise.allSettled(run.map((issue) => sequencers.issue({ ...issue.request, ...asked() })));
     answers.forEach((answer, position) => {
       const issue = run[position]!;

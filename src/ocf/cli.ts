@@ -77,7 +77,9 @@ async function importCommand(file: string): Promise<void> {
   // Everything is checked before the log is touched: a refused file writes nothing.
   const plan = planImport(readPackage(readZip(file), new OcfSchemas()), issuing.shareClasses);
   if (plan.issuerName !== issuer.legalName)
-    console.error(`ocf: note: the file's issuer is ${JSON.stringify(plan.issuerName)}, COMPANY_NAME is ${JSON.stringify(issuer.legalName)}: exports and paper will say the latter`);
+    console.error(
+      `ocf: note: the file's issuer is ${JSON.stringify(plan.issuerName)}, COMPANY_NAME is ${JSON.stringify(issuer.legalName)}: exports and paper will say the latter`,
+    );
   const signing = await startSigning(signingSettings, undefined);
   const ledger = new KafkaLedger(kafka, topic, { appendTimeoutMs: issuing.commitTimeoutMs, clientId: 'certificates-ocf-import' });
   await ledger.connect();
@@ -87,9 +89,15 @@ async function importCommand(file: string): Promise<void> {
     await ledger.read(low, high, (records) => void state.apply(records));
     state.readTo(high);
     state.loaded = true;
-    requireEmpty(state, issuing.shareClasses.map(({ code }) => code));
+    requireEmpty(
+      state,
+      issuing.shareClasses.map(({ code }) => code),
+    );
     const writer = new LogWriter(ledger, state, signing === undefined ? {} : { signer: signing.keys });
-    const sequencers = new Sequencers(issuing.shareClasses, state, writer, { ackTimeoutMs: issuing.commitTimeoutMs, now: () => new Date() });
+    const sequencers = new Sequencers(issuing.shareClasses, state, writer, {
+      ackTimeoutMs: issuing.commitTimeoutMs,
+      now: () => new Date(),
+    });
     const started = Date.now();
     try {
       const imported = await replay(plan, sequencers, state, {
@@ -109,7 +117,9 @@ async function importCommand(file: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseArgs<{ options: { offset: { type: 'string' }; help: { type: 'boolean'; short: 'h' } }; allowPositionals: true }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: { offset: { type: 'string' }; help: { type: 'boolean'; short: 'h' } }; allowPositionals: true }>
+  >;
   try {
     parsed = parseArgs({ options: { offset: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
   } catch (error) {
@@ -125,7 +135,8 @@ async function main(): Promise<void> {
   try {
     await (command === 'export' ? exportCommand(file, offset) : importCommand(file));
   } catch (error) {
-    if (isCertificateError(error)) fail(`${error.code}: ${error.message}`, error.code === 'invalid_import' || error.code === 'ledger_not_empty' ? 1 : 2);
+    if (isCertificateError(error))
+      fail(`${error.code}: ${error.message}`, error.code === 'invalid_import' || error.code === 'ledger_not_empty' ? 1 : 2);
     fail(String(error));
   }
 }

@@ -167,7 +167,12 @@ export function capTableOf(history: LedgerHistory, issuer: IssuerSettings, today
     const issuance = issuanceOf(certificate, issuer.country);
     const holder = issuance.stakeholder_id as string;
     if (!stakeholders.has(holder))
-      stakeholders.set(holder, { object_type: 'STAKEHOLDER', id: holder, name: { legal_name: certificate.name }, stakeholder_type: 'INDIVIDUAL' });
+      stakeholders.set(holder, {
+        object_type: 'STAKEHOLDER',
+        id: holder,
+        name: { legal_name: certificate.name },
+        stakeholder_type: 'INDIVIDUAL',
+      });
     transactions.push(issuance);
     firstDate ??= issuance.date as string;
     lastDate = issuance.date as string;

@@ -85,9 +85,15 @@ export function planImport(contents: OcfContents, classes: readonly ShareClassCo
     const prefix = String(stockClass.default_id_prefix);
     const configured = classes.find(({ code }) => `${code}-` === prefix);
     if (configured === undefined)
-      refuse(stockClass, `default_id_prefix ${JSON.stringify(prefix)} is not one of this ledger's classes (${classes.map(({ code }) => `${code}-`).join(', ')}): configure the class in SHARE_CLASSES`);
+      refuse(
+        stockClass,
+        `default_id_prefix ${JSON.stringify(prefix)} is not one of this ledger's classes (${classes.map(({ code }) => `${code}-`).join(', ')}): configure the class in SHARE_CLASSES`,
+      );
     if (shares(stockClass.initial_shares_authorized) !== configured.authorized)
-      refuse(stockClass, `initial_shares_authorized ${JSON.stringify(stockClass.initial_shares_authorized)}, but SHARE_CLASSES authorizes ${configured.authorized} ${configured.code} shares: configure the same number`);
+      refuse(
+        stockClass,
+        `initial_shares_authorized ${JSON.stringify(stockClass.initial_shares_authorized)}, but SHARE_CLASSES authorizes ${configured.authorized} ${configured.code} shares: configure the same number`,
+      );
     if ([...classOf.values()].includes(configured)) refuse(stockClass, `a second stock class with prefix ${prefix}`);
     classOf.set(stockClass.id, configured);
   }
@@ -137,12 +143,20 @@ export function planImport(contents: OcfContents, classes: readonly ShareClassCo
     for (let number = 1; number <= issued.size; number += 1) {
       if (!issued.has(number)) {
         const after = [...issued.keys()].filter((n) => n > number).sort((a, b) => a - b)[0]!;
-        refuse(issued.get(after)!, `gap in class ${code}'s numbers: ${code}-${number} is missing (certificates are numbered 1..N without a gap)`);
+        refuse(
+          issued.get(after)!,
+          `gap in class ${code}'s numbers: ${code}-${number} is missing (certificates are numbered 1..N without a gap)`,
+        );
       }
     }
   }
 
-  return { issuerName: manifest.issuer.legal_name, legends, steps: replaySteps(transactions, securities, classOf), certificates: securities.size };
+  return {
+    issuerName: manifest.issuer.legal_name,
+    legends,
+    steps: replaySteps(transactions, securities, classOf),
+    certificates: securities.size,
+  };
 }
 
 /** The certificate a TX_STOCK_ISSUANCE issues, or its refusal. */
@@ -220,9 +234,15 @@ function replaySteps(
       const state = classes.get(security.class)!;
       if (issued.has(security.id)) refuse(tx, `security ${security.id} is issued twice`);
       if (security.number !== state.issued + 1)
-        refuse(tx, `it issues ${security.id} where class ${security.class}'s next certificate is ${security.class}-${state.issued + 1}: the ledger numbers certificates in the order issued`);
+        refuse(
+          tx,
+          `it issues ${security.id} where class ${security.class}'s next certificate is ${security.class}-${state.issued + 1}: the ledger numbers certificates in the order issued`,
+        );
       if (security.amount > state.authorized - state.outstanding)
-        refuse(tx, `over-authorized: ${security.id} (${security.amount} shares) exceeds class ${security.class}'s ${state.authorized - state.outstanding} remaining authorized shares`);
+        refuse(
+          tx,
+          `over-authorized: ${security.id} (${security.amount} shares) exceeds class ${security.class}'s ${state.authorized - state.outstanding} remaining authorized shares`,
+        );
       state.issued += 1;
       state.outstanding += security.amount;
       issued.add(security.id);
@@ -256,13 +276,22 @@ function replaySteps(
       const shareClass = classOf.get(String(tx.stock_class_id));
       if (shareClass === undefined) refuse(tx, `stock_class_id ${JSON.stringify(tx.stock_class_id)} is not a stock class of the file`);
       const authorized = shares(tx.new_shares_authorized);
-      if (authorized === undefined) refuse(tx, `new_shares_authorized ${JSON.stringify(tx.new_shares_authorized)} is not a whole number of shares`);
+      if (authorized === undefined)
+        refuse(tx, `new_shares_authorized ${JSON.stringify(tx.new_shares_authorized)} is not a whole number of shares`);
       const state = classes.get(shareClass.code)!;
       if (authorized < state.outstanding)
-        refuse(tx, `over-authorized: class ${shareClass.code} has ${state.outstanding} shares outstanding, above the ${authorized} it would authorize`);
+        refuse(
+          tx,
+          `over-authorized: class ${shareClass.code} has ${state.outstanding} shares outstanding, above the ${authorized} it would authorize`,
+        );
       state.authorized = authorized;
       const approvedOn = (tx.board_approval_date as string | undefined) ?? (tx.date as string);
-      steps.push({ kind: 'event', tx: tx.id, results: [], request: { event: 'adjustment', class: shareClass.code, authorized, approvedOn, ...withReason, ...base } });
+      steps.push({
+        kind: 'event',
+        tx: tx.id,
+        results: [],
+        request: { event: 'adjustment', class: shareClass.code, authorized, approvedOn, ...withReason, ...base },
+      });
       continue;
     }
     const target = known(tx, tx.security_id);
@@ -275,7 +304,10 @@ function replaySteps(
       refuse(tx, `quantity ${JSON.stringify(tx.quantity)} is not a whole number of shares up to ${target.id}'s ${target.amount}`);
     const rest = target.amount - quantity;
     if ((balance?.amount ?? 0) !== rest)
-      refuse(tx, `shares not conserved: ${target.id} holds ${target.amount}, ${quantity} leave it, and the balance security holds ${balance?.amount ?? 0}, not ${rest}`);
+      refuse(
+        tx,
+        `shares not conserved: ${target.id} holds ${target.amount}, ${quantity} leave it, and the balance security holds ${balance?.amount ?? 0}, not ${rest}`,
+      );
     if (balance !== undefined && balance.stakeholder !== target.stakeholder)
       refuse(tx, `its balance ${balance.id} goes to another stakeholder than ${target.id}'s`);
     const issuedNow = [...results, ...(balance === undefined ? [] : [balance])];
@@ -295,7 +327,11 @@ function replaySteps(
         const moved = results.reduce((sum, { amount }) => sum + amount, 0);
         if (results.length === 0 || moved !== quantity)
           refuse(tx, `shares not conserved: it transfers ${quantity} shares, its resulting securities hold ${moved}`);
-        const transferees: Transferee[] = results.map(({ name, amount, terms }) => ({ name, amount, ...(terms === undefined ? {} : { terms }) }));
+        const transferees: Transferee[] = results.map(({ name, amount, terms }) => ({
+          name,
+          amount,
+          ...(terms === undefined ? {} : { terms }),
+        }));
         request = { event: 'transfer', transferees, ...common };
         break;
       }
@@ -316,6 +352,7 @@ function replaySteps(
     steps.push({ kind: 'event', tx: tx.id, request, results: issuedNow.map(({ id }) => id) });
   }
   const missing = [...securities.values()].find(({ id }) => !issued.has(id));
-  if (missing !== undefined) refuse(missing.tx, `${missing.id} is named as a resulting or balance security but no transaction of the file issues it`);
+  if (missing !== undefined)
+    refuse(missing.tx, `${missing.id} is named as a resulting or balance security but no transaction of the file issues it`);
   return steps;
 }

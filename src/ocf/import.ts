@@ -20,7 +20,8 @@ export interface Imported {
 
 /** A refusal or failure of the replay, naming the transaction it happened on. */
 function at(tx: string, error: unknown): CertificateError {
-  if (isCertificateError(error)) return new CertificateError(error.code, `${tx}: ${error.message}`, { cause: error, details: error.details });
+  if (isCertificateError(error))
+    return new CertificateError(error.code, `${tx}: ${error.message}`, { cause: error, details: error.details });
   return new CertificateError('internal', `${tx}: ${String(error)}`, { cause: error });
 }
 
@@ -58,17 +59,24 @@ export async function replay(plan: ImportPlan, sequencers: Sequencers, state: Lo
   let events = plan.legends.length;
   const check = (tx: string, got: readonly string[], expected: readonly string[]): void => {
     if (got.join() !== expected.join())
-      throw new CertificateError('invalid_import', `${tx}: the ledger issued ${got.join(', ') || 'nothing'} where the file has ${expected.join(', ') || 'nothing'}`);
+      throw new CertificateError(
+        'invalid_import',
+        `${tx}: the ledger issued ${got.join(', ') || 'nothing'} where the file has ${expected.join(', ') || 'nothing'}`,
+      );
     certificates += got.length;
   };
   const steps = plan.steps;
-  for (let index = 0; index < steps.length; ) {
+  for (let index = 0; index < steps.length;) {
     const step = steps[index]!;
     if (step.kind === 'event') {
       const done = await sequencers.act({ ...step.request, ...asked() }).catch((error: unknown) => {
         throw at(step.tx, error);
       });
-      check(step.tx, done.results.map(({ id }) => id), step.results);
+      check(
+        step.tx,
+        done.results.map(({ id }) => id),
+        step.results,
+      );
       events += 1;
       index += 1;
       continue;
@@ -76,7 +84,8 @@ export async function replay(plan: ImportPlan, sequencers: Sequencers, state: Lo
     const run: Array<ImportStep & { kind: 'issue' }> = [];
     // One class at a time: two actors' writes may land in either order, and an export lists the log's.
     const sameClass = (next: ImportStep): boolean => next.kind === 'issue' && next.request.class === step.request.class;
-    while (index < steps.length && sameClass(steps[index]!) && run.length < ISSUES_AT_ONCE) run.push(steps[index++] as ImportStep & { kind: 'issue' });
+    while (index < steps.length && sameClass(steps[index]!) && run.length < ISSUES_AT_ONCE)
+      run.push(steps[index++] as ImportStep & { kind: 'issue' });
     const answers = await Promise.allSettled(run.map((issue) => sequencers.issue({ ...issue.request, ...asked() })));
     answers.forEach((answer, position) => {
       const issue = run[position]!;

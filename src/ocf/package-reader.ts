@@ -50,9 +50,11 @@ export function readPackage(zip: Uint8Array, schemas: OcfSchemas): OcfContents {
       const bytes = entries.get(path);
       if (bytes === undefined) throw invalid(`${path}, listed in ${list} of the manifest, is not in the zip`);
       const actual = md5Of(bytes);
-      if (actual !== md5.toLowerCase()) throw invalid(`${path}: its MD5 is ${actual}, the manifest says ${md5}: the file was changed or damaged`);
+      if (actual !== md5.toLowerCase())
+        throw invalid(`${path}: its MD5 is ${actual}, the manifest says ${md5}: the file was changed or damaged`);
       const file = parse(path, bytes) as { file_type?: unknown; items?: ReadObject[] };
-      if (file?.file_type !== type) throw invalid(`${path}: file_type ${JSON.stringify(file?.file_type)}, but the manifest lists it in ${list} (${type})`);
+      if (file?.file_type !== type)
+        throw invalid(`${path}: file_type ${JSON.stringify(file?.file_type)}, but the manifest lists it in ${list} (${type})`);
       const problem = schemas.fileProblem(type, file);
       if (problem !== undefined) throw invalid(`${path}: ${problem}`);
       objects.push(...file.items!);
@@ -61,7 +63,8 @@ export function readPackage(zip: Uint8Array, schemas: OcfSchemas): OcfContents {
   };
   for (const list of [...EMPTY_LISTS, 'financings_files', 'documents_files']) {
     const listed = manifest[list] as unknown[] | undefined;
-    if (listed !== undefined && listed.length > 0) throw invalid(`${manifestPath}: ${list} lists files; this ledger holds stock certificates only, and imports none`);
+    if (listed !== undefined && listed.length > 0)
+      throw invalid(`${manifestPath}: ${list} lists files; this ledger holds stock certificates only, and imports none`);
   }
   const objects: Partial<Record<(typeof PACKAGE_FILES)[number]['type'], ReadObject[]>> = {};
   for (const { type, list } of PACKAGE_FILES) objects[type] = read(type, list);

@@ -25,7 +25,8 @@ function invalid(message: string): CertificateError {
 
 /** The files a `.ocf.zip` holds, by path; refuses a zip past ZIP_LIMITS before inflating anything. */
 export function unzipPackage(zip: Uint8Array): Map<string, Uint8Array> {
-  if (zip.byteLength > ZIP_LIMITS.maxZipBytes) throw invalid(`The zip is ${zip.byteLength} bytes; at most ${ZIP_LIMITS.maxZipBytes} are taken`);
+  if (zip.byteLength > ZIP_LIMITS.maxZipBytes)
+    throw invalid(`The zip is ${zip.byteLength} bytes; at most ${ZIP_LIMITS.maxZipBytes} are taken`);
   let count = 0;
   let total = 0;
   let entries: Record<string, Uint8Array>;
@@ -36,7 +37,9 @@ export function unzipPackage(zip: Uint8Array): Map<string, Uint8Array> {
         total += originalSize;
         if (count > ZIP_LIMITS.maxFiles) throw invalid(`The zip holds more than ${ZIP_LIMITS.maxFiles} files`);
         if (originalSize > ZIP_LIMITS.maxFileBytes || total > ZIP_LIMITS.maxTotalBytes)
-          throw invalid(`${name} is ${originalSize} bytes uncompressed; at most ${ZIP_LIMITS.maxFileBytes} a file and ${ZIP_LIMITS.maxTotalBytes} in all are taken`);
+          throw invalid(
+            `${name} is ${originalSize} bytes uncompressed; at most ${ZIP_LIMITS.maxFileBytes} a file and ${ZIP_LIMITS.maxTotalBytes} in all are taken`,
+          );
         return !name.endsWith('/');
       },
     });

@@ -135,6 +135,7 @@ describe('GET /openapi.json', () => {
       'GET /certificates/{id}/receipt': 'certificates:read',
       'GET /certificates/{id}/verify': 'public',
       'GET /ledger/head': 'audit:read',
+      'GET /ocf/export': 'audit:read',
       'GET /classes': 'certificates:read',
       'GET /healthz': 'public',
       'GET /readyz': 'ops:read',

@@ -51,7 +51,9 @@ async function ocf(topic: string, args: readonly string[]): Promise<{ code: numb
 type Json = Record<string, unknown>;
 /** A package's files, parsed, by path. */
 function filesOf(zip: Uint8Array): Record<string, Json> {
-  return Object.fromEntries(Object.entries(unzipSync(zip)).map(([path, bytes]) => [path, JSON.parse(new TextDecoder().decode(bytes)) as Json]));
+  return Object.fromEntries(
+    Object.entries(unzipSync(zip)).map(([path, bytes]) => [path, JSON.parse(new TextDecoder().decode(bytes)) as Json]),
+  );
 }
 /** What must be equal between two exports of the same cap table: everything but when each was generated. */
 function objectsOf(zip: Uint8Array): Record<string, Json> {
@@ -68,7 +70,8 @@ function altered(zip: Uint8Array, change: (files: Record<string, Json>) => void,
   const manifest = files[MANIFEST_PATH]!;
   if (!keepMd5) {
     for (const value of Object.values(manifest))
-      if (Array.isArray(value)) for (const file of value as Array<{ filepath: string; md5: string }>) file.md5 = md5Of(bytes[file.filepath]!);
+      if (Array.isArray(value))
+        for (const file of value as Array<{ filepath: string; md5: string }>) file.md5 = md5Of(bytes[file.filepath]!);
   }
   bytes[MANIFEST_PATH] = strToU8(JSON.stringify(manifest));
   const path = join(dir, `altered-${Math.random().toString(36).slice(2)}.ocf.zip`);
@@ -89,16 +92,47 @@ describe('Open Cap Table Format out and in, against a real broker', () => {
     try {
       const asked = (n: number) => ({ principal: 'key:test', requestId: `ocf-test-${n}` });
       const { sequencers } = app;
-      await sequencers.act({ event: 'legend', class: 'CS', legend: { id: 'L144', name: 'Rule 144', text: 'THESE SHARES HAVE NOT BEEN REGISTERED.' }, ...asked(1) });
-      const alice: Terms = { holder: 'alice', legends: ['L144'], approvedOn: '2024-01-02', price: { amount: '1.25', currency: 'USD' }, exemption: 'Rule 506(b)' };
+      await sequencers.act({
+        event: 'legend',
+        class: 'CS',
+        legend: { id: 'L144', name: 'Rule 144', text: 'THESE SHARES HAVE NOT BEEN REGISTERED.' },
+        ...asked(1),
+      });
+      const alice: Terms = {
+        holder: 'alice',
+        legends: ['L144'],
+        approvedOn: '2024-01-02',
+        price: { amount: '1.25', currency: 'USD' },
+        exemption: 'Rule 506(b)',
+      };
       await sequencers.issue({ class: 'CS', name: 'Alice Example', amount: 100, terms: alice, ...asked(2) });
       await sequencers.issue({ class: 'CS', name: 'Bob Example', amount: 200, ...asked(3) });
       await sequencers.issue({ class: 'PS', name: 'Carol Example', amount: 50, ...asked(4) });
-      await sequencers.act({ event: 'transfer', class: 'CS', certificate: 'CS-1', transferees: [{ name: 'Dave Example', amount: 40, terms: { holder: 'dave' } }], ...asked(5) });
-      await sequencers.act({ event: 'cancellation', class: 'CS', certificate: 'CS-2', quantity: 50, reason: 'issued in error', ...asked(6) });
+      await sequencers.act({
+        event: 'transfer',
+        class: 'CS',
+        certificate: 'CS-1',
+        transferees: [{ name: 'Dave Example', amount: 40, terms: { holder: 'dave' } }],
+        ...asked(5),
+      });
+      await sequencers.act({
+        event: 'cancellation',
+        class: 'CS',
+        certificate: 'CS-2',
+        quantity: 50,
+        reason: 'issued in error',
+        ...asked(6),
+      });
       await sequencers.act({ event: 'stop', class: 'CS', certificate: 'CS-3', reason: 'reported lost', ...asked(7) });
       await sequencers.act({ event: 'reissuance', class: 'CS', certificate: 'CS-3', reason: 'lost', ...asked(8) });
-      await sequencers.act({ event: 'repurchase', class: 'PS', certificate: 'PS-1', quantity: 10, price: { amount: '2.00', currency: 'USD' }, ...asked(9) });
+      await sequencers.act({
+        event: 'repurchase',
+        class: 'PS',
+        certificate: 'PS-1',
+        quantity: 10,
+        price: { amount: '2.00', currency: 'USD' },
+        ...asked(9),
+      });
       await sequencers.act({ event: 'adjustment', class: 'CS', authorized: 2000, approvedOn: '2024-06-01', ...asked(10) });
       // The Rule 144 legend removed: reissued without it.
       await sequencers.act({ event: 'reissuance', class: 'CS', certificate: 'CS-4', terms: { holder: 'alice' }, ...asked(11) });
@@ -119,7 +153,11 @@ describe('Open Cap Table Format out and in, against a real broker', () => {
     const files = unzipSync(zip);
     const manifest = JSON.parse(new TextDecoder().decode(files[MANIFEST_PATH])) as Json;
     expect(schemas.fileProblem('OCF_MANIFEST_FILE', manifest)).toBeUndefined();
-    expect(manifest.issuer).toMatchObject({ legal_name: 'Salt Bae Holdings, Inc.', formation_date: '2019-03-14', country_of_formation: 'GB' });
+    expect(manifest.issuer).toMatchObject({
+      legal_name: 'Salt Bae Holdings, Inc.',
+      formation_date: '2019-03-14',
+      country_of_formation: 'GB',
+    });
     let objects = 0;
     for (const [list, type] of [
       ['stock_classes_files', 'OCF_STOCK_CLASSES_FILE'],
@@ -162,17 +200,41 @@ describe('Open Cap Table Format out and in, against a real broker', () => {
       security_law_exemptions: [{ description: 'Rule 506(b)', jurisdiction: 'GB' }],
     });
     // No price on the certificate: OCF requires one, so the export states zero.
-    expect(txs[1]).toMatchObject({ share_price: { amount: '0', currency: 'USD' }, stock_legend_ids: [], stakeholder_id: expect.stringMatching(/^name-[0-9a-f]{16}$/) });
+    expect(txs[1]).toMatchObject({
+      share_price: { amount: '0', currency: 'USD' },
+      stock_legend_ids: [],
+      stakeholder_id: expect.stringMatching(/^name-[0-9a-f]{16}$/),
+    });
     expect(txs[3]).toMatchObject({ security_id: 'CS-1', quantity: '40', resulting_security_ids: ['CS-3'], balance_security_id: 'CS-4' });
     expect(txs[6]).toMatchObject({ security_id: 'CS-2', quantity: '50', reason_text: 'issued in error', balance_security_id: 'CS-5' });
     expect(txs.filter(({ object_type }) => object_type === 'TX_STOCK_REISSUANCE')).toHaveLength(2);
-    expect(txs.find(({ object_type }) => object_type === 'TX_STOCK_REPURCHASE')).toMatchObject({ security_id: 'PS-1', quantity: '10', price: { amount: '2.00', currency: 'USD' }, balance_security_id: 'PS-2' });
-    expect(txs.find(({ object_type }) => object_type === 'TX_STOCK_CLASS_AUTHORIZED_SHARES_ADJUSTMENT')).toMatchObject({ stock_class_id: 'CS', new_shares_authorized: '2000', board_approval_date: '2024-06-01' });
+    expect(txs.find(({ object_type }) => object_type === 'TX_STOCK_REPURCHASE')).toMatchObject({
+      security_id: 'PS-1',
+      quantity: '10',
+      price: { amount: '2.00', currency: 'USD' },
+      balance_security_id: 'PS-2',
+    });
+    expect(txs.find(({ object_type }) => object_type === 'TX_STOCK_CLASS_AUTHORIZED_SHARES_ADJUSTMENT')).toMatchObject({
+      stock_class_id: 'CS',
+      new_shares_authorized: '2000',
+      board_approval_date: '2024-06-01',
+    });
     // The whole cancellation of CS-5 issues nothing; OCF still requires a reason.
-    expect(txs.at(-1)).toMatchObject({ object_type: 'TX_STOCK_CANCELLATION', security_id: 'CS-5', quantity: '150', reason_text: 'cancelled' });
+    expect(txs.at(-1)).toMatchObject({
+      object_type: 'TX_STOCK_CANCELLATION',
+      security_id: 'CS-5',
+      quantity: '150',
+      reason_text: 'cancelled',
+    });
     expect(txs.some(({ object_type }) => String(object_type).includes('STOP'))).toBe(false);
     expect(files['StockClasses.ocf.json']!.items).toEqual([
-      expect.objectContaining({ id: 'CS', default_id_prefix: 'CS-', initial_shares_authorized: '1000', class_type: 'COMMON', name: 'Common Stock' }),
+      expect.objectContaining({
+        id: 'CS',
+        default_id_prefix: 'CS-',
+        initial_shares_authorized: '1000',
+        class_type: 'COMMON',
+        name: 'Common Stock',
+      }),
       expect.objectContaining({ id: 'PS', default_id_prefix: 'PS-', initial_shares_authorized: '500', class_type: 'PREFERRED' }),
     ]);
   });
@@ -201,7 +263,13 @@ describe('Open Cap Table Format out and in, against a real broker', () => {
     // The audit's rule judges the imported ledger sound, signed as the service signs.
     const audit = await run(process.execPath, ['--import', 'tsx', 'src/audit/cli.ts'], {
       cwd: ROOT,
-      env: { ...process.env, KAFKA_BROKERS: broker().brokers.join(','), KAFKA_TOPIC: target, SHARE_CLASSES, SIGNING_KEY_FILE: SIGNING_FILE },
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: broker().brokers.join(','),
+        KAFKA_TOPIC: target,
+        SHARE_CLASSES,
+        SIGNING_KEY_FILE: SIGNING_FILE,
+      },
     });
     expect(audit.stdout).toContain('OK:');
   });
@@ -223,12 +291,16 @@ describe('Open Cap Table Format out and in, against a real broker', () => {
 
   it('refuses a file whose MD5 is not the manifest’s', async () => {
     const file = altered(zip, (files) => void (transactions(files)[0]!.quantity = '101'), true);
-    expect(await refused(file)).toMatch(/^ocf: invalid_import: Transactions\.ocf\.json: its MD5 is [0-9a-f]{32}, the manifest says [0-9a-f]{32}: the file was changed or damaged/m);
+    expect(await refused(file)).toMatch(
+      /^ocf: invalid_import: Transactions\.ocf\.json: its MD5 is [0-9a-f]{32}, the manifest says [0-9a-f]{32}: the file was changed or damaged/m,
+    );
   });
 
   it('refuses a file the schemas reject, naming the object', async () => {
     const file = altered(zip, (files) => void ((files['Stakeholders.ocf.json']!.items as Json[])[1]!.stakeholder_type = 'ROBOT'));
-    expect(await refused(file)).toMatch(/^ocf: invalid_import: Stakeholders\.ocf\.json: item 1 \(id "name-[0-9a-f]{16}"\): \/stakeholder_type must be equal to one of the allowed values \(INDIVIDUAL, INSTITUTION\)/m);
+    expect(await refused(file)).toMatch(
+      /^ocf: invalid_import: Stakeholders\.ocf\.json: item 1 \(id "name-[0-9a-f]{16}"\): \/stakeholder_type must be equal to one of the allowed values \(INDIVIDUAL, INSTITUTION\)/m,
+    );
   });
 
   it('refuses a gap in a class’s numbers, naming the certificate after it', async () => {
@@ -241,7 +313,9 @@ describe('Open Cap Table Format out and in, against a real broker', () => {
         .filter(({ custom_id }) => custom_id !== 'PS-2')
         .map((tx, index) => (index === at ? { ...tx, custom_id: 'PS-3', security_id: 'PS-3' } : tx));
     });
-    expect(await refused(file)).toMatch(/^ocf: invalid_import: TX_STOCK_ISSUANCE "issuance-PS-1": gap in class PS's numbers: PS-1 is missing/m);
+    expect(await refused(file)).toMatch(
+      /^ocf: invalid_import: TX_STOCK_ISSUANCE "issuance-PS-1": gap in class PS's numbers: PS-1 is missing/m,
+    );
   });
 
   it('refuses a duplicate certificate number', async () => {
@@ -249,11 +323,15 @@ describe('Open Cap Table Format out and in, against a real broker', () => {
       const txs = transactions(files);
       txs.push({ ...txs.find(({ id }) => id === 'issuance-CS-2')!, id: 'issuance-again', security_id: 'again' });
     });
-    expect(await refused(file)).toMatch(/^ocf: invalid_import: TX_STOCK_ISSUANCE "issuance-again": duplicate certificate number: issuance-CS-2 issues CS-2 too/m);
+    expect(await refused(file)).toMatch(
+      /^ocf: invalid_import: TX_STOCK_ISSUANCE "issuance-again": duplicate certificate number: issuance-CS-2 issues CS-2 too/m,
+    );
   });
 
   it('refuses a class issued over its authorized shares, naming the issuance', async () => {
     const file = altered(zip, (files) => void (transactions(files).find(({ id }) => id === 'issuance-PS-1')!.quantity = '501'));
-    expect(await refused(file)).toMatch(/^ocf: invalid_import: TX_STOCK_ISSUANCE "issuance-PS-1": over-authorized: PS-1 \(501 shares\) exceeds class PS's 500 remaining authorized shares/m);
+    expect(await refused(file)).toMatch(
+      /^ocf: invalid_import: TX_STOCK_ISSUANCE "issuance-PS-1": over-authorized: PS-1 \(501 shares\) exceeds class PS's 500 remaining authorized shares/m,
+    );
   });
 });

@@ -133,6 +133,8 @@ async function main(): Promise<void> {
   if (offset !== undefined && (command !== 'export' || !Number.isSafeInteger(offset) || offset < 0))
     fail(`--offset takes an offset (a whole number) and only with export\n\n${USAGE}`);
   try {
+    const saslWarning = plaintextSaslWarning(loadAuditConfig().kafka.security);
+    if (saslWarning !== undefined) console.error(`WARNING: ${saslWarning}`);
     await (command === 'export' ? exportCommand(file, offset) : importCommand(file));
   } catch (error) {
     if (isCertificateError(error))

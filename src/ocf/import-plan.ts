@@ -4,7 +4,7 @@ import { MAX_LEGEND_TEXT, type EventRequest, type LegendTemplate, type Transfere
 import type { ShareClassConfig } from '../core/share-class.js';
 import { isItemId, isMoney, isShortText, termsProblem, type Money, type Terms } from '../core/terms.js';
 import { parseName } from '../http/validate.js';
-import { isZeroPrice, ISSUANCE_PREFIX, stakeholderIdOf, timeOf } from './ids.js';
+import { isZeroPrice, stakeholderIdOf, timeOf } from './ids.js';
 import type { OcfContents, ReadObject } from './package-reader.js';
 
 /** One write of the replay: an issuance, or an event and the certificates it must issue, in order. */

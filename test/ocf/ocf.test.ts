@@ -58,7 +58,8 @@ function filesOf(zip: Uint8Array): Record<string, Json> {
 /** What must be equal between two exports of the same cap table: everything but when each was generated. */
 function objectsOf(zip: Uint8Array): Record<string, Json> {
   const files = filesOf(zip);
-  const { generated_at: _generated, ...manifest } = files[MANIFEST_PATH]!;
+  const manifest = { ...files[MANIFEST_PATH]! };
+  delete manifest.generated_at;
   return { ...files, [MANIFEST_PATH]: manifest };
 }
 /** A package with the files changed by `change`, the manifest's MD5s made to match unless `keepMd5`. */

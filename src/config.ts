@@ -18,6 +18,8 @@ import { LOG_LEVELS, type LoggingSettings, type LogLevel } from './monitoring/lo
 import type { PaperSettings } from './paper/printer.js';
 import type { IssuingSettings } from './service.js';
 import type { SigningSettings } from './signing/signing-start.js';
+import type { IssuerSettings } from './ocf/export.js';
+import { isDate } from './core/terms.js';
 import type { StateSettings } from './state/snapshots.js';
 import { MIN_STATE_KEY_BYTES } from './state/state-key.js';
 
@@ -47,6 +49,7 @@ export interface Config {
   readonly auth: AuthSettings;
   readonly edge: EdgeSettings;
   readonly signing: SigningSettings;
+  readonly issuer: IssuerSettings;
 }
 
 /** Every default, in one place. */
@@ -73,6 +76,8 @@ export const DEFAULTS = {
   /** A day, as Stripe keeps keys, and a million keys (about 150 MiB: docs/operations.md gives the measurement). */
   keyWindow: { windowMs: 24 * 60 * 60 * 1000, maxKeys: 1_000_000 } satisfies KeyWindow,
   companyName: 'Example Corporation',
+  /** Where the issuer was formed, as an OCF export states it (ISO 3166-1 alpha-2). */
+  issuerCountry: 'US',
   /** At ~7 µs a record, under a second of reading after a restart. */
   snapshotEveryRecords: 100_000,
   logLevel: 'info' satisfies LogLevel,
@@ -167,6 +172,15 @@ function companyName(env: NodeJS.ProcessEnv): string {
   if ([...name].length > 120 || /\p{Cc}/u.test(name))
     throw invalid('COMPANY_NAME', 'up to 120 characters without control characters', name);
   return name;
+}
+
+/** What an OCF export says of the issuer beside COMPANY_NAME (src/ocf/export.ts). */
+function issuerSettings(env: NodeJS.ProcessEnv): IssuerSettings {
+  const formationDate = text(env, 'ISSUER_FORMATION_DATE');
+  if (formationDate !== undefined && !isDate(formationDate)) throw invalid('ISSUER_FORMATION_DATE', 'a date, YYYY-MM-DD', formationDate);
+  const country = text(env, 'ISSUER_COUNTRY') ?? DEFAULTS.issuerCountry;
+  if (!/^[A-Z]{2}$/.test(country)) throw invalid('ISSUER_COUNTRY', 'an ISO 3166-1 alpha-2 country code, e.g. US', country);
+  return { legalName: companyName(env), country, ...(formationDate === undefined ? {} : { formationDate }) };
 }
 
 /** The text of the file a variable names; a missing or unreadable file stops the service naming the variable. */
@@ -484,6 +498,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: authSettings(env, host, publicUrl, internal.secret !== undefined),
     edge: edgeSettings(env),
     signing: signingSettings(env),
+    issuer: issuerSettings(env),
   };
 }
 
@@ -502,10 +517,10 @@ export function loadSigningKeysConfig(env: NodeJS.ProcessEnv = process.env): { r
   return { signingKeyFile: keyFile };
 }
 
-/** The settings `npm run audit` reads: the service's, with the local broker's address when KAFKA_BROKERS is unset. */
+/** The settings `npm run audit` and `npm run ocf` read: the service's, with the local broker's address when KAFKA_BROKERS is unset. */
 export function loadAuditConfig(
   env: NodeJS.ProcessEnv = process.env,
-): Pick<Config, 'topic' | 'issuing' | 'signing'> & { kafka: KafkaConnection } {
-  const { kafka, topic, issuing, signing } = loadConfig(env);
-  return { kafka: { ...kafka, brokers: kafka.brokers ?? [`127.0.0.1:${kafka.localPort}`] }, topic, issuing, signing };
+): Pick<Config, 'topic' | 'issuing' | 'signing' | 'issuer'> & { kafka: KafkaConnection } {
+  const { kafka, topic, issuing, signing, issuer } = loadConfig(env);
+  return { kafka: { ...kafka, brokers: kafka.brokers ?? [`127.0.0.1:${kafka.localPort}`] }, topic, issuing, signing, issuer };
 }

@@ -4,6 +4,8 @@ import { developmentKeyNotice, startCredentials } from './auth/credentials.js';
 import type { Config } from './config.js';
 import { isCertificateError } from './core/errors.js';
 import { createApp } from './http/app.js';
+import { TRUSTS_NO_KEY } from './core/seal.js';
+import { exportFileName, exportLedger } from './ocf/ledger-export.js';
 import { createInternalApp, listenInternal } from './http/internal-app.js';
 import { listen } from './http/listener.js';
 import { startEmbeddedBroker } from './log/embedded-broker.js';
@@ -86,6 +88,12 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     identityProvider: config.auth.oidc?.issuer,
     edge: config.edge,
     ...(signing === undefined ? {} : { signingKeys: () => signing.publicSet() }),
+    ocfExport: async () => {
+      const { shareClasses: classes, keyWindow } = config.issuing;
+      const settings = { classes, keyWindow, verifier: signing ?? TRUSTS_NO_KEY, issuer: config.issuer };
+      const exported = await exportLedger(service.ledger, settings, service.node.status().logEnd);
+      return { zip: exported.zip, fileName: exportFileName(config.topic.name, exported.end), end: exported.end };
+    },
     onInternalError: (error, ctx) => logger.error({ err: error, method: ctx.method, path: ctx.path }, 'internal error'),
   });
   const server = createServer(app.callback());

@@ -69,6 +69,8 @@ describe('configuration', () => {
     ['SHARE_CLASSES', 'CS=10:Common\u0007Stock', 'Expected `SHARE_CLASSES`'],
     ['COMPANY_NAME', 'x'.repeat(121), 'Expected `COMPANY_NAME` to be up to 120 characters without control characters'],
     ['COMPANY_NAME', 'Salt\nBae', 'Expected `COMPANY_NAME`'],
+    ['ISSUER_FORMATION_DATE', '2019-02-30', 'Expected `ISSUER_FORMATION_DATE` to be a date, YYYY-MM-DD, got "2019-02-30"'],
+    ['ISSUER_COUNTRY', 'USA', 'Expected `ISSUER_COUNTRY` to be an ISO 3166-1 alpha-2 country code, e.g. US, got "USA"'],
     ['PUBLIC_URL', 'shares.example.com', 'Expected `PUBLIC_URL` to be an http:// or https:// URL, got "shares.example.com"'],
     ['INTERNAL_PORT', '3000', 'Expected `INTERNAL_PORT` to be a port other than PORT (3000), got "3000"'],
     [
@@ -292,6 +294,8 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
   IDEMPOTENCY_WINDOW_MS: { value: '60000' },
   IDEMPOTENCY_MAX_KEYS: { value: '10' },
   COMPANY_NAME: { value: 'Salt Bae Holdings, Inc.' },
+  ISSUER_FORMATION_DATE: { value: '2019-03-14' },
+  ISSUER_COUNTRY: { value: 'GB' },
   PUBLIC_URL: { value: 'https://shares.example.com' },
   STATE_DIR: { value: '/var/lib/certificates' },
   SNAPSHOT_EVERY_RECORDS: { value: '5000' },
@@ -424,6 +428,8 @@ describe('every setting docs/operations.md documents', () => {
             IDEMPOTENCY_WINDOW_MS: '3600000',
             IDEMPOTENCY_MAX_KEYS: '100',
             COMPANY_NAME: 'Salt Bae Holdings, Inc.',
+            ISSUER_FORMATION_DATE: '2019-03-14',
+            ISSUER_COUNTRY: 'GB',
             PUBLIC_URL: 'https://shares.example.com',
             STATE_DIR: stateDir,
             SNAPSHOT_EVERY_RECORDS: '1000',
@@ -457,6 +463,8 @@ describe('every setting docs/operations.md documents', () => {
         for (let time = 0; time < 2; time++)
           expect((await issueWithKey(second, 'settings-key', { class: 'CS', amount: 1, name: 'Ada' })).status).toBe(201);
         expect((await authorizedFetch(`${first}/certificates/CS-1`, { headers: { accept: 'text/html' } })).status).toBe(200);
+        // The issuer's settings are read by an OCF export (test/ocf/ocf.test.ts checks what they say there).
+        expect((await authorizedFetch(`${first}/ocf/export`)).status).toBe(200);
         // Its roles are in realm_access.roles: the token issues only if OIDC_ROLES_CLAIM was read.
         const token = await provider.token('issuer');
         const body = { class: 'CS', amount: 1, name: 'Ada' };

@@ -15,6 +15,11 @@ export interface IssueRequest {
   readonly principal: string;
   /** The `Request-Id` the client was answered with (src/http/request-id.ts), also when forwarded to the writer. */
   readonly requestId: string;
+  /**
+   * An import's only (src/ocf/import.ts): when the certificate was issued where it came from, kept as
+   * its `issuedAt`. The edge and forwarded requests never set it: a certificate issued here is issued now.
+   */
+  readonly at?: string;
 }
 
 /** What a request's body and `Idempotency-Key` ask for, before the edge adds who asks. */

@@ -117,7 +117,7 @@ export function numberBatch(
       number: current.number,
       name,
       amount,
-      issuedAt,
+      issuedAt: request.at ?? issuedAt,
       sharesIssued: current.sharesIssued,
       ...(terms === undefined ? {} : { terms }),
       request: writerRequest(position),

@@ -17,6 +17,7 @@ import { inventoryRoutes } from './inventory.js';
 import { jwksRoutes, type PublishedKeys } from './jwks.js';
 import { ledgerRoutes } from './ledger.js';
 import { observeRequests, type RequestMetrics } from './observe.js';
+import { ocfRoutes, type OcfDownload } from './ocf.js';
 import { apiDocument } from './openapi.js';
 import { operationsRoutes, type MetricsExporter } from './operations.js';
 import { requestIdOf, requestIds } from './request-id.js';
@@ -49,6 +50,8 @@ export interface AppOptions {
   readonly edge?: Pick<EdgeSettings, 'trustProxyHops' | 'rateLimit'>;
   /** The trusted signing keys as published at /.well-known/jwks.json and in GET /verify, as they are now; none when signing is disabled. */
   readonly signingKeys?: () => PublishedKeys;
+  /** The ledger as an OCF package (GET /ocf/export, src/http/ocf.ts); no such route without it. */
+  readonly ocfExport?: () => Promise<OcfDownload>;
 }
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
@@ -89,6 +92,7 @@ export function createApp(options: AppOptions): Koa {
   inventoryRoutes(router, issuer, paper.letterhead, read);
   certificateRoutes(router, issuer, paper, read);
   ledgerRoutes(router, issuer, requireRole('audit:read'));
+  if (options.ocfExport !== undefined) ocfRoutes(router, options.ocfExport, requireRole('audit:read'));
   operationsRoutes(
     router,
     options.readiness ?? (() => ({ checks: classChecks(issuer.snapshots()) })),

@@ -480,6 +480,30 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
           },
         },
       },
+      '/ocf/export': {
+        get: {
+          ...protectedBy('audit:read'),
+          operationId: 'exportOcf',
+          tags: ['Audit'],
+          summary: 'The whole ledger as an Open Cap Table Format (OCF 1.2.0) package',
+          description:
+            "A `.ocf.zip`: the manifest (issuer, each file with its MD5), stock classes, stakeholders, stock legend templates and transactions (an issuance per certificate; cancellations, transfers, reissuances, repurchases and authorized-share adjustments), as of the log's end this instance has read (`OCF-As-Of-Offset`). Built by reading the log from its start, one at a time: what `npm run ocf -- import` takes into an empty ledger (docs/ocf.md).",
+          responses: {
+            '200': {
+              description: 'The package',
+              headers: {
+                'Content-Disposition': header('attachment; filename="{topic}-{offset}.ocf.zip"'),
+                'OCF-As-Of-Offset': header('The offset the package is the ledger as of: every record before it', { type: 'integer' }),
+              },
+              content: { 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } },
+            },
+            ...refused('audit:read'),
+            '406': error('not_acceptable: Accept does not allow application/zip'),
+            '429': rateLimited,
+            '503': retryable('overloaded: an export is being built already; log_unavailable: the log cannot be read now'),
+          },
+        },
+      },
       '/certificates/{id}/verify': {
         get: {
           ...open,

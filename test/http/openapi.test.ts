@@ -32,6 +32,7 @@ function routerRoutes(): string[] {
     logSample: 0,
     paper: testPrinter(),
     authenticator: new Authenticator({}),
+    ocfExport: () => Promise.reject(new Error('not called: the route is listed only')),
   });
   // router.routes() returns its dispatch middleware with the router attached.
   const router = koa.middleware.map((middleware) => (middleware as { router?: Router }).router).find((found) => found !== undefined)!;
@@ -143,6 +144,7 @@ describe('GET /openapi.json', () => {
       'POST /legends': 'classes:adjust',
       'GET /certificates/{id}/verify': 'public',
       'GET /ledger/head': 'audit:read',
+      'GET /ocf/export': 'audit:read',
       'GET /classes': 'certificates:read',
       'GET /healthz': 'public',
       'GET /readyz': 'ops:read',

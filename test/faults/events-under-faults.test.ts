@@ -15,9 +15,11 @@ import { SIGNING_FILE, signingKeys } from '../support/signing.js';
 
 const WRITER_KILLS = faultDose('EVENT_WRITER_KILLS', 1, 6);
 const WRITER_PAUSES = faultDose('EVENT_WRITER_PAUSES', 1, 4);
+/** The clients run at least this long, the faults in their midst. */
+const LOAD_SECONDS = faultDose('EVENT_LOAD_SECONDS', 35, 180);
 const SESSION_TIMEOUT_MS = 6000;
 /** Low enough that issuance reaches it while the clients run: then only cancellations and repurchases make room. */
-const AUTHORIZED = faultDose('EVENT_AUTHORIZED', 150_000, 600_000);
+const AUTHORIZED = faultDose('EVENT_AUTHORIZED', 50_000, 50_000);
 const SHARE_CLASSES = `CS=${AUTHORIZED}`;
 const CLOSING = new Set(['cancellation', 'transfer', 'repurchase', 'reissuance']);
 
@@ -172,6 +174,7 @@ describe('certificate events under faults', () => {
         attemptTimeoutMs: 4000,
         maxAttempts: 40,
       }).start();
+      const loadStarted = Date.now();
       const takeovers: Record<Fault, number[]> = { 'kill -9 the writer': [], 'SIGSTOP the writer': [] };
       const resumed = async (what: string): Promise<void> => {
         const before = load.acknowledgedCount;
@@ -201,8 +204,9 @@ describe('certificate events under faults', () => {
           await cluster.settled();
         }
         await resumed('the last fault');
+        await sleep(Math.max(0, loadStarted + LOAD_SECONDS * 1000 - Date.now()));
         await load.stop();
-        const loadSeconds = Math.round((Date.now() - started) / 1000);
+        const loadSeconds = Math.round((Date.now() - loadStarted) / 1000);
 
         const { certificates, events, voids } = await judged(topic);
         const life = lifecycle(certificates, events);
@@ -254,7 +258,7 @@ describe('certificate events under faults', () => {
           `[events] ${WRITER_KILLS} writer kill -9s (takeover ${describeMs(takeovers['kill -9 the writer'])}), ` +
             `${WRITER_PAUSES} writer SIGSTOPs (takeover ${describeMs(takeovers['SIGSTOP the writer'])}); ` +
             `${load.ops.length} requests from 20 clients over ${loadSeconds} s: acknowledged ${JSON.stringify(acknowledged)}, refused ${JSON.stringify(refused)}, ` +
-            `${count((op) => op.gaveUp !== undefined)} gave up (outcome unknown), ${count((op) => op.attempts > 1)} retried under their key, ` +
+            `median ${median(load.ops.map((op) => op.ms!))} ms a request, ${count((op) => op.gaveUp !== undefined)} gave up (outcome unknown), ${count((op) => op.attempts > 1)} retried under their key, ` +
             `${count((op) => op.replayed === true)} answered by a replay, ${count((op) => op.twin !== undefined)} sent twice at once, ` +
             `${count((op) => op.again !== undefined)} asked again, ${raceCount} races on one certificate, ${count((op) => op.aimedAtClosed === true)} aimed at a closed one; ` +
             `log: ${certificates.length} certificates, ${events.length} events ${JSON.stringify(report.events)}, ${life.outstanding} of ${AUTHORIZED} shares outstanding on ${life.certificatesOutstanding} certificates, ` +

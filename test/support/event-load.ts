@@ -75,7 +75,10 @@ export interface Op extends Final {
   readonly race?: number;
   /** What the client expected of it: a certificate it believed closed is expected to be refused. */
   readonly aimedAtClosed?: boolean;
+  /** Attempts of the copy that needed more. */
   attempts: number;
+  /** From the first send to the final answer, or to giving up. */
+  ms?: number;
   /** The same key sent a second time at once (an impatient client): what that copy was answered. */
   twin?: Final;
   /** Sent again with its key after its 201: whether the answer was the same, replayed. */
@@ -235,10 +238,16 @@ export class EventLoad {
   /** Sends the op until it has a final answer or the attempts run out; one in twenty goes twice at once, one in ten again after its 201. */
   private async run(op: Op, client: number): Promise<void> {
     this.ops.push(op);
+    const startedAt = Date.now();
     const twin = Math.random() < 0.05;
-    const [outcome, twinOutcome] = await Promise.all([this.send(op, client), twin ? this.send(op, client + 1) : undefined]);
+    // The twin goes to the same instance as the first copy, or to the next one.
+    const [outcome, twinOutcome] = await Promise.all([
+      this.send(op, client),
+      twin ? this.send(op, Math.random() < 0.5 ? client : client + 1) : undefined,
+    ]);
     Object.assign(op, outcome.final);
-    op.attempts = outcome.attempts + (twinOutcome?.attempts ?? 0);
+    op.attempts = Math.max(outcome.attempts, twinOutcome?.attempts ?? 0);
+    op.ms = Date.now() - startedAt;
     if (twinOutcome !== undefined) op.twin = twinOutcome.final;
     this.learn(op);
     if (op.status === 201 && Math.random() < 0.1) {

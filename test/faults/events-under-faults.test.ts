@@ -19,7 +19,7 @@ const WRITER_PAUSES = faultDose('EVENT_WRITER_PAUSES', 1, 4);
 const LOAD_SECONDS = faultDose('EVENT_LOAD_SECONDS', 35, 180);
 const SESSION_TIMEOUT_MS = 6000;
 /** Low enough that issuance reaches it while the clients run: then only cancellations and repurchases make room. */
-const AUTHORIZED = faultDose('EVENT_AUTHORIZED', 50_000, 50_000);
+const AUTHORIZED = 50_000;
 const SHARE_CLASSES = `CS=${AUTHORIZED}`;
 const CLOSING = new Set(['cancellation', 'transfer', 'repurchase', 'reissuance']);
 

@@ -146,7 +146,7 @@ export function writeEntries(
 export class LogWriter {
   private readonly commits: Batcher<Submission, Settlement>;
   /** False: `state.end` may be behind the log (a write did not land as stated), so read before writing. */
-  private synced = false;
+  private isSynced = false;
   private syncRequested = false;
   /** Why the newest append failed, until one lands: what to tell clients when numbering again does not help. */
   private appendFailure: unknown;
@@ -187,15 +187,20 @@ export class LogWriter {
     return this.appendFailure;
   }
 
+  /** False while the log may hold records `state` has not read (after `forget`, or a write that did not land as stated). */
+  get synced(): boolean {
+    return this.isSynced;
+  }
+
   /** The log position may have moved under us (this instance did not own it for a while). */
   forget(): void {
-    this.synced = false;
+    this.isSynced = false;
   }
 
   private async write(submissions: Submission[]): Promise<Settlement[]> {
     // Every certificate this write applies, by the request it answers, unless all landed as stated.
     const read: Applied[] = [];
-    if (!this.synced || this.syncRequested) {
+    if (!this.isSynced || this.syncRequested) {
       this.syncRequested = false;
       await this.resync(read);
     }
@@ -223,7 +228,7 @@ export class LogWriter {
       read.push(...applied);
       return this.settle(submissions, read);
     }
-    this.synced = false;
+    this.isSynced = false;
     const readTo = await this.resync(read);
     this.observer?.resynced(landed === undefined ? 'failed' : 'landed_elsewhere', {
       stated: expected,
@@ -269,7 +274,7 @@ export class LogWriter {
       for (const certificate of this.state.apply(entries)) into.push(certificate);
     });
     this.state.readTo(high);
-    this.synced = true;
+    this.isSynced = true;
     return high;
   }
 }

@@ -4,7 +4,7 @@ import { CertificateError } from '../core/errors.js';
 import type { LogState } from '../core/log-state.js';
 import { isPrincipalId, isRequestId } from '../core/provenance.js';
 import { unknownClass, type ShareClassConfig } from '../core/share-class.js';
-import { KeyedRequests } from './idempotency.js';
+import { KeyedEvents, KeyedRequests } from './idempotency.js';
 import type { LogWriter } from './log-writer.js';
 import { ShareClassActor, type ActorOptions, type ActorSnapshot } from './share-class-actor.js';
 
@@ -13,6 +13,7 @@ export class Sequencers {
   readonly classes: readonly string[];
   private readonly actors: ReadonlyMap<string, ShareClassActor>;
   private readonly keyed: KeyedRequests;
+  private readonly keyedEvents = new KeyedEvents();
 
   constructor(shareClasses: readonly ShareClassConfig[], state: LogState, writer: LogWriter, options: ActorOptions) {
     this.actors = new Map(shareClasses.map((shareClass) => [shareClass.code, new ShareClassActor(shareClass, state, writer, options)]));
@@ -33,7 +34,7 @@ export class Sequencers {
   /**
    * An event on a class (src/core/events.ts), numbered by its actor in turn with the issuances. Its
    * key is checked against the log when it is numbered, and the writer writes no record whose key the
-   * log answered; concurrent retries of one key may each wait for a write, never make two events.
+   * log answered; a copy arriving while the first request with its key is out waits for its answer.
    */
   act(request: EventRequest): Promise<EventDone> {
     const actor = this.actors.get(request.class);
@@ -41,7 +42,7 @@ export class Sequencers {
     if (!isPrincipalId(request.principal) || !isRequestId(request.requestId)) {
       return Promise.reject(new CertificateError('internal', 'Expected the request to name its principal and request id as a record can'));
     }
-    return actor.act(request);
+    return this.keyedEvents.act(request, (keyed) => actor.act(keyed));
   }
 
   /** The answer to a request whose idempotency key this instance has read in the log; undefined if none. */

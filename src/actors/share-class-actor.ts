@@ -146,7 +146,18 @@ export class ShareClassActor {
     // Positions in `batch` of the requests not yet settled.
     let open = batch.map((_, position) => position);
     let refused: Array<{ readonly position: number; readonly remaining: number }> = [];
+    let rejected: Array<{ readonly position: number; readonly error: CertificateError }> = [];
     for (let attempt = 1; !ticket.expired; attempt += 1) {
+      // A refusal or a replay is answered from the state: after a takeover it must first hold the whole log.
+      if (!this.writer.synced) {
+        try {
+          await this.writer.sync();
+        } catch (error) {
+          return this.fill(answers, logUnavailable(error, `reading the log before numbering ${this.code} requests`));
+        }
+        // Answered on its deadline while it read: a write now would land after its clients were told it did not.
+        if (ticket.expired) break;
+      }
       const attempted = open;
       const numbered = numberBatch(
         this.state,
@@ -159,7 +170,8 @@ export class ShareClassActor {
         answers[open[replay.position]!] =
           'certificate' in replay ? { certificate: replay.certificate, replayed: true } : this.done(replay.event, true);
       }
-      for (const { position, error } of numbered.rejected) answers[open[position]!] = error;
+      // Like `refused`, a rejection may rest on an earlier request of the batch (the certificate it takes): answered once that one holds.
+      rejected = numbered.rejected.map(({ position, error }) => ({ position: open[position]!, error }));
       refused = numbered.refused.map(({ position, remaining }) => ({ position: open[position]!, remaining }));
       if (numbered.records.length === 0) break;
       if (attempt > this.maxAttempts) return this.fill(answers, this.exhausted(numbered.records.length));
@@ -187,10 +199,11 @@ export class ShareClassActor {
       });
       if (settled > 0) this.options.observer?.batchCommitted(this.code, settled, performance.now() - started);
       // The usual case: everything landed and nothing was refused, so there is nothing to number again.
-      if (settled === numbered.records.length && refused.length === 0) break;
+      if (settled === numbered.records.length && refused.length === 0 && rejected.length === 0) break;
       open = open.filter((position) => answers[position] === undefined);
     }
     // Every accepted request now holds a valid certificate, so the refusals were judged on real numbers.
+    for (const { position, error } of rejected) answers[position] = error;
     for (const { position, remaining } of refused)
       answers[position] = this.insufficient((batch[position] as IssueRequest).amount, remaining);
     // Only a batch past its deadline (answered by the mailbox already) can leave a request open here.

@@ -36,15 +36,14 @@ export interface Numbered {
   readonly rejected: Array<{ readonly position: number; readonly error: CertificateError }>;
 }
 
-/** Whether an event request asks what the event its key was first written for did: the same type, on the same certificate or class. */
-function sameEvent(request: EventRequest, earlier: LoggedEvent): boolean {
-  return (
-    earlier.record.event === request.event && earlier.record.class === request.class && earlier.record.certificate === request.certificate
-  );
+/** Whether an event request asks what the event (or request) its key was first used for does: the same type, on the same certificate or class. */
+export function sameEvent(request: EventRequest, first: LoggedEvent | EventRequest): boolean {
+  const earlier = 'record' in first ? first.record : first;
+  return earlier.event === request.event && earlier.class === request.class && earlier.certificate === request.certificate;
 }
 
 /** As src/actors/idempotency.ts says it for issuances: that the key asked for something else first, never what. */
-function keyReused(key: string): CertificateError {
+export function eventKeyReused(key: string): CertificateError {
   return new CertificateError(
     'idempotency_key_reused',
     `Expected a retry of the request Idempotency-Key ${JSON.stringify(key)} was first used for, got a different one. Nothing was done: use a new key for a new request`,
@@ -89,7 +88,7 @@ export function numberBatch(
       const earlier = scoped === undefined ? undefined : state.recallEvent(scoped, at);
       // A key is one request's: a retry of another event, or of an issuance, under it would be void.
       if (scoped !== undefined && (state.recall(scoped, at) !== undefined || (earlier !== undefined && !sameEvent(request, earlier))))
-        return void numbered.rejected.push({ position, error: keyReused(idempotencyKey!) });
+        return void numbered.rejected.push({ position, error: eventKeyReused(idempotencyKey!) });
       if (earlier !== undefined) return void numbered.replayed.push({ position, event: earlier });
       const records = numberEvent(state, current, request, writerRequest(position), issuedAt);
       if (!Array.isArray(records)) return void numbered.rejected.push({ position, error: records as CertificateError });
@@ -102,7 +101,7 @@ export function numberBatch(
     const earlier = scoped === undefined ? undefined : state.recall(scoped, at);
     if (earlier !== undefined) return void numbered.replayed.push({ position, certificate: earlier });
     if (scoped !== undefined && state.recallEvent(scoped, at) !== undefined)
-      return void numbered.rejected.push({ position, error: keyReused(idempotencyKey!) });
+      return void numbered.rejected.push({ position, error: eventKeyReused(idempotencyKey!) });
     const { amount, name, terms } = request;
     const missing = undefinedLegend(state, current, terms?.legends ?? []);
     if (missing !== undefined) return void numbered.rejected.push({ position, error: missing });

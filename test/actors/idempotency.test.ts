@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IssueRequest } from '../../src/core/certificate.js';
+import type { EventRequest } from '../../src/core/events.js';
 import { DEFAULTS } from '../../src/config.js';
 import { LogState } from '../../src/core/log-state.js';
 import { scopedKey } from '../../src/core/provenance.js';
@@ -177,6 +178,37 @@ describe('Idempotency-Key on the writer (pure sequencing logic, in-memory log)',
     const { sequencers } = await fakeInstance(ledger, CLASSES, { now: () => new Date('2026-01-03T00:00:00.000Z') });
     const again = await sequencers.issue({ ...keyed('old'), name: 'Holder 1' });
     expect([again.certificate.id, again.replayed]).toEqual(['CS-2', false]);
+  });
+
+  it('answers an event sent twice at once under one key with its one event, both times: the second copy waits for the first', async () => {
+    const ledger = new FakeLedger();
+    const { sequencers } = await start(ledger);
+    const { certificate } = await sequencers.issue(keyed('k0', 10));
+    const transfer = (key: string, certificate: string, event: EventRequest['event'] = 'transfer'): EventRequest => ({
+      event,
+      class: 'CS',
+      certificate,
+      ...(event === 'transfer' ? { transferees: [{ name: 'Buyer', amount: 4 }] } : {}),
+      idempotencyKey: key,
+      principal: TEST_PRINCIPAL,
+      requestId: `twin-${key}-${event}`,
+    });
+    // Both copies wait in the mailbox behind a write in flight, so that they are numbered in one batch.
+    ledger.hold();
+    const inFlight = sequencers.issue(keyed('k-before', 1));
+    await ledger.waitForHeld();
+    const twice = [sequencers.act(transfer('e1', certificate.id)), sequencers.act(transfer('e1', certificate.id))];
+    const other = expect(sequencers.act(transfer('e1', certificate.id, 'cancellation'))).rejects.toMatchObject({
+      code: 'idempotency_key_reused',
+    });
+    ledger.release();
+    await inFlight;
+    const [first, second] = await Promise.all(twice);
+    expect(first!.replayed).toBe(false);
+    expect(second).toEqual({ ...first, replayed: true });
+    await other;
+    const events = ledger.entries().flatMap((entry) => (entry.event?.idempotencyKey === 'e1' ? [entry.event] : []));
+    expect(events).toHaveLength(1);
   });
 
   it('leaves requests without a key as they were: the same body twice is two certificates', async () => {

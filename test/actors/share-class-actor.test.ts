@@ -4,7 +4,7 @@ import type { ActorObserver } from '../../src/actors/observer.js';
 import type { ActorOptions } from '../../src/actors/share-class-actor.js';
 import { CertificateError } from '../../src/core/errors.js';
 import { FakeLedger, fakeInstance, foreignRecord, nextTurn } from '../support/fake-ledger.js';
-import { asking } from '../support/requests.js';
+import { asking, TEST_PRINCIPAL } from '../support/requests.js';
 
 const NOW = () => new Date('2026-01-02T03:04:05.000Z');
 const ask = (amount: number, name = 'Ada', shareClass = 'CS') => asking({ class: shareClass, name, amount });
@@ -46,6 +46,53 @@ const layout = (ledger: FakeLedger) => ledger.records.map((record, offset) => `$
 const UNIT = { timeout: 5_000 };
 
 describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
+  it('judges a refusal on the whole log: a writer that took over reads what the last one wrote before it refuses or replays', async () => {
+    const ledger = new FakeLedger();
+    const last = await instance(ledger);
+    const next = await instance(ledger);
+    const held = await last.issue(ask(40, 'Ada', 'PS'));
+    // The next one has read the log this far, as a follower tails it.
+    await next.writer.sync();
+    const cancellation = { event: 'cancellation', class: 'PS', certificate: held.id, principal: TEST_PRINCIPAL } as const;
+    await last.sequencers.act({ ...cancellation, requestId: 'cancel-1' });
+    const keyed = { ...ask(30, 'Bob', 'PS'), idempotencyKey: 'k-landed' };
+    const landed = await last.issue(keyed);
+    // `last` dies before answering; `next` takes over (src/cluster/node.ts forgets the log's end) and gets the retry.
+    next.writer.forget();
+    const retried = await next.sequencers.issue({ ...keyed, requestId: 'retry-1' });
+    expect([retried.certificate.id, retried.replayed]).toEqual([landed.id, true]);
+    // Nor does it refuse what the unread cancellation made room for.
+    expect((await next.issue(ask(20, 'Cy', 'PS'))).id).toBe('PS-3');
+  });
+
+  it('answers a refusal that rested on an earlier request of its batch only once that request is decided', async () => {
+    const ledger = new FakeLedger();
+    const { issue, sequencers } = await instance(ledger);
+    const target = await issue(ask(10));
+    ledger.hold();
+    const before = issue(ask(1));
+    await ledger.waitForHeld();
+    const on = (event: 'transfer' | 'cancellation', requestId: string) =>
+      sequencers.act({
+        event,
+        class: 'CS',
+        certificate: target.id,
+        ...(event === 'transfer' ? { transferees: [{ name: 'Buyer', amount: 10 }] } : {}),
+        principal: TEST_PRINCIPAL,
+        requestId,
+      });
+    // Both wait behind the write in flight and are numbered in one batch: the transfer first.
+    const transfer = codeOf(on('transfer', 'race-1'));
+    const cancellation = codeOf(on('cancellation', 'race-2'));
+    ledger.complete(0);
+    await before;
+    await ledger.waitForHeld();
+    // The transfer's write fails and the log cannot be read: whether it landed is unknown, and so is the cancellation's fate.
+    ledger.failReads = true;
+    ledger.complete(0, 'not-landed');
+    expect([await transfer, await cancellation]).toEqual(['log_unavailable', 'log_unavailable']);
+  });
+
   it('numbers from 1, keeps a running total, and states in each record the offset it expects and the request it answers', async () => {
     const ledger = new FakeLedger();
     const { issue, events } = await instance(ledger);

@@ -14,6 +14,7 @@ import { measureKafkaFloor, warmBroker } from './lib/kafka-floor.js';
 import { combineBursts, measureBurst, measureLoad, warmUp, type Burst } from './lib/load.js';
 import { describeMachine } from './lib/machine.js';
 import type { AuditResult, BenchRun, BrokerWarmup, ScenarioResult } from './lib/model.js';
+import { lifecycleKeys, measureLifecycle } from './lib/lifecycle.js';
 import { parseOptions, type BenchOptions, type Step } from './lib/options.js';
 import { auditLines, consoleTable, machineLine, writeResults } from './lib/report.js';
 import { sampleRss } from './lib/rss.js';
@@ -428,7 +429,7 @@ async function main(): Promise<void> {
   // Before the baselines too: they then run beside the same idle broker the service scenarios do,
   // and the JIT compiler's threads are done before anything is measured.
   let brokerWarmup: BrokerWarmup | undefined;
-  if (bench.wants('d', 'k', 'b', 'c', 'ab', 'auth', 'signing') && options.brokerWarmupProduces > 0) {
+  if (bench.wants('d', 'k', 'b', 'c', 'ab', 'auth', 'signing', 'lifecycle') && options.brokerWarmupProduces > 0) {
     say(`broker warm-up: ${options.brokerWarmupProduces} produces of the service's usual batch`);
     brokerWarmup = await warmBroker([await bench.broker()], bench.topic('warmup'), options.brokerWarmupProduces);
     say(
@@ -440,7 +441,7 @@ async function main(): Promise<void> {
     say(`(k) Kafka floor, ${options.floorSends} sequential produces`);
     floor = await measureKafkaFloor([await bench.broker()], bench.topic('floor'), options.floorSends);
   }
-  if (bench.wants('b', 'c', 'ab', 'auth', 'signing')) {
+  if (bench.wants('b', 'c', 'ab', 'auth', 'signing', 'lifecycle')) {
     say('building the service');
     const build = await runCommand('npm', ['run', 'build']);
     if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
@@ -497,6 +498,30 @@ async function main(): Promise<void> {
     for (const { comparison, services, settings } of compared) {
       for (const variant of comparison.variants) await bench.finishService(services[variant]!);
       await settings.stop();
+    }
+  }
+
+  if (bench.wants('lifecycle')) {
+    // On the exhaustion service's port: they run one after the other.
+    const keys = lifecycleKeys();
+    const lifecycle = await bench.startService('lifecycle', port + 3, UNLIMITED_SHARE_CLASSES, keys.env);
+    try {
+      say(`(e) ${options.lifecycleCertificates} certificates, then issuances and transfers in turns`);
+      const results = await measureLifecycle(
+        { url: lifecycle.child.url, pid: lifecycle.child.pid, headers: keys.headers },
+        {
+          clients: options.connections,
+          certificates: options.lifecycleCertificates,
+          rounds: options.rounds,
+          perRound: options.lifecyclePerRound,
+        },
+      );
+      for (const result of results) {
+        bench.scenarios.push(result);
+        bench.check(result, ['201']);
+      }
+    } finally {
+      await bench.finishService(lifecycle);
     }
   }
 

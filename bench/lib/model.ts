@@ -14,11 +14,13 @@ export interface ScenarioResult {
   /**
    * a, a', a'-keyed, a'-many, ab-koa, d, d-keyed, d-many, ab-d, k, b-CS, b-keyed, b-PS, b-mixed, b-many, c, ab;
    * the comparisons' (comparisons.ts): authentication's cost u-off, u-key, u-jwt, u-off-many, u-key-many, u-jwt-many,
-   * ab-off, ab-key, ab-jwt; signing's cost s-unsigned, s-signed, s-unsigned-many, s-signed-many, ab-unsigned, ab-signed
+   * ab-off, ab-key, ab-jwt; signing's cost s-unsigned, s-signed, s-unsigned-many, s-signed-many, ab-unsigned, ab-signed;
+   * the lifecycle's (lifecycle.ts) e-issue, e-transfer
    */
   readonly id: string;
   readonly label: string;
-  readonly tool: 'autocannon' | 'ledger' | 'ab';
+  /** `client`: the bench's own closed loop (lifecycle.ts), where every request names another certificate. */
+  readonly tool: 'autocannon' | 'ledger' | 'ab' | 'client';
   readonly requestsPerSecond: number;
   readonly latencyMs: Latency;
   readonly total: number;

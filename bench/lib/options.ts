@@ -1,5 +1,5 @@
 /** Everything a bench run can be told, from flags first and environment second. */
-export const STEPS = ['a', "a'", 'd', 'k', 'b', 'c', 'ab', 'auth', 'signing'] as const;
+export const STEPS = ['a', "a'", 'd', 'k', 'b', 'c', 'ab', 'auth', 'signing', 'lifecycle'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface BenchOptions {
@@ -19,6 +19,9 @@ export interface BenchOptions {
   /** Sequential produce round trips of the Kafka floor. */
   readonly floorSends: number;
   readonly abRequests: number;
+  /** The lifecycle step: certificates issued before it measures, and issuances and transfers a round. */
+  readonly lifecycleCertificates: number;
+  readonly lifecyclePerRound: number;
   readonly kafkaPort: number;
   /** An already running broker or cluster to use instead of starting the bench's own. */
   readonly kafkaBrokers: string | undefined;
@@ -105,6 +108,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     ),
     floorSends: whole(positive(env.BENCH_FLOOR_SENDS, quick ? 300 : 2000, 'BENCH_FLOOR_SENDS')),
     abRequests: whole(positive(env.BENCH_AB_REQUESTS, quick ? 2000 : 10_000, 'BENCH_AB_REQUESTS')),
+    lifecycleCertificates: whole(positive(env.BENCH_LIFECYCLE_CERTIFICATES, quick ? 500 : 5000, 'BENCH_LIFECYCLE_CERTIFICATES')),
+    lifecyclePerRound: whole(positive(env.BENCH_LIFECYCLE_PER_ROUND, quick ? 200 : 1000, 'BENCH_LIFECYCLE_PER_ROUND')),
     steps: steps(flag(argv, 'only') ?? env.BENCH_ONLY),
     skipAudit: argv.includes('--skip-audit') || env.BENCH_SKIP_AUDIT === '1',
     keepTopics: argv.includes('--keep-topics') || env.BENCH_KEEP_TOPICS === '1',

@@ -9,7 +9,7 @@ const SERIES = [
 ] as const;
 const BAR = 14;
 const GAP = 4;
-const LABEL = 90;
+const LABEL = 40;
 const WIDTH = 640;
 
 /**
@@ -21,7 +21,7 @@ export function ClassChart({ classes }: { classes: ShareClass[] }) {
   const max = Math.max(1, ...classes.flatMap((c) => SERIES.map(([key]) => c[key])));
   const group = SERIES.length * (BAR + GAP) + 16;
   const height = classes.length * group + 24;
-  const scale = (n: number): number => Math.max(n > 0 ? 1 : 0, ((WIDTH - LABEL - 110) * n) / max);
+  const scale = (n: number): number => Math.max(n > 0 ? 1 : 0, ((WIDTH - LABEL - 170) * n) / max);
   const summary = classes
     .map((c) => `${c.class}: ${SERIES.map(([key, label]) => `${label.toLowerCase()} ${formatShares(c[key])}`).join(', ')}`)
     .join('; ');

@@ -17,7 +17,7 @@ export class ApiError extends Error {
 }
 
 let csrf = '';
-export function useCsrf(token: string): void {
+export function setCsrf(token: string): void {
   csrf = token;
 }
 
@@ -60,7 +60,7 @@ export async function postJson<T>(path: string, body: unknown, idempotencyKey?: 
 }
 
 export interface Session {
-  principal: string;
+  principal: { id: string; name: string };
   roles: string[];
   csrf: string;
   expiresAt: string;

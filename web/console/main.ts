@@ -1,10 +1,9 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError, getJson, request, useCsrf, type Session } from './api.js';
+import { ApiError, getJson, request, setCsrf, type Session } from './api.js';
 import { html } from './html.js';
 import { closeLive, openLive } from './live.js';
 import { can } from './session.js';
-import { SignIn } from './pages/signin.js';
 import { CapTable } from './pages/captable.js';
 import { CertificatePage } from './pages/certificate.js';
 import { IssuePage } from './pages/issue.js';
@@ -23,24 +22,18 @@ function routeOf(hash: string): Route {
 const TITLES = { captable: 'Cap table', certificate: 'Certificate', issue: 'Issue a certificate', audit: 'Audit' } as const;
 
 function App() {
-  const [session, setSession] = useState<Session | null | undefined>(undefined);
-  const [signInOptions, setSignInOptions] = useState<{ oidc: boolean; provider?: string }>({ oidc: false });
+  const [session, setSession] = useState<Session | undefined>(undefined);
   const [route, setRoute] = useState<Route>(routeOf(location.hash));
 
   const load = useCallback(async () => {
     try {
       const current = await getJson<Session>('/console/session');
-      useCsrf(current.csrf);
+      setCsrf(current.csrf);
       setSession(current);
     } catch (error) {
+      // Signed out (or expired): the service's own sign-in page, which needs no script, takes over.
       if (!(error instanceof ApiError) || error.status !== 401) throw error;
-      const response = await fetch('/console/session', { headers: { Accept: 'application/json' } });
-      const body = (await response.json().catch(() => ({}))) as { error?: { details?: { oidc?: boolean; provider?: string } } };
-      setSignInOptions({
-        oidc: body.error?.details?.oidc === true,
-        ...(body.error?.details?.provider ? { provider: body.error.details.provider } : {}),
-      });
-      setSession(null);
+      location.replace('/console/login');
     }
   }, []);
 
@@ -53,9 +46,7 @@ function App() {
 
   useEffect(() => {
     if (session) openLive();
-    else closeLive();
-    const title = session === null ? 'Sign in' : TITLES[route.page];
-    document.title = `${title} · Stock ledger console`;
+    document.title = `${TITLES[route.page]} · Stock ledger console`;
   }, [session, route]);
 
   // A page change moves focus to the new page's heading, as a screen reader expects of a navigation.
@@ -64,15 +55,11 @@ function App() {
   }, [route, session]);
 
   if (session === undefined) return html`<main id="main"><p role="status">Loading…</p></main>`;
-  if (session === null) return html`<${SignIn} options=${signInOptions} onSignedIn=${load} />`;
 
   const signOut = async (): Promise<void> => {
     await request('/console/logout', { method: 'POST' }).catch(() => undefined);
     closeLive();
-    useCsrf('');
-    history.replaceState(null, '', '/console/');
-    setSession(null);
-    await load();
+    location.replace('/console/login');
   };
   const link = (href: string, label: string, current: boolean) =>
     html`<li><a href=${href} aria-current=${current ? 'page' : undefined}>${label}</a></li>`;
@@ -88,7 +75,7 @@ function App() {
           ${can(session, 'audit:read') ? link('#/audit', 'Audit', route.page === 'audit') : null}
         </ul>
       </nav>
-      <span class="who">Signed in as <strong>${session.principal}</strong></span>
+      <span class="who" title=${session.principal.id}>Signed in as <strong>${session.principal.name}</strong></span>
       <button type="button" class="secondary" onClick=${signOut}>Sign out</button>
     </header>
     <main id="main">

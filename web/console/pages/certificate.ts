@@ -90,7 +90,7 @@ function ActionForm({ certificate, action, onDone }: { certificate: Certificate;
               id="action-amount"
               type="number"
               min="1"
-              max=${certificate.amount}
+             
               step="1"
               required=${action === 'transfer'}
               value=${amount}

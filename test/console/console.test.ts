@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { newApiKey } from '../../src/auth/api-keys.js';
-import { writeKeyFile } from '../../src/auth/key-file.js';
+import { readKeyFile, writeKeyFile } from '../../src/auth/key-file.js';
 import { uniqueTopic } from '../support/broker.js';
 import { ADMIN } from '../support/credentials.js';
 import { readPdf } from '../support/paper-tools.js';
@@ -36,7 +36,7 @@ async function newPage(): Promise<Page> {
 async function signInWithKey(page: Page, key: string): Promise<void> {
   await page.goto('/console/');
   await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in with an API key' }).click();
   await page.getByRole('heading', { level: 1, name: 'Cap table' }).waitFor();
 }
 
@@ -48,7 +48,7 @@ async function certificatesIssued(): Promise<number> {
 
 beforeAll(async () => {
   const keys = join(mkdtempSync(join(tmpdir(), 'console-keys-')), 'api-keys.json');
-  writeKeyFile(keys, [JSON.parse(readFileSync(ADMIN.file, 'utf8'))[0], reader.record]);
+  writeKeyFile(keys, [...readKeyFile(ADMIN.file).keys, reader.record]);
   service = await startConsoleService({ KAFKA_TOPIC: uniqueTopic('console'), API_KEYS_FILE: keys });
   browser = await launch();
 }, 180_000);
@@ -57,6 +57,7 @@ afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => undefined);
   await browser?.close();
   await service?.stop();
+  await service?.provider.stop();
 });
 
 describe('the console in Chromium', () => {
@@ -70,9 +71,14 @@ describe('the console in Chromium', () => {
     await secretary.getByRole('heading', { level: 1, name: 'Sign in', exact: true }).waitFor();
     expect(await seriousViolations(secretary)).toEqual([]);
     await screenshot(secretary, 'sign-in');
-    await oidcSignIn(secretary, service);
+    await oidcSignIn(secretary, service, 'secretary');
     await secretary.getByRole('heading', { level: 1, name: 'Cap table' }).waitFor();
-    await expect.poll(() => secretary.getByText('Signed in as').textContent()).toContain(service.oidcPrincipal);
+    await expect.poll(() => secretary.getByText('Signed in as').textContent()).toContain('secretary');
+    // The secretary's roles offer issuing, not the audit (audit:read).
+    expect(await secretary.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual([
+      'Cap table',
+      'Issue',
+    ]);
   });
 
   it('issues from the keyboard alone, and a second signed-in browser sees it arrive without reloading', async () => {
@@ -155,13 +161,20 @@ describe('the console in Chromium', () => {
     await expect.poll(() => secretary.locator('#status').textContent()).toContain('outstanding');
   });
 
-  it('shows the auditor the signed head, the void records and the OCF export', async () => {
-    await secretary.goto('/console/#/audit');
-    await secretary.getByRole('heading', { level: 1, name: 'Audit' }).waitFor();
-    await secretary.getByText('Merkle root').waitFor();
-    await secretary.getByRole('link', { name: /OCF export/ }).waitFor();
-    expect(await seriousViolations(secretary)).toEqual([]);
-    await screenshot(secretary, 'audit');
+  it('shows the auditor, signed in through the provider, the signed head, the void records and the OCF export', async () => {
+    const auditor = await newPage();
+    await auditor.goto('/console/');
+    await oidcSignIn(auditor, service, 'auditor');
+    expect(await auditor.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual(['Cap table', 'Audit']);
+    await auditor.getByRole('link', { name: 'Audit' }).click();
+    await auditor.getByRole('heading', { level: 1, name: 'Audit' }).waitFor();
+    await auditor.getByText('Merkle root').waitFor();
+    await auditor.getByText(/No void record|Records the log holds/).waitFor();
+    await auditor.getByRole('link', { name: /OCF export/ }).waitFor();
+    const ocf = await auditor.evaluate(async () => (await fetch('/ocf/export')).headers.get('content-type'));
+    expect(ocf).toContain('zip');
+    expect(await seriousViolations(auditor)).toEqual([]);
+    await screenshot(auditor, 'audit');
   });
 
   it('issues once when the form is submitted twice and when a lost answer is retried', async () => {

@@ -116,8 +116,7 @@ function HolderLookup() {
               ${holding.positions.map(
                 (p) =>
                   html`<li key=${p.class}>
-                    <strong>${holding.holder}</strong> holds ${formatShares(p.outstanding)} ${p.class} shares on
-                    ${p.certificatesOutstanding} outstanding certificate(s)
+                    <strong>${holding.holder}</strong>${` holds ${formatShares(p.outstanding)} ${p.class} shares on ${p.certificatesOutstanding} outstanding certificate(s)`}
                   </li>`,
               )}
             </ul>

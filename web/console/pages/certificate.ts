@@ -90,7 +90,6 @@ function ActionForm({ certificate, action, onDone }: { certificate: Certificate;
               id="action-amount"
               type="number"
               min="1"
-             
               step="1"
               required=${action === 'transfer'}
               value=${amount}
@@ -207,8 +206,7 @@ export function CertificatePage({ id, session }: { id: string; session: Session 
                   <dd>${formatTime(receipt.seal.head.at)} with key <span class="mono">${receipt.seal.head.key}</span></dd>
                 </dl>
                 <p>
-                  The printed QR code carries this receipt; anyone checks it offline on the <a href="/verify">verification page</a> or with
-                  <code>npm run verify</code>.
+                  The printed QR code carries this receipt; anyone checks it offline on the <a href="/verify">verification page</a> or with <code>npm run verify</code>.
                 </p>`
             : html`<p role="status">Loading…</p>`
       }
@@ -219,8 +217,7 @@ export function CertificatePage({ id, session }: { id: string; session: Session 
         ${history?.events.map(
           (e) =>
             html`<li key=${e.id}>
-              <strong>${e.type}</strong> ${e.id}
-              ${e.at ? formatTime(e.at) : ''}${e.quantity !== undefined ? `, ${formatShares(e.quantity)} shares` : ''}
+              <strong>${e.type}</strong>${` ${e.id} ${e.at ? formatTime(e.at) : ''}${e.quantity !== undefined ? `, ${formatShares(e.quantity)} shares` : ''}`}
               ${e.results?.length ? html`, results ${e.results.map((r, i) => html`${i ? ', ' : ''}${link(r)}`)}` : null}
               ${e.reason ? html` (${e.reason})` : null}
             </li>`,
@@ -257,8 +254,7 @@ export function CertificatePage({ id, session }: { id: string; session: Session 
               ${done.results.map(
                 (r) =>
                   html`<li key=${r.id}>
-                    ${link(r.id)}: ${formatShares(r.amount)} shares to
-                    ${r.name}${done.event.balance === r.id ? ' (balance certificate)' : ''}
+                    ${link(r.id)}${`: ${formatShares(r.amount)} shares to ${r.name}${done.event.balance === r.id ? ' (balance certificate)' : ''}`}
                   </li>`,
               )}
             </ul>

@@ -80,8 +80,7 @@ export function IssuePage({ session }: { session: Session }) {
         ? html`<section class="done" aria-labelledby="issued-heading">
             <h2 id="issued-heading" tabindex="-1">Issued <a href=${`#/certificates/${encodeURIComponent(issued.id)}`}>${issued.id}</a></h2>
             <p>
-              ${formatShares(issued.amount)} ${issued.class} shares to
-              ${issued.name}${issued.terms?.holder ? ` (${issued.terms.holder})` : ''}, ${formatTime(issued.issuedAt)}.
+              ${`${formatShares(issued.amount)} ${issued.class} shares to ${issued.name}${issued.terms?.holder ? ` (${issued.terms.holder})` : ''}, ${formatTime(issued.issuedAt)}.`}
             </p>
           </section>`
         : null

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError, getJson, request, setCsrf, type Session } from './api.js';
+import { ApiError, getJson, prefetch, request, setCsrf, type Session } from './api.js';
 import { html } from './html.js';
 import { closeLive, openLive } from './live.js';
 import { can } from './session.js';
@@ -54,7 +54,8 @@ function App() {
     document.querySelector<HTMLElement>('main h1')?.focus();
   }, [route, session]);
 
-  if (session === undefined) return html`<main id="main"><p role="status">Loading…</p></main>`;
+  // Nothing until the session is known: the page then appears whole, without shifting what was drawn.
+  if (session === undefined) return null;
 
   const signOut = async (): Promise<void> => {
     await request('/console/logout', { method: 'POST' }).catch(() => undefined);
@@ -86,4 +87,6 @@ function App() {
   `;
 }
 
+prefetch('/console/session');
+if (routeOf(location.hash).page === 'captable') prefetch('/classes');
 render(html`<${App} />`, document.getElementById('app')!);

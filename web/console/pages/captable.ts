@@ -136,9 +136,18 @@ function CertificateList({ classes }: { classes: ShareClass[] }) {
   const [error, setError] = useState('');
   const cursor = cursors[cursors.length - 1];
 
+  // The list is per class (paged by number, newest first): the first class until another is chosen.
+  const first = classes[0]?.class ?? '';
   useEffect(() => {
-    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    if (applied.shareClass) params.set('class', applied.shareClass);
+    if (!applied.shareClass && first) {
+      setShareClass(first);
+      setApplied((a) => ({ ...a, shareClass: first }));
+    }
+  }, [first, applied.shareClass]);
+
+  useEffect(() => {
+    if (!applied.shareClass) return;
+    const params = new URLSearchParams({ class: applied.shareClass, limit: String(PAGE_SIZE) });
     if (applied.query) params.set('q', applied.query);
     if (cursor !== undefined) params.set('after', cursor);
     getJson<CertificatePage>(`/certificates?${params}`).then(
@@ -157,7 +166,6 @@ function CertificateList({ classes }: { classes: ShareClass[] }) {
     <form class="inline" role="search" aria-label="Certificates" onSubmit=${search}>
       <label for="search-class">Class</label>
       <select id="search-class" value=${shareClass} onChange=${(e: Event) => setShareClass((e.target as HTMLSelectElement).value)}>
-        <option value="">All classes</option>
         ${classes.map((c) => html`<option value=${c.class}>${c.class}</option>`)}
       </select>
       <label for="search-q">Certificate id, holder id or name</label>
@@ -166,7 +174,9 @@ function CertificateList({ classes }: { classes: ShareClass[] }) {
     </form>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     ${page ? html`<${CertificateTable} items=${page.items} caption=${`Page ${cursors.length}${page.items.length === 0 ? ': no certificates' : ''}`} />` : null}
-    <nav class="pager" aria-label="Certificate pages">
+    ${
+      page
+        ? html`<nav class="pager" aria-label="Certificate pages">
       <button type="button" class="secondary" disabled=${cursors.length === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>
         Previous page
       </button>
@@ -178,13 +188,15 @@ function CertificateList({ classes }: { classes: ShareClass[] }) {
       >
         Next page
       </button>
-    </nav>
+    </nav>`
+        : null
+    }
   </section>`;
 }
 
 /** The cap table: the classes' figures and chart, holders' positions, every certificate by page, and what arrives live. */
 export function CapTable({ session }: { session: Session }) {
-  const [classes, setClasses] = useState<ShareClass[]>([]);
+  const [classes, setClasses] = useState<ShareClass[] | null>(null);
   const [recent, setRecent] = useState<Certificate[]>([]);
   const [error, setError] = useState('');
   const refresh = useCallback(() => {
@@ -202,6 +214,8 @@ export function CapTable({ session }: { session: Session }) {
     [refresh],
   );
 
+  // The figures come first and whole, so nothing drawn moves when they arrive.
+  if (classes === null) return error ? html`<h1 tabindex="-1">Cap table</h1><p class="error" role="alert">${error}</p>` : null;
   return html`<h1 tabindex="-1">Cap table</h1>
     ${can(session, 'certificates:issue') ? html`<p><a class="button" href="#/issue">Issue a certificate</a></p>` : null}
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}

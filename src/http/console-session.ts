@@ -56,7 +56,7 @@ function cookie(name: string, value: string, maxAgeSeconds: number, sameSite: 'S
 
 /** The origin this service is reached at: PUBLIC_URL's, else the one the request names (Host), which a cross-site page cannot change. */
 function ownOrigin(ctx: Context, publicUrl: string | undefined): string {
-  return publicUrl === undefined ? ctx.origin : new URL(publicUrl).origin;
+  return publicUrl === undefined ? `${ctx.protocol}://${ctx.host}` : new URL(publicUrl).origin;
 }
 
 /** A cross-site request says where it comes from in Origin, which a page cannot forge: it must be ours. */

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { looksLikeApiKey, parseApiKey } from '../auth/api-keys.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { SIGN_IN_FAILURES, SignInError, type ConsoleClientSettings, type OidcSignIn, type SignInFailure } from '../auth/oidc-sign-in.js';
-import type { Session, SessionSeal } from '../auth/session.js';
+import { SIGN_IN_FLOW_SECONDS, type Session, type SessionSeal } from '../auth/session.js';
 import { CertificateError, isCertificateError } from '../core/errors.js';
 import type { Logger } from '../monitoring/logger.js';
 import { readBodyBytes, parseJson, type BodyLimits } from './body.js';
@@ -265,8 +265,10 @@ export function consoleSessionRoutes(router: Router, sessions: ConsoleSessions, 
       throw new CertificateError('not_found', 'No identity provider is configured for the console: sign in with an API key');
     try {
       const { location, flow } = await signIn.start(callbackUrl(ctx));
-      ctx.append('Set-Cookie', cookie(FLOW_COOKIE, await seal.sealFlow(flow), 600, 'Lax'));
-      ctx.redirect(location);
+      ctx.append('Set-Cookie', cookie(FLOW_COOKIE, await seal.sealFlow(flow), SIGN_IN_FLOW_SECONDS, 'Lax'));
+      // A page that navigates itself may ask where to; a link is simply sent there.
+      if (ctx.accepts('html', 'json') === 'json') ctx.body = { location };
+      else ctx.redirect(location);
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
       failed(ctx, error.failure);

@@ -9,6 +9,7 @@ import { CertificateError, isCertificateError } from '../core/errors.js';
 import type { Logger } from '../monitoring/logger.js';
 import { readBodyBytes, parseJson, type BodyLimits } from './body.js';
 import { CONSOLE_SECURITY_POLICY } from './console-static.js';
+import { listenerOrigin } from './certificates.js';
 import type { RequestState } from './request-state.js';
 
 /** The session cookie: `__Host-` makes the browser keep it only as set here (Secure, Path=/, no Domain). */
@@ -54,7 +55,11 @@ function cookie(name: string, value: string, maxAgeSeconds: number, sameSite: 'S
   return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=${sameSite}`;
 }
 
-/** The origin this service is reached at: PUBLIC_URL's, else the one the request names (Host), which a cross-site page cannot change. */
+/**
+ * The origin requests must come from: PUBLIC_URL's, else the one the request names (its Host). Only
+ * compared, never used to build a URL: a page elsewhere cannot make a browser send our Host with its
+ * own Origin, and a browser sends our cookies only to our host.
+ */
 function ownOrigin(ctx: Context, publicUrl: string | undefined): string {
   return publicUrl === undefined ? `${ctx.protocol}://${ctx.host}` : new URL(publicUrl).origin;
 }
@@ -195,7 +200,8 @@ export function consoleSessionRoutes(router: Router, sessions: ConsoleSessions, 
     ctx.status = 303;
     ctx.redirect(`/console/login?error=${failure}`);
   };
-  const callbackUrl = (ctx: Context): string => `${ownOrigin(ctx, publicUrl)}/console/oidc/callback`;
+  // Never from Host: PUBLIC_URL, else the address the connection came in on (as paper's links, src/http/certificates.ts).
+  const callbackUrl = (ctx: Context): string => `${publicUrl ?? listenerOrigin(ctx)}/console/oidc/callback`;
 
   router.get('/console/login', (ctx) => {
     const asked = ctx.query.error;

@@ -209,7 +209,7 @@ export function consoleSessionRoutes(router: Router, sessions: ConsoleSessions, 
     noStore(ctx);
     ctx.set('Content-Security-Policy', CONSOLE_SECURITY_POLICY);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = loginPage(failure, signIn === undefined ? undefined : 'your identity provider');
+    ctx.body = loginPage(failure, signIn?.providerName);
   });
   router.get('/console/login.css', (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=3600');

@@ -61,6 +61,11 @@ export class OidcSignIn {
     private readonly logger: Logger,
   ) {}
 
+  /** What the sign-in page calls the provider: its host. */
+  get providerName(): string {
+    return new URL(this.oidc.issuer).host;
+  }
+
   /** Where to send the browser, and what its callback must find again (sealed in a cookie by the edge). */
   async start(redirectUri: string): Promise<{ readonly location: string; readonly flow: SignInFlow }> {
     const { authorizationEndpoint } = await this.provider();

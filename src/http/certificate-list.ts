@@ -44,7 +44,7 @@ function pageQuery(ctx: Context, classes: readonly string[]): { readonly shareCl
   if (holder !== undefined && !isItemId(holder))
     throw new CertificateError('invalid_body', `Expected ?holder= to match ${ITEM_ID_PATTERN}`);
   const q = one(ctx, 'q');
-  if (q !== undefined && (q.length === 0 || q.length > MAX_SEARCH_LENGTH || /\p{Cc}/u.test(q)))
+  if (q !== undefined && (q.length === 0 || [...q].length > MAX_SEARCH_LENGTH || /\p{Cc}/u.test(q)))
     throw new CertificateError('invalid_body', `Expected ?q= to be 1 to ${MAX_SEARCH_LENGTH} characters without control characters`);
   const after = integer(ctx, 'after', 0, MAX_AFTER);
   return {

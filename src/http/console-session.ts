@@ -4,11 +4,12 @@ import type { Context } from 'koa';
 import { looksLikeApiKey, parseApiKey } from '../auth/api-keys.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { SIGN_IN_FAILURES, SignInError, type ConsoleClientSettings, type OidcSignIn, type SignInFailure } from '../auth/oidc-sign-in.js';
-import type { Session, SessionSeal } from '../auth/session.js';
+import { SIGN_IN_FLOW_SECONDS, type Session, type SessionSeal } from '../auth/session.js';
 import { CertificateError, isCertificateError } from '../core/errors.js';
 import type { Logger } from '../monitoring/logger.js';
 import { readBodyBytes, parseJson, type BodyLimits } from './body.js';
 import { CONSOLE_SECURITY_POLICY } from './console-static.js';
+import { listenerOrigin } from './certificates.js';
 import type { RequestState } from './request-state.js';
 
 /** The session cookie: `__Host-` makes the browser keep it only as set here (Secure, Path=/, no Domain). */
@@ -54,9 +55,13 @@ function cookie(name: string, value: string, maxAgeSeconds: number, sameSite: 'S
   return `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=${sameSite}`;
 }
 
-/** The origin this service is reached at: PUBLIC_URL's, else the one the request names (Host), which a cross-site page cannot change. */
+/**
+ * The origin requests must come from: PUBLIC_URL's, else the one the request names (its Host). Only
+ * compared, never used to build a URL: a page elsewhere cannot make a browser send our Host with its
+ * own Origin, and a browser sends our cookies only to our host.
+ */
 function ownOrigin(ctx: Context, publicUrl: string | undefined): string {
-  return publicUrl === undefined ? ctx.origin : new URL(publicUrl).origin;
+  return publicUrl === undefined ? `${ctx.protocol}://${ctx.host}` : new URL(publicUrl).origin;
 }
 
 /** A cross-site request says where it comes from in Origin, which a page cannot forge: it must be ours. */
@@ -195,7 +200,8 @@ export function consoleSessionRoutes(router: Router, sessions: ConsoleSessions, 
     ctx.status = 303;
     ctx.redirect(`/console/login?error=${failure}`);
   };
-  const callbackUrl = (ctx: Context): string => `${ownOrigin(ctx, publicUrl)}/console/oidc/callback`;
+  // Never from Host: PUBLIC_URL, else the address the connection came in on (as paper's links, src/http/certificates.ts).
+  const callbackUrl = (ctx: Context): string => `${publicUrl ?? listenerOrigin(ctx)}/console/oidc/callback`;
 
   router.get('/console/login', (ctx) => {
     const asked = ctx.query.error;
@@ -203,7 +209,7 @@ export function consoleSessionRoutes(router: Router, sessions: ConsoleSessions, 
     noStore(ctx);
     ctx.set('Content-Security-Policy', CONSOLE_SECURITY_POLICY);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = loginPage(failure, signIn === undefined ? undefined : 'your identity provider');
+    ctx.body = loginPage(failure, signIn?.providerName);
   });
   router.get('/console/login.css', (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=3600');
@@ -265,8 +271,10 @@ export function consoleSessionRoutes(router: Router, sessions: ConsoleSessions, 
       throw new CertificateError('not_found', 'No identity provider is configured for the console: sign in with an API key');
     try {
       const { location, flow } = await signIn.start(callbackUrl(ctx));
-      ctx.append('Set-Cookie', cookie(FLOW_COOKIE, await seal.sealFlow(flow), 600, 'Lax'));
-      ctx.redirect(location);
+      ctx.append('Set-Cookie', cookie(FLOW_COOKIE, await seal.sealFlow(flow), SIGN_IN_FLOW_SECONDS, 'Lax'));
+      // A page that navigates itself may ask where to; a link is simply sent there.
+      if (ctx.accepts('html', 'json') === 'json') ctx.body = { location };
+      else ctx.redirect(location);
     } catch (error) {
       if (!(error instanceof SignInError)) throw error;
       failed(ctx, error.failure);

@@ -44,16 +44,13 @@ function notBuilt(dir: string): CertificateError {
 }
 
 /**
- * GET /console/ (the page, never cached: it names the assets of the build it belongs to) and
+ * GET /console and /console/ (the page, never cached: it names the assets of the build it belongs to) and
  * GET /console/assets/{asset} (named by their content's hash by the build, so cached for a year).
  * Files are read from `dir` when asked; a missing build answers 503 saying how to make it.
  */
 export function consoleStaticRoutes(router: Router, dir: string): void {
-  router.get('/console', (ctx) => {
-    ctx.status = 301;
-    ctx.redirect('/console/');
-  });
-  router.get('/console/', async (ctx) => {
+  // The router takes /console/ for /console too: both are the page, whose links are absolute.
+  router.get('/console', async (ctx) => {
     const page = await readFile(join(dir, 'index.html')).catch(() => undefined);
     if (page === undefined) throw notBuilt(dir);
     ctx.set('Cache-Control', 'no-cache');

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { PassThrough } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import { CertificateError } from '../core/errors.js';
 import type { Change } from '../core/log-state.js';
@@ -26,7 +26,7 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * while someone listens; each change is formatted once for every stream.
  */
 export class LiveFeed {
-  private readonly streams = new Set<PassThrough>();
+  private readonly streams = new Set<ServerResponse>();
   private unsubscribe: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
@@ -51,21 +51,21 @@ export class LiveFeed {
   private open(ctx: Context): void {
     if (this.streams.size >= this.settings.maxSubscribers)
       throw new CertificateError('overloaded', `This instance streams to ${this.settings.maxSubscribers} consoles already; retry later`);
-    const stream = new PassThrough();
+    const stream = ctx.res;
     this.streams.add(stream);
-    const drop = (): void => {
+    // The response closes when the browser goes away, or when it is ended here.
+    stream.once('close', () => {
       this.streams.delete(stream);
       if (this.streams.size === 0) this.stop();
-    };
-    stream.once('close', drop);
-    // The response closes when the browser goes away: its stream goes with it.
-    ctx.res.once('close', () => stream.destroy());
+    });
     ctx.status = 200;
-    ctx.type = 'text/event-stream';
+    ctx.set('Content-Type', 'text/event-stream');
     ctx.set('Cache-Control', 'no-store');
     // Proxies that buffer (nginx) would hold the events back.
     ctx.set('X-Accel-Buffering', 'no');
-    ctx.body = stream;
+    // Written here, not by Koa: a stream Koa pipes would be reported as an error each time a browser leaves.
+    ctx.respond = false;
+    stream.writeHead(200);
     stream.write('retry: 3000\n: live\n\n');
     this.start();
   }

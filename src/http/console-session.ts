@@ -208,6 +208,8 @@ export function consoleSessionRoutes(router: Router, sessions: ConsoleSessions, 
     const failure = SIGN_IN_FAILURES.find((code) => code === asked);
     noStore(ctx);
     ctx.set('Content-Security-Policy', CONSOLE_SECURITY_POLICY);
+    // Under no-referrer a browser posts the form with `Origin: null`, which checkOrigin refuses; same-origin still tells other sites nothing.
+    ctx.set('Referrer-Policy', 'same-origin');
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = loginPage(failure, signIn?.providerName);
   });

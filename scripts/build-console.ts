@@ -6,7 +6,6 @@
 import { build } from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 const out = 'dist/console';
 await rm(out, { recursive: true, force: true });
@@ -26,10 +25,4 @@ const named = (ext: string): string => `/console/assets/${basename(outputs.find(
 const page = (await readFile('web/console/index.html', 'utf8')).replace('%SCRIPT%', named('.js')).replace('%STYLE%', named('.css'));
 await mkdir(out, { recursive: true });
 await writeFile(join(out, 'index.html'), page);
-// Compressed once here, so the service can answer Accept-Encoding without compressing per request.
-for (const file of outputs) {
-  const bytes = await readFile(file);
-  await writeFile(`${file}.gz`, gzipSync(bytes, { level: 9 }));
-  await writeFile(`${file}.br`, brotliCompressSync(bytes));
-}
 console.log(`console: ${outputs.map((file) => basename(file)).join(', ')}`);

@@ -8,6 +8,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-fund --no-audit
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The browser console: its sources and the esbuild script that bundles them into dist/console.
+COPY web ./web
+COPY scripts/build-console.ts ./scripts/
 RUN npm run build
 
 # Runtime stage: production dependencies and the compiled service, run as the unprivileged `node` user.

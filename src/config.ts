@@ -9,6 +9,7 @@ import type { AuthSettings } from './auth/credentials.js';
 import { CLASS_CODE_PATTERN } from './core/share-class.js';
 import { CertificateError } from './core/errors.js';
 import type { EdgeSettings } from './http/edge-settings.js';
+import type { ConsoleSettings } from './http/console-session.js';
 import type { KeyWindow } from './core/remembered-keys.js';
 import type { ShareClassConfig } from './core/share-class.js';
 import type { KafkaConnection } from './log/kafka-config.js';
@@ -50,6 +51,7 @@ export interface Config {
   readonly edge: EdgeSettings;
   readonly signing: SigningSettings;
   readonly issuer: IssuerSettings;
+  readonly console: ConsoleSettings;
 }
 
 /** Every default, in one place. */
@@ -95,6 +97,11 @@ export const DEFAULTS = {
   /** The 1,000-connection bench, a load balancer's pool and the other instances' calls, with room to spare. */
   maxConnections: 4096,
   trustProxyHops: 0,
+  /** An hour of a working session; a longer one is a longer window for a browser left signed in. */
+  consoleSessionMinutes: 60,
+  /** Consoles streaming from one instance at once: a company's secretaries and auditors, many times over. */
+  consoleLiveMax: 200,
+  consoleScope: 'openid',
 } as const;
 
 /** The writer election's group unless WRITER_GROUP names another: one group per topic. */
@@ -305,6 +312,53 @@ export function parseOidcSettings(env: NodeJS.ProcessEnv): OidcSettings | undefi
   };
 }
 
+/** A secret read from the file a variable names, without its final newline, of at least `minBytes`. */
+function secretFile(env: NodeJS.ProcessEnv, name: string, minBytes: number): string | undefined {
+  const path = text(env, name);
+  if (path === undefined) return undefined;
+  const secret = readNamedFile(name, path, `a readable file of at least ${minBytes} bytes`).replace(/\r?\n$/, '');
+  const size = Buffer.byteLength(secret);
+  if (size < minBytes)
+    throw invalid(name, `a file of at least ${minBytes} bytes (e.g. from openssl rand -base64 32)`, `${path} (${size} bytes)`);
+  return secret;
+}
+
+const CONSOLE_CLIENT_VARIABLES = ['OIDC_CONSOLE_CLIENT_ID', 'OIDC_CONSOLE_CLIENT_SECRET_FILE', 'OIDC_CONSOLE_SCOPE'] as const;
+
+/**
+ * The console (CONSOLE_SESSION_MINUTES, CONSOLE_SESSION_KEY_FILE, CONSOLE_LIVE_MAX) and its client
+ * at the identity provider (OIDC_CONSOLE_CLIENT_ID with OIDC_CONSOLE_CLIENT_SECRET_FILE, and
+ * OIDC_CONSOLE_SCOPE), which only OIDC_ISSUER's provider can be.
+ */
+function consoleSettings(env: NodeJS.ProcessEnv, oidc: OidcSettings | undefined): ConsoleSettings {
+  const clientId = text(env, 'OIDC_CONSOLE_CLIENT_ID');
+  const clientSecret = secretFile(env, 'OIDC_CONSOLE_CLIENT_SECRET_FILE', 1);
+  const scope = text(env, 'OIDC_CONSOLE_SCOPE') ?? DEFAULTS.consoleScope;
+  if (clientId === undefined) {
+    const orphan = CONSOLE_CLIENT_VARIABLES.find((name) => text(env, name) !== undefined);
+    if (orphan !== undefined) throw invalid(orphan, 'set only with OIDC_CONSOLE_CLIENT_ID', env[orphan] ?? '');
+  } else {
+    if (oidc === undefined)
+      throw invalid('OIDC_CONSOLE_CLIENT_ID', 'set only with OIDC_ISSUER (the provider the console signs in with)', clientId);
+    if (clientId.length > 200 || /\p{Cc}/u.test(clientId))
+      throw invalid('OIDC_CONSOLE_CLIENT_ID', 'a client id of up to 200 characters', clientId);
+    if (clientSecret === undefined)
+      throw invalid('OIDC_CONSOLE_CLIENT_SECRET_FILE', 'set with OIDC_CONSOLE_CLIENT_ID (the client’s secret)', '');
+    if (
+      scope.length > 500 ||
+      !/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(scope) ||
+      !scope.split(' ').includes('openid')
+    )
+      throw invalid('OIDC_CONSOLE_SCOPE', 'space-separated scopes including openid, up to 500 characters', scope);
+  }
+  return {
+    sessionMinutes: integer(env, 'CONSOLE_SESSION_MINUTES', DEFAULTS.consoleSessionMinutes, 1, 24 * 60),
+    sessionSecret: secretFile(env, 'CONSOLE_SESSION_KEY_FILE', 32),
+    liveMax: integer(env, 'CONSOLE_LIVE_MAX', DEFAULTS.consoleLiveMax, 1, 100_000),
+    client: clientId === undefined || clientSecret === undefined ? undefined : { clientId, clientSecret, scope },
+  };
+}
+
 /** STATE_KEY_FILE's key, which authenticates the snapshots in STATE_DIR; undefined when unset. */
 function stateKeyOf(env: NodeJS.ProcessEnv, dir: string | undefined): string | undefined {
   const path = text(env, 'STATE_KEY_FILE');
@@ -496,6 +550,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sample: integer(env, 'LOG_SAMPLE', DEFAULTS.logSample, 0, 1_000_000),
     },
     auth: authSettings(env, host, publicUrl, internal.secret !== undefined),
+    console: consoleSettings(env, parseOidcSettings(env)),
     edge: edgeSettings(env),
     signing: signingSettings(env),
     issuer: issuerSettings(env),

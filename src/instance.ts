@@ -13,6 +13,9 @@ import { plaintextSaslWarning } from './log/kafka-security.js';
 import type { Logger } from './monitoring/logger.js';
 import { printer } from './paper/printer.js';
 import { startOidcVerifier } from './auth/oidc.js';
+import { OidcSignIn } from './auth/oidc-sign-in.js';
+import { SessionSeal, sessionKey } from './auth/session.js';
+import { DEFAULT_LIVE, LiveFeed } from './http/live.js';
 import { startService, type Service } from './service.js';
 
 export interface Instance {
@@ -69,6 +72,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   );
 
   const paper = printer(config.paper, config.issuing.shareClasses);
+  const { client, sessionSecret, sessionMinutes, liveMax } = config.console;
+  const live = new LiveFeed(service.node, { ...DEFAULT_LIVE, maxSubscribers: liveMax });
   const signing = service.signing;
   const app = createApp({
     issuer: service.node,
@@ -88,6 +93,17 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     identityProvider: config.auth.oidc?.issuer,
     edge: config.edge,
     ...(signing === undefined ? {} : { signingKeys: () => signing.publicSet() }),
+    // Sealed under the key every instance derives alike (src/auth/session.ts): any instance takes any session.
+    sessions: {
+      seal: new SessionSeal(sessionKey(sessionSecret ?? config.internal.secret), sessionMinutes),
+      signIn:
+        client === undefined || config.auth.oidc === undefined || tokens === undefined
+          ? undefined
+          : new OidcSignIn(config.auth.oidc, client, tokens, logger),
+      publicUrl: config.paper.publicUrl,
+      logger,
+    },
+    live,
     ocfExport: async () => {
       const { shareClasses: classes, keyWindow } = config.issuing;
       const settings = { classes, keyWindow, verifier: signing ?? TRUSTS_NO_KEY, issuer: config.issuer };
@@ -133,6 +149,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
       service.reloadSigningKeys();
     },
     async close() {
+      // Live streams never finish on their own: end them, and browsers reconnect elsewhere.
+      live.close();
       // Stop accepting connections and answer every request already taken (forwarded calls too)
       // while the actors still issue, then let the actors finish whatever is left and close the log.
       await Promise.all([open.close(CLOSE_TIMEOUT_MS), internal.close(CLOSE_TIMEOUT_MS)]);

@@ -160,6 +160,40 @@ describe('configuration', () => {
     expect(loadConfig({ RATE_LIMIT_PER_SECOND: '0' }).edge.rateLimit).toBeUndefined();
   });
 
+  it("reads the console's settings: sessions of 60 minutes keyed by the cluster secret, 200 live streams, no OIDC client by default", () => {
+    expect(loadConfig({}).console).toEqual({ sessionMinutes: 60, sessionSecret: undefined, liveMax: 200, client: undefined });
+    const oidc = { OIDC_ISSUER: 'https://login.example.com', OIDC_AUDIENCE: 'https://certificates.example.com' };
+    const console = loadConfig({
+      ...oidc,
+      OIDC_CONSOLE_CLIENT_ID: 'console',
+      OIDC_CONSOLE_CLIENT_SECRET_FILE: passwordFile,
+      CONSOLE_SESSION_KEY_FILE: stateKeyFile,
+      CONSOLE_SESSION_MINUTES: '15',
+    }).console;
+    expect(console).toEqual({
+      sessionMinutes: 15,
+      sessionSecret: 'a state key of thirty-two bytes or more',
+      liveMax: 200,
+      client: { clientId: 'console', clientSecret: 's3cret', scope: 'openid' },
+    });
+    for (const [env, message] of [
+      [
+        { OIDC_CONSOLE_CLIENT_ID: 'console', OIDC_CONSOLE_CLIENT_SECRET_FILE: passwordFile },
+        '`OIDC_CONSOLE_CLIENT_ID` to be set only with OIDC_ISSUER',
+      ],
+      [{ ...oidc, OIDC_CONSOLE_CLIENT_ID: 'console' }, '`OIDC_CONSOLE_CLIENT_SECRET_FILE` to be set with OIDC_CONSOLE_CLIENT_ID'],
+      [{ OIDC_CONSOLE_SCOPE: 'openid' }, '`OIDC_CONSOLE_SCOPE` to be set only with OIDC_CONSOLE_CLIENT_ID'],
+      [
+        { ...oidc, OIDC_CONSOLE_CLIENT_ID: 'console', OIDC_CONSOLE_CLIENT_SECRET_FILE: passwordFile, OIDC_CONSOLE_SCOPE: 'profile' },
+        'including openid',
+      ],
+      [{ CONSOLE_SESSION_KEY_FILE: passwordFile }, '`CONSOLE_SESSION_KEY_FILE` to be a file of at least 32 bytes'],
+      [{ CONSOLE_SESSION_MINUTES: '0' }, '`CONSOLE_SESSION_MINUTES` to be an integer from 1 to 1440'],
+    ] as const) {
+      expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
+    }
+  });
+
   it('remembers idempotency keys for 24 hours and the newest million by default', () => {
     expect(loadConfig({}).issuing.keyWindow).toEqual({ windowMs: 86_400_000, maxKeys: 1_000_000 });
     const env = { IDEMPOTENCY_WINDOW_MS: '3600000', IDEMPOTENCY_MAX_KEYS: '5000' };
@@ -276,6 +310,14 @@ function documentedVariables(): string[] {
  * For each variable, a value other than its default, and the other variables it needs beside it
  * (`with`): what it is parsed into is what differs between the configurations with and without it.
  */
+/** The console's client and what it needs beside it. */
+const CONSOLE_CLIENT = {
+  OIDC_ISSUER: 'https://login.example.com',
+  OIDC_AUDIENCE: 'https://certificates.example.com',
+  OIDC_CONSOLE_CLIENT_ID: 'console',
+  OIDC_CONSOLE_CLIENT_SECRET_FILE: passwordFile,
+};
+
 const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>; readonly value: string }>> = {
   PORT: { value: '4000' },
   HOST: { value: '127.0.0.2' },
@@ -341,6 +383,12 @@ const SAMPLES: Readonly<Record<string, { readonly with?: Record<string, string>;
   TRUST_PROXY: { value: '1' },
   SIGNING_KEY_FILE: { value: '/etc/certificates/signing-keys.json' },
   SIGNING_DISABLED: { value: '1' },
+  CONSOLE_SESSION_MINUTES: { value: '30' },
+  CONSOLE_SESSION_KEY_FILE: { value: stateKeyFile },
+  CONSOLE_LIVE_MAX: { value: '10' },
+  OIDC_CONSOLE_CLIENT_ID: { with: CONSOLE_CLIENT, value: 'console-app' },
+  OIDC_CONSOLE_CLIENT_SECRET_FILE: { with: CONSOLE_CLIENT, value: secretFile },
+  OIDC_CONSOLE_SCOPE: { with: CONSOLE_CLIENT, value: 'openid certificates' },
 };
 
 type Leaves = Map<string, unknown>;

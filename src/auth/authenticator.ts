@@ -71,6 +71,12 @@ export class Authenticator {
     }
   }
 
+  /** Whether the API key `keyId` is still in the keys file and unexpired: a console session opened with it lasts no longer. */
+  keyInForce(keyId: string): boolean {
+    const key = this.options.keys?.find(keyId);
+    return key !== undefined && this.now() < key.expiresAtMs;
+  }
+
   private apiKey(token: string): Principal {
     const parsed = parseApiKey(token);
     if (parsed === undefined) throw refused('Expected an API key of the form stc_<key id>_<secret>, got a malformed one');

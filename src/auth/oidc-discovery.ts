@@ -26,10 +26,21 @@ export function isTrustedProviderUrl(url: URL): boolean {
  */
 export async function boundedFetch(
   url: string,
-  init: { readonly signal?: AbortSignal; readonly headers?: Headers } = {},
+  init: {
+    readonly signal?: AbortSignal;
+    readonly headers?: Headers;
+    readonly method?: 'GET' | 'POST';
+    readonly body?: URLSearchParams;
+  } = {},
 ): Promise<Response> {
   const signal = AbortSignal.any([AbortSignal.timeout(PROVIDER_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])]);
-  const response = await fetch(url, { method: 'GET', redirect: 'error', signal, ...(init.headers ? { headers: init.headers } : {}) });
+  const response = await fetch(url, {
+    method: init.method ?? 'GET',
+    redirect: 'error',
+    signal,
+    ...(init.headers ? { headers: init.headers } : {}),
+    ...(init.body ? { body: init.body } : {}),
+  });
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = response.body?.getReader();
@@ -49,6 +60,13 @@ export async function boundedFetch(
 /** What the service needs from the provider's discovery document. */
 export interface ProviderMetadata {
   readonly jwksUri: URL;
+  /** Where a browser signs in, and where its code is exchanged (the console's sign-in, src/auth/oidc-sign-in.ts); absent if not published. */
+  readonly authorizationEndpoint?: URL;
+  readonly tokenEndpoint?: URL;
+}
+
+function endpoint(value: unknown): URL | undefined {
+  return typeof value === 'string' && URL.canParse(value) && isTrustedProviderUrl(new URL(value)) ? new URL(value) : undefined;
 }
 
 /**
@@ -66,7 +84,7 @@ export async function discoverProvider(issuer: string): Promise<ProviderMetadata
   } catch {
     throw new Error(`Expected a JSON discovery document at ${url}, got something else`);
   }
-  const fields = (document ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
+  const fields = (document ?? {}) as { issuer?: unknown; jwks_uri?: unknown; authorization_endpoint?: unknown; token_endpoint?: unknown };
   if (fields.issuer !== issuer)
     throw new Error(`Expected the discovery document at ${url} to name issuer ${issuer}, got ${JSON.stringify(fields.issuer)}`);
   const jwksUri = typeof fields.jwks_uri === 'string' && URL.canParse(fields.jwks_uri) ? new URL(fields.jwks_uri) : undefined;
@@ -74,7 +92,13 @@ export async function discoverProvider(issuer: string): Promise<ProviderMetadata
     throw new Error(
       `Expected the discovery document at ${url} to give an https:// jwks_uri (http:// only on loopback), got ${JSON.stringify(fields.jwks_uri)}`,
     );
-  return { jwksUri };
+  const authorizationEndpoint = endpoint(fields.authorization_endpoint);
+  const tokenEndpoint = endpoint(fields.token_endpoint);
+  return {
+    jwksUri,
+    ...(authorizationEndpoint === undefined ? {} : { authorizationEndpoint }),
+    ...(tokenEndpoint === undefined ? {} : { tokenEndpoint }),
+  };
 }
 
 /** What went wrong, for logs and answers: fetch's own message is `fetch failed`, its reason (ECONNREFUSED, a timeout) the cause's. */

@@ -6,7 +6,8 @@ import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
 import { CertificateError, isCertificateError, logUnavailable } from '../core/errors.js';
 import type { Ledger, LogBounds, LogFollower } from '../core/ledger.js';
 import type { EventDone, EventRequest, LegendTemplate, LoggedEvent } from '../core/events.js';
-import type { ClassFigures, LogState, Standing } from '../core/log-state.js';
+import { certificatePage, type CertificatePage, type PageQuery } from '../core/certificate-page.js';
+import type { Change, ClassFigures, LogState, Standing, VoidNote } from '../core/log-state.js';
 import type { Receipts } from '../core/receipts.js';
 import type { Proof, SignedHead } from '../core/seal.js';
 import { unknownClass } from '../core/share-class.js';
@@ -296,6 +297,30 @@ export class ClusterNode {
 
   head(): SignedHead | undefined {
     return this.parts.state.head;
+  }
+
+  page(shareClass: string, query: PageQuery): CertificatePage | undefined {
+    const { state } = this.parts;
+    const index = state.index(shareClass);
+    return index === undefined ? undefined : certificatePage(index, query, (code, number) => state.certificate(code, number));
+  }
+
+  /** What the state applies, as the edge names it: certificates as the index holds them (no request or principal), events as logged. */
+  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+    const { state } = this.parts;
+    return state.subscribe((applied) =>
+      listener(
+        applied.map(({ record, event }) =>
+          event === undefined
+            ? { kind: 'certificate', certificate: state.certificate(record.class, record.number)! }
+            : { kind: 'lifecycle', event },
+        ),
+      ),
+    );
+  }
+
+  voids(): { readonly total: number; readonly recent: readonly VoidNote[] } {
+    return { total: this.parts.state.voidRecords, recent: this.parts.state.recentVoids() };
   }
 
   legends(): LegendTemplate[] {

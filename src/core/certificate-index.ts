@@ -125,6 +125,20 @@ export class CertificateIndex {
     return held.sort((a, b) => a.number - b.number);
   }
 
+  /**
+   * Whether certificate `number`'s name starts with `prefix` (UTF-8, ASCII letters in lower case),
+   * ASCII letters compared without case, without decoding the name: a search scans many.
+   */
+  nameStartsWith(number: number, prefix: Uint8Array): boolean {
+    const start = this.nameStarts[number - 1]!;
+    if (this.nameStarts[number]! - start < prefix.length) return false;
+    for (let at = 0; at < prefix.length; at++) {
+      const byte = this.names[start + at]!;
+      if ((byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) !== prefix[at]) return false;
+    }
+    return true;
+  }
+
   /** Certificate `number`'s shares, without building the certificate. */
   amountOf(number: number): number | undefined {
     if (!Number.isSafeInteger(number) || number < 1 || number > this.size) return undefined;

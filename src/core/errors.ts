@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'unauthenticated',
   'insufficient_scope',
+  'csrf_failed',
   'too_many_requests',
   'overloaded',
   'insufficient_shares',

@@ -36,6 +36,23 @@ export interface ClassFigures {
   readonly certificatesOutstanding: number;
 }
 
+/** What became known to a state, as the edge tells it: a certificate as its index holds it, or an event. */
+export type Change =
+  { readonly kind: 'certificate'; readonly certificate: Certificate } | { readonly kind: 'lifecycle'; readonly event: LoggedEvent };
+
+/** A void record as this state saw it: where, and why (src/core/validity.ts). */
+export interface VoidNote {
+  readonly offset: number;
+  readonly reason: VoidReason;
+  readonly message: string;
+}
+
+/** The void records kept for GET /audit/voids, newest last: a log of hostile writes must not grow the state without bound. */
+export const MAX_VOID_NOTES = 1000;
+
+/** Told what each `apply` brought, after the state took it in (the live feed, src/http/live.ts). */
+export type AppliedListener = (applied: readonly Applied[]) => void;
+
 export interface LogStateObserver {
   /** A record the rule found void (at start, in the tail, or after a write that landed elsewhere). */
   voidRecord(reason: VoidReason, offset: number, message: string): void;
@@ -105,6 +122,8 @@ export class LogState {
   private readonly events: LoggedEvent[] = [];
   private readonly eventAt = new Map<number, LoggedEvent>();
   private voids = 0;
+  private readonly voidNotes: VoidNote[] = [];
+  private readonly listeners = new Set<AppliedListener>();
   /** True once the log has been read from its start (to its end then). */
   loaded = false;
 
@@ -171,6 +190,8 @@ export class LogState {
         if (verdict.kind === 'head') continue;
         if (verdict.kind === 'void') {
           this.voids += 1;
+          if (this.voidNotes.length === MAX_VOID_NOTES) this.voidNotes.shift();
+          this.voidNotes.push({ offset: verdict.offset, reason: verdict.reason, message: verdict.message });
           this.observer?.voidRecord(verdict.reason, verdict.offset, verdict.message);
           continue;
         }
@@ -189,7 +210,30 @@ export class LogState {
         certificates.push(proof === undefined ? { record } : { record, proof });
       }
     }
+    if (certificates.length > 0) this.tell(certificates);
     return certificates;
+  }
+
+  /** Calls `listener` after every apply that brought certificates or events, until the returned function is called. */
+  subscribe(listener: AppliedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The newest void records seen since start (at most MAX_VOID_NOTES; a snapshot's are counted in `voidRecords`, not listed). */
+  recentVoids(): readonly VoidNote[] {
+    return this.voidNotes;
+  }
+
+  private tell(applied: readonly Applied[]): void {
+    // A listener's failure is its own: the state has moved, and the writer or the tail that applied must go on.
+    for (const listener of this.listeners) {
+      try {
+        listener(applied);
+      } catch {
+        this.listeners.delete(listener);
+      }
+    }
   }
 
   /** A key remembered for the certificate `number` answered, or for an event: its offset, negated. */

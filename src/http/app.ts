@@ -10,7 +10,12 @@ import { readJsonBody, type BodyLimits } from './body.js';
 import { authenticate, requireRole } from './authenticate.js';
 import type { EdgeSettings } from './edge-settings.js';
 import { errorHandler } from './errors.js';
+import { SessionSeal, sessionKey } from '../auth/session.js';
+import { certificateListRoutes } from './certificate-list.js';
 import { certificateRoutes } from './certificates.js';
+import { consoleSessionRoutes, type ConsoleSessions } from './console-session.js';
+import { CONSOLE_DIR, consoleSecurityPolicy, consoleStaticRoutes } from './console-static.js';
+import { LiveFeed } from './live.js';
 import { docsRoutes } from './docs.js';
 import { eventRoutes } from './events.js';
 import { inventoryRoutes } from './inventory.js';
@@ -52,7 +57,19 @@ export interface AppOptions {
   readonly signingKeys?: () => PublishedKeys;
   /** The ledger as an OCF package (GET /ocf/export, src/http/ocf.ts); no such route without it. */
   readonly ocfExport?: () => Promise<OcfDownload>;
+  /**
+   * The console's sessions (src/http/console-session.ts); without them, sessions sealed under a key
+   * of this app's own that nobody else has, lasting DEFAULT_SESSION_MINUTES, and no identity provider sign-in.
+   */
+  readonly sessions?: ConsoleSessions;
+  /** Where the built console is (CONSOLE_DIR unless told). */
+  readonly consoleDir?: string;
+  /** The live feed (src/http/live.ts); one with the default limits unless given. */
+  readonly live?: LiveFeed;
 }
+
+/** A console session's lifetime unless CONSOLE_SESSION_MINUTES says otherwise. */
+export const DEFAULT_SESSION_MINUTES = 60;
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 4096, timeoutMs: 10_000 };
 
@@ -88,6 +105,11 @@ export function createApp(options: AppOptions): Koa {
     issuer.snapshots().map(({ class: code, authorized }) => ({ code, authorized })),
     { oidcIssuer: options.identityProvider, publicUrl: paper.publicUrl },
   );
+  const sessions = options.sessions ?? { seal: new SessionSeal(sessionKey(undefined), DEFAULT_SESSION_MINUTES) };
+  consoleSessionRoutes(router, sessions, options.authenticator, limits);
+  consoleStaticRoutes(router, options.consoleDir ?? CONSOLE_DIR);
+  (options.live ?? new LiveFeed(issuer)).routes(router, read);
+  certificateListRoutes(router, issuer, read);
   eventRoutes(router, issuer, limits, requireRole);
   inventoryRoutes(router, issuer, paper.letterhead, read);
   certificateRoutes(router, issuer, paper, read);
@@ -106,11 +128,12 @@ export function createApp(options: AppOptions): Koa {
 
   app.use(requestIds());
   app.use(securityHeaders(paper.publicUrl));
+  app.use(consoleSecurityPolicy());
   app.use(observeRequests({ metrics, logger, logSample: options.logSample }));
   app.use(errorHandler(options.onInternalError ?? ((error) => console.error('internal error', error))));
   const limit = options.edge?.rateLimit === undefined ? undefined : rateLimit(options.edge.rateLimit);
   if (limit !== undefined) app.use(limit.refusals);
-  app.use(authenticate(options.authenticator));
+  app.use(authenticate(options.authenticator, sessions));
   // After authentication, which tells whom a request counts against.
   if (limit !== undefined) app.use(limit.requests);
   app.use(router.routes());

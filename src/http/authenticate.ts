@@ -2,6 +2,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { CertificateError } from '../core/errors.js';
 import { hasRole, type Role } from '../core/principal.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import { sessionPrincipal, type ConsoleSessions } from './console-session.js';
 import { principalOf, type RequestState } from './request-state.js';
 
 export const REALM = 'stock-certificates';
@@ -10,10 +11,15 @@ export const REALM = 'stock-certificates';
  * Proves who sent the request, before any route runs: sets ctx.state.principal when credentials
  * came and hold, answers 401 when they came and do not. A request without credentials goes on
  * without a principal: public routes answer it, every other one is guarded by requireRole.
+ * Credentials are the `Authorization` header, else the console's session cookie
+ * (src/http/console-session.ts): a request with both is judged by its header alone.
  */
-export function authenticate(authenticator: Authenticator): Middleware {
+export function authenticate(authenticator: Authenticator, sessions?: ConsoleSessions): Middleware {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const principal = await authenticator.authenticate(ctx.get('Authorization') || undefined);
+    const authorization = ctx.get('Authorization') || undefined;
+    const session =
+      authorization === undefined && sessions !== undefined ? await sessionPrincipal(ctx, sessions, authenticator) : undefined;
+    const principal = session?.principal ?? (await authenticator.authenticate(authorization));
     if (principal !== undefined) {
       (ctx.state as RequestState).principal = principal;
       // What a caller proved itself to read is for it alone: no shared cache may keep it.

@@ -103,6 +103,11 @@ export async function readJsonBytes(ctx: Context, limits: BodyLimits): Promise<B
       `Expected Content-Type application/json, got ${JSON.stringify(ctx.get('Content-Type') || 'none')}`,
     );
   }
+  return readBodyBytes(ctx, limits);
+}
+
+/** A request body's bytes, whatever its type, within the limits: declared and actual size (413), arrival time (408). */
+export async function readBodyBytes(ctx: Context, limits: BodyLimits): Promise<Buffer> {
   const declared = ctx.request.length;
   if ((declared ?? 0) > limits.maxBytes) throw tooLarge(limits.maxBytes);
   // One microtask, for the parser to finish the segment the headers came in (see buffered()).

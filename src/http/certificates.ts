@@ -29,7 +29,7 @@ function notAcceptable(ctx: Context, offered: readonly string[]): CertificateErr
  * then print someone else's "Genuine" page on a real certificate, and a cache in front keyed by URL
  * would serve that paper to everyone; nor could it fill the PDF cache with one copy per Host.
  */
-function listenerOrigin(ctx: Context): string {
+export function listenerOrigin(ctx: Context): string {
   const { localAddress = '', localPort } = ctx.req.socket;
   const address = localAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
   return `http://${address.includes(':') ? `[${address}]` : address}:${localPort}`;

@@ -1,7 +1,8 @@
 import type { ActorSnapshot } from '../actors/share-class-actor.js';
 import type { Certificate, IssueRequest, Issued } from '../core/certificate.js';
 import type { EventDone, EventRequest, LegendTemplate, LoggedEvent } from '../core/events.js';
-import type { ClassFigures, Standing } from '../core/log-state.js';
+import type { CertificatePage, PageQuery } from '../core/certificate-page.js';
+import type { Change, ClassFigures, Standing, VoidNote } from '../core/log-state.js';
 import type { Proof, SignedHead } from '../core/seal.js';
 
 /**
@@ -28,6 +29,12 @@ export interface Issuer {
   snapshots(): ActorSnapshot[];
   /** A signed certificate's proof (its receipt), read from the log; undefined when it was not signed. */
   proofOf(certificate: Certificate): Promise<Proof | undefined>;
+  /** A page of a class's certificates as this instance has read them; undefined for a class not configured. */
+  page(shareClass: string, query: PageQuery): CertificatePage | undefined;
+  /** Calls `listener` with what this instance's state applies from now on (its own writes, or its tail), until the returned function is called. */
+  subscribe(listener: (changes: readonly Change[]) => void): () => void;
+  /** The void records this instance has seen: how many since start, and the newest of them with their reasons. */
+  voids(): { readonly total: number; readonly recent: readonly VoidNote[] };
   /** The log's newest signed head as this instance holds it; undefined while the log is unsigned. */
   head(): SignedHead | undefined;
 }

@@ -14,6 +14,9 @@ import {
   SHORT_TEXT_PATTERN,
 } from '../core/terms.js';
 import { DIGEST_PATTERN } from '../paper/digest.js';
+import { DEFAULT_PAGE_SIZE, MAX_NAME_SCAN, MAX_PAGE_SIZE } from '../core/certificate-page.js';
+import { MAX_VOID_NOTES } from '../core/log-state.js';
+import { MAX_SEARCH_LENGTH } from './certificate-list.js';
 import { DOCS_ASSETS } from './docs.js';
 import { EVENT_MAX_BYTES, EVENT_ROLES } from './events.js';
 import { JWKS_MAX_AGE_SECONDS } from './jwks.js';
@@ -54,7 +57,7 @@ export interface ApiDocumentOptions {
 /** The API document for the configured classes: it says exactly what this server accepts and answers. */
 export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDocumentOptions = {}) {
   const codes = classes.map(({ code }) => code);
-  const schemes = options.oidcIssuer === undefined ? ['apiKey'] : ['apiKey', 'oidc'];
+  const schemes = options.oidcIssuer === undefined ? ['apiKey', 'consoleSession'] : ['apiKey', 'oidc', 'consoleSession'];
   // OpenAPI 3.1 lets a requirement of any scheme list role names: the role, through either scheme.
   const protectedBy = (role: Role) => ({ security: schemes.map((scheme) => ({ [scheme]: [role] })), 'x-required-role': role });
   const refused = (role: Role) => ({
@@ -62,8 +65,23 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
       ...error('unauthenticated: no credentials, or a key or token that is unknown, revoked, expired or badly signed'),
       headers: { 'WWW-Authenticate': header('Bearer realm="stock-certificates", with error="invalid_token" when a token was sent') },
     },
-    '403': error(`insufficient_scope: the credentials are valid but lack the role ${role} (or admin); details.required names it`),
+    '403': error(
+      `insufficient_scope: the credentials are valid but lack the role ${role} (or admin); details.required names it. csrf_failed: an unsafe request authenticated by the console's session cookie without its X-CSRF-Token or from another Origin`,
+    ),
   });
+  const consolePage = (operationId: string, summary: string, extra: Record<string, unknown> = {}) => ({
+    get: {
+      ...open,
+      operationId,
+      tags: ['Console'],
+      summary,
+      responses: { '200': { description: 'The page', headers: securityPolicy, content: html }, '429': rateLimited, ...extra },
+    },
+  });
+  const signInFailed = {
+    description: 'Sent to the sign-in page, naming why: /console/login?error=<code>',
+    headers: { Location: header('Where to') },
+  };
   const issueRequestProperties = {
     name: {
       type: 'string',
@@ -405,7 +423,181 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
           },
         },
       },
-      '/certificates': { post: { ...issue, operationId: 'issueCertificate', tags: ['Certificates'] } },
+      '/certificates': {
+        post: { ...issue, operationId: 'issueCertificate', tags: ['Certificates'] },
+        get: {
+          ...protectedBy('certificates:read'),
+          operationId: 'listCertificates',
+          tags: ['Certificates'],
+          summary: "A page of a class's certificates with where each stands, as this instance has read them",
+          description: `By number, newest first unless order=asc; \`next\` is the \`after\` of the following page. \`holder\` keeps the certificates whose terms name that stakeholder; \`q\` finds a certificate by id, else by the start of the holder's name (ASCII letters in any case), comparing at most ${MAX_NAME_SCAN} names a page: fewer items than asked and a \`next\` mean the search stopped there (\`scanned\` says how many it compared).`,
+          parameters: [
+            { name: 'class', in: 'query', required: true, schema: { type: 'string', enum: codes } },
+            { name: 'order', in: 'query', required: false, schema: { type: 'string', enum: ['desc', 'asc'], default: 'desc' } },
+            { name: 'after', in: 'query', required: false, schema: { type: 'integer', minimum: 0, maximum: 1e15 } },
+            {
+              name: 'limit',
+              in: 'query',
+              required: false,
+              schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+            },
+            { name: 'holder', in: 'query', required: false, schema: { type: 'string', pattern: ITEM_ID_PATTERN } },
+            {
+              name: 'q',
+              in: 'query',
+              required: false,
+              schema: { type: 'string', minLength: 1, maxLength: MAX_SEARCH_LENGTH, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$' },
+            },
+          ],
+          responses: {
+            '200': ok('The page', { $ref: '#/components/schemas/CertificatePage' }),
+            '400': error('invalid_class, unknown_class: no such class; invalid_body: a parameter out of its bounds'),
+            ...refused('certificates:read'),
+            '429': rateLimited,
+          },
+        },
+      },
+      '/audit/voids': {
+        get: {
+          ...protectedBy('audit:read'),
+          operationId: 'listVoids',
+          tags: ['Audit'],
+          summary: 'The void records this instance has seen, newest first, with the validity rule’s reasons',
+          description: `How many since this instance started (\`total\`), and the newest ${MAX_VOID_NOTES} of them; those a snapshot restored are counted, not listed. The whole log's verdict is \`npm run audit\` (docs/audit.md).`,
+          responses: {
+            '200': ok('The void records', { $ref: '#/components/schemas/Voids' }),
+            ...refused('audit:read'),
+            '429': rateLimited,
+          },
+        },
+      },
+      '/console': consolePage('console', 'The console (built by npm run build into dist/console); /console/ too', {
+        '503': retryable('not_ready: the console has not been built; the message says how to build it'),
+      }),
+      '/console/assets/{asset}': {
+        get: {
+          ...open,
+          operationId: 'consoleAsset',
+          tags: ['Console'],
+          summary: "The console's scripts, styles, fonts and images, named by their content's hash: cached for a year",
+          parameters: [
+            { name: 'asset', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$' } },
+          ],
+          responses: {
+            '200': { description: 'The file', content: { '*/*': { schema: { type: 'string' } } } },
+            '404': error('not_found: no such asset'),
+            '429': rateLimited,
+          },
+        },
+      },
+      '/console/login': consolePage('consoleLogin', 'The sign-in page: the identity provider, or an API key'),
+      '/console/login.css': {
+        get: {
+          ...open,
+          operationId: 'consoleLoginStyle',
+          tags: ['Console'],
+          summary: "The sign-in page's style",
+          responses: { '200': { description: 'CSS', content: { 'text/css': { schema: { type: 'string' } } } }, '429': rateLimited },
+        },
+      },
+      '/console/session': {
+        get: {
+          ...open,
+          operationId: 'consoleSession',
+          tags: ['Console'],
+          summary: 'The session of the console cookie: principal, roles, CSRF token, expiry',
+          responses: {
+            '200': ok('The session', { $ref: '#/components/schemas/Session' }),
+            '401': error('unauthenticated: no session cookie, or an expired or unknown one'),
+            '429': rateLimited,
+          },
+        },
+        post: {
+          ...open,
+          operationId: 'consoleSignIn',
+          tags: ['Console'],
+          summary: 'Signs in to the console with an API key: sets the session cookie',
+          description:
+            'Origin must be this service. The form answers 303 to /console/ (or to the sign-in page naming the failure); JSON answers the session, or 401.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/SignIn' } },
+              'application/x-www-form-urlencoded': { schema: { $ref: '#/components/schemas/SignIn' } },
+            },
+          },
+          responses: {
+            '200': {
+              ...ok('Signed in', { $ref: '#/components/schemas/Session' }),
+              headers: { 'Set-Cookie': header('__Host-console=…; Path=/; Max-Age=…; HttpOnly; Secure; SameSite=Strict') },
+            },
+            '303': signInFailed,
+            '400': error('invalid_json'),
+            '401': error('unauthenticated: the key is unknown, revoked or expired'),
+            '403': error('csrf_failed: Origin is not this service'),
+            '408': retryable('request_timeout'),
+            '413': error('payload_too_large'),
+            '415': error('unsupported_media_type'),
+            '429': rateLimited,
+          },
+        },
+      },
+      '/console/logout': {
+        post: {
+          ...open,
+          operationId: 'consoleSignOut',
+          tags: ['Console'],
+          summary: 'Signs out: clears the session cookie (with a live session, X-CSRF-Token and Origin are required)',
+          responses: {
+            '204': { description: 'Signed out', headers: { 'Set-Cookie': header('The session cookie, expired') } },
+            '403': error('csrf_failed'),
+            '429': rateLimited,
+          },
+        },
+      },
+      '/console/oidc/start': {
+        get: {
+          ...open,
+          operationId: 'consoleOidcStart',
+          tags: ['Console'],
+          summary: "Begins a sign-in at the identity provider (authorization code with PKCE): to the provider's authorization endpoint",
+          responses: {
+            '200': ok('With Accept: application/json, where to send the browser (the flow cookie is set as for the redirect)', {
+              type: 'object',
+              required: ['location'],
+              properties: { location: { type: 'string', format: 'uri' } },
+            }),
+            '302': { description: 'To the provider', headers: { Location: header('The authorization request') } },
+            '303': signInFailed,
+            '404': error('not_found: no identity provider is configured for the console'),
+            '429': rateLimited,
+          },
+        },
+      },
+      '/console/oidc/callback': consolePage(
+        'consoleOidcCallback',
+        'Where the provider sends the browser back: opens the session, then to /console/',
+        {
+          '303': signInFailed,
+          '404': error('not_found: no identity provider is configured for the console'),
+        },
+      ),
+      '/console/live': {
+        get: {
+          ...protectedBy('certificates:read'),
+          operationId: 'consoleLive',
+          tags: ['Console'],
+          summary: "Server-sent events of the certificates and events this instance's state applies",
+          description:
+            '`event: certificate` with the certificate as GET /certificates/{id} answers it, `event: lifecycle` with the event as GET /certificates/{id}/events lists it; a comment every 15 s.',
+          responses: {
+            '200': { description: 'The stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            ...refused('certificates:read'),
+            '429': rateLimited,
+            '503': retryable('overloaded: this instance streams to CONSOLE_LIVE_MAX consoles already'),
+          },
+        },
+      },
       '/certificates/{id}': {
         get: {
           ...protectedBy('certificates:read'),
@@ -734,6 +926,13 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
           bearerFormat: 'API key (stc_…), made with npm run keys -- create',
           description: 'Authorization: Bearer <API key>. The key names its roles.',
         },
+        consoleSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: '__Host-console',
+          description:
+            "The console's session (POST /console/session or the identity provider's sign-in); unsafe methods also need X-CSRF-Token and this Origin",
+        },
         ...(options.oidcIssuer === undefined
           ? {}
           : {
@@ -745,6 +944,47 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
             }),
       },
       schemas: {
+        CertificatePage: {
+          type: 'object',
+          required: ['class', 'items'],
+          properties: {
+            class: { type: 'string', enum: codes },
+            items: { type: 'array', maxItems: MAX_PAGE_SIZE, items: { $ref: '#/components/schemas/Certificate' } },
+            next: { type: 'integer', minimum: 0, description: 'The `after` of the next page; absent when nothing follows' },
+            scanned: { type: 'integer', minimum: 0, description: 'Names compared, for a name search' },
+          },
+        },
+        Voids: {
+          type: 'object',
+          required: ['total', 'listed', 'voids'],
+          properties: {
+            total: { type: 'integer', minimum: 0 },
+            listed: { type: 'integer', minimum: 0 },
+            voids: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['offset', 'reason', 'message'],
+                properties: { offset: { type: 'integer' }, reason: { type: 'string' }, message: { type: 'string' } },
+              },
+            },
+          },
+        },
+        SignIn: {
+          type: 'object',
+          required: ['apiKey'],
+          properties: { apiKey: { type: 'string', maxLength: 200, description: 'An API key, stc_…' } },
+        },
+        Session: {
+          type: 'object',
+          required: ['principal', 'roles', 'csrf', 'expiresAt'],
+          properties: {
+            principal: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
+            roles: { type: 'array', items: { type: 'string' } },
+            csrf: { type: 'string', description: 'What unsafe requests with the session cookie send as X-CSRF-Token' },
+            expiresAt: { type: 'string', format: 'date-time' },
+          },
+        },
         IssueRequest: {
           type: 'object',
           additionalProperties: false,

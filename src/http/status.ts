@@ -21,6 +21,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   method_not_allowed: 405,
   unauthenticated: 401,
   insufficient_scope: 403,
+  csrf_failed: 403,
   too_many_requests: 429,
   overloaded: 503,
   insufficient_shares: 409,

@@ -155,13 +155,29 @@ describe('GET /openapi.json', () => {
       'GET /.well-known/jwks.json': 'public',
       'GET /verify': 'public',
       'GET /verify.js': 'public',
+      'GET /certificates': 'certificates:read',
+      'GET /audit/voids': 'audit:read',
+      'GET /console/live': 'certificates:read',
+      'GET /console': 'public',
+      'GET /console/assets/{asset}': 'public',
+      'GET /console/login': 'public',
+      'GET /console/login.css': 'public',
+      'GET /console/session': 'public',
+      'POST /console/session': 'public',
+      'POST /console/logout': 'public',
+      'GET /console/oidc/start': 'public',
+      'GET /console/oidc/callback': 'public',
     });
     const withOidc = apiDocument([{ code: 'CS', authorized: 1 }], { oidcIssuer: 'https://id.example.com/' });
     expect(withOidc.components.securitySchemes).toMatchObject({
       apiKey: { type: 'http', scheme: 'bearer' },
       oidc: { type: 'openIdConnect', openIdConnectUrl: 'https://id.example.com/.well-known/openid-configuration' },
     });
-    expect(withOidc.paths['/classes'].get.security).toEqual([{ apiKey: ['certificates:read'] }, { oidc: ['certificates:read'] }]);
+    expect(withOidc.paths['/classes'].get.security).toEqual([
+      { apiKey: ['certificates:read'] },
+      { oidc: ['certificates:read'] },
+      { consoleSession: ['certificates:read'] },
+    ]);
   });
 
   it('passes redocly lint with its recommended rules: no error and no warning', async () => {

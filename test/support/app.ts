@@ -31,8 +31,9 @@ export async function startApp(
   shareClasses: readonly ShareClassConfig[],
   settings: { readonly [K in keyof ServiceSettings]?: Partial<ServiceSettings[K]> } = {},
   appOptions: Partial<AppOptions> = {},
+  listen: { readonly port?: number } = {},
 ): Promise<TestApp> {
-  const port = await freePort();
+  const port = listen.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // The other instances forward to the internal listener, which this one advertises.
   const internalPort = await freePort();

@@ -164,34 +164,36 @@ function checkCertificate(key: string | null, record: Record<string, unknown>): 
   );
 }
 
+/** Every field an event record may carry, checked against the type: built once, not per record read. */
+const EVENT_RECORD_FIELDS: ReadonlySet<string> = new Set([
+  'event',
+  'class',
+  'at',
+  'certificate',
+  'quantity',
+  'results',
+  'balance',
+  'reason',
+  'price',
+  'authorized',
+  'approvedOn',
+  'legend',
+  'ref',
+  'offset',
+  'request',
+  'idempotencyKey',
+  'principal',
+  'requestId',
+  'seal',
+] satisfies ReadonlyArray<keyof EventRecord>);
+
 /** Checks an event's fields (src/core/events.ts) and bookkeeping; throws MalformedRecord saying which is wrong. */
 function checkEvent(key: string | null, record: Record<string, unknown>): EventRecord {
   const wrong = eventProblem(record) ?? provenanceProblem(record);
   if (wrong !== undefined) throw new MalformedRecord(`${String(record.event)} event: ${wrong}`);
   if (key !== record.class)
     throw new MalformedRecord(`${String(record.event)} event: key ${JSON.stringify(key)} differs from class ${String(record.class)}`);
-  const allowed = new Set([
-    'event',
-    'class',
-    'at',
-    'certificate',
-    'quantity',
-    'results',
-    'balance',
-    'reason',
-    'price',
-    'authorized',
-    'approvedOn',
-    'legend',
-    'ref',
-    'offset',
-    'request',
-    'idempotencyKey',
-    'principal',
-    'requestId',
-    'seal',
-  ]);
-  const extra = Object.keys(record).find((field) => !allowed.has(field));
+  const extra = Object.keys(record).find((field) => !EVENT_RECORD_FIELDS.has(field));
   if (extra !== undefined) throw new MalformedRecord(`${String(record.event)} event: unknown field ${JSON.stringify(extra)}`);
   return record as unknown as EventRecord;
 }

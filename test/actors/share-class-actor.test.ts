@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IssueRequest } from '../../src/core/certificate.js';
 import type { ActorObserver } from '../../src/actors/observer.js';
-import type { ActorOptions } from '../../src/actors/share-class-actor.js';
+import { ACTOR_LIMITS, type ActorOptions } from '../../src/actors/share-class-actor.js';
 import { CertificateError } from '../../src/core/errors.js';
 import { FakeLedger, fakeInstance, foreignRecord, nextTurn } from '../support/fake-ledger.js';
 import { asking, TEST_PRINCIPAL } from '../support/requests.js';
@@ -9,7 +9,11 @@ import { asking, TEST_PRINCIPAL } from '../support/requests.js';
 const NOW = () => new Date('2026-01-02T03:04:05.000Z');
 const ask = (amount: number, name = 'Ada', shareClass = 'CS') => asking({ class: shareClass, name, amount });
 
-/** One instance on the ledger with class CS (and PS, 50 shares), reporting to `events` what its actors tell. */
+/**
+ * One instance on the ledger with class CS (and PS, 50 shares), reporting to `events` what its actors
+ * tell; its batches are taken at once (company 1) unless `options` say otherwise, so that the tests
+ * below can say which requests share a batch.
+ */
 function instance(ledger: FakeLedger, authorized = 1000, options: Partial<ActorOptions> = {}) {
   const events: string[] = [];
   const observer: ActorObserver = {
@@ -21,7 +25,7 @@ function instance(ledger: FakeLedger, authorized = 1000, options: Partial<ActorO
     { code: 'CS', authorized },
     { code: 'PS', authorized: 50 },
   ];
-  return fakeInstance(ledger, classes, { now: NOW, observer, ...options }).then((parts) => ({
+  return fakeInstance(ledger, classes, { now: NOW, observer, company: 1, ...options }).then((parts) => ({
     ...parts,
     events,
     /** The certificate a request is answered with. */
@@ -126,6 +130,32 @@ describe('ShareClassActor (pure sequencing logic, in-memory log)', UNIT, () => {
     expect(numbersOf('PS')).toEqual(Array.from({ length: 10 }, (_, index) => index + 1));
     // CS-1 alone and PS-1 (its class was idle) in the first write; everything that queued behind them in the second.
     expect(ledger.appends).toEqual([2, 49]);
+  });
+
+  it('lets a small batch wait a few turns of the event loop for company, and no longer: requests arriving meanwhile share its write', async () => {
+    const ledger = new FakeLedger();
+    const { issue } = await instance(ledger, 1000, { company: ACTOR_LIMITS.company });
+    const first = issue(ask(1));
+    // Arrives two turns later, within the wait: the same batch.
+    await nextTurn();
+    await nextTurn();
+    const second = issue(ask(1));
+    await Promise.all([first, second]);
+    expect(ledger.appends).toEqual([2]);
+    // A lone request is taken after the last turn of the wait, and one arriving later waits for the next batch.
+    const lone = issue(ask(1));
+    for (let turn = 0; turn <= ACTOR_LIMITS.companyTurns; turn += 1) await nextTurn();
+    const late = issue(ask(1));
+    await Promise.all([lone, late]);
+    expect(ledger.appends).toEqual([2, 1, 1]);
+    // A batch with enough company waits no longer: what arrives while its write is out makes the next.
+    ledger.hold();
+    const crowd = Array.from({ length: ACTOR_LIMITS.company }, () => issue(ask(1)));
+    await ledger.waitForHeld();
+    const after = issue(ask(1));
+    ledger.release();
+    await Promise.all([...crowd, after]);
+    expect(ledger.appends).toEqual([2, 1, 1, ACTOR_LIMITS.company, 1]);
   });
 
   it('refuses a request larger than what remains, consuming no number nor holding back smaller ones, once the accepted ones hold', async () => {

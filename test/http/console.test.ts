@@ -2,9 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newApiKey } from '../../src/auth/api-keys.js';
 import { Authenticator } from '../../src/auth/authenticator.js';
-import { writeKeyFile } from '../../src/auth/key-file.js';
 import { ApiKeyStore } from '../../src/auth/key-store.js';
 import { startOidcVerifier } from '../../src/auth/oidc.js';
 import { OidcSignIn } from '../../src/auth/oidc-sign-in.js';
@@ -15,6 +13,7 @@ import { LiveFeed } from '../../src/http/live.js';
 import { createLogger } from '../../src/monitoring/logger.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { uniqueTopic } from '../support/broker.js';
+import { keysWithRoles } from '../support/credentials.js';
 import { freePort } from '../support/free-port.js';
 import { until } from '../support/load.js';
 import { CONSOLE_CLIENT, clientSecret } from '../support/oidc-clients.js';
@@ -25,11 +24,8 @@ const SECRET = 'a console session secret shared by every instance of this test';
 const logger = createLogger('silent');
 
 function keysFile(): { file: string; admin: string; reader: string } {
-  const admin = newApiKey('console admin', ['admin'], new Date());
-  const reader = newApiKey('console reader', ['certificates:read'], new Date());
-  const file = join(mkdtempSync(join(tmpdir(), 'console-keys-')), 'api-keys.json');
-  writeKeyFile(file, [admin.record, reader.record]);
-  return { file, admin: admin.key, reader: reader.key };
+  const { file, keys } = keysWithRoles({ admin: ['admin'], reader: ['certificates:read'] });
+  return { file, ...keys };
 }
 
 /** A browser's cookies, as far as these tests need them: by name, whatever host or path set them. */

@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newApiKey } from '../../src/auth/api-keys.js';
 import { Authenticator } from '../../src/auth/authenticator.js';
-import { writeKeyFile } from '../../src/auth/key-file.js';
 import { ApiKeyStore } from '../../src/auth/key-store.js';
 import type { Certificate } from '../../src/core/certificate.js';
-import type { Role } from '../../src/core/principal.js';
 import { checkProof } from '../../src/core/proof.js';
 import type { Proof } from '../../src/core/seal.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { uniqueTopic } from '../support/broker.js';
+import { keysWithRoles } from '../support/credentials.js';
 import { post, type Reply } from '../support/http.js';
 import { until } from '../support/load.js';
 import { signingKeys } from '../support/signing.js';
@@ -21,17 +16,6 @@ const CLASSES = [
   { code: 'CS', authorized: 1_000_000 },
   { code: 'PS', authorized: 10_000 },
 ];
-
-/** One API key per role a test needs, in a keys file of this file's own. */
-function keysWithRoles(roles: Readonly<Record<string, readonly Role[]>>): { file: string; keys: Record<string, string> } {
-  const file = join(mkdtempSync(join(tmpdir(), 'event-keys-')), 'api-keys.json');
-  const made = Object.entries(roles).map(([name, granted]) => ({ name, ...newApiKey(name, granted, new Date()) }));
-  writeKeyFile(
-    file,
-    made.map(({ record }) => record),
-  );
-  return { file, keys: Object.fromEntries(made.map(({ name, key }) => [name, key])) };
-}
 
 const { file, keys } = keysWithRoles({
   admin: ['admin'],
@@ -63,12 +47,18 @@ afterAll(async () => {
   store.close();
 });
 
-const as = (who: string, headers: Record<string, string> = {}): Record<string, string> => ({
+const as = (who: keyof typeof keys, headers: Record<string, string> = {}): Record<string, string> => ({
   authorization: `Bearer ${keys[who]}`,
   ...headers,
 });
 
-function send(path: string, body: unknown, who = 'admin', headers: Record<string, string> = {}, app = writer): Promise<Reply> {
+function send(
+  path: string,
+  body: unknown,
+  who: keyof typeof keys = 'admin',
+  headers: Record<string, string> = {},
+  app = writer,
+): Promise<Reply> {
   return post(`${app.url}${path}`, body, 'application/json', undefined, as(who, headers));
 }
 
@@ -231,7 +221,7 @@ describe('events at the HTTP edge, against a real broker', () => {
     const open = await issued(5);
     await send(`/certificates/${id}/cancellation`, {}, 'canceller');
     const next = (await classRow('CS')).nextId;
-    const refusals: Array<[string, unknown, string, number, string]> = [
+    const refusals: Array<[string, unknown, keyof typeof keys, number, string]> = [
       ['/certificates/CS-999999/cancellation', {}, 'canceller', 404, 'unknown_certificate'],
       [`/certificates/${id}/cancellation`, {}, 'canceller', 409, 'certificate_not_outstanding'],
       [`/certificates/${id}/repurchase`, { quantity: 1 }, 'canceller', 409, 'certificate_not_outstanding'],

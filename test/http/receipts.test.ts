@@ -1,21 +1,16 @@
 import { randomUUID, verify } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newApiKey } from '../../src/auth/api-keys.js';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueCertificate } from '../../src/client/issue-certificate.js';
-import { writeKeyFile } from '../../src/auth/key-file.js';
 import { ApiKeyStore } from '../../src/auth/key-store.js';
 import type { Certificate } from '../../src/core/certificate.js';
 import { rootFromPath, sha256Hex } from '../../src/core/merkle.js';
-import type { Role } from '../../src/core/principal.js';
 import { checkProof, fieldsHash } from '../../src/core/proof.js';
 import { headHash, headText, type Proof, type SignedHead } from '../../src/core/seal.js';
 import { publicKeyOf } from '../../src/signing/signing-keys.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { uniqueTopic } from '../support/broker.js';
+import { keysWithRoles } from '../support/credentials.js';
 import { concurrently, post } from '../support/http.js';
 import { readLog } from '../support/log.js';
 import { splitIssued } from '../support/receipts.js';
@@ -25,17 +20,6 @@ const CLASSES = [
   { code: 'CS', authorized: 1_000_000 },
   { code: 'PS', authorized: 1_000_000 },
 ];
-
-/** One API key per role a test needs, in a keys file of this file's own. */
-function keysWithRoles(roles: Readonly<Record<string, readonly Role[]>>): { file: string; keys: Record<string, string> } {
-  const file = join(mkdtempSync(join(tmpdir(), 'receipt-keys-')), 'api-keys.json');
-  const made = Object.entries(roles).map(([name, granted]) => ({ name, ...newApiKey(name, granted, new Date()) }));
-  writeKeyFile(
-    file,
-    made.map(({ record }) => record),
-  );
-  return { file, keys: Object.fromEntries(made.map(({ name, key }) => [name, key])) };
-}
 
 const { file, keys } = keysWithRoles({
   issuer: ['certificates:issue'],

@@ -5,6 +5,7 @@ import { newApiKey } from '../../src/auth/api-keys.js';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { writeKeyFile } from '../../src/auth/key-file.js';
 import { ApiKeyStore } from '../../src/auth/key-store.js';
+import type { Role } from '../../src/core/principal.js';
 import { SIGNING_FILE } from './signing.js';
 
 /**
@@ -36,4 +37,18 @@ export function testAuthenticator(): { readonly authenticator: Authenticator; cl
 /** fetch with the admin key, for tests that read what a caller with every role reads. */
 export function authorizedFetch(url: string, init: RequestInit = {}): Promise<Response> {
   return fetch(url, { ...init, headers: { ...AUTHORIZATION, ...(init.headers as Record<string, string> | undefined) } });
+}
+
+/**
+ * One API key per name with the roles given, made with the real key functions, in a keys file of its
+ * own (after `alongside`, keys another file holds: the admin's, say): the file and each name's key.
+ */
+export function keysWithRoles<N extends string>(
+  roles: Readonly<Record<N, readonly Role[]>>,
+  alongside: Parameters<typeof writeKeyFile>[1] = [],
+): { readonly file: string; readonly keys: Readonly<Record<N, string>> } {
+  const file = join(mkdtempSync(join(tmpdir(), 'role-keys-')), 'api-keys.json');
+  const made = (Object.keys(roles) as N[]).map((name) => ({ name, ...newApiKey(name, roles[name], new Date()) }));
+  writeKeyFile(file, [...alongside, ...made.map(({ record }) => record)]);
+  return { file, keys: Object.fromEntries(made.map(({ name, key }) => [name, key])) as Record<N, string> };
 }

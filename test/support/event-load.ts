@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Acknowledged } from '../../src/audit/check.js';
-import { newApiKey } from '../../src/auth/api-keys.js';
-import { readKeyFile, writeKeyFile } from '../../src/auth/key-file.js';
+import { readKeyFile } from '../../src/auth/key-file.js';
 import type { Role } from '../../src/core/principal.js';
-import { ADMIN } from './credentials.js';
+import { ADMIN, keysWithRoles } from './credentials.js';
 import { sleep } from './load.js';
 
 /** Who sends what: each event with the one role it needs (docs/security.md), issuances apart. */
@@ -19,10 +15,7 @@ const ROLES: Readonly<Record<Clerk, readonly Role[]>> = {
 
 /** A keys file with the test admin's key (so the suite's helpers still read /readyz) and one key per clerk. */
 export function clerkKeys(): { readonly file: string; readonly keys: Readonly<Record<Clerk, string>> } {
-  const file = join(mkdtempSync(join(tmpdir(), 'event-load-keys-')), 'api-keys.json');
-  const made = (Object.keys(ROLES) as Clerk[]).map((clerk) => ({ clerk, ...newApiKey(clerk, ROLES[clerk], new Date()) }));
-  writeKeyFile(file, [...readKeyFile(ADMIN.file).keys, ...made.map(({ record }) => record)]);
-  return { file, keys: Object.fromEntries(made.map(({ clerk, key }) => [clerk, key])) as Record<Clerk, string> };
+  return keysWithRoles(ROLES, readKeyFile(ADMIN.file).keys);
 }
 
 export type OpKind = 'issuance' | 'transfer' | 'cancellation' | 'repurchase' | 'reissuance' | 'stop';

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Certificate } from '../../src/core/certificate.js';
 import { eventId, type EventDone, type EventRequest } from '../../src/core/events.js';
@@ -15,8 +12,8 @@ import { startApp, type TestApp } from '../support/app.js';
 import { uniqueTopic } from '../support/broker.js';
 import { AUTHORIZATION } from '../support/credentials.js';
 import { readPdf, renderedDom } from '../support/paper-tools.js';
+import { runVerify } from '../support/verify-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'paper-lifecycle-'));
 const LEGEND = {
   id: 'sa-1933',
@@ -53,20 +50,7 @@ async function pdfOf(id: string): Promise<Buffer> {
   return Buffer.from(await response.arrayBuffer());
 }
 
-/** `npm run verify -- …` as a holder runs it: its exit status and what it printed. */
-async function verify(...args: string[]): Promise<{ readonly status: number; readonly out: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('npm', ['run', '--silent', 'verify', '--', ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    return { status: 0, out: stdout + stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { status: code, out: stdout + stderr };
-  }
-}
+const verify = (...args: string[]) => runVerify(args);
 
 beforeAll(async () => {
   app = await startApp(uniqueTopic('paper-lifecycle'), [{ code: 'CS', authorized: 1_000_000 }]);

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateFace, letterhead } from '../../src/paper/face.js';
 import { renderPdf } from '../../src/paper/pdf.js';
@@ -15,29 +12,15 @@ import { AUTHORIZATION, KEYS_ENV } from '../support/credentials.js';
 import { concurrently, issue } from '../support/http.js';
 import { readPdf, renderedDom } from '../support/paper-tools.js';
 import { startService, type RunningService } from '../support/service.js';
+import { runVerify } from '../support/verify-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'verify-cli-'));
 const COMPANY = 'Salt Bae Holdings, Inc.';
 let service: RunningService;
 /** What the paper's QR code holds, read off the PDF the service printed. */
 let link: string;
 
-/** `npm run verify -- …` as a holder runs it: its exit status and what it printed. */
-async function verify(...args: string[]): Promise<{ readonly status: number; readonly out: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('npm', ['run', '--silent', 'verify', '--', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...KEYS_ENV },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    return { status: 0, out: stdout + stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { status: code, out: stdout + stderr };
-  }
-}
+const verify = (...args: string[]) => runVerify(args, KEYS_ENV);
 
 beforeAll(async () => {
   service = await startService({ KAFKA_TOPIC: uniqueTopic('verify-cli'), SHARE_CLASSES: 'CS=1000000', COMPANY_NAME: COMPANY });

@@ -241,6 +241,7 @@ class Bench {
     const spec = (entry: Entry) => ({
       url: entry.server.url,
       serverPid: entry.server.pid,
+      ...(entry.service ? { metricsUrl: `${entry.server.url}/metrics` } : {}),
       bodies: entry.bodies,
       keyed: entry.keyed,
       headers: entry.headers,
@@ -316,6 +317,7 @@ class Bench {
     const load = await measureLoad({
       url: service.child.url,
       serverPid: service.child.pid,
+      metricsUrl: `${service.child.url}/metrics`,
       bodies: scenario.bodies,
       warmupBodies: scenario.warmupBodies,
       connections,

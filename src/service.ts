@@ -106,6 +106,7 @@ export async function startService(settings: ServiceSettings, logger?: Logger): 
   const writer = new LogWriter(ledger, state, {
     ...(signing === undefined ? {} : { signer: signing }),
     observer: {
+      sealed: (seconds) => metrics.sealed(seconds),
       resynced(reason, where) {
         metrics.resynced(reason);
         // A write that landed where it was not stated means another writer, or a log that moved under

@@ -24,6 +24,8 @@ export interface LoadSpec {
   readonly serverPid?: number;
   /** The credentials sent with every request; the test admin's API key unless told (none: `{}`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The service's /metrics, read (as the test admin) before and after each burst for the time it spent sealing writes. */
+  readonly metricsUrl?: string;
 }
 
 export type LoadResult = Omit<ScenarioResult, 'id' | 'label' | 'tool'>;
@@ -49,10 +51,20 @@ async function fire(spec: LoadSpec, bodies: readonly object[], seconds: number):
   }
 }
 
-/** One measured burst: what autocannon saw, and the server's CPU time over it when its process was given. */
+/** One measured burst: what autocannon saw, and the server's CPU time and time spent sealing over it when asked. */
 export interface Burst extends Omit<FireOutcome, 'samples'> {
   readonly samples: readonly number[];
   readonly cpuSeconds?: number;
+  readonly sealSeconds?: number;
+}
+
+/** The seconds the service has spent sealing writes since it started (`certificates_seal_duration_seconds`), from its /metrics. */
+export async function sealSeconds(metricsUrl: string): Promise<number> {
+  const response = await fetch(metricsUrl, { headers: AUTHORIZATION });
+  if (!response.ok) throw new Error(`Expected 200 from ${metricsUrl}, got ${response.status}`);
+  const line = /^certificates_seal_duration_seconds_sum (\S+)$/m.exec(await response.text());
+  if (line === null) throw new Error(`Expected certificates_seal_duration_seconds_sum in ${metricsUrl}`);
+  return Number(line[1]);
 }
 
 /** The discarded warm-up (none for 0 s). */
@@ -62,9 +74,12 @@ export async function warmUp(spec: LoadSpec): Promise<void> {
 
 /** One burst of `seconds`, measured. */
 export async function measureBurst(spec: LoadSpec, seconds: number): Promise<Burst> {
+  const sealedBefore = spec.metricsUrl === undefined ? undefined : await sealSeconds(spec.metricsUrl);
   const before = spec.serverPid === undefined ? undefined : cpuSeconds(spec.serverPid);
   const outcome = await fire(spec, spec.bodies, seconds);
-  return { ...outcome, ...(before === undefined ? {} : { cpuSeconds: cpuSeconds(spec.serverPid!) - before }) };
+  const cpu = before === undefined ? {} : { cpuSeconds: cpuSeconds(spec.serverPid!) - before };
+  const sealed = sealedBefore === undefined ? {} : { sealSeconds: (await sealSeconds(spec.metricsUrl!)) - sealedBefore };
+  return { ...outcome, ...cpu, ...sealed };
 }
 
 /** Bursts of one scenario as one result: responses over their summed durations, exact percentiles over every response. */
@@ -72,15 +87,18 @@ export function combineBursts(bursts: readonly Burst[]): LoadResult {
   const statuses: Record<string, number> = {};
   let duration = 0;
   let cpu: number | undefined = 0;
+  let sealed: number | undefined = 0;
   for (const burst of bursts) {
     for (const [status, count] of Object.entries(burst.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
     duration += burst.duration;
     cpu = cpu === undefined || burst.cpuSeconds === undefined ? undefined : cpu + burst.cpuSeconds;
+    sealed = sealed === undefined || burst.sealSeconds === undefined ? undefined : sealed + burst.sealSeconds;
   }
   const total = Object.values(statuses).reduce((sum, count) => sum + count, 0);
   const sum = (field: 'non2xx' | 'errors' | 'timeouts'): number => bursts.reduce((all, burst) => all + burst[field], 0);
   return {
     ...(cpu === undefined || total === 0 ? {} : { serverCpuUsPerRequest: (cpu * 1e6) / total }),
+    ...(sealed === undefined || sealed === 0 || duration === 0 ? {} : { sealShare: sealed / duration }),
     // Completed responses over the wall time: autocannon's per-second mean drops the partial last second.
     requestsPerSecond: Math.round(total / duration),
     latencyMs: summarise(bursts.flatMap((burst) => burst.samples)),

@@ -35,6 +35,14 @@ export interface ScenarioResult {
    * response: the figure that travels between machines, where throughput ratios do not.
    */
   readonly serverCpuUsPerRequest?: number;
+  /**
+   * A signing service's time spent sealing writes (hashing their records, signing their heads:
+   * `certificates_seal_duration_seconds`) over the measured bursts' wall time. Every request waits
+   * for the seal of its write on the service's one thread, so while that thread sets the pace (at 20
+   * connections it runs one write at a time), the scenario's throughput over its unsigned reference
+   * cannot exceed 1 − this share, however the rest of signing is built (docs/benchmark.md, "Signing's floor").
+   */
+  readonly sealShare?: number;
   /** For a service scenario: the load it ran under, which names the baselines it is compared with (BASELINES). */
   readonly load?: Load;
   /** A service scenario's throughput over (a)'s, and over bare Koa's and durable Koa's under the same load. */

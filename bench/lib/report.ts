@@ -20,6 +20,7 @@ const HEADER = [
   '/d',
   '/ref',
   'p99/ref',
+  'seal %',
 ];
 
 function ms(value: number | undefined): string {
@@ -50,6 +51,7 @@ function row(result: ScenarioResult): string[] {
     result.ratioToDurable === undefined ? '–' : result.ratioToDurable.toFixed(2),
     result.ratioToReference === undefined ? '–' : result.ratioToReference.toFixed(2),
     result.p99OverReference === undefined ? '–' : result.p99OverReference.toFixed(2),
+    result.sealShare === undefined ? '–' : (result.sealShare * 100).toFixed(1),
   ];
 }
 

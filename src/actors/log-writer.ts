@@ -14,6 +14,11 @@ export interface WriterObserver {
     reason: 'landed_elsewhere' | 'failed',
     where: { readonly stated: number; readonly landed?: number; readonly readTo: number },
   ): void;
+  /**
+   * A write was sealed: its records hashed into their tree and its head signed, which took `seconds`
+   * of this thread, on the path of every request the write carries (docs/benchmark.md, "Signing's floor").
+   */
+  sealed?(seconds: number): void;
 }
 
 /** For each record committed, in order: its counterpart the log holds for its request (with its proof when signed), or undefined if none. */
@@ -88,8 +93,15 @@ export function writeEntries(
   signer: SealSigner | undefined,
   now: () => Date,
 ): WriteEntry[] {
+  const entries = stateEntries(state, records, signer !== undefined);
+  if (signer !== undefined) entries.push(sealEntry(state, entries, signer, now));
+  return entries;
+}
+
+/** The records encoded where they will land, each naming the seal that will follow them when `signed`. */
+function stateEntries(state: LogState, records: ReadonlyArray<CertificateRecord | EventRecord>, signed: boolean): WriteEntry[] {
   const first = state.end;
-  const sealAt = signer === undefined ? undefined : first + records.length;
+  const sealAt = signed ? first + records.length : undefined;
   if (sealAt === undefined && state.head !== undefined) {
     throw new CertificateError(
       'signing_unavailable',
@@ -98,7 +110,7 @@ export function writeEntries(
   }
   // An event's results name it by its offset, known only here.
   let eventAt: number | undefined;
-  const entries: WriteEntry[] = records.map((record, index) => {
+  return records.map((record, index) => {
     const offset = first + index;
     if ('event' in record) {
       eventAt = offset;
@@ -116,15 +128,17 @@ export function writeEntries(
     );
     return { offset, record: stamped, key: stamped.class, value: encodeValue(stamped) };
   });
-  if (sealAt === undefined) return entries;
+}
+
+/** The seal that follows `entries`: the root of their tree in the head of the log after them, signed (at `now()`). */
+function sealEntry(state: LogState, entries: readonly WriteEntry[], signer: SealSigner, now: () => Date): WriteEntry {
   const head = state.headOf(
     entries.map((entry) => (entry.record ?? entry.event)!),
     entries.map((entry) => entry.value),
     now(),
   );
-  const seal = signer!.sign(head);
-  entries.push({ offset: sealAt, seal, key: SEAL_KEY, value: encodeSeal(seal) });
-  return entries;
+  const seal = signer.sign(head);
+  return { offset: state.end + entries.length, seal, key: SEAL_KEY, value: encodeSeal(seal) };
 }
 
 /**
@@ -210,7 +224,12 @@ export class LogWriter {
     // unwritten, and its actors number it again.
     const records = this.state.continuing(all);
     if (records.length === 0) return this.settle(submissions, read);
-    const entries = writeEntries(this.state, records, this.signer, this.now);
+    const entries = stateEntries(this.state, records, this.signer !== undefined);
+    if (this.signer !== undefined) {
+      const started = performance.now();
+      entries.push(sealEntry(this.state, entries, this.signer, this.now));
+      this.observer?.sealed?.((performance.now() - started) / 1000);
+    }
     const expected = this.state.end;
     let landed: number | undefined;
     try {

@@ -19,6 +19,7 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
   private readonly requests = new RequestTally([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   private readonly batchSize: Histogram<'class'>;
   private readonly commitSeconds: Histogram<'class'>;
+  private readonly sealSeconds: Histogram;
   private readonly commitFailures: Counter<'class'>;
   private readonly renumberedRequests: Counter<'class'>;
   private readonly voids: Counter<'reason'>;
@@ -48,6 +49,12 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
       help: 'Time for a batch to be acknowledged by the log (acks=all), by class',
       labelNames: ['class'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.sealSeconds = new Histogram({
+      name: 'certificates_seal_duration_seconds',
+      help: "Time to seal a write (hash its records into their tree, sign its head), on the path of each of the write's requests",
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
       registers,
     });
     this.commitFailures = new Counter({
@@ -155,6 +162,10 @@ export class ServiceMetrics implements ActorObserver, LogStateObserver, WriterOb
 
   resynced(reason: string): void {
     this.resyncs.inc({ reason });
+  }
+
+  sealed(seconds: number): void {
+    this.sealSeconds.observe(seconds);
   }
 
   roleChanged(role: NodeRole): void {

@@ -42,6 +42,14 @@ describe('a scenario measured in bursts that took turns', () => {
     expect(combined.serverCpuUsPerRequest).toBe(2000);
   });
 
+  it("reads the time spent sealing as a share of the bursts' wall time, and reports none for an unsigned service", () => {
+    // 0.15 s and 0.05 s of sealing over 2 s and 2 s: 5% of the wall time.
+    const signed = combineBursts([burst([1], 2, { sealSeconds: 0.15 }), burst([1], 2, { sealSeconds: 0.05 })]);
+    expect(signed.sealShare).toBeCloseTo(0.05, 10);
+    expect(combineBursts([burst([1], 2, { sealSeconds: 0 })]).sealShare).toBeUndefined();
+    expect(combineBursts([burst([1], 2, { sealSeconds: 0.1 }), burst([1], 2)]).sealShare).toBeUndefined();
+  });
+
   it('reports no CPU when a burst has no CPU figure, rather than one from part of the bursts', () => {
     const combined = combineBursts([burst([1], 1, { cpuSeconds: 0.001 }), burst([1], 1)]);
     expect(combined.serverCpuUsPerRequest).toBeUndefined();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authorizedFetch } from '../support/credentials.js';
-import { useApp } from '../support/app.js';
+import { startApp, useApp } from '../support/app.js';
+import { uniqueTopic } from '../support/broker.js';
 import { issue } from '../support/http.js';
 
 const app = useApp('metrics', [
@@ -32,6 +33,9 @@ describe('GET /metrics against a real broker', () => {
     expect(sample(text, 'certificates_batch_size_count{class="CS"}')).toBe(3);
     expect(sample(text, 'certificates_batch_size_sum{class="CS"}')).toBe(3);
     expect(sample(text, 'certificates_commit_duration_seconds_count{class="CS"}')).toBe(3);
+    // Each of the three writes was sealed (the refused request wrote nothing), which took some time.
+    expect(sample(text, 'certificates_seal_duration_seconds_count')).toBe(3);
+    expect(sample(text, 'certificates_seal_duration_seconds_sum')).toBeGreaterThan(0);
     expect(sample(text, 'certificates_role{role="writer"}')).toBe(1);
     expect(sample(text, 'certificates_role{role="follower"}')).toBe(0);
     expect(sample(text, 'certificates_role_changes_total{role="writer"}')).toBe(1);
@@ -41,5 +45,19 @@ describe('GET /metrics against a real broker', () => {
     expect(sample(text, 'certificates_mailbox_depth{class="CS"}')).toBe(0);
     expect(sample(text, 'certificates_class_ready{class="PS"}')).toBe(1);
     expect(text).toContain('process_cpu_seconds_total');
+  });
+
+  it('times no seal when the instance writes unsigned (SIGNING_KEY_FILE unset)', async () => {
+    const unsigned = await startApp(uniqueTopic('metrics-unsigned'), [{ code: 'CS', authorized: 100 }], {
+      signing: { keyFile: undefined },
+    });
+    try {
+      expect((await issue(unsigned.url, 'CS', 30)).status).toBe(201);
+      const text = await (await authorizedFetch(`${unsigned.url}/metrics`)).text();
+      expect(sample(text, 'certificates_batch_size_count{class="CS"}')).toBe(1);
+      expect(sample(text, 'certificates_seal_duration_seconds_count')).toBe(0);
+    } finally {
+      await unsigned.close();
+    }
   });
 });

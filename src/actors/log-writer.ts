@@ -84,17 +84,22 @@ export type WriteEntry = LoggedRecord & { readonly key: string; readonly value: 
 /**
  * The records stated in place from the log's end as `state` knows it, as the log will hold them:
  * encoded, and when `signer` is given, naming the seal that follows them, which signs their head
- * (at `now()`). A signed log takes nothing unsigned, so without a signer this refuses to write on
- * one. The writer's one format of a write, also what bench/scale.ts fills a topic with.
+ * (at `now()`), telling `sealed` how long the seal took. A signed log takes nothing unsigned, so
+ * without a signer this refuses to write on one. The writer's one format of a write, also what
+ * bench/scale.ts fills a topic with.
  */
 export function writeEntries(
   state: LogState,
   records: ReadonlyArray<CertificateRecord | EventRecord>,
   signer: SealSigner | undefined,
   now: () => Date,
+  sealed?: (seconds: number) => void,
 ): WriteEntry[] {
   const entries = stateEntries(state, records, signer !== undefined);
-  if (signer !== undefined) entries.push(sealEntry(state, entries, signer, now));
+  if (signer === undefined) return entries;
+  const started = performance.now();
+  entries.push(sealEntry(state, entries, signer, now));
+  sealed?.((performance.now() - started) / 1000);
   return entries;
 }
 
@@ -167,6 +172,7 @@ export class LogWriter {
 
   private readonly observer: WriterObserver | undefined;
   private readonly signer: SealSigner | undefined;
+  private readonly sealed: ((seconds: number) => void) | undefined;
   private readonly now: () => Date;
 
   constructor(
@@ -176,6 +182,7 @@ export class LogWriter {
   ) {
     this.observer = options.observer;
     this.signer = options.signer;
+    this.sealed = options.observer?.sealed?.bind(options.observer);
     this.now = options.now ?? (() => new Date());
     this.commits = new Batcher(groupCommit(ledger.writeLimit, (submissions) => this.write(submissions)));
   }
@@ -224,12 +231,7 @@ export class LogWriter {
     // unwritten, and its actors number it again.
     const records = this.state.continuing(all);
     if (records.length === 0) return this.settle(submissions, read);
-    const entries = stateEntries(this.state, records, this.signer !== undefined);
-    if (this.signer !== undefined) {
-      const started = performance.now();
-      entries.push(sealEntry(this.state, entries, this.signer, this.now));
-      this.observer?.sealed?.((performance.now() - started) / 1000);
-    }
+    const entries = writeEntries(this.state, records, this.signer, this.now, this.sealed);
     const expected = this.state.end;
     let landed: number | undefined;
     try {

@@ -11,7 +11,7 @@ import { AUTHORIZATION } from '../test/support/credentials.js';
 import { runCommand } from './lib/children.js';
 import { cpuSeconds } from './lib/cpu.js';
 import { measureKafkaFloor, warmBroker } from './lib/kafka-floor.js';
-import { combineBursts, measureBurst, measureLoad, warmUp, type Burst } from './lib/load.js';
+import { combineBursts, measureBurst, measureLoad, sealSeconds, sealShare, warmUp, type Burst } from './lib/load.js';
 import { describeMachine } from './lib/machine.js';
 import type { AuditResult, BenchRun, BrokerWarmup, ScenarioResult } from './lib/model.js';
 import { lifecycleKeys, measureLifecycle } from './lib/lifecycle.js';
@@ -71,7 +71,7 @@ interface Entry {
   /** A service scenario: read over the baselines, its resident set sampled, every answer a 201. */
   readonly service: boolean;
   readonly bursts: Burst[];
-  readonly abRuns: Array<{ readonly run: ScenarioResult; readonly cpuSeconds: number }>;
+  readonly abRuns: Array<{ readonly run: ScenarioResult; readonly cpuSeconds: number; readonly sealSeconds?: number }>;
   rssMiB: number;
 }
 
@@ -271,10 +271,14 @@ class Bench {
         // The brief's whole ab run in every round: split in three, each run lasted under a second
         // here, and bare Koa's figure differed by 40% from one bench run to the next.
         say(`(${entry.id}) round ${round} of ${rounds}: ab -n ${abRequests} -c ${connections}, ${entry.label}`);
+        const metricsUrl = `${entry.server.url}/metrics`;
+        const sealedBefore = entry.service ? await sealSeconds(metricsUrl) : undefined;
         const before = cpuSeconds(entry.server.pid);
         const run = await runAb(entry.server.url, issueBody('CS'), abRequests, connections, entry.headers);
         if (run === undefined) throw new AbMissing();
-        entry.abRuns.push({ run, cpuSeconds: cpuSeconds(entry.server.pid) - before });
+        const cpu = cpuSeconds(entry.server.pid) - before;
+        const sealed = sealedBefore === undefined ? {} : { sealSeconds: (await sealSeconds(metricsUrl)) - sealedBefore };
+        entry.abRuns.push({ run, cpuSeconds: cpu, ...sealed });
       }
     }
   }
@@ -304,6 +308,12 @@ class Bench {
       tool: 'ab',
       ...combined,
       ...(combined.total > 0 ? { serverCpuUsPerRequest: (cpu * 1e6) / combined.total } : {}),
+      ...(combined.requestsPerSecond > 0
+        ? sealShare(
+            entry.abRuns.map((each) => each.sealSeconds),
+            combined.total / combined.requestsPerSecond,
+          )
+        : {}),
       ...compared,
     };
     this.check(result, ['2xx']);

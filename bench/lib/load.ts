@@ -67,6 +67,19 @@ export async function sealSeconds(metricsUrl: string): Promise<number> {
   return Number(line[1]);
 }
 
+/**
+ * The time spent sealing over the wall time, as a result's `sealShare`: none when a part was not
+ * measured (a share of part of the time would pass for the whole) or nothing was sealed (unsigned).
+ */
+export function sealShare(sealed: ReadonlyArray<number | undefined>, wallSeconds: number): Pick<LoadResult, 'sealShare'> {
+  let total = 0;
+  for (const seconds of sealed) {
+    if (seconds === undefined) return {};
+    total += seconds;
+  }
+  return total === 0 || wallSeconds === 0 ? {} : { sealShare: total / wallSeconds };
+}
+
 /** The discarded warm-up (none for 0 s). */
 export async function warmUp(spec: LoadSpec): Promise<void> {
   if (spec.warmupSeconds > 0) await fire(spec, spec.warmupBodies ?? spec.bodies, spec.warmupSeconds);
@@ -87,18 +100,19 @@ export function combineBursts(bursts: readonly Burst[]): LoadResult {
   const statuses: Record<string, number> = {};
   let duration = 0;
   let cpu: number | undefined = 0;
-  let sealed: number | undefined = 0;
   for (const burst of bursts) {
     for (const [status, count] of Object.entries(burst.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
     duration += burst.duration;
     cpu = cpu === undefined || burst.cpuSeconds === undefined ? undefined : cpu + burst.cpuSeconds;
-    sealed = sealed === undefined || burst.sealSeconds === undefined ? undefined : sealed + burst.sealSeconds;
   }
   const total = Object.values(statuses).reduce((sum, count) => sum + count, 0);
   const sum = (field: 'non2xx' | 'errors' | 'timeouts'): number => bursts.reduce((all, burst) => all + burst[field], 0);
   return {
     ...(cpu === undefined || total === 0 ? {} : { serverCpuUsPerRequest: (cpu * 1e6) / total }),
-    ...(sealed === undefined || sealed === 0 || duration === 0 ? {} : { sealShare: sealed / duration }),
+    ...sealShare(
+      bursts.map((burst) => burst.sealSeconds),
+      duration,
+    ),
     // Completed responses over the wall time: autocannon's per-second mean drops the partial last second.
     requestsPerSecond: Math.round(total / duration),
     latencyMs: summarise(bursts.flatMap((burst) => burst.samples)),

@@ -146,12 +146,15 @@ describe('OpenID Connect bearer tokens, against a real provider process', () => 
   });
 
   it('refuses an expired token once past the skew, even one it verified before, and accepts it within the skew', async () => {
-    const shortLived = await startOidcProvider({ accessTokenTtlSeconds: 1 });
+    // Three seconds, not one: iat is rounded down, so a one-second token can expire before a loaded
+    // machine has discovered the provider and checked it even once.
+    const shortLived = await startOidcProvider({ accessTokenTtlSeconds: 3 });
     try {
+      const strict = verifierFor(shortLived, { clockSkewSeconds: 0 });
+      await strict.verify(await shortLived.token('reader'));
       const token = await shortLived.token('issuer');
       const { iat, exp } = decodeJwt(token);
-      expect(exp! - iat!).toBe(1);
-      const strict = verifierFor(shortLived, { clockSkewSeconds: 0 });
+      expect(exp! - iat!).toBe(3);
       expect((await strict.verify(token)).id).toBe(`oidc:${shortLived.issuer}#issuer`);
       await sleep((exp! + 1) * 1000 - Date.now());
       expect(await refusal(strict.verify(token), token)).toContain('"exp"');

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { quietIdleRequestQueues } from './kafkajs-request-queue.js';
 import { kafkajsSasl } from './kafkajs-sasl.js';
 import { cappedSocketFactory } from './kafkajs-socket.js';
 import type { KafkaSecurity } from './kafka-security.js';
@@ -17,6 +18,7 @@ export interface KafkaConnection {
  * broker should get a 503 in seconds, not hang for kafkajs's 30 s defaults.
  */
 export function createKafka(connection: KafkaConnection, clientId = 'certificates'): Kafka {
+  quietIdleRequestQueues();
   const { tls, sasl } = connection.security;
   return new Kafka({
     clientId,

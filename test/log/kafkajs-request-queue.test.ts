@@ -44,7 +44,8 @@ describe("kafkajs's request queue (real broker)", () => {
     await admin.connect();
     try {
       await admin.listTopics();
-      expect(await checksDuring(() => sleep(500))).toBeGreaterThan(100);
+      // About 500 in these 500 ms on an idle machine; 50 leaves room for a starved worker.
+      expect(await checksDuring(() => sleep(500))).toBeGreaterThan(50);
     } finally {
       await admin.disconnect();
     }

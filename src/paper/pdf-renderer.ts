@@ -11,12 +11,18 @@ interface Pending {
 
 type Answer = { readonly id: number; readonly pdf: Uint8Array } | { readonly id: number; readonly error: string };
 
-// The worker is JavaScript once built, and TypeScript under tsx and vitest: there it loads through tsx.
+// The worker is JavaScript once built, and TypeScript under tsx and vitest.
 const extension = extname(fileURLToPath(import.meta.url));
 const WORKER = new URL(`./pdf-worker${extension}`, import.meta.url);
 
 function startWorker(): Worker {
-  return new Worker(WORKER, extension === '.ts' ? { execArgv: ['--import', 'tsx'] } : {});
+  if (extension !== '.ts') return new Worker(WORKER);
+  // TypeScript: the worker registers tsx itself, then imports its script. Given `--import tsx` in
+  // its execArgv instead, a worker started while both cores were busy failed to load its script
+  // ("Unknown file extension .ts") in every try. tsx resolves from the working directory: the
+  // repository's root, where tsx and vitest run.
+  const script = `import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(WORKER.href)});`;
+  return new Worker(script, { eval: true });
 }
 
 /**

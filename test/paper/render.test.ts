@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Certificate } from '../../src/core/certificate.js';
 import { certificateFace, letterhead } from '../../src/paper/face.js';
@@ -79,14 +79,23 @@ describe('the PDF certificate', () => {
     expect(reading.qrCodes).toEqual([longest.verifyUrl]);
   });
 
-  it('renders in a worker: the event loop stays responsive while PDFs render, and a full queue refuses as too_many_requests', async () => {
-    const delay = monitorEventLoopDelay({ resolution: 5 });
-    delay.enable();
-    const both = await Promise.all([renderer.render(face), renderer.render(face)]);
-    delay.disable();
+  it('renders in a worker: the event loop does almost none of the work while PDFs render, and a full queue refuses as too_many_requests', async () => {
+    /** How long this thread's event loop was busy, in ms, while `rendering` ran. */
+    async function busyMs(rendering: () => Promise<unknown>): Promise<number> {
+      const before = performance.eventLoopUtilization();
+      await rendering();
+      return performance.eventLoopUtilization(before).active;
+    }
+    // Rendered in this thread, a PDF keeps its loop busy ~90 ms (in pieces of a few ms, as pdfkit
+    // streams); measured beside the worker's, so that a loaded machine slows both alike.
+    const inThread = await busyMs(() => renderPdf(face));
+    let both: Buffer[] = [];
+    const inWorker = await busyMs(async () => {
+      both = await Promise.all([renderer.render(face), renderer.render(face)]);
+    });
     expect(both.every((pdf) => pdf.length > 10_000)).toBe(true);
-    // Rendering one of these in this thread blocks it for ~100 ms (font embedding).
-    expect(delay.max / 1e6).toBeLessThan(60);
+    // Two PDFs in the worker leave this thread only the hand-over: ~3 ms.
+    expect(inWorker).toBeLessThan(inThread / 4);
 
     const queued = [renderer.render(face), renderer.render(face)];
     await expect(renderer.render(face)).rejects.toMatchObject({ code: 'too_many_requests', canRetry: true });
@@ -154,10 +163,8 @@ describe('the printer', () => {
     const paper = printer({ companyName: 'Salt Bae Holdings, Inc.', publicUrl: undefined }, [{ code: 'CS' }]);
     try {
       const first = await paper.renderPdf(face);
-      const started = performance.now();
-      const again = await paper.renderPdf(face);
-      expect(again).toBe(first);
-      expect(performance.now() - started).toBeLessThan(20);
+      // The same Buffer, not an equal one: it was kept, not rendered again.
+      expect(await paper.renderPdf(face)).toBe(first);
       const other = certificateFace({ ...certificate, name: 'Someone Else' }, company, 'https://certificates.example.com');
       expect(await paper.renderPdf(other)).not.toBe(first);
     } finally {

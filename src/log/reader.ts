@@ -107,7 +107,7 @@ export interface Following {
  * new writer reads to the log's end before its first write.
  */
 const TAIL_MIN_BYTES = 64 * 1024;
-const TAIL_WAIT_MS = 100;
+export const TAIL_WAIT_MS = 100;
 
 /**
  * Delivers every record from `from` on as it arrives (within `TAIL_WAIT_MS`), with the log's end as

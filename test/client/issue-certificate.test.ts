@@ -68,7 +68,8 @@ describe('issueCertificate (the typed client)', () => {
     const result = await issueCertificate(ASK, {
       baseUrl: server.url,
       ...FAST,
-      attemptTimeoutMs: 300,
+      // Long enough for every scripted answer on a loaded machine; only the hang waits it out.
+      attemptTimeoutMs: 1500,
       onRetry: ({ reason }) => retries.push(reason.split(' ')[0]!),
     });
     expect(result).toEqual({ certificate: CERTIFICATE, replayed: true, idempotencyKey: server.keys[0], attempts: 7 });

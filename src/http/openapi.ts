@@ -94,7 +94,8 @@ export function apiDocument(classes: readonly ShareClassConfig[], options: ApiDo
     amount: {
       type: 'integer',
       minimum: 1,
-      maximum: Math.max(...classes.map(({ authorized }) => authorized)),
+      // Not the largest class's authorized shares: an adjustment can raise them while this document stands.
+      maximum: Number.MAX_SAFE_INTEGER,
       description: "Shares; more than the class's remaining shares is refused 409 insufficient_shares",
       examples: [10],
     },

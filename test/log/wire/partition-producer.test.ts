@@ -55,8 +55,7 @@ describe.skipIf(skipsWithoutOwnBroker(import.meta.url))('PartitionProducer again
     expect(await producer.produce(records(2, 'first'), 3000)).toBe(0);
     proxy.hold('producers');
     const second = producer.produce(records(3, 'second'), 3000);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(proxy.heldBytes).toBeGreaterThan(0);
+    await expect.poll(() => proxy.heldBytes, { timeout: 10_000 }).toBeGreaterThan(0);
     proxy.cutProducers();
     expect(await second).toBe(2);
     expect(await values(ledger)).toEqual(['first-0', 'first-1', 'second-0', 'second-1', 'second-2']);
